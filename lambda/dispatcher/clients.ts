@@ -1,0 +1,75 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import {
+  arnParts,
+  destinationArn,
+  type LambdaDestination,
+  type SnsDestination,
+} from '../shared/destination-config';
+
+/** What delivery needs from the client cache; tests pass mocked clients through it. */
+export interface DeliveryClients {
+  sns(destination: SnsDestination): SNSClient;
+  lambda(destination: LambdaDestination): LambdaClient;
+}
+
+export interface DestinationClientsOptions {
+  /** Shown in the customer's CloudTrail as the role session name. */
+  readonly sessionName: string;
+  /** Region of the STS endpoint used for AssumeRole: the dispatcher's own region keeps it close. */
+  readonly stsRegion?: string;
+}
+
+// Bounded so one slow destination cannot hold a batch until the function times out.
+const REQUEST_HANDLER = { connectionTimeout: 3_000, requestTimeout: 10_000 };
+const CREDENTIAL_LIFETIME_SECONDS = 3_600;
+
+/**
+ * One SDK client per (service, region, roleArn, externalId), kept for the life of the execution
+ * environment. Each client refreshes its own temporary credentials, so AssumeRole runs once per
+ * credential lifetime, not once per event.
+ */
+export class DestinationClients implements DeliveryClients {
+  private readonly cache = new Map<string, SNSClient | LambdaClient>();
+
+  constructor(private readonly options: DestinationClientsOptions) {}
+
+  sns(destination: SnsDestination): SNSClient {
+    return this.client('sns', destination, (config) => new SNSClient(config));
+  }
+
+  lambda(destination: LambdaDestination): LambdaClient {
+    return this.client('lambda', destination, (config) => new LambdaClient(config));
+  }
+
+  private client<C extends SNSClient | LambdaClient>(
+    service: string,
+    destination: SnsDestination | LambdaDestination,
+    create: (config: ConstructorParameters<typeof SNSClient>[0] & object) => C,
+  ): C {
+    const { region } = arnParts(destinationArn(destination));
+    const { roleArn, externalId } = destination;
+    const key = JSON.stringify([service, region, roleArn ?? null, externalId ?? null]);
+    let client = this.cache.get(key) as C | undefined;
+    if (!client) {
+      client = create({
+        region,
+        requestHandler: REQUEST_HANDLER,
+        ...(roleArn && {
+          credentials: fromTemporaryCredentials({
+            params: {
+              RoleArn: roleArn,
+              ExternalId: externalId,
+              RoleSessionName: this.options.sessionName,
+              DurationSeconds: CREDENTIAL_LIFETIME_SECONDS,
+            },
+            clientConfig: { region: this.options.stsRegion ?? region, requestHandler: REQUEST_HANDLER },
+          }),
+        }),
+      });
+      this.cache.set(key, client);
+    }
+    return client;
+  }
+}

@@ -1,0 +1,67 @@
+import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaDestination } from '../shared/destination-config';
+import type { DeliveredPayload } from '../shared/ingest-message';
+import { utf8Bytes } from './batching';
+import {
+  DELIVERED,
+  type DeliveryResult,
+  failed,
+  PermanentDeliveryError,
+  RetryableDeliveryError,
+} from './errors';
+
+/** Lambda's request payload limits per invocation type. */
+export const LAMBDA_PAYLOAD_LIMITS = { Event: 1_048_576, RequestResponse: 6_291_456 } as const;
+
+/**
+ * Invokes the customer's function with one event. With `RequestResponse` the function's own
+ * error (`FunctionError`) is a failure, retried like a throttle: the customer may fix it.
+ */
+export async function invokeFunction(
+  client: LambdaClient,
+  destination: LambdaDestination,
+  payload: DeliveredPayload,
+): Promise<DeliveryResult> {
+  const body = JSON.stringify(payload);
+  const bytes = utf8Bytes(body);
+  const limit = LAMBDA_PAYLOAD_LIMITS[destination.invocationType];
+  if (bytes > limit) {
+    return {
+      ok: false,
+      error: new PermanentDeliveryError(
+        'PayloadTooLarge',
+        `payload is ${bytes} bytes; ${destination.invocationType} invocations accept at most ${limit}`,
+      ),
+    };
+  }
+  try {
+    const response = await client.send(
+      new InvokeCommand({
+        FunctionName: destination.functionArn,
+        InvocationType: destination.invocationType,
+        Payload: Buffer.from(body, 'utf8'),
+      }),
+    );
+    if (response.FunctionError) {
+      // Only the error type: the function's error message may echo the event's personal data.
+      const errorType = readErrorType(response.Payload) ?? response.FunctionError;
+      return {
+        ok: false,
+        error: new RetryableDeliveryError('FunctionError', `function failed with ${errorType}`),
+      };
+    }
+    return DELIVERED;
+  } catch (error) {
+    return failed(error);
+  }
+}
+
+function readErrorType(payload: Uint8Array | undefined): string | undefined {
+  if (!payload || payload.byteLength > 65_536) return undefined;
+  try {
+    const parsed = JSON.parse(Buffer.from(payload).toString('utf8')) as { errorType?: unknown };
+    return typeof parsed.errorType === 'string' ? parsed.errorType.slice(0, 100) : undefined;
+  } catch {
+    return undefined;
+  }
+}

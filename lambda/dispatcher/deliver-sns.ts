@@ -1,0 +1,129 @@
+import { createHash } from 'node:crypto';
+import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
+import { isFifoTopic, type SnsDestination } from '../shared/destination-config';
+import type { DeliveredPayload } from '../shared/ingest-message';
+import { chunkByCountAndSize, utf8Bytes } from './batching';
+import {
+  classifyEntryFailure,
+  DELIVERED,
+  type DeliveryResult,
+  failed,
+  PermanentDeliveryError,
+} from './errors';
+
+export const SNS_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
+
+/** SNS FIFO message group ids: 1–128 printable ASCII characters. */
+const VALID_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+export interface PlannedEntry {
+  /** Index of the payload in the caller's list, so results can be mapped back. */
+  readonly index: number;
+  readonly entry: PublishBatchRequestEntry;
+  readonly bytes: number;
+}
+
+export interface TopicPlan {
+  readonly batches: PlannedEntry[][];
+  /** Payloads that can never be published (over the message size limit), already failed. */
+  readonly rejected: { index: number; result: DeliveryResult }[];
+}
+
+/** The message group for a visitor: the visitor id itself when SNS accepts it, else a stable hash of it. */
+export function messageGroupId(visitorId: string): string {
+  return VALID_GROUP_ID.test(visitorId) ? visitorId : `sha256-${sha256(visitorId)}`;
+}
+
+/** Same destination and event give the same id, so SNS FIFO drops re-sends within its 5-minute window. */
+export function messageDeduplicationId(destinationId: string, distinctId: string): string {
+  return sha256(`${destinationId}\n${distinctId}`);
+}
+
+export function toPublishEntry(
+  destination: SnsDestination,
+  payload: DeliveredPayload,
+): PublishBatchRequestEntry {
+  const entry: PublishBatchRequestEntry = {
+    Id: '0',
+    Message: JSON.stringify(payload),
+    // Attributes are not covered by SNS encryption: ids and the event name only, never personal data.
+    MessageAttributes: {
+      event_name: { DataType: 'String', StringValue: payload.event.event },
+      distinct_id: { DataType: 'String', StringValue: payload.event.distinct_id },
+    },
+  };
+  if (isFifoTopic(destination)) {
+    entry.MessageGroupId = messageGroupId(payload.visitor.visitor_id);
+    entry.MessageDeduplicationId = messageDeduplicationId(destination.id, payload.event.distinct_id);
+  }
+  return entry;
+}
+
+/** SNS counts the message and every attribute's name, type and value against the size limit. */
+export function publishEntrySize(entry: PublishBatchRequestEntry): number {
+  let bytes = utf8Bytes(entry.Message ?? '');
+  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
+    bytes += utf8Bytes(name) + utf8Bytes(value.DataType ?? '') + utf8Bytes(value.StringValue ?? '');
+  }
+  return bytes;
+}
+
+/** Splits payloads, in order, into PublishBatch calls within the count and size limits. */
+export function planTopicBatches(
+  destination: SnsDestination,
+  payloads: readonly DeliveredPayload[],
+): TopicPlan {
+  const rejected: TopicPlan['rejected'] = [];
+  const entries: PlannedEntry[] = [];
+  payloads.forEach((payload, index) => {
+    const entry = toPublishEntry(destination, payload);
+    const bytes = publishEntrySize(entry);
+    if (bytes > SNS_LIMITS.maxBytes) {
+      const error = new PermanentDeliveryError(
+        'PayloadTooLarge',
+        `message is ${bytes} bytes; SNS accepts at most ${SNS_LIMITS.maxBytes}`,
+      );
+      rejected.push({ index, result: { ok: false, error } });
+    } else {
+      entries.push({ index, entry, bytes });
+    }
+  });
+  const batches = chunkByCountAndSize(entries, (e) => e.bytes, SNS_LIMITS).map((batch) =>
+    batch.map((planned, position) => ({ ...planned, entry: { ...planned.entry, Id: String(position) } })),
+  );
+  return { batches, rejected };
+}
+
+/**
+ * One PublishBatch call. Returns a result per entry, in order: a 200 response can still
+ * carry per-entry failures, and a failed call fails every entry with the same error.
+ */
+export async function publishBatch(
+  client: SNSClient,
+  destination: SnsDestination,
+  batch: readonly PlannedEntry[],
+): Promise<DeliveryResult[]> {
+  try {
+    const response = await client.send(
+      new PublishBatchCommand({
+        TopicArn: destination.topicArn,
+        PublishBatchRequestEntries: batch.map((p) => p.entry),
+      }),
+    );
+    const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f]));
+    const successes = new Set((response.Successful ?? []).map((s) => s.Id));
+    return batch.map(({ entry }) => {
+      const failure = failures.get(entry.Id);
+      if (failure) return { ok: false, error: classifyEntryFailure(failure) };
+      if (successes.has(entry.Id)) return DELIVERED;
+      return { ok: false, error: classifyEntryFailure({ Code: 'MissingEntryResult', SenderFault: false }) };
+    });
+  } catch (error) {
+    const result = failed(error);
+    return batch.map(() => result);
+  }
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,264 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { type Destination, isFifoTopic, type SnsDestination } from '../shared/destination-config';
+import { type DeliveredPayload, parseIngestMessage } from '../shared/ingest-message';
+import { runWithConcurrency } from './batching';
+import type { DeliveryClients } from './clients';
+import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
+import { invokeFunction } from './deliver-lambda';
+import { planTopicBatches, publishBatch } from './deliver-sns';
+import type { DestinationRegistry } from './destination-registry';
+import { type DeliveryResult, RetryableDeliveryError } from './errors';
+import { route } from './route';
+
+export interface DispatchDependencies {
+  readonly registry: DestinationRegistry;
+  readonly clients: DeliveryClients;
+  readonly sqs: SQSClient;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly logger: Logger;
+  /** The receive on which a message still failing is dead-lettered with `RetriesExhausted`. */
+  readonly maxReceiveCount: number;
+  /** Delivery API calls in flight at once within one batch. */
+  readonly concurrency: number;
+}
+
+/** An ingest record that passed validation and routing. */
+interface AcceptedRecord {
+  readonly messageId: string;
+  readonly body: string;
+  readonly attempts: number;
+  readonly messageGroupId?: string;
+  readonly payload: DeliveredPayload;
+}
+
+/** One event to one destination. */
+interface Delivery {
+  readonly record: AcceptedRecord;
+  readonly destination: Destination;
+  /** Deliveries sharing an order key go out one after another, in queue order. */
+  readonly orderKey?: string;
+  wave: number;
+  result?: DeliveryResult;
+}
+
+const blockedBehindFailure = (): DeliveryResult => ({
+  ok: false,
+  error: new RetryableDeliveryError(
+    'OrderBlocked',
+    'an earlier event of the same visitor failed; kept behind it',
+  ),
+});
+
+/**
+ * Delivers one SQS batch: validate, route, deliver, then assess each record.
+ *
+ * Records whose deliveries all succeeded, or failed permanently and were dead-lettered, are
+ * acknowledged; the rest are returned as batch item failures so SQS redelivers only them.
+ */
+export async function dispatchBatch(
+  records: readonly SQSRecord[],
+  deps: DispatchDependencies,
+): Promise<SQSBatchResponse> {
+  const destinations = await deps.registry.destinations();
+  const deadLetters: DeadLetter[] = [];
+  const deliveries: Delivery[] = [];
+
+  // Prepare: validate and route every record; invalid ones are dead-lettered, never thrown.
+  for (const record of records) {
+    const attempts = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const messageGroupId = record.attributes.MessageGroupId;
+    const source = { body: record.body, sourceMessageId: record.messageId, attempts, messageGroupId };
+    const parsed = parseIngestMessage(record.body);
+    if (!parsed.ok) {
+      deadLetters.push({ ...source, errorCode: parsed.errorCode, errorMessage: parsed.reason });
+      continue;
+    }
+    const routed = route(parsed.payload.event.event, parsed.destinations, destinations);
+    if (!routed.ok) {
+      const { errorCode, reason, destinationId } = routed;
+      deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
+      continue;
+    }
+    if (routed.destinations.length === 0) {
+      deps.logger.debug('no destination accepts this event', {
+        messageId: record.messageId,
+        distinctId: parsed.payload.event.distinct_id,
+      });
+    }
+    const accepted: AcceptedRecord = {
+      messageId: record.messageId,
+      body: record.body,
+      attempts,
+      payload: parsed.payload,
+    };
+    if (messageGroupId) Object.assign(accepted, { messageGroupId });
+    for (const destination of routed.destinations) {
+      deliveries.push({
+        record: accepted,
+        destination,
+        orderKey: orderKeyOf(accepted, destination),
+        wave: 0,
+      });
+    }
+  }
+
+  // Act: deliver in waves so that ordered deliveries go out one after another.
+  assignWaves(deliveries);
+  await deliverInWaves(deliveries, deps);
+
+  // Assess: permanent failures and exhausted retries are dead-lettered, the rest retried.
+  const retry = new Set<string>();
+  for (const delivery of deliveries) {
+    const result = delivery.result;
+    if (!result || result.ok) continue;
+    const { record, destination } = delivery;
+    const log = {
+      messageId: record.messageId,
+      distinctId: record.payload.event.distinct_id,
+      destinationId: destination.id,
+      errorCode: result.error.code,
+      attempts: record.attempts,
+    };
+    const letter = {
+      body: record.body,
+      sourceMessageId: record.messageId,
+      destinationId: destination.id,
+      attempts: record.attempts,
+      messageGroupId: record.messageGroupId,
+    };
+    if (!result.error.retryable) {
+      deadLetters.push({ ...letter, errorCode: result.error.code, errorMessage: result.error.message });
+    } else if (record.attempts >= deps.maxReceiveCount) {
+      deadLetters.push({
+        ...letter,
+        errorCode: 'RetriesExhausted',
+        errorMessage: `${result.error.code} after ${record.attempts} attempts: ${result.error.message}`,
+      });
+    } else {
+      deps.logger.warn('delivery failed, will retry', { ...log, errorMessage: result.error.message });
+      retry.add(record.messageId);
+    }
+  }
+
+  const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters);
+  deadLetters.forEach((letter, index) => {
+    const writeError = unwritten.get(index);
+    const log = {
+      messageId: letter.sourceMessageId,
+      destinationId: letter.destinationId,
+      errorCode: letter.errorCode,
+      errorMessage: letter.errorMessage,
+      attempts: letter.attempts,
+    };
+    if (writeError) {
+      deps.logger.error('dead letter not written, will retry', { ...log, writeError });
+      retry.add(letter.sourceMessageId);
+    } else {
+      deps.logger.warn('dead-lettered', log);
+    }
+  });
+
+  const delivered = deliveries.filter((d) => d.result?.ok).length;
+  deps.logger.info('batch dispatched', {
+    records: records.length,
+    deliveries: deliveries.length,
+    delivered,
+    deadLettered: deadLetters.length - unwritten.size,
+    retried: retry.size,
+  });
+  return {
+    batchItemFailures: records
+      .filter((r) => retry.has(r.messageId))
+      .map((r) => ({ itemIdentifier: r.messageId })),
+  };
+}
+
+/**
+ * Which deliveries must keep queue order. On a FIFO ingest queue, a message group's records
+ * keep their order across all destinations (SQS requires it of partial batch responses); on a
+ * standard queue, only a FIFO topic's deliveries keep order, per visitor.
+ */
+function orderKeyOf(record: AcceptedRecord, destination: Destination): string | undefined {
+  if (record.messageGroupId) return `group:${record.messageGroupId}`;
+  if (isFifoTopic(destination)) return `topic:${destination.id}:visitor:${record.payload.visitor.visitor_id}`;
+  return undefined;
+}
+
+/** The n-th record of an order key goes in wave n; unordered deliveries all go in wave 0. */
+function assignWaves(deliveries: Delivery[]): void {
+  const recordsByKey = new Map<string, string[]>();
+  for (const delivery of deliveries) {
+    if (!delivery.orderKey) continue;
+    const ids = recordsByKey.get(delivery.orderKey) ?? [];
+    if (ids.at(-1) !== delivery.record.messageId) ids.push(delivery.record.messageId);
+    recordsByKey.set(delivery.orderKey, ids);
+    delivery.wave = ids.length - 1;
+  }
+}
+
+async function deliverInWaves(deliveries: Delivery[], deps: DispatchDependencies): Promise<void> {
+  const blocked = new Set<string>();
+  const lastWave = deliveries.reduce((max, d) => Math.max(max, d.wave), -1);
+  for (let wave = 0; wave <= lastWave; wave++) {
+    const runnable: Delivery[] = [];
+    for (const delivery of deliveries) {
+      if (delivery.wave !== wave) continue;
+      if (delivery.orderKey && blocked.has(delivery.orderKey)) delivery.result = blockedBehindFailure();
+      else runnable.push(delivery);
+    }
+    await runWithConcurrency(deliveryTasks(runnable, deps.clients), deps.concurrency);
+    for (const { orderKey, result, record } of runnable) {
+      // A record on its last attempt is dead-lettered rather than retried: nothing to keep behind it.
+      if (
+        orderKey &&
+        result &&
+        !result.ok &&
+        result.error.retryable &&
+        record.attempts < deps.maxReceiveCount
+      ) {
+        blocked.add(orderKey);
+      }
+    }
+  }
+}
+
+/** One task per API call: a PublishBatch of up to 10 events per topic, an Invoke per event per function. */
+function deliveryTasks(deliveries: Delivery[], clients: DeliveryClients): (() => Promise<void>)[] {
+  const tasks: (() => Promise<void>)[] = [];
+  const byTopic = new Map<string, Delivery[]>();
+  for (const delivery of deliveries) {
+    const { destination } = delivery;
+    if (destination.type === 'lambda') {
+      tasks.push(async () => {
+        delivery.result = await invokeFunction(
+          clients.lambda(destination),
+          destination,
+          delivery.record.payload,
+        );
+      });
+    } else {
+      const forTopic = byTopic.get(destination.id);
+      if (forTopic) forTopic.push(delivery);
+      else byTopic.set(destination.id, [delivery]);
+    }
+  }
+  for (const topicDeliveries of byTopic.values()) {
+    const destination = topicDeliveries[0].destination as SnsDestination;
+    const plan = planTopicBatches(
+      destination,
+      topicDeliveries.map((d) => d.record.payload),
+    );
+    for (const { index, result } of plan.rejected) topicDeliveries[index].result = result;
+    for (const batch of plan.batches) {
+      tasks.push(async () => {
+        const results = await publishBatch(clients.sns(destination), destination, batch);
+        batch.forEach(({ index }, position) => {
+          topicDeliveries[index].result = results[position];
+        });
+      });
+    }
+  }
+  return tasks;
+}

@@ -1,0 +1,42 @@
+import type { DeadLetterQueue } from './dead-letter';
+
+export interface DispatcherEnvironment {
+  /** Destination config as JSON (validated again at cold start). */
+  readonly destinationsJson: string;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly maxReceiveCount: number;
+  readonly concurrency: number;
+  readonly region: string | undefined;
+}
+
+/** Reads the dispatcher's configuration once, naming every missing or invalid variable at once. */
+export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnvironment {
+  const problems: string[] = [];
+  const required = (name: string): string => {
+    const value = env[name];
+    if (!value) problems.push(`${name} is not set`);
+    return value ?? '';
+  };
+  const positiveInteger = (name: string, fallback: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < 1)
+      problems.push(`${name} must be a positive integer, got "${raw}"`);
+    return value;
+  };
+
+  const destinationsJson = required('DESTINATIONS');
+  const deadLetterQueueUrl = required('DEAD_LETTER_QUEUE_URL');
+  const maxReceiveCount = positiveInteger('MAX_RECEIVE_COUNT', 5);
+  const concurrency = positiveInteger('DELIVERY_CONCURRENCY', 16);
+  if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
+
+  return {
+    destinationsJson,
+    deadLetterQueue: { url: deadLetterQueueUrl, fifo: deadLetterQueueUrl.endsWith('.fifo') },
+    maxReceiveCount,
+    concurrency,
+    region: env.AWS_REGION,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Typed delivery errors. The retry decision is made here and nowhere else:
+ * retryable errors are retried by SQS redelivery, permanent ones are dead-lettered at once.
+ */
+
+export type ErrorCode =
+  | 'InvalidJson'
+  | 'InvalidEvent'
+  | 'DestinationNotFound'
+  | 'AccessDenied'
+  | 'InvalidParameter'
+  | 'KmsError'
+  | 'PayloadTooLarge'
+  | 'Throttled'
+  | 'ServiceUnavailable'
+  | 'NetworkError'
+  | 'FunctionError'
+  | 'OrderBlocked'
+  | 'RetriesExhausted'
+  | 'UnknownError';
+
+const MAX_MESSAGE_LENGTH = 256;
+
+export abstract class DeliveryError extends Error {
+  abstract readonly retryable: boolean;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message);
+  }
+}
+
+export class RetryableDeliveryError extends DeliveryError {
+  readonly retryable = true;
+  override readonly name = 'RetryableDeliveryError';
+}
+
+export class PermanentDeliveryError extends DeliveryError {
+  readonly retryable = false;
+  override readonly name = 'PermanentDeliveryError';
+}
+
+const PERMANENT_BY_NAME: Record<string, ErrorCode> = {
+  AccessDenied: 'AccessDenied',
+  AccessDeniedException: 'AccessDenied',
+  AuthorizationError: 'AccessDenied',
+  AuthorizationErrorException: 'AccessDenied',
+  InvalidClientTokenId: 'AccessDenied',
+  UnrecognizedClientException: 'AccessDenied',
+  NotFound: 'DestinationNotFound',
+  NotFoundException: 'DestinationNotFound',
+  ResourceNotFoundException: 'DestinationNotFound',
+  InvalidParameter: 'InvalidParameter',
+  InvalidParameterException: 'InvalidParameter',
+  InvalidParameterValue: 'InvalidParameter',
+  InvalidParameterValueException: 'InvalidParameter',
+  InvalidRequestContentException: 'InvalidParameter',
+  ValidationError: 'InvalidParameter',
+  ValidationException: 'InvalidParameter',
+  InvalidBatchEntryId: 'InvalidParameter',
+  BatchEntryIdsNotDistinct: 'InvalidParameter',
+  KMSDisabled: 'KmsError',
+  KMSDisabledException: 'KmsError',
+  KMSAccessDenied: 'KmsError',
+  KMSAccessDeniedException: 'KmsError',
+  KMSNotFound: 'KmsError',
+  KMSNotFoundException: 'KmsError',
+  KMSInvalidState: 'KmsError',
+  KMSInvalidStateException: 'KmsError',
+  KMSOptInRequired: 'KmsError',
+  RequestEntityTooLargeException: 'PayloadTooLarge',
+  RequestTooLongException: 'PayloadTooLarge',
+  BatchRequestTooLong: 'PayloadTooLarge',
+};
+
+const RETRYABLE_BY_NAME: Record<string, ErrorCode> = {
+  Throttling: 'Throttled',
+  ThrottlingException: 'Throttled',
+  ThrottledException: 'Throttled',
+  TooManyRequestsException: 'Throttled',
+  RequestLimitExceeded: 'Throttled',
+  KMSThrottling: 'Throttled',
+  KMSThrottlingException: 'Throttled',
+  EC2ThrottledException: 'Throttled',
+  InternalError: 'ServiceUnavailable',
+  InternalErrorException: 'ServiceUnavailable',
+  InternalFailure: 'ServiceUnavailable',
+  ServiceException: 'ServiceUnavailable',
+  ServiceUnavailable: 'ServiceUnavailable',
+  ServiceUnavailableException: 'ServiceUnavailable',
+  ResourceConflictException: 'ServiceUnavailable',
+  ResourceNotReadyException: 'ServiceUnavailable',
+  TimeoutError: 'NetworkError',
+  RequestTimeout: 'NetworkError',
+  RequestTimeoutException: 'NetworkError',
+};
+
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+]);
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+  $retryable?: unknown;
+}
+
+/** Maps anything an SDK call can throw to a typed delivery error. Unknown errors are retried. */
+export function classifyError(error: unknown): DeliveryError {
+  if (error instanceof DeliveryError) return error;
+  const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
+  const name = e.name ?? 'Error';
+  const message = `${name}: ${e.message ?? String(error)}`;
+
+  const permanent = PERMANENT_BY_NAME[name];
+  if (permanent) return new PermanentDeliveryError(permanent, message);
+  const retryable = RETRYABLE_BY_NAME[name];
+  if (retryable) return new RetryableDeliveryError(retryable, message);
+  if (e.code && NETWORK_CODES.has(e.code)) return new RetryableDeliveryError('NetworkError', message);
+
+  const status = e.$metadata?.httpStatusCode;
+  if (status === 429) return new RetryableDeliveryError('Throttled', message);
+  if ((status !== undefined && status >= 500) || e.$fault === 'server' || e.$retryable) {
+    return new RetryableDeliveryError('ServiceUnavailable', message);
+  }
+  if (status === 403) return new PermanentDeliveryError('AccessDenied', message);
+  if (status === 404) return new PermanentDeliveryError('DestinationNotFound', message);
+  if (status === 413) return new PermanentDeliveryError('PayloadTooLarge', message);
+  return new RetryableDeliveryError('UnknownError', message);
+}
+
+/** A per-entry failure inside a 200 batch response (`Failed[]` of PublishBatch or SendMessageBatch). */
+export function classifyEntryFailure(entry: {
+  Code?: string;
+  Message?: string;
+  SenderFault?: boolean;
+}): DeliveryError {
+  const name = entry.Code ?? 'UnknownEntryError';
+  const message = `${name}: ${entry.Message ?? 'entry failed'}`;
+  const permanent = PERMANENT_BY_NAME[name];
+  if (permanent) return new PermanentDeliveryError(permanent, message);
+  const retryable = RETRYABLE_BY_NAME[name];
+  if (retryable) return new RetryableDeliveryError(retryable, message);
+  return entry.SenderFault
+    ? new PermanentDeliveryError('InvalidParameter', message)
+    : new RetryableDeliveryError('ServiceUnavailable', message);
+}
+
+/** The outcome of delivering one event to one destination. */
+export type DeliveryResult = { ok: true } | { ok: false; error: DeliveryError };
+
+export const DELIVERED: DeliveryResult = Object.freeze({ ok: true });
+export const failed = (error: unknown): DeliveryResult => ({ ok: false, error: classifyError(error) });

@@ -1,0 +1,121 @@
+import * as z from 'zod/mini';
+import './zod-messages';
+
+/**
+ * Destination config: where the dispatcher delivers events. Parsed once at synth time
+ * (so a bad config fails `cdk synth`) and once at cold start (so a bad config fails fast).
+ */
+
+const ARN_PARTITION = 'aws(?:-[a-z]+)*';
+const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
+const ACCOUNT = '\\d{12}';
+
+export const FUNCTION_ARN_PATTERN = new RegExp(
+  `^arn:${ARN_PARTITION}:lambda:${REGION}:${ACCOUNT}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$`,
+);
+export const TOPIC_ARN_PATTERN = new RegExp(
+  `^arn:${ARN_PARTITION}:sns:${REGION}:${ACCOUNT}:[A-Za-z0-9_-]{1,256}(?:\\.fifo)?$`,
+);
+export const ROLE_ARN_PATTERN = new RegExp(
+  `^arn:${ARN_PARTITION}:iam::${ACCOUNT}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`,
+);
+/** STS accepts 2–1224 characters from this set for an external id. */
+export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
+
+const destinationId = z
+  .string()
+  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of letters, digits, "-" or "_"'));
+
+const eventAllowList = z
+  .array(z.string().check(z.minLength(1, 'must not contain empty event names'), z.maxLength(1000)))
+  .check(z.minLength(1, 'must list at least one event name, or "*" for all'));
+
+const roleArn = z.string().check(z.regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN'));
+const externalId = z
+  .string()
+  .check(z.regex(EXTERNAL_ID_PATTERN, 'must be 2-1224 characters of letters, digits and +=,.@:/-_'));
+
+export const LambdaDestinationSchema = z
+  .strictObject({
+    id: destinationId,
+    type: z.literal('lambda'),
+    functionArn: z.string().check(z.regex(FUNCTION_ARN_PATTERN, 'must be a Lambda function ARN')),
+    invocationType: z._default(z.enum(['Event', 'RequestResponse']), 'Event'),
+    roleArn: z.optional(roleArn),
+    externalId: z.optional(externalId),
+    events: eventAllowList,
+  })
+  .check(
+    z.refine((d) => (d.roleArn === undefined) === (d.externalId === undefined), {
+      message: 'goes with roleArn: give both, or neither to invoke with the dispatcher role',
+      path: ['externalId'],
+    }),
+  );
+
+export const SnsDestinationSchema = z.strictObject({
+  id: destinationId,
+  type: z.literal('sns'),
+  topicArn: z.string().check(z.regex(TOPIC_ARN_PATTERN, 'must be an SNS topic ARN')),
+  roleArn,
+  externalId,
+  events: eventAllowList,
+});
+
+export const DestinationSchema = z.discriminatedUnion('type', [
+  LambdaDestinationSchema,
+  SnsDestinationSchema,
+]);
+
+export const DestinationListSchema = z.array(DestinationSchema).check(
+  z.superRefine((list, ctx) => {
+    const seen = new Set<string>();
+    list.forEach((d, index) => {
+      if (seen.has(d.id)) ctx.addIssue({ code: 'custom', message: 'is used twice', path: [index, 'id'] });
+      seen.add(d.id);
+    });
+  }),
+);
+
+export type LambdaDestination = z.infer<typeof LambdaDestinationSchema>;
+export type SnsDestination = z.infer<typeof SnsDestinationSchema>;
+export type Destination = z.infer<typeof DestinationSchema>;
+/** What a producer or operator writes: defaults not yet applied. */
+export type DestinationInput = z.input<typeof DestinationSchema>;
+
+export class InvalidDestinationConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid destination config:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'InvalidDestinationConfigError';
+  }
+}
+
+/**
+ * Validates a destination list and reports every problem at once, each naming the
+ * destination (by id where it has one) and the field.
+ */
+export function parseDestinations(input: unknown): Destination[] {
+  const result = DestinationListSchema.safeParse(input);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const [index, ...field] = issue.path;
+    if (typeof index !== 'number') return `destinations: ${issue.message}`;
+    const raw = Array.isArray(input) ? (input[index] as { id?: unknown } | undefined) : undefined;
+    const name = typeof raw?.id === 'string' ? `destination "${raw.id}"` : `destination #${index}`;
+    return `${name}: ${field.length > 0 ? field.join('.') : '(entry)'} ${issue.message}`;
+  });
+  throw new InvalidDestinationConfigError(problems);
+}
+
+/** Region and account of a destination come from its ARN. */
+export function arnParts(arn: string): { partition: string; region: string; account: string } {
+  const [, partition, , region, account] = arn.split(':');
+  return { partition, region, account };
+}
+
+export function destinationArn(destination: Destination): string {
+  return destination.type === 'lambda' ? destination.functionArn : destination.topicArn;
+}
+
+export function isFifoTopic(destination: Destination): boolean {
+  return destination.type === 'sns' && destination.topicArn.endsWith('.fifo');
+}

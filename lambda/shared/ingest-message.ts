@@ -1,0 +1,136 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod/mini';
+import './zod-messages';
+
+/**
+ * The ingest message contract (DESIGN.md "Ingest message") and the payload delivered to
+ * destinations. Shared by the dispatcher, the consumer and the local tools.
+ */
+
+const properties = z.record(z.string(), z.unknown());
+
+const text = (max: number) => z.string().check(z.minLength(1), z.maxLength(max));
+
+export const EventSchema = z.strictObject({
+  event: text(1000),
+  distinct_id: z.optional(text(400)),
+  time: z.optional(z.int().check(z.nonnegative())),
+  event_properties: z.optional(properties),
+  default_properties: z.optional(properties),
+});
+
+// Visitor and user profiles carry many optional properties (email, city, …): open objects.
+export const VisitorSchema = z.looseObject({ visitor_id: text(1000) });
+export const UserSchema = z.nullable(z.looseObject({}));
+
+export const IngestMessageSchema = z.strictObject({
+  event: EventSchema,
+  visitor: VisitorSchema,
+  user: z.optional(UserSchema),
+  destinations: z.optional(z.array(text(64)).check(z.minLength(1), z.maxLength(100))),
+});
+
+export type IngestMessage = z.infer<typeof IngestMessageSchema>;
+
+/** What every destination receives: the seed format, `event.distinct_id` always set. */
+export interface DeliveredPayload {
+  event: z.infer<typeof EventSchema> & { distinct_id: string };
+  visitor: z.infer<typeof VisitorSchema>;
+  user: Record<string, unknown> | null;
+}
+
+export type ParsedMessage =
+  | { ok: true; payload: DeliveredPayload; destinations?: string[] }
+  | { ok: false; errorCode: 'InvalidJson' | 'InvalidEvent'; reason: string };
+
+const MAX_DEPTH = 32;
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+const MAX_REPORTED_ISSUES = 5;
+
+/**
+ * Parses an SQS body into the payload to deliver. Never throws; the reason names fields
+ * and rules only, never values, so it is safe to log and to put on a dead letter.
+ */
+export function parseIngestMessage(body: string): ParsedMessage {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    return { ok: false, errorCode: 'InvalidJson', reason: 'body is not valid JSON' };
+  }
+  const unsafe = findUnsafeValue(raw, '', 0);
+  if (unsafe) return { ok: false, errorCode: 'InvalidEvent', reason: unsafe };
+
+  const result = IngestMessageSchema.safeParse(raw);
+  if (!result.success) {
+    const issues = result.error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
+      const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
+      return `${path}: ${issue.message}`;
+    });
+    const more = result.error.issues.length - issues.length;
+    return {
+      ok: false,
+      errorCode: 'InvalidEvent',
+      reason: issues.join('; ') + (more > 0 ? `; and ${more} more` : ''),
+    };
+  }
+
+  const { event, visitor, user, destinations } = result.data;
+  const payload: DeliveredPayload = {
+    event: { ...event, distinct_id: event.distinct_id ?? deriveDistinctId(result.data) },
+    visitor,
+    user: user ?? null,
+  };
+  return destinations ? { ok: true, payload, destinations } : { ok: true, payload };
+}
+
+/**
+ * A stable id for an event whose producer sent none: a hash of the message content,
+ * so every redelivery and every redrive of the same message carries the same id.
+ */
+export function deriveDistinctId(message: Pick<IngestMessage, 'event' | 'visitor' | 'user'>): string {
+  const content = stableStringify({
+    event: message.event,
+    visitor: message.visitor,
+    user: message.user ?? null,
+  });
+  return `derived_${createHash('sha256').update(content).digest('hex').slice(0, 40)}`;
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.keys(value)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${stableStringify((value as Record<string, unknown>)[key])}`);
+    return `{${entries.join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** Rejects what JSON allows but delivery must not pass on: prototype keys, lone surrogates, infinities, deep nesting. */
+function findUnsafeValue(value: unknown, path: string, depth: number): string | undefined {
+  if (depth > MAX_DEPTH) return `${path || '(body)'}: nested deeper than ${MAX_DEPTH} levels`;
+  if (typeof value === 'string') {
+    return value.isWellFormed() ? undefined : `${path || '(body)'}: string is not well-formed Unicode`;
+  }
+  if (typeof value === 'number') {
+    return Number.isFinite(value) ? undefined : `${path || '(body)'}: number is out of range`;
+  }
+  if (value === null || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const problem = findUnsafeValue(value[i], `${path}[${i}]`, depth + 1);
+      if (problem) return problem;
+    }
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    const keyPath = path ? `${path}.${key}` : key;
+    if (FORBIDDEN_KEYS.has(key)) return `${path || '(body)'}: key "${key}" is not allowed`;
+    if (!key.isWellFormed()) return `${path || '(body)'}: key is not well-formed Unicode`;
+    const problem = findUnsafeValue((value as Record<string, unknown>)[key], keyPath, depth + 1);
+    if (problem) return problem;
+  }
+  return undefined;
+}

@@ -1,0 +1,219 @@
+import * as path from 'node:path';
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { Destination } from '../../lambda/shared/destination-config';
+import type { IngestQueue } from './ingest-queue';
+
+export interface EventDispatcherProps {
+  /** The queue the dispatcher consumes; its dead-letter queue receives undeliverable events. */
+  readonly ingestQueue: IngestQueue;
+  /** Where events are delivered. Validated with `parseDestinations` before it gets here. */
+  readonly destinations: readonly Destination[];
+  /** Customer-managed key for the function's log group. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Function timeout. The ingest queue's visibility timeout must be at least 6× this.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Function memory in MB.
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Records per invocation (at most 10 on a FIFO queue, 10,000 on a standard one).
+   * @default 100 on a standard queue, 10 on a FIFO queue
+   */
+  readonly batchSize?: number;
+  /**
+   * How long to gather records before invoking (standard queue only).
+   * @default Duration.seconds(1) on a standard queue, none on a FIFO queue
+   */
+  readonly maxBatchingWindow?: Duration;
+  /**
+   * Concurrent invocations the event source mapping may start (2–1000).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Concurrency reserved for the dispatcher.
+   * @default none: `maxConcurrency` bounds it, and accounts with low quotas can still deploy
+   */
+  readonly reservedConcurrency?: number;
+  /**
+   * Delivery API calls in flight at once within a batch.
+   * @default 16
+   */
+  readonly deliveryConcurrency?: number;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const ENTRY = path.join(__dirname, '..', '..', 'lambda', 'dispatcher', 'index.ts');
+/** Lambda allows 4 KB of environment variables in total; the rest of ours fit in the margin. */
+const MAX_DESTINATIONS_JSON_BYTES = 3_500;
+
+/**
+ * The dispatcher Lambda: reads the ingest queue with partial batch responses and delivers each
+ * event to its destinations. Its role can assume only the configured delivery roles and invoke
+ * only the functions configured without one.
+ */
+export class EventDispatcher extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
+  public readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: EventDispatcherProps) {
+    super(scope, id);
+    const { ingestQueue } = props;
+    const timeout = props.timeout ?? Duration.seconds(30);
+    const batchSize = props.batchSize ?? (ingestQueue.fifo ? 10 : 100);
+    const maxBatchingWindow = ingestQueue.fifo
+      ? props.maxBatchingWindow
+      : (props.maxBatchingWindow ?? Duration.seconds(1));
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    const destinationsJson = JSON.stringify(props.destinations);
+
+    const problems: string[] = [];
+    if (ingestQueue.visibilityTimeout.toSeconds() < 6 * timeout.toSeconds()) {
+      problems.push(
+        `the ingest queue's visibilityTimeout (${ingestQueue.visibilityTimeout.toSeconds()}s) must be at least 6× timeout (${timeout.toSeconds()}s)`,
+      );
+    }
+    const maxBatchSize = ingestQueue.fifo ? 10 : 10_000;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > maxBatchSize) {
+      problems.push(`batchSize must be an integer from 1 to ${maxBatchSize}, got ${batchSize}`);
+    }
+    if (!ingestQueue.fifo && batchSize > 10 && !maxBatchingWindow) {
+      problems.push('batchSize above 10 needs a maxBatchingWindow');
+    }
+    if (ingestQueue.fifo && props.maxBatchingWindow)
+      problems.push('maxBatchingWindow is not supported on a FIFO queue');
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+      problems.push(`maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`);
+    }
+    if (Buffer.byteLength(destinationsJson) > MAX_DESTINATIONS_JSON_BYTES) {
+      problems.push(
+        `the destination config is ${Buffer.byteLength(destinationsJson)} bytes; at most ${MAX_DESTINATIONS_JSON_BYTES} fit in the function's environment`,
+      );
+    }
+    if (problems.length > 0) throw new Error(`EventDispatcher ${this.node.path}: ${problems.join('; ')}`);
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.encryptionKey,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Event dispatcher: reads the ingest queue and delivers events to customer destinations',
+    });
+    this.logGroup.grantWrite(this.role);
+    this.grantDelivery(props.destinations);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: ENTRY,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      role: this.role,
+      timeout,
+      memorySize: props.memorySize ?? 512,
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: {
+        DESTINATIONS: destinationsJson,
+        DEAD_LETTER_QUEUE_URL: ingestQueue.deadLetterQueue.queueUrl,
+        MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
+        DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? 16),
+        POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        minify: true,
+        sourceMap: true,
+        target: 'node24',
+        // Bundle the SDK clients: pinned versions, and esbuild keeps only what is used.
+        bundleAwsSDK: true,
+      },
+    });
+
+    ingestQueue.deadLetterQueue.grantSendMessages(this.role);
+    const eventSource = new SqsEventSource(ingestQueue.queue, {
+      batchSize,
+      maxBatchingWindow,
+      maxConcurrency,
+      reportBatchItemFailures: true,
+    });
+    this.function.addEventSource(eventSource);
+
+    Validations.of(this.role).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]',
+        reason:
+          'Granted by queue.grantSendMessages on the stack key only: SQS needs data keys to encrypt dead letters.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]',
+        reason: 'Granted by queue.grantSendMessages on the stack key only; no other key is reachable.',
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+        reason:
+          'The policy belongs to this one role, is generated from the destination config and lives and dies with it; a managed policy would add a reusable surface with no benefit.',
+      },
+    );
+    const onlyQueueTriggered =
+      'Invoked only by the SQS event source: a failed record returns to the ingest queue, and the dispatcher or the queue redrive policy dead-letters it with a reason.';
+    Validations.of(this.function).acknowledge(
+      {
+        id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
+        reason:
+          'The dispatcher only calls public AWS endpoints (STS, SNS, Lambda) in customer accounts and regions; it reaches no VPC resource, and cross-region endpoints would need NAT.',
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
+        reason:
+          'The event source maxConcurrency bounds concurrency; set reservedConcurrency where the account quota leaves room.',
+      },
+      { id: 'HIPAA.Security::HIPAA.Security-LambdaDLQ', reason: onlyQueueTriggered },
+      { id: 'Serverless::Serverless-LambdaDLQ', reason: onlyQueueTriggered },
+      {
+        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'SQS event sources support no on-failure destination; the ingest queue redrive policy is the failure destination.',
+      },
+    );
+  }
+
+  /** Exactly the delivery roles and functions in the config: nothing a reviewer would call a wildcard. */
+  private grantDelivery(destinations: readonly Destination[]): void {
+    const roleArns = [...new Set(destinations.flatMap((d) => (d.roleArn ? [d.roleArn] : [])))].sort();
+    const functionArns = [
+      ...new Set(destinations.flatMap((d) => (d.type === 'lambda' && !d.roleArn ? [d.functionArn] : []))),
+    ].sort();
+    if (roleArns.length > 0) {
+      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
+    }
+    if (functionArns.length > 0) {
+      this.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }),
+      );
+    }
+  }
+}

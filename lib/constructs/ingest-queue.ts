@@ -1,0 +1,88 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+export interface IngestQueueProps {
+  /** Customer-managed key that encrypts the queue and its dead-letter queue. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * FIFO queue: producers set `MessageGroupId` = visitor id and each visitor's events keep their
+   * order end to end, at FIFO throughput (batches of at most 10, ordered per group).
+   * @default false (standard queue: unlimited throughput, a visitor's events may be reordered)
+   */
+  readonly fifo?: boolean;
+  /**
+   * How long a received message stays hidden: at least 6× the consumer's timeout.
+   * @default Duration.minutes(3)
+   */
+  readonly visibilityTimeout?: Duration;
+  /**
+   * Receives before a message is moved to the dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long messages are kept, in both queues.
+   * @default Duration.days(14)
+   */
+  readonly retentionPeriod?: Duration;
+}
+
+/** The SQS queue upstream systems write events into, with its dead-letter queue. Encrypted and TLS-only. */
+export class IngestQueue extends Construct {
+  public readonly queue: sqs.Queue;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly fifo: boolean;
+  public readonly visibilityTimeout: Duration;
+  public readonly maxReceiveCount: number;
+
+  constructor(scope: Construct, id: string, props: IngestQueueProps) {
+    super(scope, id);
+    this.fifo = props.fifo ?? false;
+    this.visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(3);
+    this.maxReceiveCount = props.maxReceiveCount ?? 5;
+    const retentionPeriod = props.retentionPeriod ?? Duration.days(14);
+
+    const problems: string[] = [];
+    if (!Number.isInteger(this.maxReceiveCount) || this.maxReceiveCount < 1 || this.maxReceiveCount > 1000) {
+      problems.push(`maxReceiveCount must be an integer from 1 to 1000, got ${this.maxReceiveCount}`);
+    }
+    if (this.visibilityTimeout.toSeconds() > Duration.hours(12).toSeconds()) {
+      problems.push('visibilityTimeout must be at most 12 hours');
+    }
+    if (retentionPeriod.toSeconds() < 60 || retentionPeriod.toSeconds() > Duration.days(14).toSeconds()) {
+      problems.push('retentionPeriod must be from 1 minute to 14 days');
+    }
+    if (problems.length > 0) throw new Error(`IngestQueue ${this.node.path}: ${problems.join('; ')}`);
+
+    // High-throughput FIFO: ordering and deduplication per message group (visitor), not per queue.
+    const fifoSettings: Partial<sqs.QueueProps> = this.fifo
+      ? {
+          fifo: true,
+          contentBasedDeduplication: true,
+          deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+          fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+        }
+      : {};
+    const common = {
+      ...fifoSettings,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      retentionPeriod,
+    };
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', common);
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'Serverless::Serverless-SQSRedrivePolicy',
+      reason: 'This is the dead-letter queue of the ingest queue.',
+    });
+
+    this.queue = new sqs.Queue(this, 'Queue', {
+      ...common,
+      visibilityTimeout: this.visibilityTimeout,
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+  }
+}

@@ -1,0 +1,90 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type { Construct } from 'constructs';
+import type { Destination } from '../../lambda/shared/destination-config';
+import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
+import { IngestQueue } from '../constructs/ingest-queue';
+
+export interface PlatformStackProps extends StackProps {
+  /** Where events are delivered (see `config/destinations.example.json`). */
+  readonly destinations: readonly Destination[];
+  /**
+   * Make the ingest queue FIFO for per-visitor order end to end.
+   * @default false
+   */
+  readonly fifoIngestQueue?: boolean;
+  /**
+   * Dispatcher timeout; the ingest queue's visibility timeout is set to 6× it.
+   * @default Duration.seconds(30)
+   */
+  readonly dispatcherTimeout?: Duration;
+  /**
+   * Receives of a failing message before it is dead-lettered with `RetriesExhausted`.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /** Tuning of the dispatcher and its event source. */
+  readonly dispatcher?: Pick<
+    EventDispatcherProps,
+    | 'batchSize'
+    | 'maxBatchingWindow'
+    | 'maxConcurrency'
+    | 'reservedConcurrency'
+    | 'deliveryConcurrency'
+    | 'memorySize'
+    | 'logRetention'
+  >;
+}
+
+/** The platform side: a KMS key, the ingest queue with its dead-letter queue, and the dispatcher. */
+export class PlatformStack extends Stack {
+  public readonly encryptionKey: kms.Key;
+  public readonly ingestQueue: IngestQueue;
+  public readonly dispatcher: EventDispatcher;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    super(scope, id, props);
+
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: 'Event delivery platform: ingest queues and dispatcher logs',
+      enableKeyRotation: true,
+    });
+    // CloudWatch Logs encrypts the dispatcher's log group with this key, only for this account's log groups.
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+
+    const timeout = props.dispatcherTimeout;
+    this.ingestQueue = new IngestQueue(this, 'Ingest', {
+      encryptionKey: this.encryptionKey,
+      fifo: props.fifoIngestQueue,
+      visibilityTimeout: timeout ? Duration.seconds(timeout.toSeconds() * 6) : undefined,
+      maxReceiveCount: props.maxReceiveCount,
+    });
+    this.dispatcher = new EventDispatcher(this, 'Dispatcher', {
+      ...props.dispatcher,
+      ingestQueue: this.ingestQueue,
+      destinations: props.destinations,
+      encryptionKey: this.encryptionKey,
+      timeout,
+    });
+
+    new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queue.queueUrl });
+    new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DispatcherRoleArn', {
+      value: this.dispatcher.role.roleArn,
+      description: 'Customers trust this role (aws:PrincipalArn) in their delivery role',
+    });
+    new CfnOutput(this, 'PlatformAccountId', { value: this.account });
+  }
+}
