@@ -1,0 +1,210 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type { Destination } from '../../lambda/shared/destination-config';
+import { applyNagPacks } from '../../lib/nag';
+import { PlatformStack, type PlatformStackProps } from '../../lib/stacks/platform-stack';
+import {
+  CUSTOMER_ROLE,
+  fifoTopicDestination,
+  lambdaDestination,
+  standardTopicDestination,
+} from '../support/fixtures';
+
+const OTHER_ROLE = 'arn:aws:iam::444455556666:role/Delivery';
+const DIRECT_FUNCTION = 'arn:aws:lambda:us-east-1:444455556666:function:analytics';
+
+const destinations: Destination[] = [
+  lambdaDestination,
+  standardTopicDestination,
+  { ...fifoTopicDestination, roleArn: OTHER_ROLE },
+  { id: 'analytics', type: 'lambda', functionArn: DIRECT_FUNCTION, invocationType: 'Event', events: ['*'] },
+];
+
+const env = { account: '999999999999', region: 'us-east-1' };
+
+function synth(props: Partial<PlatformStackProps> = {}): Template {
+  const app = new App();
+  return Template.fromStack(new PlatformStack(app, 'Platform', { env, destinations, ...props }));
+}
+
+const denyInsecureTransport = Match.objectLike({
+  PolicyDocument: Match.objectLike({
+    Statement: Match.arrayWith([
+      Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    ]),
+  }),
+});
+
+describe('PlatformStack with a standard ingest queue', () => {
+  const template = synth();
+
+  it('encrypts with a customer-managed key that rotates', () => {
+    template.resourceCountIs('AWS::KMS::Key', 1);
+    template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('encrypts both queues with the key, keeps messages 14 days and dead-letters after 5 receives', () => {
+    const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
+    const queues = template.findResources('AWS::SQS::Queue', { Properties: { KmsMasterKeyId: keyArn } });
+    expect(Object.keys(queues)).toHaveLength(2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: keyArn,
+      MessageRetentionPeriod: 1_209_600,
+      VisibilityTimeout: 180,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+  });
+
+  it('denies non-TLS access to both queues', () => {
+    const policies = template.findResources('AWS::SQS::QueuePolicy', { Properties: denyInsecureTransport });
+    expect(Object.keys(policies)).toHaveLength(2);
+  });
+
+  it('runs the dispatcher on the latest Node.js runtime, arm64, traced, with its config', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Timeout: 30,
+      TracingConfig: { Mode: 'Active' },
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
+      Environment: {
+        Variables: Match.objectLike({
+          DESTINATIONS: JSON.stringify(destinations),
+          MAX_RECEIVE_COUNT: '5',
+          DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('DeadLetterQueue') },
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+  });
+
+  it('keeps dispatcher logs a year, encrypted with the key', () => {
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      RetentionInDays: 365,
+      KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+    });
+  });
+
+  it('reads the queue in batches with partial batch responses and bounded concurrency', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 10 },
+    });
+  });
+
+  it('lets the dispatcher assume exactly the configured delivery roles and invoke exactly the functions without one', () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
+
+    expect(byAction('sts:AssumeRole')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Resource: [CUSTOMER_ROLE, OTHER_ROLE] }),
+    ]);
+    expect(byAction('lambda:InvokeFunction')).toEqual([
+      expect.objectContaining({ Effect: 'Allow', Resource: DIRECT_FUNCTION }),
+    ]);
+    expect(byAction('sqs:SendMessage')).toEqual([
+      expect.objectContaining({
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+      }),
+    ]);
+    // The only resource wildcard is X-Ray's, which has no resource-level permissions.
+    const wildcard = statements.filter((s) => s.Resource === '*');
+    expect(wildcard.flatMap((s) => [s.Action].flat()).sort()).toEqual([
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    for (const s of statements)
+      expect([s.Action].flat().some((a) => a === '*' || a.endsWith(':*'))).toBe(false);
+  });
+
+  it('uses no managed policies', () => {
+    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+
+  it('outputs what producers and customers need', () => {
+    for (const output of ['IngestQueueUrl', 'DeadLetterQueueUrl', 'DispatcherRoleArn', 'PlatformAccountId']) {
+      template.hasOutput(output, Match.anyValue());
+    }
+  });
+});
+
+describe('PlatformStack with a FIFO ingest queue', () => {
+  const template = synth({ fifoIngestQueue: true, dispatcherTimeout: Duration.seconds(20) });
+
+  it('makes both queues FIFO, with per-group high throughput', () => {
+    const fifoQueues = template.findResources('AWS::SQS::Queue', { Properties: { FifoQueue: true } });
+    expect(Object.keys(fifoQueues)).toHaveLength(2);
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      DeduplicationScope: 'messageGroup',
+      FifoThroughputLimit: 'perMessageGroupId',
+      VisibilityTimeout: 120,
+    });
+  });
+
+  it('reads at most 10 records per batch with no batching window', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: Match.absent(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+  });
+});
+
+describe('PlatformStack with roles for every destination', () => {
+  it('grants no lambda:InvokeFunction at all', () => {
+    const template = synth({ destinations: [lambdaDestination, fifoTopicDestination] });
+
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    expect(JSON.stringify(policy)).not.toContain('lambda:InvokeFunction');
+  });
+});
+
+describe('PlatformStack validation', () => {
+  it('rejects settings that would break delivery, naming each', () => {
+    expect(() => synth({ dispatcher: { batchSize: 20_000, maxConcurrency: 1 }, maxReceiveCount: 0 })).toThrow(
+      /maxReceiveCount must be an integer from 1 to 1000/,
+    );
+    expect(() => synth({ dispatcher: { batchSize: 20_000, maxConcurrency: 1 } })).toThrow(
+      /batchSize must be an integer from 1 to 10000, got 20000; maxConcurrency must be an integer from 2 to 1000, got 1/,
+    );
+    expect(() =>
+      synth({ fifoIngestQueue: true, dispatcher: { batchSize: 11, maxBatchingWindow: Duration.seconds(1) } }),
+    ).toThrow(
+      /batchSize must be an integer from 1 to 10, got 11; maxBatchingWindow is not supported on a FIFO queue/,
+    );
+  });
+
+  it('rejects a destination config too large for the function environment', () => {
+    const many = Array.from({ length: 30 }, (_, i) => ({ ...fifoTopicDestination, id: `topic-${i}` }));
+
+    expect(() => synth({ destinations: many })).toThrow(/destination config is \d+ bytes; at most 3500/);
+  });
+});
+
+describe('cdk-nag', () => {
+  it('finds nothing unacknowledged in the platform stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
+    const app = new App();
+    new PlatformStack(app, 'Platform', { env, destinations });
+    applyNagPacks(app);
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('does fail synth on an unacknowledged finding', () => {
+    const app = new App();
+    new sqs.Queue(new Stack(app, 'Insecure', { env }), 'Plain', {
+      encryption: sqs.QueueEncryption.UNENCRYPTED,
+    });
+    applyNagPacks(app);
+
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);
+  });
+});

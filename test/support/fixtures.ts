@@ -1,0 +1,98 @@
+import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
+import type { SQSRecord } from 'aws-lambda';
+import type { Destination } from '../../lambda/shared/destination-config';
+
+/** An ingest message in the seed format; override any part. */
+export function ingestMessage(
+  overrides: {
+    event?: Record<string, unknown>;
+    visitor?: Record<string, unknown>;
+    user?: Record<string, unknown> | null;
+    destinations?: string[];
+  } = {},
+): Record<string, unknown> {
+  return {
+    event: {
+      event: 'Order Completed',
+      distinct_id: 'evt_0001',
+      time: 1732300000000,
+      event_properties: { order_id: '12345', total: 99.99 },
+      ...overrides.event,
+    },
+    visitor: {
+      visitor_id: 'visitor_123',
+      first_seen_at: '2024-01-01T00:00:00Z',
+      email: 'jane.doe@example.com',
+      ...overrides.visitor,
+    },
+    user:
+      overrides.user === undefined
+        ? { external_id: 'user_456', email: 'jane.doe@example.com' }
+        : overrides.user,
+    ...(overrides.destinations && { destinations: overrides.destinations }),
+  };
+}
+
+let sequence = 0;
+
+/** An SQS record as the event source mapping hands it to the dispatcher. */
+export function sqsRecord(
+  body: unknown,
+  options: { messageId?: string; receiveCount?: number; messageGroupId?: string } = {},
+): SQSRecord {
+  sequence += 1;
+  return {
+    messageId: options.messageId ?? `msg-${sequence}`,
+    receiptHandle: `handle-${sequence}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: String(options.receiveCount ?? 1),
+      SentTimestamp: '1732300000000',
+      SenderId: 'AIDAEXAMPLE',
+      ApproximateFirstReceiveTimestamp: '1732300000000',
+      ...(options.messageGroupId && { MessageGroupId: options.messageGroupId }),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:999999999999:ingest',
+    awsRegion: 'us-east-1',
+  };
+}
+
+export const CUSTOMER_ROLE = 'arn:aws:iam::111122223333:role/EventDelivery';
+
+export const lambdaDestination = {
+  id: 'orders-fn',
+  type: 'lambda',
+  functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:orders',
+  invocationType: 'Event',
+  roleArn: CUSTOMER_ROLE,
+  externalId: 'ext-id-1234',
+  events: ['Order Completed'],
+} as const satisfies Destination;
+
+export const standardTopicDestination = {
+  id: 'marketing',
+  type: 'sns',
+  topicArn: 'arn:aws:sns:eu-west-1:111122223333:marketing',
+  roleArn: CUSTOMER_ROLE,
+  externalId: 'ext-id-1234',
+  events: ['*'],
+} as const satisfies Destination;
+
+export const fifoTopicDestination = {
+  id: 'orders-fifo',
+  type: 'sns',
+  topicArn: 'arn:aws:sns:us-east-1:111122223333:orders.fifo',
+  roleArn: CUSTOMER_ROLE,
+  externalId: 'ext-id-1234',
+  events: ['*'],
+} as const satisfies Destination;
+
+/** Personal data in `ingestMessage()`: must never appear in a log line or an error message. */
+export const PERSONAL_DATA = ['jane.doe@example.com'];
+
+/** A function's response payload as the Lambda client returns it. */
+export const invokeResponsePayload = (body: unknown): InvokeCommandOutput['Payload'] =>
+  Buffer.from(JSON.stringify(body)) as unknown as InvokeCommandOutput['Payload'];

@@ -1,0 +1,75 @@
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DestinationClients } from '../../lambda/dispatcher/clients';
+import {
+  CUSTOMER_ROLE,
+  fifoTopicDestination,
+  lambdaDestination,
+  standardTopicDestination,
+} from '../support/fixtures';
+
+// fromTemporaryCredentials calls STS through the SDK's nested STS client.
+const sts = mockClient(STSClient);
+
+describe('DestinationClients', () => {
+  beforeEach(() => {
+    sts.reset();
+    sts.on(AssumeRoleCommand).resolves({
+      Credentials: {
+        AccessKeyId: 'ASIAEXAMPLE',
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + 3_600_000),
+      },
+    });
+  });
+
+  it('keeps one client per service, region, role and external id', () => {
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
+
+    const fifo = clients.sns(fifoTopicDestination);
+
+    expect(
+      clients.sns({ ...fifoTopicDestination, id: 'other', topicArn: `${fifoTopicDestination.topicArn}2` }),
+    ).toBe(fifo);
+    expect(clients.sns(standardTopicDestination)).not.toBe(fifo); // eu-west-1
+    expect(clients.sns({ ...fifoTopicDestination, externalId: 'another-id' })).not.toBe(fifo);
+  });
+
+  it('takes the client region from the destination ARN', async () => {
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
+
+    await expect(clients.sns(standardTopicDestination).config.region()).resolves.toBe('eu-west-1');
+    await expect(clients.lambda(lambdaDestination).config.region()).resolves.toBe('us-east-1');
+  });
+
+  it('assumes the delivery role with the external id once for many deliveries', async () => {
+    // Prepare
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher', stsRegion: 'us-east-1' });
+
+    // Act: resolve credentials as 50 deliveries would.
+    for (let i = 0; i < 50; i++) {
+      const client = clients.sns({ ...fifoTopicDestination, id: `d${i}` });
+      const credentials = await client.config.credentials();
+      expect(credentials.accessKeyId).toBe('ASIAEXAMPLE');
+    }
+
+    // Assess
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      RoleArn: CUSTOMER_ROLE,
+      ExternalId: 'ext-id-1234',
+      RoleSessionName: 'event-dispatcher',
+    });
+  });
+
+  it('uses the dispatcher identity for a function granted by resource policy', async () => {
+    const { roleArn: _r, externalId: _e, ...direct } = lambdaDestination;
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
+
+    const client = clients.lambda(direct);
+
+    expect(client).toBe(clients.lambda(direct));
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
+  });
+});

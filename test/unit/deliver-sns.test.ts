@@ -1,0 +1,148 @@
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { mockClient } from 'aws-sdk-client-mock';
+import {
+  messageDeduplicationId,
+  messageGroupId,
+  planTopicBatches,
+  publishBatch,
+  SNS_LIMITS,
+} from '../../lambda/dispatcher/deliver-sns';
+import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { fifoTopicDestination, ingestMessage, standardTopicDestination } from '../support/fixtures';
+
+const payload = (overrides: Parameters<typeof ingestMessage>[0] = {}): DeliveredPayload => {
+  const parsed = parseIngestMessage(JSON.stringify(ingestMessage(overrides)));
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.payload;
+};
+
+describe('planTopicBatches', () => {
+  it('publishes the seed payload with event_name and distinct_id attributes only', () => {
+    const event = payload();
+
+    const { batches } = planTopicBatches(standardTopicDestination, [event]);
+
+    expect(batches).toHaveLength(1);
+    const { entry } = batches[0][0];
+    expect(JSON.parse(entry.Message ?? '')).toEqual(event);
+    expect(entry.MessageAttributes).toEqual({
+      event_name: { DataType: 'String', StringValue: 'Order Completed' },
+      distinct_id: { DataType: 'String', StringValue: 'evt_0001' },
+    });
+    expect(entry.MessageGroupId).toBeUndefined();
+    expect(entry.MessageDeduplicationId).toBeUndefined();
+  });
+
+  it('groups FIFO messages by visitor and deduplicates on destination and distinct_id', () => {
+    const { batches } = planTopicBatches(fifoTopicDestination, [payload()]);
+
+    const { entry } = batches[0][0];
+    expect(entry.MessageGroupId).toBe('visitor_123');
+    expect(entry.MessageDeduplicationId).toBe(messageDeduplicationId('orders-fifo', 'evt_0001'));
+    expect(entry.MessageDeduplicationId).toMatch(/^[0-9a-f]{64}$/);
+    expect(messageDeduplicationId('other-topic', 'evt_0001')).not.toBe(entry.MessageDeduplicationId);
+  });
+
+  it('hashes visitor ids SNS would reject as a message group id, stably', () => {
+    const odd = 'visitor with spaces and ünïcode';
+
+    expect(messageGroupId(odd)).toMatch(/^sha256-[0-9a-f]{64}$/);
+    expect(messageGroupId(odd)).toBe(messageGroupId(odd));
+    expect(messageGroupId('v'.repeat(129))).toMatch(/^sha256-/);
+  });
+
+  it('splits by count: at most 10 entries per call, ids unique within a call', () => {
+    const events = Array.from({ length: 23 }, (_, i) => payload({ event: { distinct_id: `evt_${i}` } }));
+
+    const { batches } = planTopicBatches(standardTopicDestination, events);
+
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 3]);
+    expect(batches.flat().map((p) => p.index)).toEqual(events.map((_, i) => i));
+    for (const batch of batches) expect(new Set(batch.map((p) => p.entry.Id)).size).toBe(batch.length);
+  });
+
+  it('splits by size: at most 256 KiB per call', () => {
+    const big = (i: number) =>
+      payload({ event: { distinct_id: `evt_${i}`, event_properties: { blob: 'x'.repeat(100_000) } } });
+
+    const { batches } = planTopicBatches(standardTopicDestination, [big(1), big(2), big(3), big(4), big(5)]);
+
+    expect(batches.map((b) => b.length)).toEqual([2, 2, 1]);
+    for (const batch of batches) {
+      expect(batch.reduce((sum, p) => sum + p.bytes, 0)).toBeLessThanOrEqual(SNS_LIMITS.maxBytes);
+    }
+  });
+
+  it('rejects a message above 256 KiB as PayloadTooLarge, keeping the others', () => {
+    const huge = payload({
+      event: { distinct_id: 'evt_huge', event_properties: { blob: 'x'.repeat(262_144) } },
+    });
+
+    const { batches, rejected } = planTopicBatches(standardTopicDestination, [payload(), huge]);
+
+    expect(batches.flat().map((p) => p.index)).toEqual([0]);
+    expect(rejected).toEqual([
+      {
+        index: 1,
+        result: { ok: false, error: expect.objectContaining({ code: 'PayloadTooLarge', retryable: false }) },
+      },
+    ]);
+  });
+});
+
+describe('publishBatch', () => {
+  const sns = mockClient(SNSClient);
+  beforeEach(() => sns.reset());
+
+  it('maps successful and failed entries of a 200 response to results in order', async () => {
+    // Prepare
+    const events = [1, 2, 3].map((i) => payload({ event: { distinct_id: `evt_${i}` } }));
+    const [batch] = planTopicBatches(fifoTopicDestination, events).batches;
+    sns.on(PublishBatchCommand).resolves({
+      Successful: [{ Id: '0', MessageId: 'm0' }],
+      Failed: [
+        { Id: '1', Code: 'InternalError', SenderFault: false },
+        { Id: '2', Code: 'KMSDisabled', SenderFault: true, Message: 'key disabled' },
+      ],
+    });
+
+    // Act
+    const results = await publishBatch(new SNSClient({}), fifoTopicDestination, batch);
+
+    // Assess
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
+      TopicArn: fifoTopicDestination.topicArn,
+      PublishBatchRequestEntries: batch.map((p) => p.entry),
+    });
+    expect(results).toEqual([
+      { ok: true },
+      { ok: false, error: expect.objectContaining({ code: 'ServiceUnavailable', retryable: true }) },
+      { ok: false, error: expect.objectContaining({ code: 'KmsError', retryable: false }) },
+    ]);
+  });
+
+  it('fails every entry with the error of a failed call', async () => {
+    const [batch] = planTopicBatches(standardTopicDestination, [
+      payload(),
+      payload({ event: { distinct_id: 'evt_2' } }),
+    ]).batches;
+    sns.on(PublishBatchCommand).rejects(Object.assign(new Error('denied'), { name: 'AuthorizationError' }));
+
+    const results = await publishBatch(new SNSClient({}), standardTopicDestination, batch);
+
+    expect(results).toEqual([
+      { ok: false, error: expect.objectContaining({ code: 'AccessDenied', retryable: false }) },
+      { ok: false, error: expect.objectContaining({ code: 'AccessDenied', retryable: false }) },
+    ]);
+  });
+
+  it('treats an entry missing from the response as a retryable failure', async () => {
+    const [batch] = planTopicBatches(standardTopicDestination, [payload()]).batches;
+    sns.on(PublishBatchCommand).resolves({ Successful: [], Failed: [] });
+
+    const [result] = await publishBatch(new SNSClient({}), standardTopicDestination, batch);
+
+    expect(result).toEqual({ ok: false, error: expect.objectContaining({ retryable: true }) });
+  });
+});

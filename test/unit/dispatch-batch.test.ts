@@ -1,0 +1,383 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import type { DeliveryClients } from '../../lambda/dispatcher/clients';
+import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
+import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import type { Destination } from '../../lambda/shared/destination-config';
+import { capturingLogger } from '../support/capture-logs';
+import {
+  fifoTopicDestination,
+  ingestMessage,
+  invokeResponsePayload,
+  lambdaDestination,
+  PERSONAL_DATA,
+  sqsRecord,
+  standardTopicDestination,
+} from '../support/fixtures';
+
+const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
+
+const sns = mockClient(SNSClient);
+const lambda = mockClient(LambdaClient);
+const sqs = mockClient(SQSClient);
+
+const clients: DeliveryClients = {
+  sns: () => new SNSClient({ region: 'us-east-1' }),
+  lambda: () => new LambdaClient({ region: 'us-east-1' }),
+};
+
+let logs: ReturnType<typeof capturingLogger>;
+
+function dependencies(
+  destinations: Destination[],
+  overrides: Partial<DispatchDependencies> = {},
+): DispatchDependencies {
+  return {
+    registry: new StaticDestinationRegistry(destinations),
+    clients,
+    sqs: new SQSClient({ region: 'us-east-1' }),
+    deadLetterQueue: { url: DLQ_URL, fifo: false },
+    logger: logs.logger,
+    maxReceiveCount: 5,
+    concurrency: 4,
+    ...overrides,
+  };
+}
+
+/** Every PublishBatch succeeds, entry by entry. */
+const publishSucceeds = () =>
+  sns
+    .on(PublishBatchCommand)
+    .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => ({
+      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+    }));
+
+const deadLettersSucceed = () =>
+  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+    Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `d-${e.Id}`, MD5OfMessageBody: '' })),
+    Failed: [],
+  }));
+
+const deadLetterEntries = () =>
+  sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
+const publishedDistinctIds = () =>
+  sns
+    .commandCalls(PublishBatchCommand)
+    .map((c) =>
+      (c.args[0].input.PublishBatchRequestEntries ?? []).map(
+        (e) => e.MessageAttributes?.distinct_id.StringValue,
+      ),
+    );
+
+const event = (distinctId: string, visitorId = 'visitor_123', name = 'Order Completed') =>
+  ingestMessage({ event: { distinct_id: distinctId, event: name }, visitor: { visitor_id: visitorId } });
+
+describe('dispatchBatch', () => {
+  beforeEach(() => {
+    sns.reset();
+    lambda.reset();
+    sqs.reset();
+    logs = capturingLogger();
+  });
+  afterEach(() => logs.restore());
+
+  it('delivers each event to every matching destination: one Invoke per event, one PublishBatch per topic', async () => {
+    // Prepare
+    publishSucceeds();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    const records = [
+      sqsRecord(event('e1')),
+      sqsRecord(event('e2', 'visitor_9')),
+      sqsRecord(event('e3', 'visitor_9', 'Page Viewed')),
+    ];
+
+    // Act
+    const response = await dispatchBatch(
+      records,
+      dependencies([lambdaDestination, standardTopicDestination, fifoTopicDestination]),
+    );
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
+    const byTopic = sns.commandCalls(PublishBatchCommand).map((c) => c.args[0].input);
+    expect(byTopic.filter((i) => i.TopicArn === standardTopicDestination.topicArn)).toHaveLength(1);
+    // FIFO: visitor_9 has two events, so they go out one after another.
+    expect(
+      byTopic
+        .filter((i) => i.TopicArn === fifoTopicDestination.topicArn)
+        .map((i) => i.PublishBatchRequestEntries?.length),
+    ).toEqual([2, 1]);
+    expect(sqs).not.toHaveReceivedCommand(SendMessageBatchCommand);
+  });
+
+  it('dead-letters invalid records with their reason and delivers the rest of the batch', async () => {
+    publishSucceeds();
+    deadLettersSucceed();
+    const invalid = sqsRecord('{"event": {"event": "x"}, "visitor": {"email": "jane.doe@example.com"}}', {
+      messageId: 'bad-1',
+    });
+    const notJson = sqsRecord('not json at all', { messageId: 'bad-2' });
+    const good = sqsRecord(event('e1'), { messageId: 'good' });
+
+    const response = await dispatchBatch([invalid, good, notJson], dependencies([standardTopicDestination]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(publishedDistinctIds()).toEqual([['e1']]);
+    expect(deadLetterEntries()).toEqual([
+      expect.objectContaining({
+        MessageBody: invalid.body,
+        MessageAttributes: {
+          error_code: { DataType: 'String', StringValue: 'InvalidEvent' },
+          error_message: { DataType: 'String', StringValue: expect.stringContaining('visitor.visitor_id') },
+          attempts: { DataType: 'Number', StringValue: '1' },
+        },
+      }),
+      expect.objectContaining({
+        MessageBody: 'not json at all',
+        MessageAttributes: expect.objectContaining({
+          error_code: { DataType: 'String', StringValue: 'InvalidJson' },
+        }),
+      }),
+    ]);
+  });
+
+  it('dead-letters a message naming an unconfigured destination with DestinationNotFound', async () => {
+    deadLettersSucceed();
+    const record = sqsRecord(ingestMessage({ destinations: ['no-such-destination'] }));
+
+    const response = await dispatchBatch([record], dependencies([standardTopicDestination]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
+    expect(deadLetterEntries()[0].MessageAttributes).toMatchObject({
+      error_code: { StringValue: 'DestinationNotFound' },
+      destination_id: { StringValue: 'no-such-destination' },
+    });
+  });
+
+  it('reports retryable failures as batch item failures and dead-letters permanent ones at once', async () => {
+    deadLettersSucceed();
+    lambda.on(InvokeCommand).rejects(
+      Object.assign(new Error('slow down'), {
+        name: 'TooManyRequestsException',
+        $metadata: { httpStatusCode: 429 },
+      }),
+    );
+    sns.on(PublishBatchCommand).rejects(Object.assign(new Error('denied'), { name: 'AuthorizationError' }));
+    const record = sqsRecord(event('e1'), { messageId: 'm1', receiveCount: 2 });
+
+    const response = await dispatchBatch(
+      [record],
+      dependencies([lambdaDestination, standardTopicDestination]),
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(deadLetterEntries()).toEqual([
+      expect.objectContaining({
+        MessageBody: record.body,
+        MessageAttributes: {
+          error_code: { DataType: 'String', StringValue: 'AccessDenied' },
+          error_message: { DataType: 'String', StringValue: expect.stringContaining('AuthorizationError') },
+          destination_id: { DataType: 'String', StringValue: 'marketing' },
+          attempts: { DataType: 'Number', StringValue: '2' },
+        },
+      }),
+    ]);
+  });
+
+  it('dead-letters with RetriesExhausted on the last receive instead of retrying', async () => {
+    deadLettersSucceed();
+    sns
+      .on(PublishBatchCommand)
+      .resolves({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    const record = sqsRecord(event('e1'), { messageId: 'm1', receiveCount: 5 });
+
+    const response = await dispatchBatch([record], dependencies([standardTopicDestination]));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLetterEntries()[0].MessageAttributes).toMatchObject({
+      error_code: { StringValue: 'RetriesExhausted' },
+      error_message: { StringValue: expect.stringMatching(/^ServiceUnavailable after 5 attempts/) },
+      destination_id: { StringValue: 'marketing' },
+      attempts: { StringValue: '5' },
+    });
+  });
+
+  it('reports the record as failed when its dead letter cannot be written: nothing is lost', async () => {
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: [{ Id: input.Entries[1].Id, MessageId: 'ok', MD5OfMessageBody: '' }],
+      Failed: [{ Id: input.Entries[0].Id, Code: 'KMS.DisabledException', SenderFault: true }],
+    }));
+    const records = [sqsRecord('{}', { messageId: 'lost-write' }), sqsRecord('[]', { messageId: 'written' })];
+
+    const response = await dispatchBatch(records, dependencies([standardTopicDestination]));
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'lost-write' }]);
+  });
+
+  it('reports every dead-lettered record as failed when the dead-letter queue is unreachable', async () => {
+    sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+
+    const response = await dispatchBatch(
+      [sqsRecord('{}', { messageId: 'a' }), sqsRecord('[]', { messageId: 'b' })],
+      dependencies([]),
+    );
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
+  });
+
+  it("keeps a visitor's later events behind a failed one on a FIFO topic, other visitors unaffected", async () => {
+    // Prepare: visitor A's first event fails once; visitor B is healthy.
+    sns
+      .on(PublishBatchCommand)
+      .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => {
+        const entries = input.PublishBatchRequestEntries;
+        const failing = entries.filter((e) => e.MessageAttributes?.distinct_id.StringValue === 'a1');
+        return {
+          Successful: entries.filter((e) => !failing.includes(e)).map((e) => ({ Id: e.Id })),
+          Failed: failing.map((e) => ({ Id: e.Id, Code: 'InternalError', SenderFault: false })),
+        };
+      });
+    const records = [
+      sqsRecord(event('a1', 'A'), { messageId: 'a1' }),
+      sqsRecord(event('b1', 'B'), { messageId: 'b1' }),
+      sqsRecord(event('a2', 'A'), { messageId: 'a2' }),
+      sqsRecord(event('b2', 'B'), { messageId: 'b2' }),
+      sqsRecord(event('a3', 'A'), { messageId: 'a3' }),
+    ];
+
+    // Act
+    const response = await dispatchBatch(records, dependencies([fifoTopicDestination]));
+
+    // Assess: a2 and a3 were never sent ahead of a1; b2 went out after b1.
+    expect(publishedDistinctIds()).toEqual([['a1', 'b1'], ['b2']]);
+    expect(response.batchItemFailures).toEqual([
+      { itemIdentifier: 'a1' },
+      { itemIdentifier: 'a2' },
+      { itemIdentifier: 'a3' },
+    ]);
+  });
+
+  it("does not hold a standard topic's deliveries behind another visitor event failure", async () => {
+    publishSucceeds();
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(Object.assign(new Error('boom'), { name: 'ServiceException' }))
+      .resolves({ StatusCode: 202 });
+    const records = [
+      sqsRecord(event('a1', 'A'), { messageId: 'a1' }),
+      sqsRecord(event('a2', 'A'), { messageId: 'a2' }),
+    ];
+
+    const response = await dispatchBatch(
+      records,
+      dependencies([lambdaDestination, standardTopicDestination]),
+    );
+
+    expect(publishedDistinctIds()).toEqual([['a1', 'a2']]);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a1' }]);
+  });
+
+  it('on a FIFO ingest queue keeps a message group in order across all destinations', async () => {
+    publishSucceeds();
+    lambda
+      .on(InvokeCommand)
+      .rejectsOnce(Object.assign(new Error('boom'), { name: 'ServiceException' }))
+      .resolves({ StatusCode: 202 });
+    const records = [
+      sqsRecord(event('a1', 'A'), { messageId: 'a1', messageGroupId: 'A' }),
+      sqsRecord(event('a2', 'A'), { messageId: 'a2', messageGroupId: 'A' }),
+      sqsRecord(event('b1', 'B'), { messageId: 'b1', messageGroupId: 'B' }),
+    ];
+
+    const response = await dispatchBatch(
+      records,
+      dependencies([lambdaDestination, standardTopicDestination]),
+    );
+
+    // a1 failed at the function, so a2 went nowhere, not even to the healthy topic.
+    expect(publishedDistinctIds()).toEqual([['a1', 'b1']]);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a1' }, { itemIdentifier: 'a2' }]);
+  });
+
+  it('writes FIFO dead letters with a group and a deduplication id', async () => {
+    deadLettersSucceed();
+
+    await dispatchBatch(
+      [sqsRecord('{}', { messageGroupId: 'visitor_1' })],
+      dependencies([], { deadLetterQueue: { url: `${DLQ_URL}.fifo`, fifo: true } }),
+    );
+
+    expect(deadLetterEntries()[0]).toMatchObject({
+      MessageGroupId: 'visitor_1',
+      MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+  });
+
+  it('keeps at most `concurrency` delivery calls in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    lambda.on(InvokeCommand).callsFake(async () => {
+      inFlight += 1;
+      peak = Math.max(peak, inFlight);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      inFlight -= 1;
+      return { StatusCode: 202 };
+    });
+    const records = Array.from({ length: 20 }, (_, i) => sqsRecord(event(`e${i}`, `v${i}`)));
+
+    const response = await dispatchBatch(records, dependencies([lambdaDestination], { concurrency: 3 }));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 20);
+    expect(peak).toBe(3);
+  });
+
+  it('logs ids and error codes, never personal data', async () => {
+    deadLettersSucceed();
+    sns
+      .on(PublishBatchCommand)
+      .resolves({ Failed: [{ Id: '0', Code: 'InternalError', SenderFault: false }] });
+    lambda.on(InvokeCommand).resolves({
+      StatusCode: 200,
+      FunctionError: 'Unhandled',
+      Payload: invokeResponsePayload({ errorType: 'Error', errorMessage: 'jane.doe@example.com is blocked' }),
+    });
+    const records = [
+      sqsRecord(event('e1')),
+      sqsRecord(
+        '{"event":{"event":"x"},"visitor":{"email":"jane.doe@example.com"},"user":"jane.doe@example.com"}',
+      ),
+    ];
+    const destinations = [
+      { ...lambdaDestination, invocationType: 'RequestResponse' as const },
+      standardTopicDestination,
+    ];
+
+    await dispatchBatch(records, dependencies(destinations));
+
+    const lines = logs.lines();
+    expect(lines.length).toBeGreaterThanOrEqual(4);
+    expect(lines.join('\n')).toContain('"distinctId":"e1"');
+    for (const personal of PERSONAL_DATA) expect(lines.join('\n')).not.toContain(personal);
+    for (const entry of deadLetterEntries()) {
+      for (const personal of PERSONAL_DATA)
+        expect(JSON.stringify(entry.MessageAttributes)).not.toContain(personal);
+    }
+  });
+
+  it('acknowledges an event no destination accepts', async () => {
+    const response = await dispatchBatch(
+      [sqsRecord(event('e1', 'v', 'Signed Up'))],
+      dependencies([lambdaDestination]),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+  });
+});

@@ -1,0 +1,149 @@
+import { deriveDistinctId, parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { ingestMessage, PERSONAL_DATA } from '../support/fixtures';
+
+describe('parseIngestMessage', () => {
+  it('accepts the seed format and keeps it as delivered payload', () => {
+    // Prepare
+    const message = ingestMessage();
+
+    // Act
+    const parsed = parseIngestMessage(JSON.stringify(message));
+
+    // Assess
+    expect(parsed).toEqual({ ok: true, payload: message });
+  });
+
+  it('derives the same distinct_id for the same content, whatever the key order', () => {
+    const message = ingestMessage({ event: { distinct_id: undefined } });
+    const reordered = { user: message.user, visitor: message.visitor, event: message.event };
+
+    const first = parseIngestMessage(JSON.stringify(message));
+    const second = parseIngestMessage(JSON.stringify(reordered));
+
+    expect(first.ok && first.payload.event.distinct_id).toMatch(/^derived_[0-9a-f]{40}$/);
+    expect(first).toEqual(second);
+  });
+
+  it('derives different ids for different events of the same visitor', () => {
+    const a = deriveDistinctId(ingestMessage({ event: { distinct_id: undefined, time: 1 } }) as never);
+    const b = deriveDistinctId(ingestMessage({ event: { distinct_id: undefined, time: 2 } }) as never);
+
+    expect(a).not.toEqual(b);
+  });
+
+  it('returns the routing list separately from the payload', () => {
+    const parsed = parseIngestMessage(JSON.stringify(ingestMessage({ destinations: ['orders-fn'] })));
+
+    expect(parsed.ok && parsed.destinations).toEqual(['orders-fn']);
+    expect(parsed.ok && 'destinations' in parsed.payload).toBe(false);
+  });
+
+  it('delivers a missing user as null', () => {
+    const { user: _user, ...withoutUser } = ingestMessage();
+
+    const parsed = parseIngestMessage(JSON.stringify(withoutUser));
+
+    expect(parsed.ok && parsed.payload.user).toBeNull();
+  });
+
+  it.each([
+    ['not JSON', '{"event":', 'InvalidJson', 'not valid JSON'],
+    ['an array', '[]', 'InvalidEvent', '(body)'],
+    ['a string', '"hello"', 'InvalidEvent', '(body)'],
+    [
+      'missing event name',
+      JSON.stringify(ingestMessage({ event: { event: undefined } })),
+      'InvalidEvent',
+      'event.event',
+    ],
+    [
+      'empty event name',
+      JSON.stringify(ingestMessage({ event: { event: '' } })),
+      'InvalidEvent',
+      'event.event',
+    ],
+    [
+      'over-long event name',
+      JSON.stringify(ingestMessage({ event: { event: 'x'.repeat(1001) } })),
+      'InvalidEvent',
+      'event.event',
+    ],
+    [
+      'over-long distinct_id',
+      JSON.stringify(ingestMessage({ event: { distinct_id: 'x'.repeat(401) } })),
+      'InvalidEvent',
+      'event.distinct_id',
+    ],
+    [
+      'fractional time',
+      JSON.stringify(ingestMessage({ event: { time: 1.5 } })),
+      'InvalidEvent',
+      'event.time',
+    ],
+    [
+      'missing visitor_id',
+      JSON.stringify(ingestMessage({ visitor: { visitor_id: undefined } })),
+      'InvalidEvent',
+      'visitor.visitor_id',
+    ],
+    [
+      'numeric visitor_id',
+      JSON.stringify(ingestMessage({ visitor: { visitor_id: 42 } })),
+      'InvalidEvent',
+      'visitor.visitor_id',
+    ],
+    [
+      'unknown top-level field',
+      JSON.stringify({ ...ingestMessage(), extra: 1 }),
+      'InvalidEvent',
+      'Unrecognized key',
+    ],
+    [
+      'unknown event field',
+      JSON.stringify(ingestMessage({ event: { colour: 'red' } })),
+      'InvalidEvent',
+      'Unrecognized key',
+    ],
+    [
+      'user as a string',
+      JSON.stringify({ ...ingestMessage(), user: 'jane.doe@example.com' }),
+      'InvalidEvent',
+      'user',
+    ],
+    [
+      '__proto__ key',
+      '{"event":{"event":"x","__proto__":{"polluted":true}},"visitor":{"visitor_id":"v"}}',
+      'InvalidEvent',
+      '__proto__',
+    ],
+    [
+      'constructor key',
+      '{"event":{"event":"x"},"visitor":{"visitor_id":"v","constructor":1}}',
+      'InvalidEvent',
+      'constructor',
+    ],
+    [
+      'lone surrogate',
+      '{"event":{"event":"\\ud800"},"visitor":{"visitor_id":"v"}}',
+      'InvalidEvent',
+      'well-formed',
+    ],
+    [
+      'number out of range',
+      '{"event":{"event":"x","event_properties":{"n":1e999}},"visitor":{"visitor_id":"v"}}',
+      'InvalidEvent',
+      'out of range',
+    ],
+    [
+      'deep nesting',
+      `{"event":{"event":"x","event_properties":${'{"a":'.repeat(40)}1${'}'.repeat(40)}},"visitor":{"visitor_id":"v"}}`,
+      'InvalidEvent',
+      'nested deeper',
+    ],
+  ])('rejects %s with %s', (_case, body, errorCode, reasonPart) => {
+    const parsed = parseIngestMessage(body);
+
+    expect(parsed).toEqual({ ok: false, errorCode, reason: expect.stringContaining(reasonPart) });
+    for (const personal of PERSONAL_DATA) expect(JSON.stringify(parsed)).not.toContain(personal);
+  });
+});
