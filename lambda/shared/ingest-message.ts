@@ -134,3 +134,14 @@ function findUnsafeValue(value: unknown, path: string, depth: number): string | 
   }
   return undefined;
 }
+
+/**
+ * What a consumer accepts: the delivered payload. Open objects, so a consumer keeps working
+ * when the platform adds fields; `event.distinct_id` and `visitor.visitor_id` are required
+ * because they are the deduplication key.
+ */
+export const DeliveredPayloadSchema = z.looseObject({
+  event: z.looseObject({ event: text(1000), distinct_id: text(400) }),
+  visitor: VisitorSchema,
+  user: z.optional(UserSchema),
+});

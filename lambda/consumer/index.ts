@@ -1,0 +1,31 @@
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createConsumerHandler } from './consumer-handler';
+import { readConsumerEnvironment } from './environment';
+import { sampleProcessEvent } from './process-event';
+
+// Created once per execution environment.
+const environment = readConsumerEnvironment(process.env);
+const logger = new Logger({ serviceName: 'event-consumer' });
+const metrics = new Metrics({ namespace: 'EventConsumer', serviceName: 'event-consumer' });
+
+const consume = createConsumerHandler({
+  processEvent: sampleProcessEvent({ logger, metrics }),
+  persistenceStore: new DynamoDBPersistenceLayer({ tableName: environment.idempotencyTableName }),
+  logger,
+  expiresAfterSeconds: environment.expiresAfterSeconds,
+  keyPrefix: environment.keyPrefix,
+  onDuplicate: () => {
+    metrics.addMetric('DuplicatesSkipped', MetricUnit.Count, 1);
+  },
+});
+
+export const handler = async (event: SQSEvent | unknown, context: Context) => {
+  try {
+    return await consume(event, context);
+  } finally {
+    metrics.publishStoredMetrics();
+  }
+};

@@ -1,0 +1,184 @@
+import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createConsumerHandler } from '../../lambda/consumer/consumer-handler';
+import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
+import { capturingLogger } from '../support/capture-logs';
+import { ingestMessage, PERSONAL_DATA } from '../support/fixtures';
+import { InMemoryPersistenceLayer } from '../support/in-memory-persistence';
+
+const context = {
+  functionName: 'consumer',
+  awsRequestId: 'req-1',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+const payload = (distinctId: string, visitorId = 'visitor_123', properties: Record<string, unknown> = {}) =>
+  ingestMessage({
+    event: { distinct_id: distinctId, event_properties: { order_id: '12345', ...properties } },
+    visitor: { visitor_id: visitorId },
+  });
+
+let records = 0;
+function sqsRecord(body: unknown, queue = 'orders'): SQSRecord {
+  records += 1;
+  return {
+    messageId: `m${records}`,
+    receiptHandle: `h${records}`,
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: '0',
+      SenderId: 'sns',
+      ApproximateFirstReceiveTimestamp: '0',
+      ...(queue.endsWith('.fifo') && { MessageGroupId: 'g' }),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:111122223333:${queue}`,
+    awsRegion: 'us-east-1',
+  };
+}
+const sqsEvent = (...records: SQSRecord[]): SQSEvent => ({ Records: records });
+
+describe('createConsumerHandler', () => {
+  let processed: DeliveredPayload[];
+  let duplicates: string[];
+  let logs: ReturnType<typeof capturingLogger>;
+  let failOn: Set<string>;
+
+  const handler = () =>
+    createConsumerHandler({
+      processEvent: async (p) => {
+        if (failOn.has(p.event.distinct_id)) throw new Error('business logic failed');
+        processed.push(p);
+        return { stored: p.event.distinct_id };
+      },
+      persistenceStore: new InMemoryPersistenceLayer(),
+      logger: logs.logger,
+      expiresAfterSeconds: 3600,
+      onDuplicate: (p) => {
+        duplicates.push(p.event.distinct_id);
+      },
+    });
+
+  beforeEach(() => {
+    processed = [];
+    duplicates = [];
+    failOn = new Set();
+    logs = capturingLogger();
+  });
+  afterEach(() => {
+    const all = logs.lines().join('\n');
+    for (const personal of PERSONAL_DATA) expect(all).not.toContain(personal);
+    logs.restore();
+  });
+
+  it('processes an event delivered three times (direct, raw SQS, SNS envelope) once', async () => {
+    // Prepare
+    const consume = handler();
+    const event = payload('evt_1');
+    const envelope = { Type: 'Notification', MessageId: 'sns-1', Message: JSON.stringify(event) };
+
+    // Act
+    const direct = await consume(event, context);
+    const raw = await consume(sqsEvent(sqsRecord(event)), context);
+    const wrapped = await consume(sqsEvent(sqsRecord(envelope, 'orders.fifo')), context);
+
+    // Assess
+    expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_1']);
+    expect(duplicates).toEqual(['evt_1', 'evt_1']);
+    expect(direct).toEqual({ distinctId: 'evt_1', duplicate: false, result: { stored: 'evt_1' } });
+    expect(raw).toEqual({ batchItemFailures: [] });
+    expect(wrapped).toEqual({ batchItemFailures: [] });
+  });
+
+  it('returns the first result, marked as a duplicate, to a repeated direct invocation', async () => {
+    const consume = handler();
+
+    await consume(payload('evt_1'), context);
+    const again = await consume(payload('evt_1'), context);
+
+    expect(again).toEqual({ distinctId: 'evt_1', duplicate: true, result: { stored: 'evt_1' } });
+  });
+
+  it('processes two different events of the same visitor both', async () => {
+    const consume = handler();
+
+    await consume(sqsEvent(sqsRecord(payload('evt_1')), sqsRecord(payload('evt_2'))), context);
+
+    expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_1', 'evt_2']);
+    expect(duplicates).toEqual([]);
+  });
+
+  it('scopes the key by visitor: the same distinct_id of another visitor is another event', async () => {
+    const consume = handler();
+
+    await consume(payload('evt_1', 'visitor_a'), context);
+    await consume(payload('evt_1', 'visitor_b'), context);
+
+    expect(processed.map((p) => p.visitor.visitor_id)).toEqual(['visitor_a', 'visitor_b']);
+  });
+
+  it('reports a changed payload under the same key instead of accepting it', async () => {
+    const consume = handler();
+    await consume(payload('evt_1'), context);
+
+    await expect(consume(payload('evt_1', 'visitor_123', { total: 1 }), context)).rejects.toThrow(
+      /Payload does not match stored record/,
+    );
+    const response = await consume(
+      sqsEvent(sqsRecord(payload('evt_1', 'visitor_123', { total: 2 }))),
+      context,
+    );
+
+    expect(processed).toHaveLength(1);
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: expect.any(String) }] });
+    expect(logs.lines().filter((l) => l.includes('"errorCode":"PayloadMismatch"'))).toHaveLength(2);
+  });
+
+  it('fails only the failing record of a batch and does not re-run the others on redelivery', async () => {
+    // Prepare
+    const consume = handler();
+    failOn.add('evt_2');
+    const batch = [sqsRecord(payload('evt_1')), sqsRecord(payload('evt_2')), sqsRecord(payload('evt_3'))];
+
+    // Act: first delivery, then SQS redelivers only the failed record, now succeeding.
+    const first = await consume(sqsEvent(...batch), context);
+    failOn.clear();
+    const second = await consume(sqsEvent(batch[1]), context);
+
+    // Assess
+    expect(first).toEqual({ batchItemFailures: [{ itemIdentifier: batch[1].messageId }] });
+    expect(second).toEqual({ batchItemFailures: [] });
+    expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_1', 'evt_3', 'evt_2']);
+  });
+
+  it('on a FIFO queue holds back only the failing visitor', async () => {
+    const consume = handler();
+    failOn.add('a1');
+    const a1 = { ...sqsRecord(payload('a1', 'A'), 'orders.fifo') };
+    a1.attributes.MessageGroupId = 'A';
+    const a2 = sqsRecord(payload('a2', 'A'), 'orders.fifo');
+    a2.attributes.MessageGroupId = 'A';
+    const b1 = sqsRecord(payload('b1', 'B'), 'orders.fifo');
+    b1.attributes.MessageGroupId = 'B';
+
+    const response = await consume(sqsEvent(a1, a2, b1), context);
+
+    expect(response).toEqual({
+      batchItemFailures: [{ itemIdentifier: a1.messageId }, { itemIdentifier: a2.messageId }],
+    });
+    expect(processed.map((p) => p.event.distinct_id)).toEqual(['b1']);
+  });
+
+  it('rejects what is not a delivered event, without echoing its content', async () => {
+    const consume = handler();
+    const noDistinctId = ingestMessage({ event: { distinct_id: undefined } });
+
+    await expect(consume(noDistinctId, context)).rejects.toThrow(/not a delivered event: event.distinct_id/);
+    const response = await consume(sqsEvent(sqsRecord('not json'), sqsRecord(payload('evt_1'))), context);
+
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: expect.any(String) }] });
+    expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_1']);
+  });
+});
