@@ -1,9 +1,10 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { applyNagPacks } from '../../lib/nag';
 import { PlatformStack, type PlatformStackProps } from '../../lib/stacks/platform-stack';
+import { testApp } from '../support/app';
 import {
   CUSTOMER_ROLE,
   fifoTopicDestination,
@@ -24,7 +25,7 @@ const destinations: Destination[] = [
 const env = { account: '999999999999', region: 'us-east-1' };
 
 function synth(props: Partial<PlatformStackProps> = {}): Template {
-  const app = new App();
+  const app = testApp();
   return Template.fromStack(new PlatformStack(app, 'Platform', { env, destinations, ...props }));
 }
 
@@ -191,7 +192,7 @@ describe('PlatformStack validation', () => {
 
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged in the platform stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
-    const app = new App();
+    const app = testApp();
     new PlatformStack(app, 'Platform', { env, destinations });
     applyNagPacks(app);
 
@@ -199,7 +200,7 @@ describe('cdk-nag', () => {
   });
 
   it('does fail synth on an unacknowledged finding', () => {
-    const app = new App();
+    const app = testApp();
     new sqs.Queue(new Stack(app, 'Insecure', { env }), 'Plain', {
       encryption: sqs.QueueEncryption.UNENCRYPTED,
     });

@@ -1,0 +1,257 @@
+import * as path from 'node:path';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { SqsSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+
+/*
+ * The construct customers copy into their own CDK app, with the handler folder
+ * `lambda/consumer/`. It depends on aws-cdk-lib and constructs only.
+ */
+
+export interface EventConsumerProps {
+  /**
+   * Topics to receive events from: each gets an SQS queue (FIFO for a FIFO topic) with raw
+   * message delivery and its own dead-letter queue, feeding the function.
+   * @default none
+   */
+  readonly topics?: readonly sns.ITopic[];
+  /**
+   * Principals allowed to invoke the function directly, through its resource-based policy,
+   * for example the platform's dispatcher role when it delivers without a delivery role.
+   * @default none
+   */
+  readonly invokers?: readonly iam.IPrincipal[];
+  /**
+   * Handler file: replace only the business logic by pointing at your own file that exports
+   * `handler = createConsumerHandler({ processEvent: … })`.
+   * @default the sample handler, `lambda/consumer/index.ts`
+   */
+  readonly entry?: string;
+  /**
+   * Extra environment variables for your business logic.
+   * @default none
+   */
+  readonly environment?: Record<string, string>;
+  /**
+   * Customer-managed key for the table, queues and logs.
+   * @default a new key with rotation
+   */
+  readonly encryptionKey?: kms.IKey;
+  /**
+   * How long an event id is remembered: a duplicate arriving later is processed again.
+   * @default Duration.hours(24)
+   */
+  readonly idempotencyTtl?: Duration;
+  /**
+   * Prefix of idempotency keys, to keep consumers sharing a table apart.
+   * @default the function name
+   */
+  readonly idempotencyKeyPrefix?: string;
+  /**
+   * Function timeout; subscription queues hide messages for 6× this.
+   * @default Duration.seconds(30)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Function memory in MB.
+   * @default 256
+   */
+  readonly memorySize?: number;
+  /**
+   * Records per invocation from a subscription queue (at most 10).
+   * @default 10
+   */
+  readonly batchSize?: number;
+  /**
+   * Concurrent invocations each subscription queue may start (2–1000).
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /**
+   * Receives before a record moves to its queue's dead-letter queue.
+   * @default 5
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * How long the function's logs are kept.
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'consumer', 'index.ts');
+
+/**
+ * A consumer of delivered events that processes each event once: Powertools idempotency keyed
+ * on `event.distinct_id` (scoped by `visitor.visitor_id`), a DynamoDB idempotency table, SQS
+ * subscriptions with partial batch responses, and a dead-letter queue for direct invocations.
+ */
+export class EventConsumer extends Construct {
+  public readonly function: nodejs.NodejsFunction;
+  public readonly idempotencyTable: dynamodb.Table;
+  public readonly encryptionKey: kms.IKey;
+  /** One queue per topic, in the order of `topics`. */
+  public readonly subscriptionQueues: sqs.Queue[] = [];
+  /** Where asynchronous direct invocations go after Lambda's retries fail. */
+  public readonly invocationDeadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: EventConsumerProps = {}) {
+    super(scope, id);
+    const timeout = props.timeout ?? Duration.seconds(30);
+    const batchSize = props.batchSize ?? 10;
+    const maxConcurrency = props.maxConcurrency ?? 5;
+    const maxReceiveCount = props.maxReceiveCount ?? 5;
+    const idempotencyTtl = props.idempotencyTtl ?? Duration.hours(24);
+
+    const problems: string[] = [];
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
+      problems.push(`batchSize must be an integer from 1 to 10, got ${batchSize}`);
+    }
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 2 || maxConcurrency > 1000) {
+      problems.push(`maxConcurrency must be an integer from 2 to 1000, got ${maxConcurrency}`);
+    }
+    if (!Number.isInteger(maxReceiveCount) || maxReceiveCount < 1 || maxReceiveCount > 1000) {
+      problems.push(`maxReceiveCount must be an integer from 1 to 1000, got ${maxReceiveCount}`);
+    }
+    if (idempotencyTtl.toSeconds() < 60) problems.push('idempotencyTtl must be at least 1 minute');
+    if (timeout.toSeconds() > 900) problems.push('timeout must be at most 15 minutes');
+    if (problems.length > 0) throw new Error(`EventConsumer ${this.node.path}: ${problems.join('; ')}`);
+
+    this.encryptionKey =
+      props.encryptionKey ??
+      new kms.Key(this, 'Key', { description: 'Event consumer data', enableKeyRotation: true });
+    const secureQueue = (queueId: string, queueProps: sqs.QueueProps = {}) =>
+      new sqs.Queue(this, queueId, {
+        ...queueProps,
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: this.encryptionKey,
+        dataKeyReuse: Duration.hours(1),
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+      });
+    const acknowledgeDeadLetterQueue = (queue: sqs.Queue, of: string) =>
+      Validations.of(queue).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-SQS3', reason: `This is the dead-letter queue of ${of}.` },
+        { id: 'Serverless::Serverless-SQSRedrivePolicy', reason: `This is the dead-letter queue of ${of}.` },
+      );
+
+    // Idempotency records are disposable: they only remember which events were processed.
+    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+      partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      timeToLiveAttribute: 'expiration',
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: this.encryptionKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.idempotencyTable).acknowledge({
+      id: 'HIPAA.Security::HIPAA.Security-DynamoDBInBackupPlan',
+      reason:
+        'Idempotency records expire within a day and can be rebuilt by reprocessing; point-in-time recovery covers mistakes.',
+    });
+
+    this.invocationDeadLetterQueue = secureQueue('InvocationDeadLetterQueue');
+    acknowledgeDeadLetterQueue(this.invocationDeadLetterQueue, 'asynchronous invocations of the consumer');
+
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.encryptionKey,
+    });
+    const role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Event consumer: reads its subscription queues and idempotency table',
+    });
+    logGroup.grantWrite(role);
+
+    this.function = new nodejs.NodejsFunction(this, 'Function', {
+      entry: props.entry ?? DEFAULT_ENTRY,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      role,
+      timeout,
+      memorySize: props.memorySize ?? 256,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      deadLetterQueue: this.invocationDeadLetterQueue,
+      environment: {
+        ...props.environment,
+        IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
+        IDEMPOTENCY_TTL_SECONDS: String(idempotencyTtl.toSeconds()),
+        ...(props.idempotencyKeyPrefix && { IDEMPOTENCY_KEY_PREFIX: props.idempotencyKeyPrefix }),
+        POWERTOOLS_SERVICE_NAME: 'event-consumer',
+        POWERTOOLS_METRICS_NAMESPACE: 'EventConsumer',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: { minify: true, sourceMap: true, target: 'node24', bundleAwsSDK: true },
+    });
+    // Exactly what Powertools idempotency uses.
+    this.idempotencyTable.grant(
+      role,
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    );
+    this.encryptionKey.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+
+    (props.topics ?? []).forEach((topic, index) => {
+      const fifo = topic.fifo;
+      const deadLetterQueue = secureQueue(`SubscriptionDeadLetterQueue${index}`, { fifo: fifo || undefined });
+      acknowledgeDeadLetterQueue(deadLetterQueue, `subscription queue ${index}`);
+      const queue = secureQueue(`SubscriptionQueue${index}`, {
+        fifo: fifo || undefined,
+        visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+      });
+      // SNS dead-letters what it cannot deliver to the queue (a key or policy problem) beside what the consumer failed.
+      topic.addSubscription(new SqsSubscription(queue, { rawMessageDelivery: true, deadLetterQueue }));
+      this.function.addEventSource(
+        new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+      );
+      this.subscriptionQueues.push(queue);
+    });
+
+    (props.invokers ?? []).forEach((principal, index) => {
+      this.function.addPermission(`Invoker${index}`, { principal, action: 'lambda:InvokeFunction' });
+    });
+
+    Validations.of(role).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',
+        reason: 'The policy belongs to this one role and names exact queues, table, key and log group.',
+      },
+    );
+    Validations.of(this.function).acknowledge(
+      {
+        id: 'HIPAA.Security::HIPAA.Security-LambdaInsideVPC',
+        reason:
+          'The consumer reaches only regional AWS endpoints (SQS, DynamoDB); put it in your VPC when your business logic needs one.',
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-LambdaConcurrency',
+        reason:
+          'Each subscription event source bounds concurrency with maxConcurrency; direct invocations are bounded by the platform dispatcher.',
+      },
+      {
+        id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+        reason:
+          'SQS event sources support no on-failure destination; each queue redrive policy is the failure destination.',
+      },
+    );
+  }
+}

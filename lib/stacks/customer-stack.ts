@@ -1,0 +1,76 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import type { Construct } from 'constructs';
+import { DeliveryRole } from '../constructs/delivery-role';
+import { EventConsumer } from '../constructs/event-consumer';
+
+export interface CustomerStackProps extends StackProps {
+  /** The event delivery platform's AWS account id. */
+  readonly platformAccountId: string;
+  /** The platform dispatcher's role ARN (the platform stack's `DispatcherRoleArn` output). */
+  readonly dispatcherRoleArn: string;
+  /** The external id agreed with the platform. */
+  readonly externalId: string;
+}
+
+/**
+ * What a customer deploys to receive events: a standard and a FIFO topic, the delivery role the
+ * platform assumes, and the sample consumer subscribed to both topics and invocable directly.
+ */
+export class CustomerStack extends Stack {
+  public readonly topic: sns.Topic;
+  public readonly fifoTopic: sns.Topic;
+  public readonly consumer: EventConsumer;
+  public readonly deliveryRole: DeliveryRole;
+
+  constructor(scope: Construct, id: string, props: CustomerStackProps) {
+    super(scope, id, props);
+
+    // The topics' own key: the consumer's key policy names the topics, so one shared key would be a cycle.
+    const topicKey = new kms.Key(this, 'TopicKey', {
+      description: 'Event delivery topics',
+      enableKeyRotation: true,
+    });
+    this.topic = new sns.Topic(this, 'Events', { masterKey: topicKey, enforceSSL: true });
+    // No content-based deduplication: the platform sends a deduplication id per destination and event.
+    this.fifoTopic = new sns.Topic(this, 'EventsFifo', {
+      fifo: true,
+      contentBasedDeduplication: false,
+      masterKey: topicKey,
+      enforceSSL: true,
+    });
+
+    this.consumer = new EventConsumer(this, 'Consumer', {
+      topics: [this.topic, this.fifoTopic],
+      // Lets the platform invoke the function without a delivery role, too.
+      invokers: [new iam.ArnPrincipal(props.dispatcherRoleArn)],
+    });
+
+    this.deliveryRole = new DeliveryRole(this, 'DeliveryRole', {
+      platformAccountId: props.platformAccountId,
+      dispatcherRoleArn: props.dispatcherRoleArn,
+      externalId: props.externalId,
+      topics: [this.topic, this.fifoTopic],
+      functions: [this.consumer.function],
+    });
+
+    const delivery = { roleArn: this.deliveryRole.role.roleArn, externalId: props.externalId, events: ['*'] };
+    new CfnOutput(this, 'DeliveryRoleArn', { value: this.deliveryRole.role.roleArn });
+    new CfnOutput(this, 'ExternalId', { value: props.externalId });
+    new CfnOutput(this, 'DestinationConfig', {
+      description: 'Paste into the platform destination config',
+      value: this.toJsonString([
+        {
+          id: `${this.stackName}-fn`,
+          type: 'lambda',
+          functionArn: this.consumer.function.functionArn,
+          ...delivery,
+        },
+        { id: `${this.stackName}-topic`, type: 'sns', topicArn: this.topic.topicArn, ...delivery },
+        { id: `${this.stackName}-fifo`, type: 'sns', topicArn: this.fifoTopic.topicArn, ...delivery },
+      ]),
+    });
+  }
+}

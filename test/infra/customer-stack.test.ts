@@ -1,0 +1,206 @@
+import { execFileSync } from 'node:child_process';
+import * as path from 'node:path';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { EventConsumer } from '../../lib/constructs/event-consumer';
+import { applyNagPacks } from '../../lib/nag';
+import { CustomerStack } from '../../lib/stacks/customer-stack';
+import { testApp } from '../support/app';
+
+const props = {
+  env: { account: '111122223333', region: 'us-east-1' },
+  platformAccountId: '999999999999',
+  dispatcherRoleArn: 'arn:aws:iam::999999999999:role/EventDeliveryPlatform-Dispatcher',
+  externalId: 'ext-7f3c9a1e-customer-42',
+};
+
+const denyInsecureTransport = Match.objectLike({
+  Statement: Match.arrayWith([
+    Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+  ]),
+});
+
+describe('CustomerStack', () => {
+  const template = Template.fromStack(new CustomerStack(testApp(), 'Customer', props));
+
+  it('has a standard and a FIFO topic, both KMS-encrypted and TLS-only', () => {
+    const encrypted = template.findResources('AWS::SNS::Topic', {
+      Properties: { KmsMasterKeyId: Match.anyValue() },
+    });
+    expect(Object.keys(encrypted)).toHaveLength(2);
+    template.hasResourceProperties('AWS::SNS::Topic', { FifoTopic: true, ContentBasedDeduplication: false });
+    const tlsOnly = template.findResources('AWS::SNS::TopicPolicy', {
+      Properties: { PolicyDocument: denyInsecureTransport },
+    });
+    expect(Object.keys(tlsOnly)).toHaveLength(2);
+  });
+
+  it('subscribes a queue to each topic with raw delivery and an SNS dead-letter queue', () => {
+    const subscriptions = template.findResources('AWS::SNS::Subscription', {
+      Properties: {
+        Protocol: 'sqs',
+        RawMessageDelivery: true,
+        RedrivePolicy: { deadLetterTargetArn: Match.anyValue() },
+      },
+    });
+    expect(Object.keys(subscriptions)).toHaveLength(2);
+  });
+
+  it('encrypts every queue, makes them TLS-only, and gives each subscription queue a dead-letter queue', () => {
+    const queues = template.findResources('AWS::SQS::Queue');
+    for (const queue of Object.values(queues)) expect(queue.Properties.KmsMasterKeyId).toBeDefined();
+    // Two subscription queues, their two dead-letter queues, and the function's dead-letter queue.
+    expect(Object.keys(queues)).toHaveLength(5);
+    const redriven = template.findResources('AWS::SQS::Queue', {
+      Properties: { RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() } },
+    });
+    expect(Object.keys(redriven)).toHaveLength(2);
+    template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
+    const tlsOnly = template.findResources('AWS::SQS::QueuePolicy', {
+      Properties: { PolicyDocument: denyInsecureTransport },
+    });
+    expect(Object.keys(tlsOnly)).toHaveLength(5);
+  });
+
+  it('lets only its topics send to the queues and use their key', () => {
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: 'sqs:SendMessage',
+            Principal: { Service: 'sns.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^EventsFifo') } } },
+          }),
+        ]),
+      }),
+    });
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: Match.objectLike({
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+            Principal: { Service: 'sns.amazonaws.com' },
+            Condition: { ArnEquals: { 'aws:SourceArn': { Ref: Match.stringLikeRegexp('^Events') } } },
+          }),
+        ]),
+      }),
+    });
+  });
+
+  it('keeps idempotency records in an on-demand, encrypted table with TTL and point-in-time recovery', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: Match.anyValue() },
+    });
+  });
+
+  it('runs the consumer on Node.js 24, arm64, with a dead-letter queue for direct invocations', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      DeadLetterConfig: { TargetArn: Match.anyValue() },
+      Environment: {
+        Variables: Match.objectLike({
+          IDEMPOTENCY_TABLE_NAME: { Ref: Match.stringLikeRegexp('IdempotencyTable') },
+          IDEMPOTENCY_TTL_SECONDS: '86400',
+        }),
+      },
+    });
+  });
+
+  it('reads both queues with partial batch responses', () => {
+    const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
+      Properties: { BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] },
+    });
+    expect(Object.keys(mappings)).toHaveLength(2);
+  });
+
+  it('lets the platform dispatcher invoke the consumer directly', () => {
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: props.dispatcherRoleArn,
+    });
+  });
+
+  it('grants the consumer exactly the table actions Powertools idempotency uses', () => {
+    const policies = template.findResources('AWS::IAM::Policy', {
+      Properties: {
+        PolicyDocument: Match.objectLike({
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Action: ['dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+              Resource: { 'Fn::GetAtt': [Match.stringLikeRegexp('IdempotencyTable'), 'Arn'] },
+            }),
+          ]),
+        }),
+      },
+    });
+    expect(Object.keys(policies)).toHaveLength(1);
+  });
+
+  it('trusts only the dispatcher role of the platform account, with the external id', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: 'arn:aws:iam::999999999999:root' },
+            Condition: {
+              StringEquals: {
+                'sts:ExternalId': props.externalId,
+                'aws:PrincipalArn': props.dispatcherRoleArn,
+              },
+            },
+          },
+        ],
+      },
+    });
+  });
+
+  it('outputs the role ARN, the external id and a destination config to paste', () => {
+    template.hasOutput('DeliveryRoleArn', Match.anyValue());
+    template.hasOutput('ExternalId', { Value: props.externalId });
+    template.hasOutput('DestinationConfig', Match.anyValue());
+  });
+});
+
+describe('EventConsumer validation', () => {
+  it('reports every bad prop at once', () => {
+    const stack = new CustomerStack(testApp(), 'Customer', props);
+
+    expect(
+      () => new EventConsumer(stack, 'Bad', { batchSize: 20, maxConcurrency: 1, maxReceiveCount: 0 }),
+    ).toThrow(
+      'EventConsumer Customer/Bad: batchSize must be an integer from 1 to 10, got 20; maxConcurrency must be an integer from 2 to 1000, got 1; maxReceiveCount must be an integer from 1 to 1000, got 0',
+    );
+  });
+});
+
+describe('customer app', () => {
+  it('finds nothing unacknowledged in the customer stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
+    const app = testApp();
+    new CustomerStack(app, 'Customer', props);
+    applyNagPacks(app);
+
+    expect(() => app.synth()).not.toThrow();
+  });
+
+  it('names the missing context when deployed without it', () => {
+    const root = path.join(__dirname, '..', '..');
+    let output = '';
+    try {
+      execFileSync(process.execPath, ['--import', 'tsx', 'bin/customer-app.ts'], {
+        cwd: root,
+        stdio: 'pipe',
+        env: { ...process.env, CDK_CONTEXT_JSON: '{"externalId":"x"}' },
+      });
+    } catch (error) {
+      output = String((error as { stderr: Buffer }).stderr);
+    }
+
+    expect(output).toContain('Missing context: platformAccountId, dispatcherRoleArn.');
+  });
+});

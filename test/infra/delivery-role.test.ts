@@ -1,0 +1,166 @@
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { DeliveryRole, type DeliveryRoleProps } from '../../lib/constructs/delivery-role';
+import { testApp } from '../support/app';
+import { simulate } from '../support/iam-simulation';
+
+const PLATFORM = '999999999999';
+const CUSTOMER = '111122223333';
+const DISPATCHER = `arn:aws:iam::${PLATFORM}:role/EventDeliveryPlatform-Dispatcher`;
+const EXTERNAL_ID = 'ext-7f3c9a1e-customer-42';
+const ROLE_ARN = `arn:aws:iam::${CUSTOMER}:role/EventDelivery`;
+const TOPIC = `arn:aws:sns:us-east-1:${CUSTOMER}:orders.fifo`;
+const TOPIC_KEY = `arn:aws:kms:us-east-1:${CUSTOMER}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+const FUNCTION = `arn:aws:lambda:us-east-1:${CUSTOMER}:function:consumer`;
+
+function synthRole(overrides: Partial<DeliveryRoleProps> = {}) {
+  const stack = new Stack(testApp(), 'Customer', { env: { account: CUSTOMER, region: 'us-east-1' } });
+  new DeliveryRole(stack, 'Delivery', {
+    platformAccountId: PLATFORM,
+    dispatcherRoleArn: DISPATCHER,
+    externalId: EXTERNAL_ID,
+    roleName: 'EventDelivery',
+    topics: [sns.Topic.fromTopicArn(stack, 'Topic', TOPIC)],
+    topicKeys: [kms.Key.fromKeyArn(stack, 'TopicKey', TOPIC_KEY)],
+    functions: [lambda.Function.fromFunctionArn(stack, 'Fn', FUNCTION)],
+    ...overrides,
+  });
+  return Template.fromStack(stack);
+}
+
+const template = synthRole();
+const [role] = Object.values(template.findResources('AWS::IAM::Role'));
+const trustPolicy = role.Properties.AssumeRolePolicyDocument;
+const [permissions] = Object.values(template.findResources('AWS::IAM::Policy'));
+const permissionPolicy = permissions.Properties.PolicyDocument;
+
+/** The platform side: the dispatcher may assume any delivery role (its real policy names them exactly). */
+const dispatcherPolicy = {
+  Version: '2012-10-17',
+  Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*' }],
+};
+
+const assumeRole = (principal: string, context: Record<string, string>) =>
+  simulate({
+    principal,
+    action: 'sts:AssumeRole',
+    resource: ROLE_ARN,
+    resourceAccount: CUSTOMER,
+    context,
+    identityPolicies: [dispatcherPolicy],
+    resourcePolicy: trustPolicy,
+  });
+
+/** A key policy that delegates to IAM, as CDK's default key policy does: the role's own policy decides. */
+const keyPolicyDelegatingToIam = {
+  Version: '2012-10-17',
+  Statement: [
+    { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${CUSTOMER}:root` }, Action: 'kms:*', Resource: '*' },
+  ],
+};
+
+const asDeliveryRole = (action: string, resource: string) =>
+  simulate({
+    principal: ROLE_ARN,
+    action,
+    resource,
+    resourceAccount: CUSTOMER,
+    identityPolicies: [permissionPolicy],
+    ...(action.startsWith('kms:') && { resourcePolicy: keyPolicyDelegatingToIam }),
+  });
+
+describe('DeliveryRole trust policy', () => {
+  it('trusts the platform account with the external id and the dispatcher role as conditions', () => {
+    expect(trustPolicy.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { AWS: `arn:aws:iam::${PLATFORM}:root` },
+        Condition: { StringEquals: { 'sts:ExternalId': EXTERNAL_ID, 'aws:PrincipalArn': DISPATCHER } },
+      },
+    ]);
+  });
+
+  it('lets the dispatcher role in with the right external id', async () => {
+    await expect(assumeRole(DISPATCHER, { 'sts:ExternalId': EXTERNAL_ID })).resolves.toBe('Allowed');
+  });
+
+  it.each([
+    ['no external id', DISPATCHER, {}],
+    ['a wrong external id', DISPATCHER, { 'sts:ExternalId': 'ext-guess' }],
+    ['the external id in another case', DISPATCHER, { 'sts:ExternalId': EXTERNAL_ID.toUpperCase() }],
+    [
+      'another role of the platform account',
+      `arn:aws:iam::${PLATFORM}:role/Developer`,
+      { 'sts:ExternalId': EXTERNAL_ID },
+    ],
+    ['the platform account root', `arn:aws:iam::${PLATFORM}:root`, { 'sts:ExternalId': EXTERNAL_ID }],
+    [
+      'a same-named role of another account',
+      'arn:aws:iam::444455556666:role/EventDeliveryPlatform-Dispatcher',
+      { 'sts:ExternalId': EXTERNAL_ID },
+    ],
+  ])('keeps out %s', async (_case, principal, context) => {
+    await expect(assumeRole(principal, context)).resolves.not.toBe('Allowed');
+  });
+});
+
+describe('DeliveryRole permissions', () => {
+  it.each([
+    ['sns:Publish', TOPIC],
+    ['kms:GenerateDataKey', TOPIC_KEY],
+    ['kms:Decrypt', TOPIC_KEY],
+    ['lambda:InvokeFunction', FUNCTION],
+  ])('allows %s on %s', async (action, resource) => {
+    await expect(asDeliveryRole(action, resource)).resolves.toBe('Allowed');
+  });
+
+  it.each([
+    ['sns:Publish', `arn:aws:sns:us-east-1:${CUSTOMER}:another-topic`],
+    ['sns:Publish', `arn:aws:sns:eu-west-1:${CUSTOMER}:orders.fifo`],
+    ['sns:Subscribe', TOPIC],
+    ['sns:SetTopicAttributes', TOPIC],
+    ['lambda:InvokeFunction', `arn:aws:lambda:us-east-1:${CUSTOMER}:function:payroll`],
+    ['lambda:UpdateFunctionCode', FUNCTION],
+    ['kms:Decrypt', `arn:aws:kms:us-east-1:${CUSTOMER}:key/ffffffff-12ab-34cd-56ef-1234567890ab`],
+    ['kms:ScheduleKeyDeletion', TOPIC_KEY],
+    ['sqs:SendMessage', `arn:aws:sqs:us-east-1:${CUSTOMER}:queue`],
+    ['iam:PassRole', ROLE_ARN],
+  ])('denies %s on %s', async (action, resource) => {
+    await expect(asDeliveryRole(action, resource)).resolves.not.toBe('Allowed');
+  });
+
+  it('grants exactly publish, the topic key actions and invoke', () => {
+    expect(permissionPolicy.Statement).toEqual([
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: TOPIC },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: TOPIC_KEY },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION },
+    ]);
+  });
+});
+
+describe('DeliveryRole validation', () => {
+  it('reports every bad prop at once', () => {
+    expect(() =>
+      synthRole({
+        platformAccountId: '12345',
+        dispatcherRoleArn: 'Dispatcher',
+        externalId: 'x',
+        topics: [],
+        functions: [],
+        topicKeys: [],
+      }),
+    ).toThrow(
+      'DeliveryRole Customer/Delivery: platformAccountId must be a 12-digit account id, got "12345"; dispatcherRoleArn must be an IAM role ARN, got "Dispatcher"; externalId must be 2-1224 characters of letters, digits and +=,.@:/-_; give at least one topic or function',
+    );
+  });
+
+  it('rejects a dispatcher role outside the platform account', () => {
+    expect(() => synthRole({ dispatcherRoleArn: 'arn:aws:iam::444455556666:role/Dispatcher' })).toThrow(
+      /dispatcherRoleArn must be a role of the platform account 999999999999/,
+    );
+  });
+});
