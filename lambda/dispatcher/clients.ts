@@ -1,5 +1,5 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SNSClient } from '@aws-sdk/client-sns';
+import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import {
   arnParts,
@@ -14,11 +14,20 @@ export interface DeliveryClients {
   lambda(destination: LambdaDestination): LambdaClient;
 }
 
+/** Settings applied to every client, STS included: the local runtime points them at its emulator. */
+export interface ClientOverrides {
+  readonly endpoint?: string;
+  /** The dispatcher's own identity. @default the SDK's default credential chain */
+  readonly credentials?: SNSClientConfig['credentials'];
+  readonly requestHandler?: SNSClientConfig['requestHandler'];
+}
+
 export interface DestinationClientsOptions {
   /** Shown in the customer's CloudTrail as the role session name. */
   readonly sessionName: string;
   /** Region of the STS endpoint used for AssumeRole: the dispatcher's own region keeps it close. */
   readonly stsRegion?: string;
+  readonly overrides?: ClientOverrides;
 }
 
 // Bounded so one slow destination cannot hold a batch until the function times out.
@@ -53,9 +62,12 @@ export class DestinationClients implements DeliveryClients {
     const key = JSON.stringify([service, region, roleArn ?? null, externalId ?? null]);
     let client = this.cache.get(key) as C | undefined;
     if (!client) {
+      const { endpoint, credentials, requestHandler = REQUEST_HANDLER } = this.options.overrides ?? {};
+      const shared = { requestHandler, ...(endpoint && { endpoint }) };
       client = create({
         region,
-        requestHandler: REQUEST_HANDLER,
+        ...shared,
+        ...(credentials && { credentials }),
         ...(roleArn && {
           credentials: fromTemporaryCredentials({
             params: {
@@ -64,7 +76,8 @@ export class DestinationClients implements DeliveryClients {
               RoleSessionName: this.options.sessionName,
               DurationSeconds: CREDENTIAL_LIFETIME_SECONDS,
             },
-            clientConfig: { region: this.options.stsRegion ?? region, requestHandler: REQUEST_HANDLER },
+            ...(credentials && { masterCredentials: credentials }),
+            clientConfig: { region: this.options.stsRegion ?? region, ...shared },
           }),
         }),
       });

@@ -96,6 +96,9 @@ const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'consumer', 'in
  * subscriptions with partial batch responses, and a dead-letter queue for direct invocations.
  */
 export class EventConsumer extends Construct {
+  /** Defaults, shared with the local runtime so both run the same settings. */
+  static readonly DEFAULTS = { batchSize: 10, maxReceiveCount: 5, idempotencyTtl: Duration.hours(24) } as const;
+
   public readonly function: nodejs.NodejsFunction;
   public readonly idempotencyTable: dynamodb.Table;
   public readonly encryptionKey: kms.IKey;
@@ -107,10 +110,10 @@ export class EventConsumer extends Construct {
   constructor(scope: Construct, id: string, props: EventConsumerProps = {}) {
     super(scope, id);
     const timeout = props.timeout ?? Duration.seconds(30);
-    const batchSize = props.batchSize ?? 10;
+    const batchSize = props.batchSize ?? EventConsumer.DEFAULTS.batchSize;
     const maxConcurrency = props.maxConcurrency ?? 5;
-    const maxReceiveCount = props.maxReceiveCount ?? 5;
-    const idempotencyTtl = props.idempotencyTtl ?? Duration.hours(24);
+    const maxReceiveCount = props.maxReceiveCount ?? EventConsumer.DEFAULTS.maxReceiveCount;
+    const idempotencyTtl = props.idempotencyTtl ?? EventConsumer.DEFAULTS.idempotencyTtl;
 
     const problems: string[] = [];
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {

@@ -69,6 +69,13 @@ const MAX_DESTINATIONS_JSON_BYTES = 3_500;
  * only the functions configured without one.
  */
 export class EventDispatcher extends Construct {
+  /** Defaults, shared with the local runtime so both run the same settings. */
+  static readonly DEFAULTS = {
+    batchSize: { standard: 100, fifo: 10 },
+    maxBatchingWindow: Duration.seconds(1),
+    deliveryConcurrency: 16,
+  } as const;
+
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
@@ -77,7 +84,8 @@ export class EventDispatcher extends Construct {
     super(scope, id);
     const { ingestQueue } = props;
     const timeout = props.timeout ?? Duration.seconds(30);
-    const batchSize = props.batchSize ?? (ingestQueue.fifo ? 10 : 100);
+    const { DEFAULTS } = EventDispatcher;
+    const batchSize = props.batchSize ?? (ingestQueue.fifo ? DEFAULTS.batchSize.fifo : DEFAULTS.batchSize.standard);
     const maxBatchingWindow = ingestQueue.fifo
       ? props.maxBatchingWindow
       : (props.maxBatchingWindow ?? Duration.seconds(1));
@@ -136,7 +144,7 @@ export class EventDispatcher extends Construct {
         DESTINATIONS: destinationsJson,
         DEAD_LETTER_QUEUE_URL: ingestQueue.deadLetterQueue.queueUrl,
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
-        DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? 16),
+        DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),
         POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
         NODE_OPTIONS: '--enable-source-maps',
       },

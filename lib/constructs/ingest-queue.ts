@@ -31,6 +31,9 @@ export interface IngestQueueProps {
 
 /** The SQS queue upstream systems write events into, with its dead-letter queue. Encrypted and TLS-only. */
 export class IngestQueue extends Construct {
+  /** Defaults, shared with the local runtime so both run the same settings. */
+  static readonly DEFAULTS = { maxReceiveCount: 5, retentionPeriod: Duration.days(14) } as const;
+
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
   public readonly fifo: boolean;
@@ -41,8 +44,8 @@ export class IngestQueue extends Construct {
     super(scope, id);
     this.fifo = props.fifo ?? false;
     this.visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(3);
-    this.maxReceiveCount = props.maxReceiveCount ?? 5;
-    const retentionPeriod = props.retentionPeriod ?? Duration.days(14);
+    this.maxReceiveCount = props.maxReceiveCount ?? IngestQueue.DEFAULTS.maxReceiveCount;
+    const retentionPeriod = props.retentionPeriod ?? IngestQueue.DEFAULTS.retentionPeriod;
 
     const problems: string[] = [];
     if (!Number.isInteger(this.maxReceiveCount) || this.maxReceiveCount < 1 || this.maxReceiveCount > 1000) {

@@ -1,0 +1,33 @@
+/** The two AWS accounts of the local runtime, kept apart in the emulator. */
+export const PLATFORM_ACCOUNT = '123456789012';
+export const CUSTOMER_ACCOUNT = '111122223333';
+export const REGION = 'us-east-1';
+
+/** moto checks no signatures: any key works, and the `x-moto-account-id` header picks the account. */
+export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIALOCALEMULATOR', secretAccessKey: 'local-emulator-secret' };
+
+type BuildMiddleware = (
+  next: (args: { request: unknown }) => Promise<unknown>,
+) => (args: { request: unknown }) => Promise<unknown>;
+
+interface SdkClient {
+  // biome-ignore lint/suspicious/noExplicitAny: the SDK's middleware stack is generic over every client's types
+  middlewareStack: { add(middleware: any, options: { step: 'build'; name: string }): void };
+}
+
+/** An SDK client acting in `account` on the emulator at `endpoint`. */
+export function emulatorClient<C extends SdkClient>(
+  Client: new (config: { region: string; endpoint: string; credentials: typeof EMULATOR_CREDENTIALS }) => C,
+  endpoint: string,
+  account: string,
+): C {
+  const client = new Client({ region: REGION, endpoint, credentials: EMULATOR_CREDENTIALS });
+  const addAccountHeader: BuildMiddleware =
+    (next) => async (args) => {
+      const request = args.request as { headers?: Record<string, string> };
+      if (request.headers) request.headers['x-moto-account-id'] = account;
+      return next(args);
+    };
+  client.middlewareStack.add(addAccountHeader, { step: 'build', name: 'motoAccountHeader' });
+  return client;
+}

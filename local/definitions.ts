@@ -1,0 +1,45 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { DeliveryRole } from '../lib/constructs/delivery-role';
+import { REGION } from './accounts';
+
+export interface PolicyDocument {
+  Version?: string;
+  Statement: Record<string, unknown>[];
+}
+
+/**
+ * The delivery role's trust and permission policies, synthesized by the same `DeliveryRole`
+ * construct customers deploy, so the emulator runs the real policies, not a second copy.
+ */
+export function deliveryRolePolicies(props: {
+  customerAccount: string;
+  platformAccountId: string;
+  dispatcherRoleArn: string;
+  externalId: string;
+  topicArns: string[];
+  functionArns: string[];
+  topicKeyArns?: string[];
+}): { trustPolicy: PolicyDocument; permissionPolicy: PolicyDocument } {
+  const stack = new Stack(new App({ context: { '@aws-cdk/core:enablePartitionLiterals': true } }), 'Local', {
+    env: { account: props.customerAccount, region: REGION },
+  });
+  new DeliveryRole(stack, 'Delivery', {
+    platformAccountId: props.platformAccountId,
+    dispatcherRoleArn: props.dispatcherRoleArn,
+    externalId: props.externalId,
+    topics: props.topicArns.map((arn, i) => sns.Topic.fromTopicArn(stack, `Topic${i}`, arn)),
+    functions: props.functionArns.map((arn, i) => lambda.Function.fromFunctionArn(stack, `Function${i}`, arn)),
+    topicKeys: (props.topicKeyArns ?? []).map((arn, i) => kms.Key.fromKeyArn(stack, `Key${i}`, arn)),
+  });
+  const template = Template.fromStack(stack);
+  const [role] = Object.values(template.findResources('AWS::IAM::Role'));
+  const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+  return {
+    trustPolicy: role.Properties.AssumeRolePolicyDocument as PolicyDocument,
+    permissionPolicy: policy.Properties.PolicyDocument as PolicyDocument,
+  };
+}

@@ -1,0 +1,222 @@
+import { randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { emulatorClient } from './accounts';
+import type { PolicyDocument } from './definitions';
+import { trustPolicyAllows } from './trust-policy';
+
+/** A function the gateway runs for `lambda:Invoke`; it throws to report a function error. */
+export type LocalFunction = (payload: unknown) => Promise<unknown>;
+
+export interface GatewayOptions {
+  /** moto, for everything the gateway does not answer itself. */
+  readonly emulatorEndpoint: string;
+  /** Functions by ARN. */
+  readonly functions: ReadonlyMap<string, LocalFunction>;
+  /** Called when an asynchronous invocation still fails after Lambda's two retries. */
+  readonly onAsyncFailure?: (functionArn: string, payload: unknown, error: Error) => Promise<void>;
+  /** Delay before each retry of a failed asynchronous invocation. @default 200 ms, then 400 ms */
+  readonly asyncRetryDelaysMs?: readonly number[];
+}
+
+const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+
+/**
+ * The endpoint the local dispatcher talks to, standing in for AWS: it runs `lambda:Invoke`
+ * with the real consumer handler (moto runs no code without Docker), decides `sts:AssumeRole`
+ * against the role's trust policy (moto does not enforce trust policies), and forwards
+ * everything else to moto unchanged.
+ */
+export class LocalGateway {
+  private server?: http.Server;
+  private pending = new Set<Promise<void>>();
+  readonly counts = { invocations: 0, assumeRoleAllowed: 0, assumeRoleDenied: 0, forwarded: 0 };
+
+  constructor(private readonly options: GatewayOptions) {}
+
+  get endpoint(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('gateway not started');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Asynchronous invocations still running or waiting for a retry. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((request, response) => {
+      this.handle(request, response).catch((error: Error) => {
+        response.writeHead(500, { 'content-type': 'application/json' });
+        response.end(JSON.stringify({ message: `local gateway: ${error.message}` }));
+      });
+    });
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled([...this.pending]);
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
+    const body = await readBody(request);
+    const invoke = INVOKE_PATH.exec(request.url?.split('?')[0] ?? '');
+    if (invoke && request.method === 'POST') return this.invoke(decodeURIComponent(invoke[1]), request, body, response);
+    const form = request.headers['content-type']?.includes('x-www-form-urlencoded')
+      ? new URLSearchParams(body.toString('utf8'))
+      : undefined;
+    if (form?.get('Action') === 'AssumeRole') return this.assumeRole(form, request, body, response);
+    return this.forward(request, body, response);
+  }
+
+  private async invoke(
+    name: string,
+    request: http.IncomingMessage,
+    body: Buffer,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const arn = [...this.options.functions.keys()].find((a) => a === name || a.endsWith(`:function:${name}`));
+    const fn = arn ? this.options.functions.get(arn) : undefined;
+    if (!arn || !fn) {
+      return send(response, 404, { 'x-amzn-errortype': 'ResourceNotFoundException' }, {
+        Type: 'User',
+        message: `Function not found: ${name}`,
+      });
+    }
+    this.counts.invocations += 1;
+    const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+    const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
+
+    if (invocationType === 'Event') {
+      const run = this.runAsync(arn, fn, payload).finally(() => this.pending.delete(run));
+      this.pending.add(run);
+      response.writeHead(202, { 'x-amzn-requestid': randomUUID() });
+      return void response.end();
+    }
+    try {
+      const result = await fn(payload);
+      return send(response, 200, {}, result ?? null);
+    } catch (error) {
+      const e = error as Error;
+      return send(response, 200, { 'x-amz-function-error': 'Unhandled' }, { errorType: e.name, errorMessage: e.message });
+    }
+  }
+
+  /** Lambda's asynchronous invocation: two retries, then the function's dead-letter queue. */
+  private async runAsync(arn: string, fn: LocalFunction, payload: unknown): Promise<void> {
+    const delays = this.options.asyncRetryDelaysMs ?? [200, 400];
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await fn(payload);
+        return;
+      } catch (error) {
+        if (attempt >= delays.length) {
+          await this.options.onAsyncFailure?.(arn, payload, error as Error);
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, delays[attempt]));
+      }
+    }
+  }
+
+  private async assumeRole(
+    form: URLSearchParams,
+    request: http.IncomingMessage,
+    body: Buffer,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const roleArn = form.get('RoleArn') ?? '';
+    const caller = await this.callerIdentity(request);
+    const roleAccount = roleArn.split(':')[4] ?? '';
+    let policy: PolicyDocument | undefined;
+    try {
+      const iam = emulatorClient(IAMClient, this.options.emulatorEndpoint, roleAccount);
+      const role = await iam.send(new GetRoleCommand({ RoleName: roleArn.split('/').pop() }));
+      policy = JSON.parse(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '')) as PolicyDocument;
+    } catch {
+      policy = undefined;
+    }
+    const allowed =
+      policy !== undefined &&
+      trustPolicyAllows(policy, {
+        callerArn: caller.arn,
+        callerAccount: caller.account,
+        externalId: form.get('ExternalId') ?? undefined,
+      });
+    if (!allowed) {
+      this.counts.assumeRoleDenied += 1;
+      const message = `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+      response.writeHead(403, { 'content-type': 'text/xml' });
+      return void response.end(
+        `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+      );
+    }
+    this.counts.assumeRoleAllowed += 1;
+    return this.forward(request, body, response);
+  }
+
+  /** Who signed the request, as moto knows it: an assumed-role session maps to its role. */
+  private async callerIdentity(request: http.IncomingMessage): Promise<{ arn: string; account: string }> {
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
+    for (const name of ['authorization', 'x-amz-security-token', 'x-amz-date']) {
+      const value = request.headers[name];
+      if (typeof value === 'string') headers[name] = value;
+    }
+    const reply = await fetch(this.options.emulatorEndpoint, {
+      method: 'POST',
+      headers,
+      body: 'Action=GetCallerIdentity&Version=2011-06-15',
+    });
+    const xml = await reply.text();
+    const arn = /<Arn>([^<]+)<\/Arn>/.exec(xml)?.[1] ?? 'unknown';
+    const account = /<Account>([^<]+)<\/Account>/.exec(xml)?.[1] ?? 'unknown';
+    const session = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn);
+    return { arn: session ? `arn:aws:iam::${session[1]}:role/${session[2]}` : arn, account };
+  }
+
+  private async forward(request: http.IncomingMessage, body: Buffer, response: http.ServerResponse): Promise<void> {
+    this.counts.forwarded += 1;
+    const headers = new Headers();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value === undefined || ['host', 'connection', 'content-length', 'expect'].includes(name)) continue;
+      headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const reply = await fetch(`${this.options.emulatorEndpoint}${request.url ?? '/'}`, {
+      method: request.method,
+      headers,
+      body: request.method === 'GET' || request.method === 'HEAD' ? undefined : body,
+    });
+    const replyHeaders: Record<string, string> = {};
+    reply.headers.forEach((value, name) => {
+      if (!['content-length', 'transfer-encoding', 'content-encoding', 'connection'].includes(name)) replyHeaders[name] = value;
+    });
+    const replyBody = Buffer.from(await reply.arrayBuffer());
+    response.writeHead(reply.status, { ...replyHeaders, 'content-length': String(replyBody.length) });
+    response.end(replyBody);
+  }
+}
+
+function readBody(request: http.IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function send(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+  const text = JSON.stringify(body);
+  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers });
+  response.end(text);
+}
+
+const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);

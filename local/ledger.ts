@@ -1,0 +1,29 @@
+import type { DeliveredPayload } from '../lambda/shared/ingest-message';
+
+/** What the local consumers saw, per consumer scope (one scope per destination). */
+export class DeliveryLedger {
+  /** scope → distinct_id → time first processed (ms) */
+  readonly processed = new Map<string, Map<string, number>>();
+  /** scope → visitor_id → distinct_ids in the order the consumer processed them */
+  readonly orderByVisitor = new Map<string, Map<string, string[]>>();
+  readonly duplicatesSkipped = new Map<string, number>();
+
+  recordProcessed(scope: string, payload: DeliveredPayload, at = Date.now()): void {
+    const byEvent = this.processed.get(scope) ?? new Map<string, number>();
+    this.processed.set(scope, byEvent);
+    if (!byEvent.has(payload.event.distinct_id)) byEvent.set(payload.event.distinct_id, at);
+    const byVisitor = this.orderByVisitor.get(scope) ?? new Map<string, string[]>();
+    this.orderByVisitor.set(scope, byVisitor);
+    const order = byVisitor.get(payload.visitor.visitor_id) ?? [];
+    order.push(payload.event.distinct_id);
+    byVisitor.set(payload.visitor.visitor_id, order);
+  }
+
+  recordDuplicate(scope: string): void {
+    this.duplicatesSkipped.set(scope, (this.duplicatesSkipped.get(scope) ?? 0) + 1);
+  }
+
+  processedIn(scope: string): ReadonlyMap<string, number> {
+    return this.processed.get(scope) ?? new Map();
+  }
+}

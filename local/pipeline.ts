@@ -1,0 +1,284 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
+import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
+import type { DestinationInput } from '../lambda/shared/destination-config';
+import type { DeliveredPayload } from '../lambda/shared/ingest-message';
+import { EventConsumer } from '../lib/constructs/event-consumer';
+import { EventDispatcher } from '../lib/constructs/event-dispatcher';
+import { IngestQueue } from '../lib/constructs/ingest-queue';
+import { CUSTOMER_ACCOUNT, EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
+import { type Emulator, startEmulator } from './emulator';
+import { LocalGateway, type LocalFunction } from './gateway';
+import { DeliveryLedger } from './ledger';
+import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
+import { QueueEventSource } from './queue-event-source';
+
+export interface LocalPipelineOptions {
+  /** Use a FIFO ingest queue (producers set MessageGroupId = visitor_id). @default false */
+  readonly fifoIngestQueue?: boolean;
+  /** How long a failed record stays hidden before it is retried. @default 3 s */
+  readonly visibilityTimeoutSeconds?: number;
+  /** Change the destination config the dispatcher runs with (add a broken destination, say). */
+  readonly destinations?: (provisioned: DestinationInput[], resources: LocalResources) => DestinationInput[];
+  /** Make a consumer scope fail on some events, to exercise consumer-side dead-lettering. */
+  readonly consumerFault?: (scope: string, payload: DeliveredPayload) => boolean;
+  /** Handler log level: the dispatcher and consumers log as they would in Lambda. @default 'SILENT' */
+  readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /** Progress lines about the runtime itself. */
+  readonly log?: (line: string) => void;
+}
+
+/** A dead letter as read back from a dead-letter queue. */
+export interface DeadLetterRecord {
+  readonly body: string;
+  readonly errorCode: string;
+  readonly destinationId?: string;
+  readonly errorMessage?: string;
+  /** Where it was found: the platform's dead-letter queue, or a consumer-side one. */
+  readonly source: 'platform' | 'consumer';
+}
+
+const CONTEXT = {
+  functionName: 'local',
+  awsRequestId: 'local',
+  getRemainingTimeInMillis: () => 30_000,
+} as unknown as Context;
+
+/**
+ * The whole flow on one machine: two moto processes (messaging, DynamoDB), the resources of both
+ * stacks, the local gateway, the dispatcher fed from the ingest queue, and the sample consumer
+ * fed from the subscription queues and by direct invocation, one consumer scope per destination.
+ */
+export class LocalPipeline {
+  readonly ledger = new DeliveryLedger();
+  /** A producer's SQS client, in the platform account. */
+  readonly producer: SQSClient;
+  private readonly customerSqs: SQSClient;
+  private readonly sources: QueueEventSource[] = [];
+
+  private constructor(
+    readonly resources: LocalResources,
+    readonly gateway: LocalGateway,
+    private readonly emulators: Emulator[],
+    messagingEndpoint: string,
+  ) {
+    this.producer = emulatorClient(SQSClient, messagingEndpoint, PLATFORM_ACCOUNT);
+    this.customerSqs = emulatorClient(SQSClient, messagingEndpoint, CUSTOMER_ACCOUNT);
+  }
+
+  static async start(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
+    const log = options.log ?? (() => {});
+    const emulators: Emulator[] = [];
+    try {
+      log('starting the AWS API emulator (moto): messaging and DynamoDB processes');
+      const [messaging, database] = await Promise.all([startEmulator({ log }), startEmulator({ log })]);
+      emulators.push(messaging, database);
+      const resources = await provision({
+        messagingEndpoint: messaging.endpoint,
+        databaseEndpoint: database.endpoint,
+        fifoIngestQueue: options.fifoIngestQueue,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 3,
+      });
+      log('provisioned: ingest queue, topics, subscription queues, idempotency table, delivery role');
+      return await LocalPipeline.wire(resources, messaging, database, emulators, options);
+    } catch (error) {
+      await Promise.allSettled(emulators.map((e) => e.stop()));
+      throw error;
+    }
+  }
+
+  private static async wire(
+    resources: LocalResources,
+    messaging: Emulator,
+    database: Emulator,
+    emulators: Emulator[],
+    options: LocalPipelineOptions,
+  ): Promise<LocalPipeline> {
+    const logLevel = options.logLevel ?? 'SILENT';
+    const functions = new Map<string, LocalFunction>();
+    const gateway = new LocalGateway({
+      emulatorEndpoint: messaging.endpoint,
+      functions,
+      onAsyncFailure: async (functionArn, payload, error) => {
+        // Lambda's function dead-letter queue for asynchronous invocations.
+        await pipeline.customerSqs.send(
+          new SendMessageCommand({
+            QueueUrl: resources.invocationDeadLetterQueue.url,
+            MessageBody: JSON.stringify(payload),
+            MessageAttributes: {
+              ErrorCode: { DataType: 'String', StringValue: error.name },
+              FunctionArn: { DataType: 'String', StringValue: functionArn },
+            },
+          }),
+        );
+      },
+    });
+    await gateway.start();
+    const pipeline = new LocalPipeline(resources, gateway, emulators, messaging.endpoint);
+
+    // Customer side: one consumer per destination, each with its own idempotency key prefix.
+    const dynamodb = emulatorClient(DynamoDBClient, database.endpoint, CUSTOMER_ACCOUNT);
+    const consumerFor = (scope: string) =>
+      createConsumerHandler({
+        processEvent: async (payload) => {
+          if (options.consumerFault?.(scope, payload)) throw new Error('consumer fault injected by the local runtime');
+          pipeline.ledger.recordProcessed(scope, payload);
+          return { processedAt: new Date().toISOString() };
+        },
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: resources.idempotencyTableName,
+          awsSdkV3Client: dynamodb,
+        }),
+        logger: new Logger({ serviceName: `consumer-${scope}`, logLevel }),
+        expiresAfterSeconds: EventConsumer.DEFAULTS.idempotencyTtl.toSeconds(),
+        keyPrefix: scope,
+        onDuplicate: () => pipeline.ledger.recordDuplicate(scope),
+      });
+    const directConsumer = consumerFor(DESTINATION_IDS.function);
+    functions.set(resources.consumerFunctionArn, (payload) => directConsumer(payload, CONTEXT));
+    for (const queue of resources.subscriptionQueues) {
+      const consume = consumerFor(queue.destinationId);
+      pipeline.addSource(queue, pipeline.customerSqs, EventConsumer.DEFAULTS.batchSize, 0, (event) => consume(event, CONTEXT));
+    }
+
+    // Platform side: the dispatcher, with its role's identity, talking to AWS through the gateway.
+    const destinations = options.destinations
+      ? options.destinations(resources.destinations, resources)
+      : resources.destinations;
+    const dispatcherCredentials = fromTemporaryCredentials({
+      params: { RoleArn: resources.dispatcherRoleArn, RoleSessionName: 'local-dispatcher' },
+      masterCredentials: EMULATOR_CREDENTIALS,
+      clientConfig: { region: REGION, endpoint: messaging.endpoint },
+    });
+    const fifo = resources.ingestQueue.url.endsWith('.fifo');
+    const dispatch = createDispatcherHandler(
+      {
+        destinationsJson: JSON.stringify(destinations),
+        deadLetterQueue: { url: resources.deadLetterQueue.url, fifo },
+        maxReceiveCount: IngestQueue.DEFAULTS.maxReceiveCount,
+        concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
+        region: REGION,
+      },
+      {
+        overrides: { endpoint: gateway.endpoint, credentials: dispatcherCredentials },
+        logger: new Logger({ serviceName: 'event-dispatcher', logLevel }),
+      },
+    );
+    const { batchSize, maxBatchingWindow } = EventDispatcher.DEFAULTS;
+    pipeline.addSource(
+      resources.ingestQueue,
+      pipeline.producer,
+      fifo ? batchSize.fifo : batchSize.standard,
+      fifo ? 0 : maxBatchingWindow.toMilliseconds(),
+      (event) => dispatch(event, CONTEXT),
+      2,
+    );
+    return pipeline;
+  }
+
+  private addSource(
+    queue: Queue,
+    sqs: SQSClient,
+    batchSize: number,
+    maxBatchingWindowMs: number,
+    handler: (event: SQSEvent) => Promise<unknown>,
+    concurrency = 1,
+  ): void {
+    const source = new QueueEventSource({
+      sqs,
+      queueUrl: queue.url,
+      queueArn: queue.arn,
+      batchSize,
+      maxBatchingWindowMs,
+      handler,
+      concurrency,
+    });
+    source.start();
+    this.sources.push(source);
+  }
+
+  /** Waits until every queue is empty and nothing is in flight, twice in a row; false on timeout. */
+  async waitUntilDrained(timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    let quietChecks = 0;
+    while (Date.now() < deadline) {
+      const depths = await Promise.all([
+        this.depth(this.producer, this.resources.ingestQueue.url),
+        ...this.resources.subscriptionQueues.map((q) => this.depth(this.customerSqs, q.url)),
+      ]);
+      const idle = depths.every((d) => d === 0) && this.gateway.inFlight === 0 && this.sources.every((s) => !s.active);
+      quietChecks = idle ? quietChecks + 1 : 0;
+      if (quietChecks >= 2) return true;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return false;
+  }
+
+  /** Messages in a queue: visible, in flight and delayed. */
+  async depth(sqs: SQSClient, queueUrl: string): Promise<number> {
+    const { Attributes = {} } = await sqs.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: [
+          'ApproximateNumberOfMessages',
+          'ApproximateNumberOfMessagesNotVisible',
+          'ApproximateNumberOfMessagesDelayed',
+        ],
+      }),
+    );
+    return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
+  }
+
+  /** Every dead letter: the platform's (with reasons) and the consumer side's. */
+  async deadLetters(): Promise<DeadLetterRecord[]> {
+    const letters: DeadLetterRecord[] = [];
+    for (const message of await this.drain(this.producer, this.resources.deadLetterQueue.url)) {
+      const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
+      letters.push({
+        body: message.Body ?? '',
+        errorCode: attribute('error_code') ?? 'RetriesExhausted',
+        destinationId: attribute('destination_id'),
+        errorMessage: attribute('error_message'),
+        source: 'platform',
+      });
+    }
+    const consumerQueues = [
+      ...this.resources.subscriptionQueues.map((q) => ({ url: q.deadLetterQueue.url, destinationId: q.destinationId })),
+      { url: this.resources.invocationDeadLetterQueue.url, destinationId: DESTINATION_IDS.function as string },
+    ];
+    for (const { url, destinationId } of consumerQueues) {
+      for (const message of await this.drain(this.customerSqs, url)) {
+        letters.push({ body: message.Body ?? '', errorCode: 'ConsumerFailed', destinationId, source: 'consumer' });
+      }
+    }
+    return letters;
+  }
+
+  /** Reads a dead-letter queue to the end (messages stay hidden afterwards, not deleted). */
+  private async drain(sqs: SQSClient, queueUrl: string) {
+    const messages = [];
+    for (;;) {
+      const { Messages = [] } = await sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 600,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) return messages;
+      messages.push(...Messages);
+    }
+  }
+
+  async stop(): Promise<void> {
+    await Promise.allSettled(this.sources.map((s) => s.stop()));
+    await this.gateway.stop().catch(() => {});
+    await Promise.allSettled(this.emulators.map((e) => e.stop()));
+  }
+}

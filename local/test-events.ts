@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+
+const EVENT_NAMES = ['Page Viewed', 'Product Viewed', 'Added To Cart', 'Order Completed', 'Signed Up'];
+const CITIES = ['Lisbon', 'Austin', 'Osaka', 'Nairobi', 'Oslo', 'Lima'];
+
+/** A small deterministic random source, so a seed reproduces a run. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * Realistic ingest messages: several visitors with a few events each, in time order per
+ * visitor, distinct ids, and the personal data a real profile carries (which must never reach
+ * a log line).
+ */
+export function generateEvents(count: number, options: { random?: () => number; visitors?: number } = {}): string[] {
+  const random = options.random ?? Math.random;
+  const visitorCount = Math.max(1, options.visitors ?? Math.ceil(count / 4));
+  const run = randomUUID().slice(0, 8);
+  const visitors = Array.from({ length: visitorCount }, (_, i) => ({
+    visitor_id: `visitor_${run}_${i}`,
+    first_seen_at: new Date(Date.UTC(2024, 0, 1 + (i % 28))).toISOString(),
+    email: `visitor${i}@example.com`,
+    city: CITIES[i % CITIES.length],
+  }));
+  const start = Date.now();
+  return Array.from({ length: count }, (_, i) => {
+    const visitor = visitors[Math.floor(random() * visitors.length)];
+    const name = EVENT_NAMES[Math.floor(random() * EVENT_NAMES.length)];
+    return JSON.stringify({
+      event: {
+        event: name,
+        distinct_id: `evt_${run}_${i}`,
+        time: start + i,
+        event_properties: name === 'Order Completed' ? { order_id: `o-${i}`, total: Math.round(random() * 20_000) / 100 } : { path: `/p/${i % 50}` },
+      },
+      visitor,
+      user: random() < 0.5 ? { external_id: `user_${visitor.visitor_id}`, email: visitor.email } : null,
+    });
+  });
+}
+
+/**
+ * Adds duplicates: `rate` of the messages are sent a second time, later in the stream, as an
+ * at-least-once producer would. Returns the messages in send order.
+ */
+export function withDuplicates(bodies: readonly string[], rate: number, random: () => number = Math.random): string[] {
+  const result = [...bodies];
+  const duplicates = Math.round(bodies.length * rate);
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(duplicates, bodies.length)) chosen.add(Math.floor(random() * bodies.length));
+  for (const index of chosen) {
+    const position = index + 1 + Math.floor(random() * (result.length - index));
+    result.splice(Math.min(position, result.length), 0, bodies[index]);
+  }
+  return result;
+}
