@@ -1,7 +1,10 @@
-/** Test tiers as jest projects: `npm run test:unit`, `npm run test:infra`. */
+/**
+ * Test tiers as jest projects: `npm run test:unit`, `npm run test:infra`, `npm run test:integ`
+ * (end to end against the local AWS emulator, moto).
+ */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 
-const tier = (name) => ({
+const tier = (name, extra = {}) => ({
   displayName: name,
   testEnvironment: 'node',
   roots: [`<rootDir>/test/${name}`],
@@ -9,8 +12,9 @@ const tier = (name) => ({
   transform,
   setupFiles: ['<rootDir>/test/support/setup-env.ts'],
   setupFilesAfterEnv: ['aws-sdk-client-mock-jest'],
+  ...extra,
 });
 
 module.exports = {
-  projects: [tier('unit'), tier('infra')],
+  projects: [tier('unit'), tier('infra'), tier('integ', { testTimeout: 120_000 })],
 };

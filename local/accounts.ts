@@ -4,7 +4,10 @@ export const CUSTOMER_ACCOUNT = '111122223333';
 export const REGION = 'us-east-1';
 
 /** moto checks no signatures: any key works, and the `x-moto-account-id` header picks the account. */
-export const EMULATOR_CREDENTIALS = { accessKeyId: 'AKIALOCALEMULATOR', secretAccessKey: 'local-emulator-secret' };
+export const EMULATOR_CREDENTIALS = {
+  accessKeyId: 'AKIALOCALEMULATOR',
+  secretAccessKey: 'local-emulator-secret',
+};
 
 type BuildMiddleware = (
   next: (args: { request: unknown }) => Promise<unknown>,
@@ -22,12 +25,11 @@ export function emulatorClient<C extends SdkClient>(
   account: string,
 ): C {
   const client = new Client({ region: REGION, endpoint, credentials: EMULATOR_CREDENTIALS });
-  const addAccountHeader: BuildMiddleware =
-    (next) => async (args) => {
-      const request = args.request as { headers?: Record<string, string> };
-      if (request.headers) request.headers['x-moto-account-id'] = account;
-      return next(args);
-    };
+  const addAccountHeader: BuildMiddleware = (next) => async (args) => {
+    const request = args.request as { headers?: Record<string, string> };
+    if (request.headers) request.headers['x-moto-account-id'] = account;
+    return next(args);
+  };
   client.middlewareStack.add(addAccountHeader, { step: 'build', name: 'motoAccountHeader' });
   return client;
 }

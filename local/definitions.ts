@@ -32,7 +32,9 @@ export function deliveryRolePolicies(props: {
     dispatcherRoleArn: props.dispatcherRoleArn,
     externalId: props.externalId,
     topics: props.topicArns.map((arn, i) => sns.Topic.fromTopicArn(stack, `Topic${i}`, arn)),
-    functions: props.functionArns.map((arn, i) => lambda.Function.fromFunctionArn(stack, `Function${i}`, arn)),
+    functions: props.functionArns.map((arn, i) =>
+      lambda.Function.fromFunctionArn(stack, `Function${i}`, arn),
+    ),
     topicKeys: (props.topicKeyArns ?? []).map((arn, i) => kms.Key.fromKeyArn(stack, `Key${i}`, arn)),
   });
   const template = Template.fromStack(stack);

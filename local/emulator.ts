@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { appendFileSync, existsSync } from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 
@@ -59,13 +59,21 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   const python = motoPython(options.log);
   const port = await freePort();
   const endpoint = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(python, ['-m', 'moto.server', '-H', '127.0.0.1', '-p', String(port)], {
+  // moto's server, without a log line per request (they cost the emulator CPU), unless asked for.
+  const requestLogLevel = process.env.EMULATOR_LOG_DIR ? 'INFO' : 'WARNING';
+  const launcher = `import logging, sys; logging.getLogger('werkzeug').setLevel(logging.${requestLogLevel}); from moto.server import main; sys.exit(main(sys.argv[1:]))`;
+  const child: ChildProcess = spawn(python, ['-c', launcher, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },
   });
   let stderr = '';
+  // EMULATOR_LOG_DIR keeps each emulator's request log, for looking into a slow or failing run.
+  const logFile = process.env.EMULATOR_LOG_DIR
+    ? path.join(process.env.EMULATOR_LOG_DIR, `moto-${port}.log`)
+    : undefined;
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
+    if (logFile) appendFileSync(logFile, chunk);
   });
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);

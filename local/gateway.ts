@@ -69,7 +69,8 @@ export class LocalGateway {
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const body = await readBody(request);
     const invoke = INVOKE_PATH.exec(request.url?.split('?')[0] ?? '');
-    if (invoke && request.method === 'POST') return this.invoke(decodeURIComponent(invoke[1]), request, body, response);
+    if (invoke && request.method === 'POST')
+      return this.invoke(decodeURIComponent(invoke[1]), request, body, response);
     const form = request.headers['content-type']?.includes('x-www-form-urlencoded')
       ? new URLSearchParams(body.toString('utf8'))
       : undefined;
@@ -86,10 +87,15 @@ export class LocalGateway {
     const arn = [...this.options.functions.keys()].find((a) => a === name || a.endsWith(`:function:${name}`));
     const fn = arn ? this.options.functions.get(arn) : undefined;
     if (!arn || !fn) {
-      return send(response, 404, { 'x-amzn-errortype': 'ResourceNotFoundException' }, {
-        Type: 'User',
-        message: `Function not found: ${name}`,
-      });
+      return send(
+        response,
+        404,
+        { 'x-amzn-errortype': 'ResourceNotFoundException' },
+        {
+          Type: 'User',
+          message: `Function not found: ${name}`,
+        },
+      );
     }
     this.counts.invocations += 1;
     const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
@@ -106,7 +112,12 @@ export class LocalGateway {
       return send(response, 200, {}, result ?? null);
     } catch (error) {
       const e = error as Error;
-      return send(response, 200, { 'x-amz-function-error': 'Unhandled' }, { errorType: e.name, errorMessage: e.message });
+      return send(
+        response,
+        200,
+        { 'x-amz-function-error': 'Unhandled' },
+        { errorType: e.name, errorMessage: e.message },
+      );
     }
   }
 
@@ -182,7 +193,11 @@ export class LocalGateway {
     return { arn: session ? `arn:aws:iam::${session[1]}:role/${session[2]}` : arn, account };
   }
 
-  private async forward(request: http.IncomingMessage, body: Buffer, response: http.ServerResponse): Promise<void> {
+  private async forward(
+    request: http.IncomingMessage,
+    body: Buffer,
+    response: http.ServerResponse,
+  ): Promise<void> {
     this.counts.forwarded += 1;
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
@@ -196,7 +211,8 @@ export class LocalGateway {
     });
     const replyHeaders: Record<string, string> = {};
     reply.headers.forEach((value, name) => {
-      if (!['content-length', 'transfer-encoding', 'content-encoding', 'connection'].includes(name)) replyHeaders[name] = value;
+      if (!['content-length', 'transfer-encoding', 'content-encoding', 'connection'].includes(name))
+        replyHeaders[name] = value;
     });
     const replyBody = Buffer.from(await reply.arrayBuffer());
     response.writeHead(reply.status, { ...replyHeaders, 'content-length': String(replyBody.length) });
@@ -213,9 +229,18 @@ function readBody(request: http.IncomingMessage): Promise<Buffer> {
   });
 }
 
-function send(response: http.ServerResponse, status: number, headers: Record<string, string>, body: unknown): void {
+function send(
+  response: http.ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: unknown,
+): void {
   const text = JSON.stringify(body);
-  response.writeHead(status, { 'content-type': 'application/json', 'x-amzn-requestid': randomUUID(), ...headers });
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'x-amzn-requestid': randomUUID(),
+    ...headers,
+  });
   response.end(text);
 }
 

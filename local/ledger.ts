@@ -1,8 +1,11 @@
 import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 
+/** An event's identity for consumers: `distinct_id` scoped by `visitor_id`. */
+export const eventKey = (visitorId: string, distinctId: string): string => `${visitorId}\n${distinctId}`;
+
 /** What the local consumers saw, per consumer scope (one scope per destination). */
 export class DeliveryLedger {
-  /** scope → distinct_id → time first processed (ms) */
+  /** scope → event key → time first processed (ms) */
   readonly processed = new Map<string, Map<string, number>>();
   /** scope → visitor_id → distinct_ids in the order the consumer processed them */
   readonly orderByVisitor = new Map<string, Map<string, string[]>>();
@@ -11,7 +14,8 @@ export class DeliveryLedger {
   recordProcessed(scope: string, payload: DeliveredPayload, at = Date.now()): void {
     const byEvent = this.processed.get(scope) ?? new Map<string, number>();
     this.processed.set(scope, byEvent);
-    if (!byEvent.has(payload.event.distinct_id)) byEvent.set(payload.event.distinct_id, at);
+    const key = eventKey(payload.visitor.visitor_id, payload.event.distinct_id);
+    if (!byEvent.has(key)) byEvent.set(key, at);
     const byVisitor = this.orderByVisitor.get(scope) ?? new Map<string, string[]>();
     this.orderByVisitor.set(scope, byVisitor);
     const order = byVisitor.get(payload.visitor.visitor_id) ?? [];

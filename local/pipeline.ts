@@ -1,7 +1,12 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
@@ -13,7 +18,7 @@ import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
 import { CUSTOMER_ACCOUNT, EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type Emulator, startEmulator } from './emulator';
-import { LocalGateway, type LocalFunction } from './gateway';
+import { type LocalFunction, LocalGateway } from './gateway';
 import { DeliveryLedger } from './ledger';
 import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
 import { QueueEventSource } from './queue-event-source';
@@ -21,7 +26,7 @@ import { QueueEventSource } from './queue-event-source';
 export interface LocalPipelineOptions {
   /** Use a FIFO ingest queue (producers set MessageGroupId = visitor_id). @default false */
   readonly fifoIngestQueue?: boolean;
-  /** How long a failed record stays hidden before it is retried. @default 3 s */
+  /** How long a received record stays hidden; a failed one is retried after it. @default 10 s */
   readonly visibilityTimeoutSeconds?: number;
   /** Change the destination config the dispatcher runs with (add a broken destination, say). */
   readonly destinations?: (provisioned: DestinationInput[], resources: LocalResources) => DestinationInput[];
@@ -43,6 +48,9 @@ export interface DeadLetterRecord {
   readonly source: 'platform' | 'consumer';
 }
 
+/** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
+const LOCAL_DISPATCHER_CONCURRENCY = 2;
+
 const CONTEXT = {
   functionName: 'local',
   awsRequestId: 'local',
@@ -60,6 +68,8 @@ export class LocalPipeline {
   readonly producer: SQSClient;
   private readonly customerSqs: SQSClient;
   private readonly sources: QueueEventSource[] = [];
+  /** Dead letters read so far: reading hides them, so they are kept here. */
+  private readonly readDeadLetters: DeadLetterRecord[] = [];
 
   private constructor(
     readonly resources: LocalResources,
@@ -75,17 +85,22 @@ export class LocalPipeline {
     const log = options.log ?? (() => {});
     const emulators: Emulator[] = [];
     try {
-      log('starting the AWS API emulator (moto): messaging and DynamoDB processes');
-      const [messaging, database] = await Promise.all([startEmulator({ log }), startEmulator({ log })]);
-      emulators.push(messaging, database);
+      log('starting the AWS API emulator (moto): one process for SQS, SNS, STS and IAM, two for DynamoDB');
+      const started = await Promise.all([
+        startEmulator({ log }),
+        startEmulator({ log }),
+        startEmulator({ log }),
+      ]);
+      emulators.push(...started);
+      const [messaging, ...databases] = started;
       const resources = await provision({
         messagingEndpoint: messaging.endpoint,
-        databaseEndpoint: database.endpoint,
+        databaseEndpoints: databases.map((d) => d.endpoint),
         fifoIngestQueue: options.fifoIngestQueue,
-        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 3,
+        visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
       });
       log('provisioned: ingest queue, topics, subscription queues, idempotency table, delivery role');
-      return await LocalPipeline.wire(resources, messaging, database, emulators, options);
+      return await LocalPipeline.wire(resources, messaging, emulators, options);
     } catch (error) {
       await Promise.allSettled(emulators.map((e) => e.stop()));
       throw error;
@@ -95,7 +110,6 @@ export class LocalPipeline {
   private static async wire(
     resources: LocalResources,
     messaging: Emulator,
-    database: Emulator,
     emulators: Emulator[],
     options: LocalPipelineOptions,
   ): Promise<LocalPipeline> {
@@ -122,28 +136,32 @@ export class LocalPipeline {
     const pipeline = new LocalPipeline(resources, gateway, emulators, messaging.endpoint);
 
     // Customer side: one consumer per destination, each with its own idempotency key prefix.
-    const dynamodb = emulatorClient(DynamoDBClient, database.endpoint, CUSTOMER_ACCOUNT);
-    const consumerFor = (scope: string) =>
-      createConsumerHandler({
+    const consumerFor = (scope: string) => {
+      const table = resources.idempotencyTables[scope];
+      return createConsumerHandler({
         processEvent: async (payload) => {
-          if (options.consumerFault?.(scope, payload)) throw new Error('consumer fault injected by the local runtime');
+          if (options.consumerFault?.(scope, payload))
+            throw new Error('consumer fault injected by the local runtime');
           pipeline.ledger.recordProcessed(scope, payload);
           return { processedAt: new Date().toISOString() };
         },
         persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: resources.idempotencyTableName,
-          awsSdkV3Client: dynamodb,
+          tableName: table.tableName,
+          awsSdkV3Client: emulatorClient(DynamoDBClient, table.endpoint, CUSTOMER_ACCOUNT),
         }),
         logger: new Logger({ serviceName: `consumer-${scope}`, logLevel }),
         expiresAfterSeconds: EventConsumer.DEFAULTS.idempotencyTtl.toSeconds(),
         keyPrefix: scope,
         onDuplicate: () => pipeline.ledger.recordDuplicate(scope),
       });
+    };
     const directConsumer = consumerFor(DESTINATION_IDS.function);
     functions.set(resources.consumerFunctionArn, (payload) => directConsumer(payload, CONTEXT));
     for (const queue of resources.subscriptionQueues) {
       const consume = consumerFor(queue.destinationId);
-      pipeline.addSource(queue, pipeline.customerSqs, EventConsumer.DEFAULTS.batchSize, 0, (event) => consume(event, CONTEXT));
+      pipeline.addSource(queue, pipeline.customerSqs, EventConsumer.DEFAULTS.batchSize, 0, (event) =>
+        consume(event, CONTEXT),
+      );
     }
 
     // Platform side: the dispatcher, with its role's identity, talking to AWS through the gateway.
@@ -176,7 +194,7 @@ export class LocalPipeline {
       fifo ? batchSize.fifo : batchSize.standard,
       fifo ? 0 : maxBatchingWindow.toMilliseconds(),
       (event) => dispatch(event, CONTEXT),
-      2,
+      LOCAL_DISPATCHER_CONCURRENCY,
     );
     return pipeline;
   }
@@ -202,6 +220,15 @@ export class LocalPipeline {
     this.sources.push(source);
   }
 
+  /** Messages waiting anywhere in the pipeline: the ingest queue and the subscription queues. */
+  async backlog(): Promise<number> {
+    const depths = await Promise.all([
+      this.depth(this.producer, this.resources.ingestQueue.url),
+      ...this.resources.subscriptionQueues.map((q) => this.depth(this.customerSqs, q.url)),
+    ]);
+    return depths.reduce((a, b) => a + b, 0);
+  }
+
   /** Waits until every queue is empty and nothing is in flight, twice in a row; false on timeout. */
   async waitUntilDrained(timeoutMs: number): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
@@ -211,7 +238,8 @@ export class LocalPipeline {
         this.depth(this.producer, this.resources.ingestQueue.url),
         ...this.resources.subscriptionQueues.map((q) => this.depth(this.customerSqs, q.url)),
       ]);
-      const idle = depths.every((d) => d === 0) && this.gateway.inFlight === 0 && this.sources.every((s) => !s.active);
+      const idle =
+        depths.every((d) => d === 0) && this.gateway.inFlight === 0 && this.sources.every((s) => !s.active);
       quietChecks = idle ? quietChecks + 1 : 0;
       if (quietChecks >= 2) return true;
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -234,9 +262,9 @@ export class LocalPipeline {
     return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
   }
 
-  /** Every dead letter: the platform's (with reasons) and the consumer side's. */
+  /** Every dead letter so far: the platform's (with reasons) and the consumer side's. */
   async deadLetters(): Promise<DeadLetterRecord[]> {
-    const letters: DeadLetterRecord[] = [];
+    const letters = this.readDeadLetters;
     for (const message of await this.drain(this.producer, this.resources.deadLetterQueue.url)) {
       const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
       letters.push({
@@ -248,12 +276,23 @@ export class LocalPipeline {
       });
     }
     const consumerQueues = [
-      ...this.resources.subscriptionQueues.map((q) => ({ url: q.deadLetterQueue.url, destinationId: q.destinationId })),
-      { url: this.resources.invocationDeadLetterQueue.url, destinationId: DESTINATION_IDS.function as string },
+      ...this.resources.subscriptionQueues.map((q) => ({
+        url: q.deadLetterQueue.url,
+        destinationId: q.destinationId,
+      })),
+      {
+        url: this.resources.invocationDeadLetterQueue.url,
+        destinationId: DESTINATION_IDS.function as string,
+      },
     ];
     for (const { url, destinationId } of consumerQueues) {
       for (const message of await this.drain(this.customerSqs, url)) {
-        letters.push({ body: message.Body ?? '', errorCode: 'ConsumerFailed', destinationId, source: 'consumer' });
+        letters.push({
+          body: message.Body ?? '',
+          errorCode: 'ConsumerFailed',
+          destinationId,
+          source: 'consumer',
+        });
       }
     }
     return letters;

@@ -29,7 +29,8 @@ export interface LocalResources {
   readonly consumerFunctionArn: string;
   readonly invocationDeadLetterQueue: Queue;
   readonly subscriptionQueues: SubscriptionQueue[];
-  readonly idempotencyTableName: string;
+  /** One idempotency table per consumer scope (destination id), each on its own emulator process. */
+  readonly idempotencyTables: Record<string, { tableName: string; endpoint: string }>;
   /** The destination config the local dispatcher runs with. */
   readonly destinations: DestinationInput[];
 }
@@ -37,14 +38,18 @@ export interface LocalResources {
 export interface ProvisionOptions {
   /** moto for SQS, SNS, STS and IAM (SNS must share a process with SQS for fan-out). */
   readonly messagingEndpoint: string;
-  /** moto for DynamoDB, a separate process so idempotency writes do not queue behind SQS. */
-  readonly databaseEndpoint: string;
+  /** moto processes for DynamoDB, apart from SQS: idempotency writes are most of the emulator's work. */
+  readonly databaseEndpoints: readonly string[];
   readonly fifoIngestQueue?: boolean;
   /** Shorter than the deployed 6× timeout, so a failed record comes back in seconds. */
   readonly visibilityTimeoutSeconds: number;
 }
 
-export const DESTINATION_IDS = { function: 'customer-fn', topic: 'customer-topic', fifoTopic: 'customer-fifo' } as const;
+export const DESTINATION_IDS = {
+  function: 'customer-fn',
+  topic: 'customer-topic',
+  fifoTopic: 'customer-fifo',
+} as const;
 
 /**
  * Creates in the emulator what the platform and customer stacks define: settings come from the
@@ -56,9 +61,12 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   const customerSns = emulatorClient(SNSClient, options.messagingEndpoint, CUSTOMER_ACCOUNT);
   const platformIam = emulatorClient(IAMClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
   const customerIam = emulatorClient(IAMClient, options.messagingEndpoint, CUSTOMER_ACCOUNT);
-  const dynamodb = emulatorClient(DynamoDBClient, options.databaseEndpoint, CUSTOMER_ACCOUNT);
 
-  const createQueue = async (sqs: SQSClient, name: string, attributes: Record<string, string> = {}): Promise<Queue> => {
+  const createQueue = async (
+    sqs: SQSClient,
+    name: string,
+    attributes: Record<string, string> = {},
+  ): Promise<Queue> => {
     const fifo = name.endsWith('.fifo');
     const { QueueUrl } = await sqs.send(
       new CreateQueueCommand({
@@ -71,7 +79,9 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
         },
       }),
     );
-    const { Attributes } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    const { Attributes } = await sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
+    );
     return { url: QueueUrl ?? '', arn: Attributes?.QueueArn ?? '' };
   };
   const withDeadLetterQueue = async (sqs: SQSClient, name: string, maxReceiveCount: number, extra = {}) => {
@@ -98,7 +108,13 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
       RoleName: 'EventDeliveryPlatform-Dispatcher',
       AssumeRolePolicyDocument: JSON.stringify({
         Version: '2012-10-17',
-        Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` }, Action: 'sts:AssumeRole' }],
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
       }),
     }),
   );
@@ -134,21 +150,28 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   }
   const invocationDeadLetterQueue = await createQueue(customerSqs, 'customer-consumer-invocation-dlq');
 
-  const idempotencyTableName = 'customer-idempotency';
-  await dynamodb.send(
-    new CreateTableCommand({
-      TableName: idempotencyTableName,
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await dynamodb.send(
-    new UpdateTimeToLiveCommand({
-      TableName: idempotencyTableName,
-      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-    }),
-  );
+  const idempotencyTables: LocalResources['idempotencyTables'] = {};
+  const scopes = Object.values(DESTINATION_IDS);
+  for (const [index, scope] of scopes.entries()) {
+    const endpoint = options.databaseEndpoints[index % options.databaseEndpoints.length];
+    const dynamodb = emulatorClient(DynamoDBClient, endpoint, CUSTOMER_ACCOUNT);
+    const tableName = `idempotency-${scope}`;
+    await dynamodb.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+      }),
+    );
+    idempotencyTables[scope] = { tableName, endpoint };
+  }
 
   const consumerFunctionArn = `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:customer-consumer`;
   const externalId = `local-${randomUUID()}`;
@@ -161,7 +184,10 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     functionArns: [consumerFunctionArn],
   });
   const deliveryRole = await customerIam.send(
-    new CreateRoleCommand({ RoleName: 'EventDelivery', AssumeRolePolicyDocument: JSON.stringify(policies.trustPolicy) }),
+    new CreateRoleCommand({
+      RoleName: 'EventDelivery',
+      AssumeRolePolicyDocument: JSON.stringify(policies.trustPolicy),
+    }),
   );
   await customerIam.send(
     new PutRolePolicyCommand({
@@ -182,9 +208,15 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     consumerFunctionArn,
     invocationDeadLetterQueue,
     subscriptionQueues,
-    idempotencyTableName,
+    idempotencyTables,
     destinations: [
-      { id: DESTINATION_IDS.function, type: 'lambda', functionArn: consumerFunctionArn, invocationType: 'Event', ...viaRole },
+      {
+        id: DESTINATION_IDS.function,
+        type: 'lambda',
+        functionArn: consumerFunctionArn,
+        invocationType: 'Event',
+        ...viaRole,
+      },
       { id: DESTINATION_IDS.topic, type: 'sns', topicArn: topic.TopicArn ?? '', ...viaRole },
       { id: DESTINATION_IDS.fifoTopic, type: 'sns', topicArn: fifoTopic.TopicArn ?? '', ...viaRole },
     ],

@@ -18,8 +18,8 @@ export interface QueueEventSourceOptions {
   readonly handler: (event: SQSEvent) => Promise<SQSBatchResponse | unknown>;
   /** Pollers running at once, as the mapping's concurrency. @default 1 */
   readonly concurrency?: number;
-  /** Pause after an empty receive. @default 50 ms */
-  readonly idleDelayMs?: number;
+  /** Longest pause after empty receives; pauses grow from 20 ms while the queue stays empty. @default 1 s */
+  readonly maxIdleDelayMs?: number;
   readonly onError?: (error: Error) => void;
 }
 
@@ -55,6 +55,7 @@ export class QueueEventSource {
   }
 
   private async poll(): Promise<void> {
+    let idleDelay = 20;
     while (this.running) {
       this.busy += 1;
       let received = 0;
@@ -65,7 +66,13 @@ export class QueueEventSource {
       } finally {
         this.busy -= 1;
       }
-      if (received === 0) await sleep(this.options.idleDelayMs ?? 50);
+      // Back off while idle: every empty receive costs the emulator a full queue scan.
+      if (received === 0) {
+        await sleep(idleDelay);
+        idleDelay = Math.min(idleDelay * 2, this.options.maxIdleDelayMs ?? 1000);
+      } else {
+        idleDelay = 20;
+      }
     }
   }
 
@@ -78,7 +85,9 @@ export class QueueEventSource {
     this.counts.records += records.length;
     let failed = new Set<string>();
     try {
-      const response = (await this.options.handler({ Records: records })) as Partial<SQSBatchResponse> | undefined;
+      const response = (await this.options.handler({ Records: records })) as
+        | Partial<SQSBatchResponse>
+        | undefined;
       failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     } catch (error) {
       // A thrown handler fails the whole batch, as in Lambda.

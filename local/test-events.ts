@@ -19,7 +19,10 @@ export function seededRandom(seed: number): () => number {
  * visitor, distinct ids, and the personal data a real profile carries (which must never reach
  * a log line).
  */
-export function generateEvents(count: number, options: { random?: () => number; visitors?: number } = {}): string[] {
+export function generateEvents(
+  count: number,
+  options: { random?: () => number; visitors?: number } = {},
+): string[] {
   const random = options.random ?? Math.random;
   const visitorCount = Math.max(1, options.visitors ?? Math.ceil(count / 4));
   const run = randomUUID().slice(0, 8);
@@ -38,7 +41,10 @@ export function generateEvents(count: number, options: { random?: () => number; 
         event: name,
         distinct_id: `evt_${run}_${i}`,
         time: start + i,
-        event_properties: name === 'Order Completed' ? { order_id: `o-${i}`, total: Math.round(random() * 20_000) / 100 } : { path: `/p/${i % 50}` },
+        event_properties:
+          name === 'Order Completed'
+            ? { order_id: `o-${i}`, total: Math.round(random() * 20_000) / 100 }
+            : { path: `/p/${i % 50}` },
       },
       visitor,
       user: random() < 0.5 ? { external_id: `user_${visitor.visitor_id}`, email: visitor.email } : null,
@@ -50,7 +56,11 @@ export function generateEvents(count: number, options: { random?: () => number; 
  * Adds duplicates: `rate` of the messages are sent a second time, later in the stream, as an
  * at-least-once producer would. Returns the messages in send order.
  */
-export function withDuplicates(bodies: readonly string[], rate: number, random: () => number = Math.random): string[] {
+export function withDuplicates(
+  bodies: readonly string[],
+  rate: number,
+  random: () => number = Math.random,
+): string[] {
   const result = [...bodies];
   const duplicates = Math.round(bodies.length * rate);
   const chosen = new Set<number>();

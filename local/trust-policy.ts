@@ -19,7 +19,10 @@ export function trustPolicyAllows(
     if (statement.Effect !== 'Allow' || !list(statement.Action).includes('sts:AssumeRole')) return false;
     const principals = list((statement.Principal as { AWS?: unknown } | undefined)?.AWS);
     const principalMatches = principals.some(
-      (p) => p === request.callerArn || p === request.callerAccount || p === `arn:aws:iam::${request.callerAccount}:root`,
+      (p) =>
+        p === request.callerArn ||
+        p === request.callerAccount ||
+        p === `arn:aws:iam::${request.callerAccount}:root`,
     );
     if (!principalMatches) return false;
     const conditions = (statement.Condition ?? {}) as Record<string, Record<string, unknown>>;

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type ClientOverrides, DestinationClients } from './clients';
-import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import { StaticDestinationRegistry } from './destination-registry';
+import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
 
 export type DispatcherHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;

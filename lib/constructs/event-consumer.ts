@@ -97,7 +97,12 @@ const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'consumer', 'in
  */
 export class EventConsumer extends Construct {
   /** Defaults, shared with the local runtime so both run the same settings. */
-  static readonly DEFAULTS = { batchSize: 10, maxReceiveCount: 5, idempotencyTtl: Duration.hours(24) } as const;
+  static readonly DEFAULTS = {
+    batchSize: 10,
+    maxConcurrency: 5,
+    maxReceiveCount: 5,
+    idempotencyTtl: Duration.hours(24),
+  } as const;
 
   public readonly function: nodejs.NodejsFunction;
   public readonly idempotencyTable: dynamodb.Table;
@@ -111,7 +116,7 @@ export class EventConsumer extends Construct {
     super(scope, id);
     const timeout = props.timeout ?? Duration.seconds(30);
     const batchSize = props.batchSize ?? EventConsumer.DEFAULTS.batchSize;
-    const maxConcurrency = props.maxConcurrency ?? 5;
+    const maxConcurrency = props.maxConcurrency ?? EventConsumer.DEFAULTS.maxConcurrency;
     const maxReceiveCount = props.maxReceiveCount ?? EventConsumer.DEFAULTS.maxReceiveCount;
     const idempotencyTtl = props.idempotencyTtl ?? EventConsumer.DEFAULTS.idempotencyTtl;
 

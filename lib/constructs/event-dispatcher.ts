@@ -73,6 +73,7 @@ export class EventDispatcher extends Construct {
   static readonly DEFAULTS = {
     batchSize: { standard: 100, fifo: 10 },
     maxBatchingWindow: Duration.seconds(1),
+    maxConcurrency: 10,
     deliveryConcurrency: 16,
   } as const;
 
@@ -85,11 +86,12 @@ export class EventDispatcher extends Construct {
     const { ingestQueue } = props;
     const timeout = props.timeout ?? Duration.seconds(30);
     const { DEFAULTS } = EventDispatcher;
-    const batchSize = props.batchSize ?? (ingestQueue.fifo ? DEFAULTS.batchSize.fifo : DEFAULTS.batchSize.standard);
+    const batchSize =
+      props.batchSize ?? (ingestQueue.fifo ? DEFAULTS.batchSize.fifo : DEFAULTS.batchSize.standard);
     const maxBatchingWindow = ingestQueue.fifo
       ? props.maxBatchingWindow
       : (props.maxBatchingWindow ?? Duration.seconds(1));
-    const maxConcurrency = props.maxConcurrency ?? 10;
+    const maxConcurrency = props.maxConcurrency ?? DEFAULTS.maxConcurrency;
     const destinationsJson = JSON.stringify(props.destinations);
 
     const problems: string[] = [];

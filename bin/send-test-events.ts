@@ -1,0 +1,83 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { progressBar, sendBodies } from '../local/send-events';
+import { generateEvents, seededRandom, withDuplicates } from '../local/test-events';
+
+const HELP = `npm run send-test-events -- --queue-url URL [options]
+
+Sends test events to an ingest queue: a deployed one (credentials from the default AWS
+credential chain: environment, profile, SSO…) or the local emulator's (set AWS_ENDPOINT_URL).
+Messages go out with SendMessageBatch, 10 per call; on a FIFO queue (URL ending in .fifo)
+each message is grouped by its visitor_id.
+
+  --queue-url URL      the ingest queue (the platform stack's IngestQueueUrl output)   [required]
+  --count N            events to generate: several visitors, several event names,
+                       distinct ids (default 10)
+  --file FILE          send these JSON lines instead, exactly as written (blank lines skipped)
+  --duplicates RATE    share of messages sent a second time, to exercise deduplication (default 0)
+  --region REGION      AWS region (default: from the queue URL, else AWS_REGION)
+  --seed N             seed for generated events and duplicates
+  --help               this text`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'queue-url': { type: 'string' },
+      count: { type: 'string', default: '10' },
+      file: { type: 'string' },
+      duplicates: { type: 'string', default: '0' },
+      region: { type: 'string' },
+      seed: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const queueUrl = values['queue-url'];
+  const count = Number(values.count);
+  const rate = Number(values.duplicates);
+  if (!queueUrl) throw new UsageError('--queue-url is required');
+  if (!Number.isInteger(count) || count < 1)
+    throw new UsageError('--count must be a whole number of at least 1');
+  if (!(rate >= 0 && rate <= 1)) throw new UsageError('--duplicates must be between 0 and 1');
+
+  const random = seededRandom(values.seed ? Number(values.seed) : Date.now());
+  const events = values.file
+    ? readFileSync(values.file, 'utf8')
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '')
+    : generateEvents(count, { random });
+  const bodies = withDuplicates(events, rate, random);
+  const region =
+    values.region ?? /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1] ?? process.env.AWS_REGION;
+  const sqs = new SQSClient(region ? { region } : {});
+
+  const started = Date.now();
+  const summary = await sendBodies(sqs, queueUrl, bodies, { onProgress: progressBar('sending') });
+  const seconds = (Date.now() - started) / 1000;
+  console.log(
+    `sent ${summary.sent} of ${bodies.length} messages (${events.length} events, ${bodies.length - events.length} duplicates) in ${seconds.toFixed(1)} s`,
+  );
+  if (summary.rejected.length > 0) {
+    const byCode = new Map<string, number>();
+    for (const { code } of summary.rejected) byCode.set(code, (byCode.get(code) ?? 0) + 1);
+    console.log(`refused by the queue: ${[...byCode].map(([code, n]) => `${n} × ${code}`).join(', ')}`);
+    return 1;
+  }
+  return 0;
+}
+
+class UsageError extends Error {}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(`${error instanceof UsageError ? `${error.message}\n\n${HELP}` : error.message}\n`);
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);

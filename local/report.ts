@@ -1,0 +1,221 @@
+import { route } from '../lambda/dispatcher/route';
+import { type DestinationInput, parseDestinations } from '../lambda/shared/destination-config';
+import { parseIngestMessage } from '../lambda/shared/ingest-message';
+import { type DeliveryLedger, eventKey } from './ledger';
+import type { DeadLetterRecord } from './pipeline';
+
+export interface DemoReport {
+  sent: number;
+  unique: number;
+  destinations: Record<
+    string,
+    { type: 'lambda' | 'sns'; delivered: number; failed: number; duplicatesSkipped: number }
+  >;
+  consumer: { processed: number; duplicatesSkipped: number };
+  deadLetters: { error_code: string; destination_id: string | null; count: number }[];
+  /** Messages the ingest queue itself refused at send time: never inside the system. */
+  rejectedAtSend: { code: string; count: number }[];
+  unaccounted: number;
+  /** Up to 10 events that are neither delivered nor dead-lettered, to investigate. */
+  unaccountedSamples: string[];
+  latencyMs: { p50: number; p99: number };
+  fifoOrderViolations: number;
+  durationMs: number;
+  verdict: string;
+}
+
+export interface ReportInput {
+  /** Every body handed to the queue, in send order, duplicates included. */
+  readonly sentBodies: readonly string[];
+  readonly rejected: readonly { body: string; code: string }[];
+  readonly firstSentAt: ReadonlyMap<string, number>;
+  readonly destinations: readonly DestinationInput[];
+  readonly ledger: DeliveryLedger;
+  readonly deadLetters: readonly DeadLetterRecord[];
+  readonly durationMs: number;
+  /** Destinations whose consumer should see each visitor's events in send order. */
+  readonly orderedDestinationIds: readonly string[];
+}
+
+/**
+ * Accounts for every event: each (event, destination it routes to) pair must be processed by
+ * that destination's consumer or dead-lettered for it; an invalid message must be dead-lettered.
+ */
+export function buildReport(input: ReportInput): DemoReport {
+  const destinations = parseDestinations(input.destinations);
+  const rejectedBodies = new Set(input.rejected.map((r) => r.body));
+  const lettersByBody = new Map<string, DeadLetterRecord[]>();
+  const consumerLetters = new Set<string>();
+  for (const letter of input.deadLetters) {
+    if (letter.source === 'platform') {
+      lettersByBody.set(letter.body, [...(lettersByBody.get(letter.body) ?? []), letter]);
+    } else {
+      const payload = tryParse(letter.body) as {
+        event?: { distinct_id?: string };
+        visitor?: { visitor_id?: string };
+      };
+      const key = eventKey(String(payload?.visitor?.visitor_id), String(payload?.event?.distinct_id));
+      consumerLetters.add(`${letter.destinationId}\n${key}`);
+    }
+  }
+
+  const firstSentByKey = new Map<string, number>();
+  const expected = new Map<string, { body: string; destinationIds: string[] | null }>();
+  for (const body of new Set(input.sentBodies)) {
+    if (rejectedBodies.has(body) && !input.firstSentAt.has(body)) continue;
+    const parsed = parseIngestMessage(body);
+    const sentAt = input.firstSentAt.get(body) ?? Date.now();
+    if (!parsed.ok) {
+      expected.set(`invalid\n${body}`, { body, destinationIds: null });
+      continue;
+    }
+    const key = eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id);
+    firstSentByKey.set(key, Math.min(firstSentByKey.get(key) ?? sentAt, sentAt));
+    const routed = route(parsed.payload.event.event, parsed.destinations, destinations);
+    const destinationIds = routed.ok ? routed.destinations.map((d) => d.id) : null;
+    const previous = expected.get(key);
+    expected.set(key, { body: previous?.body ?? body, destinationIds });
+  }
+
+  const unaccountedSamples: string[] = [];
+  const failedByDestination = new Map<string, number>();
+  let unaccounted = 0;
+  for (const [key, { body, destinationIds }] of expected) {
+    const letters = lettersByBody.get(body) ?? [];
+    let accounted: boolean;
+    if (destinationIds === null) {
+      accounted = letters.length > 0;
+    } else {
+      accounted = destinationIds.every((id) => {
+        if (input.ledger.processedIn(id).has(key)) return true;
+        const failed = letters.some((l) => l.destinationId === id) || consumerLetters.has(`${id}\n${key}`);
+        if (failed) failedByDestination.set(id, (failedByDestination.get(id) ?? 0) + 1);
+        return failed;
+      });
+    }
+    if (!accounted) {
+      unaccounted += 1;
+      if (unaccountedSamples.length < 10) unaccountedSamples.push(key.replace('\n', ' / ').slice(0, 200));
+    }
+  }
+
+  const latencies: number[] = [];
+  const processedKeys = new Set<string>();
+  const destinationReport: DemoReport['destinations'] = {};
+  for (const destination of destinations) {
+    const processed = input.ledger.processedIn(destination.id);
+    let delivered = 0;
+    for (const [key, at] of processed) {
+      const sentAt = firstSentByKey.get(key);
+      if (sentAt === undefined) continue;
+      delivered += 1;
+      processedKeys.add(key);
+      latencies.push(at - sentAt);
+    }
+    destinationReport[destination.id] = {
+      type: destination.type,
+      delivered,
+      failed: failedByDestination.get(destination.id) ?? 0,
+      duplicatesSkipped: input.ledger.duplicatesSkipped.get(destination.id) ?? 0,
+    };
+  }
+
+  const groups = new Map<string, { error_code: string; destination_id: string | null; count: number }>();
+  for (const letter of input.deadLetters) {
+    const id = `${letter.errorCode}\n${letter.destinationId ?? ''}`;
+    const group = groups.get(id) ?? {
+      error_code: letter.errorCode,
+      destination_id: letter.destinationId ?? null,
+      count: 0,
+    };
+    group.count += 1;
+    groups.set(id, group);
+  }
+  const rejectedCounts = new Map<string, number>();
+  for (const { code } of input.rejected) rejectedCounts.set(code, (rejectedCounts.get(code) ?? 0) + 1);
+
+  const fifoOrderViolations = countOrderViolations(input, firstSentByKey);
+  const duplicatesSkipped = [...input.ledger.duplicatesSkipped.values()].reduce((a, b) => a + b, 0);
+  latencies.sort((a, b) => a - b);
+  const percentile = (p: number) =>
+    latencies.length === 0
+      ? 0
+      : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
+
+  const report: DemoReport = {
+    sent: input.sentBodies.length,
+    unique: expected.size,
+    destinations: destinationReport,
+    consumer: { processed: processedKeys.size, duplicatesSkipped },
+    deadLetters: [...groups.values()].sort((a, b) => b.count - a.count),
+    rejectedAtSend: [...rejectedCounts].map(([code, count]) => ({ code, count })),
+    unaccounted,
+    unaccountedSamples,
+    latencyMs: { p50: percentile(50), p99: percentile(99) },
+    fifoOrderViolations,
+    durationMs: input.durationMs,
+    verdict: '',
+  };
+  report.verdict =
+    unaccounted === 0 && fifoOrderViolations === 0
+      ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason`
+      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations`;
+  return report;
+}
+
+/** On ordered destinations, each visitor's events must reach the consumer in the order they were sent. */
+function countOrderViolations(input: ReportInput, firstSentByKey: ReadonlyMap<string, number>): number {
+  let violations = 0;
+  for (const id of input.orderedDestinationIds) {
+    for (const [visitor, distinctIds] of input.ledger.orderByVisitor.get(id) ?? []) {
+      let last = -1;
+      for (const distinctId of distinctIds) {
+        const sentAt = firstSentByKey.get(eventKey(visitor, distinctId)) ?? -1;
+        if (sentAt < last) violations += 1;
+        last = Math.max(last, sentAt);
+      }
+    }
+  }
+  return violations;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The report for people: a table per destination, the dead letters, and the verdict. */
+export function formatReport(report: DemoReport): string {
+  const lines = [
+    '',
+    `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
+    '',
+    'destination        type    delivered  failed  duplicates skipped',
+    ...Object.entries(report.destinations).map(
+      ([id, d]) =>
+        `${id.padEnd(18)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)}`,
+    ),
+    '',
+    `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,
+    `latency (sent → processed): p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
+    `FIFO order violations: ${report.fifoOrderViolations}`,
+  ];
+  if (report.deadLetters.length > 0) {
+    lines.push('', 'dead letters:');
+    for (const d of report.deadLetters)
+      lines.push(
+        `  ${String(d.count).padStart(5)}  ${d.error_code}${d.destination_id ? ` (${d.destination_id})` : ''}`,
+      );
+  }
+  if (report.rejectedAtSend.length > 0) {
+    lines.push('', 'refused by the ingest queue at send time:');
+    for (const r of report.rejectedAtSend) lines.push(`  ${String(r.count).padStart(5)}  ${r.code}`);
+  }
+  lines.push('', `unaccounted: ${report.unaccounted}`);
+  if (report.unaccountedSamples.length > 0) lines.push(...report.unaccountedSamples.map((s) => `  - ${s}`));
+  lines.push('', report.verdict, '');
+  return lines.join('\n');
+}

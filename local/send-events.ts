@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import {
+  SendMessageBatchCommand,
+  type SendMessageBatchRequestEntry,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import { chunkByCountAndSize, utf8Bytes } from '../lambda/dispatcher/batching';
+
+const SQS_BATCH_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
+
+export interface SendSummary {
+  readonly sent: number;
+  /** Bodies the queue refused (too large, characters SQS does not allow…), with its error code. */
+  readonly rejected: { body: string; code: string }[];
+  /** Time each body was first sent (ms), for latency. */
+  readonly firstSentAt: Map<string, number>;
+}
+
+export interface SendOptions {
+  /** Called after each batch with the number sent so far. */
+  readonly onProgress?: (sent: number, total: number) => void;
+  /** Waits before each batch, to keep the queue shallow (the local emulator slows with depth). */
+  readonly pace?: () => Promise<void>;
+}
+
+/**
+ * Sends message bodies exactly as given with SendMessageBatch, 10 per call. On a FIFO queue each
+ * message is grouped by its visitor id (when it has one) and deduplicated on its content.
+ */
+export async function sendBodies(
+  sqs: SQSClient,
+  queueUrl: string,
+  bodies: readonly string[],
+  options: SendOptions = {},
+): Promise<SendSummary> {
+  const fifo = queueUrl.endsWith('.fifo');
+  const firstSentAt = new Map<string, number>();
+  const rejected: SendSummary['rejected'] = [];
+  let sent = 0;
+  let done = 0;
+  const indexed = bodies.map((body, index) => ({ body, index }));
+  for (const chunk of chunkByCountAndSize(indexed, ({ body }) => utf8Bytes(body), SQS_BATCH_LIMITS)) {
+    await options.pace?.();
+    const entries: SendMessageBatchRequestEntry[] = chunk.map(({ body, index }, i) => ({
+      Id: String(i),
+      MessageBody: body,
+      ...(fifo && {
+        MessageGroupId: visitorIdOf(body) ?? 'no-visitor',
+        // A re-sent duplicate gets its own id: FIFO deduplication would otherwise hide it.
+        MessageDeduplicationId: createHash('sha256').update(`${index}\n${body}`).digest('hex'),
+      }),
+    }));
+    const now = Date.now();
+    try {
+      const response = await sqs.send(new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: entries }));
+      for (const failure of response.Failed ?? []) {
+        rejected.push({ body: chunk[Number(failure.Id)].body, code: failure.Code ?? 'Failed' });
+      }
+      for (const success of response.Successful ?? []) {
+        const { body } = chunk[Number(success.Id)];
+        if (!firstSentAt.has(body)) firstSentAt.set(body, now);
+        sent += 1;
+      }
+    } catch (error) {
+      // The whole call was refused (a message too large for the queue, say): nothing of it was sent.
+      for (const { body } of chunk) rejected.push({ body, code: (error as Error).name });
+    }
+    done += chunk.length;
+    options.onProgress?.(done, bodies.length);
+  }
+  return { sent, rejected, firstSentAt };
+}
+
+function visitorIdOf(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { visitor?: { visitor_id?: unknown } }).visitor?.visitor_id;
+    return typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A one-line progress bar on stderr, for terminals only. */
+export function progressBar(label: string): (done: number, total: number) => void {
+  if (!process.stderr.isTTY) return () => {};
+  return (done, total) => {
+    const width = 30;
+    const filled = Math.round((done / Math.max(total, 1)) * width);
+    process.stderr.write(`\r${label} [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${done}/${total}`);
+    if (done >= total) process.stderr.write('\n');
+  };
+}

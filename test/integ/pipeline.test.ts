@@ -1,0 +1,133 @@
+import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { LocalPipeline } from '../../local/pipeline';
+import { DESTINATION_IDS } from '../../local/provision';
+import { sendBodies } from '../../local/send-events';
+import { generateEvents, seededRandom, withDuplicates } from '../../local/test-events';
+
+const DRAIN_TIMEOUT_MS = 90_000;
+const WRONG_ID = 'wrong-external-id';
+
+/** Every processing of an event by a consumer scope, in order: a repeat would be a duplicate processed twice. */
+const processingsIn = (pipeline: LocalPipeline, scope: string) =>
+  [...(pipeline.ledger.orderByVisitor.get(scope)?.values() ?? [])].flat();
+
+describe('local pipeline, standard ingest queue', () => {
+  let pipeline: LocalPipeline;
+  const random = seededRandom(42);
+  const events = generateEvents(40, { random, visitors: 8 });
+  const invalid = [
+    '{"event": {"event": "Signed Up"}, "visitor": {"email": "someone@example.com"}}',
+    'not json',
+    JSON.stringify({
+      event: { event: 'Page Viewed', distinct_id: 'evt_x' },
+      visitor: { visitor_id: 'v' },
+      extra: true,
+    }),
+  ];
+
+  beforeAll(async () => {
+    pipeline = await LocalPipeline.start({
+      // A destination whose external id is wrong: the delivery role's trust policy must refuse it.
+      destinations: (provisioned, resources) => [
+        ...provisioned,
+        {
+          id: WRONG_ID,
+          type: 'sns',
+          topicArn: provisioned[1].type === 'sns' ? provisioned[1].topicArn : '',
+          roleArn: resources.deliveryRoleArn,
+          externalId: 'not-the-agreed-id',
+          events: ['*'],
+        },
+      ],
+    });
+    // One batch mixing invalid and valid messages, then the rest with 25% duplicates.
+    const mixed = [...invalid, ...events.slice(0, 7)];
+    await pipeline.producer.send(
+      new SendMessageBatchCommand({
+        QueueUrl: pipeline.resources.ingestQueue.url,
+        Entries: mixed.map((body, i) => ({ Id: String(i), MessageBody: body })),
+      }),
+    );
+    await sendBodies(
+      pipeline.producer,
+      pipeline.resources.ingestQueue.url,
+      withDuplicates(events.slice(7), 0.25, random),
+    );
+    expect(await pipeline.waitUntilDrained(DRAIN_TIMEOUT_MS)).toBe(true);
+  }, 180_000);
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it('delivers every valid event to the Lambda destination and to both topics, through the real consumer', () => {
+    for (const scope of Object.values(DESTINATION_IDS)) {
+      expect(pipeline.ledger.processedIn(scope).size).toBe(events.length);
+    }
+    expect(pipeline.gateway.counts.invocations).toBeGreaterThanOrEqual(events.length);
+  });
+
+  it('processes duplicates once in each consumer scope', () => {
+    for (const scope of Object.values(DESTINATION_IDS)) {
+      const processings = processingsIn(pipeline, scope);
+      expect(processings).toHaveLength(new Set(processings).size);
+    }
+    // The Lambda destination has no deduplication of its own: the consumer skipped the repeats.
+    expect(pipeline.ledger.duplicatesSkipped.get(DESTINATION_IDS.function)).toBeGreaterThanOrEqual(8);
+  });
+
+  it('dead-letters invalid messages with their reason while the rest of their batch is delivered', async () => {
+    const letters = await pipeline.deadLetters();
+    const invalidLetters = letters.filter((l) => invalid.includes(l.body));
+
+    expect(invalidLetters.map((l) => l.errorCode).sort()).toEqual([
+      'InvalidEvent',
+      'InvalidEvent',
+      'InvalidJson',
+    ]);
+    expect(invalidLetters.find((l) => l.body === invalid[0])?.errorMessage).toContain('visitor.visitor_id');
+    expect(invalidLetters.find((l) => l.body === invalid[2])?.errorMessage).toContain('Unrecognized key');
+    expect(JSON.stringify(invalidLetters.map((l) => l.errorMessage))).not.toContain('someone@example.com');
+    for (const body of events.slice(0, 7)) {
+      const { event, visitor } = JSON.parse(body);
+      expect(
+        pipeline.ledger.processedIn(DESTINATION_IDS.topic).has(`${visitor.visitor_id}\n${event.distinct_id}`),
+      ).toBe(true);
+    }
+  });
+
+  it('dead-letters with AccessDenied what goes to a destination whose external id is wrong', async () => {
+    const letters = (await pipeline.deadLetters()).filter((l) => l.destinationId === WRONG_ID);
+
+    expect(pipeline.gateway.counts.assumeRoleDenied).toBeGreaterThanOrEqual(1);
+    expect(new Set(letters.map((l) => l.errorCode))).toEqual(new Set(['AccessDenied']));
+    expect(new Set(letters.map((l) => JSON.parse(l.body).event.distinct_id)).size).toBe(events.length);
+  });
+});
+
+describe('local pipeline, FIFO ingest queue', () => {
+  let pipeline: LocalPipeline;
+  const events = generateEvents(40, { random: seededRandom(7), visitors: 4 });
+
+  beforeAll(async () => {
+    pipeline = await LocalPipeline.start({ fifoIngestQueue: true });
+    await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, events);
+    expect(await pipeline.waitUntilDrained(DRAIN_TIMEOUT_MS)).toBe(true);
+  }, 180_000);
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it("keeps each visitor's events in send order at the FIFO topic's consumer", () => {
+    const sentOrder = new Map<string, string[]>();
+    for (const body of events) {
+      const { event, visitor } = JSON.parse(body);
+      sentOrder.set(visitor.visitor_id, [...(sentOrder.get(visitor.visitor_id) ?? []), event.distinct_id]);
+    }
+    const received = pipeline.ledger.orderByVisitor.get(DESTINATION_IDS.fifoTopic);
+
+    expect(received?.size).toBe(sentOrder.size);
+    for (const [visitor, order] of sentOrder) expect(received?.get(visitor)).toEqual(order);
+  });
+});
