@@ -6,13 +6,20 @@ import { PlatformStack } from '../lib/stacks/platform-stack';
 
 const app = new App();
 const env = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION };
+const contextNumber = (name: string): number | undefined => {
+  const value: unknown = app.node.tryGetContext(name);
+  return value === undefined ? undefined : Number(value);
+};
 
 new PlatformStack(app, 'EventDeliveryPlatform', {
   env,
   destinations: loadDestinations(app.node),
-  fifoIngestQueue:
-    app.node.tryGetContext('fifoIngestQueue') === true ||
-    app.node.tryGetContext('fifoIngestQueue') === 'true',
+  fifoIngestQueue: String(app.node.tryGetContext('fifoIngestQueue')) === 'true',
+  dispatcher: {
+    reservedConcurrency: contextNumber('dispatcherReservedConcurrency'),
+    maxConcurrency: contextNumber('dispatcherMaxConcurrency'),
+    batchSize: contextNumber('dispatcherBatchSize'),
+  },
 });
 
 applyNagPacks(app);
