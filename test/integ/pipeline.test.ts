@@ -3,6 +3,7 @@ import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS } from '../../local/provision';
 import { sendBodies } from '../../local/send-events';
 import { generateEvents, seededRandom, withDuplicates } from '../../local/test-events';
+import { BAD_INPUT_CASES, CORPUS_PERSONAL_DATA } from '../support/bad-input-corpus';
 
 const DRAIN_TIMEOUT_MS = 90_000;
 const WRONG_ID = 'wrong-external-id';
@@ -53,6 +54,9 @@ describe('local pipeline, standard ingest queue', () => {
       pipeline.resources.ingestQueue.url,
       withDuplicates(events.slice(7), 0.25, random),
     );
+    const corpus = BAD_INPUT_CASES.map((c) => c.body);
+    const sent = await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, corpus);
+    expect(sent.rejected).toEqual([]);
     expect(await pipeline.waitUntilDrained(DRAIN_TIMEOUT_MS)).toBe(true);
   }, 180_000);
 
@@ -94,6 +98,20 @@ describe('local pipeline, standard ingest queue', () => {
         pipeline.ledger.processedIn(DESTINATION_IDS.topic).has(`${visitor.visitor_id}\n${event.distinct_id}`),
       ).toBe(true);
     }
+  });
+
+  it('dead-letters every case of the bad-input corpus after one attempt, with its code', async () => {
+    const letters = await pipeline.deadLetters();
+
+    for (const c of BAD_INPUT_CASES) {
+      const matching = letters.filter((l) => l.body === c.body);
+      expect({ name: c.name, codes: matching.map((l) => l.errorCode) }).toEqual({
+        name: c.name,
+        codes: [c.errorCode],
+      });
+    }
+    const messages = JSON.stringify(letters.map((l) => l.errorMessage));
+    for (const personal of CORPUS_PERSONAL_DATA) expect(messages).not.toContain(personal);
   });
 
   it('dead-letters with AccessDenied what goes to a destination whose external id is wrong', async () => {
