@@ -16,5 +16,5 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [tier('unit'), tier('infra'), tier('integ', { testTimeout: 120_000 })],
+  projects: [tier('unit'), tier('infra'), tier('integ')],
 };

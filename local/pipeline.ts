@@ -2,7 +2,9 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
+  ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -68,8 +70,6 @@ export class LocalPipeline {
   readonly producer: SQSClient;
   private readonly customerSqs: SQSClient;
   private readonly sources: QueueEventSource[] = [];
-  /** Dead letters read so far: reading hides them, so they are kept here. */
-  private readonly readDeadLetters: DeadLetterRecord[] = [];
 
   private constructor(
     readonly resources: LocalResources,
@@ -262,9 +262,9 @@ export class LocalPipeline {
     return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
   }
 
-  /** Every dead letter so far: the platform's (with reasons) and the consumer side's. */
+  /** Every dead letter now in the dead-letter queues: the platform's (with reasons) and the consumer side's. */
   async deadLetters(): Promise<DeadLetterRecord[]> {
-    const letters = this.readDeadLetters;
+    const letters: DeadLetterRecord[] = [];
     for (const message of await this.drain(this.producer, this.resources.deadLetterQueue.url)) {
       const attribute = (name: string) => message.MessageAttributes?.[name]?.StringValue;
       letters.push({
@@ -298,21 +298,32 @@ export class LocalPipeline {
     return letters;
   }
 
-  /** Reads a dead-letter queue to the end (messages stay hidden afterwards, not deleted). */
-  private async drain(sqs: SQSClient, queueUrl: string) {
-    const messages = [];
+  /** Reads a dead-letter queue to the end, then makes every letter visible again for other readers. */
+  private async drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+    const messages: Message[] = [];
     for (;;) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: queueUrl,
           MaxNumberOfMessages: 10,
-          VisibilityTimeout: 600,
+          VisibilityTimeout: 60,
           MessageAttributeNames: ['All'],
         }),
       );
-      if (Messages.length === 0) return messages;
+      if (Messages.length === 0) break;
       messages.push(...Messages);
     }
+    for (let i = 0; i < messages.length; i += 10) {
+      await sqs.send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages
+            .slice(i, i + 10)
+            .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+        }),
+      );
+    }
+    return messages;
   }
 
   async stop(): Promise<void> {

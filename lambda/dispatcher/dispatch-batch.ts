@@ -10,7 +10,7 @@ import { invokeFunction } from './deliver-lambda';
 import { planTopicBatches, publishBatch } from './deliver-sns';
 import type { DestinationRegistry } from './destination-registry';
 import { type DeliveryResult, RetryableDeliveryError } from './errors';
-import { route } from './route';
+import { readTargetDestinations, route } from './route';
 
 export interface DispatchDependencies {
   readonly registry: DestinationRegistry;
@@ -75,7 +75,8 @@ export async function dispatchBatch(
       deadLetters.push({ ...source, errorCode: parsed.errorCode, errorMessage: parsed.reason });
       continue;
     }
-    const routed = route(parsed.payload.event.event, parsed.destinations, destinations);
+    const targets = readTargetDestinations(record.messageAttributes ?? {});
+    const routed = route(parsed.payload.event.event, parsed.destinations, destinations, targets);
     if (!routed.ok) {
       const { errorCode, reason, destinationId } = routed;
       deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });

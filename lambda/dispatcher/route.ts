@@ -1,5 +1,14 @@
 import type { Destination } from '../shared/destination-config';
 
+/**
+ * SQS message attribute naming, comma-separated, the only destinations a message still goes to:
+ * set by redrive (and retries) so that destinations that already have the event do not get it again.
+ */
+export const TARGET_DESTINATIONS_ATTRIBUTE = 'target_destinations';
+
+export const readTargetDestinations = (attributes: Record<string, { stringValue?: string } | undefined>) =>
+  attributes[TARGET_DESTINATIONS_ATTRIBUTE]?.stringValue?.split(',').filter(Boolean);
+
 export type RouteResult =
   | { ok: true; destinations: Destination[] }
   | { ok: false; errorCode: 'DestinationNotFound'; reason: string; destinationId: string };
@@ -13,7 +22,23 @@ export function route(
   eventName: string,
   requestedIds: readonly string[] | undefined,
   destinations: readonly Destination[],
+  targetIds?: readonly string[],
 ): RouteResult {
+  if (targetIds) {
+    // A redriven or retried message goes only to the destinations it names.
+    const targeted = route(eventName, requestedIds, destinations);
+    if (!targeted.ok) return targeted;
+    const unknown = targetIds.find((id) => !destinations.some((d) => d.id === id));
+    if (unknown !== undefined) {
+      return {
+        ok: false,
+        errorCode: 'DestinationNotFound',
+        reason: 'message targets a destination that is not configured',
+        destinationId: unknown,
+      };
+    }
+    return { ok: true, destinations: targeted.destinations.filter((d) => targetIds.includes(d.id)) };
+  }
   let candidates: readonly Destination[] = destinations;
   if (requestedIds) {
     const byId = new Map(destinations.map((d) => [d.id, d]));

@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { redrive } from '../../bin/redrive';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS } from '../../local/provision';
 import { sendBodies } from '../../local/send-events';
@@ -6,6 +7,8 @@ import { generateEvents, seededRandom, withDuplicates } from '../../local/test-e
 import { BAD_INPUT_CASES, CORPUS_PERSONAL_DATA } from '../support/bad-input-corpus';
 
 const DRAIN_TIMEOUT_MS = 90_000;
+// Each test may wait for the pipeline to drain.
+jest.setTimeout(120_000);
 const WRONG_ID = 'wrong-external-id';
 
 /** Every processing of an event by a consumer scope, in order: a repeat would be a duplicate processed twice. */
@@ -120,6 +123,41 @@ describe('local pipeline, standard ingest queue', () => {
     expect(pipeline.gateway.counts.assumeRoleDenied).toBeGreaterThanOrEqual(1);
     expect(new Set(letters.map((l) => l.errorCode))).toEqual(new Set(['AccessDenied']));
     expect(new Set(letters.map((l) => JSON.parse(l.body).event.distinct_id)).size).toBe(events.length);
+  });
+  it('redrives only the selected dead letters, to their destination alone, keeping their distinct_id', async () => {
+    // Prepare
+    const before = await pipeline.deadLetters();
+    const accessDenied = before.filter((l) => l.destinationId === WRONG_ID).length;
+    const skippedBefore = new Map(pipeline.ledger.duplicatesSkipped);
+
+    // Act: a dry run, then the real redrive of that destination's letters.
+    const dryRun = await redrive(pipeline.producer, {
+      deadLetterQueueUrl: pipeline.resources.deadLetterQueue.url,
+      ingestQueueUrl: pipeline.resources.ingestQueue.url,
+      destinationId: WRONG_ID,
+      dryRun: true,
+    });
+    const moved = await redrive(pipeline.producer, {
+      deadLetterQueueUrl: pipeline.resources.deadLetterQueue.url,
+      ingestQueueUrl: pipeline.resources.ingestQueue.url,
+      destinationId: WRONG_ID,
+      errorCode: 'AccessDenied',
+    });
+    expect(await pipeline.waitUntilDrained(DRAIN_TIMEOUT_MS)).toBe(true);
+
+    // Assess: the role still refuses the wrong external id, so they come back, with the same
+    // distinct_ids; no other destination saw them again; the other dead letters were not touched.
+    expect(dryRun).toMatchObject({ selected: accessDenied, moved: 0 });
+    expect(moved).toMatchObject({ selected: accessDenied, moved: accessDenied, failed: 0 });
+    const after = await pipeline.deadLetters();
+    expect(after).toHaveLength(before.length);
+    const ids = (letters: typeof before) =>
+      letters
+        .filter((l) => l.destinationId === WRONG_ID)
+        .map((l) => JSON.parse(l.body).event.distinct_id)
+        .sort();
+    expect(ids(after)).toEqual(ids(before));
+    expect(new Map(pipeline.ledger.duplicatesSkipped)).toEqual(skippedBefore);
   });
 });
 

@@ -39,3 +39,24 @@ describe('route', () => {
     expect(route('Signed Up', ['orders-fn'], destinations)).toEqual({ ok: true, destinations: [] });
   });
 });
+
+describe('route with target destinations (redrive, retry)', () => {
+  it('delivers only to the targeted destinations that still accept the event', () => {
+    expect(route('Order Completed', undefined, destinations, ['marketing'])).toEqual({
+      ok: true,
+      destinations: [standardTopicDestination],
+    });
+    expect(route('Order Completed', undefined, destinations, ['orders-fifo'])).toEqual({
+      ok: true,
+      destinations: [],
+    });
+  });
+
+  it('reports a targeted destination that is no longer configured', () => {
+    expect(route('Order Completed', undefined, destinations, ['gone'])).toMatchObject({
+      ok: false,
+      errorCode: 'DestinationNotFound',
+      destinationId: 'gone',
+    });
+  });
+});

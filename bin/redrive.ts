@@ -1,0 +1,219 @@
+#!/usr/bin/env node
+import { createHash } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import {
+  ChangeMessageVisibilityBatchCommand,
+  DeleteMessageBatchCommand,
+  ListDeadLetterSourceQueuesCommand,
+  type Message,
+  type MessageAttributeValue,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import { TARGET_DESTINATIONS_ATTRIBUTE } from '../lambda/dispatcher/route';
+import { progressBar } from '../local/send-events';
+
+const HELP = `npm run redrive -- --queue-url DLQ_URL [options]
+
+Moves dead letters back to the ingest queue so the dispatcher delivers them again. Bodies are
+sent unchanged, so each event keeps its distinct_id and consumers still deduplicate. A dead
+letter of one destination goes back to that destination only. Letters not selected stay in
+the dead-letter queue.
+
+  --queue-url URL      the dead-letter queue (the platform stack's DeadLetterQueueUrl)  [required]
+  --to-queue-url URL   where to send them (default: the queue whose redrive policy names the DLQ)
+  --error-code CODE    only dead letters with this error_code (e.g. AccessDenied)
+  --destination ID     only dead letters of this destination_id
+  --dry-run            count what would move, move nothing
+  --region REGION      AWS region (default: from the queue URL, else AWS_REGION)
+  --help               this text`;
+
+export interface RedriveOptions {
+  readonly deadLetterQueueUrl: string;
+  readonly ingestQueueUrl: string;
+  readonly errorCode?: string;
+  readonly destinationId?: string;
+  readonly dryRun?: boolean;
+  /** How long letters being looked at stay hidden from other readers. @default 120 s */
+  readonly visibilityTimeoutSeconds?: number;
+  readonly onProgress?: (looked: number) => void;
+}
+
+export interface RedriveSummary {
+  readonly looked: number;
+  readonly selected: number;
+  readonly moved: number;
+  readonly failed: number;
+  /** Selected letters by error code and destination. */
+  readonly byReason: Record<string, number>;
+}
+
+const attribute = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
+
+/**
+ * Reads the whole dead-letter queue once, sends the selected letters to the ingest queue and
+ * deletes them only once sent; puts every other letter back at once.
+ */
+export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<RedriveSummary> {
+  const fifo = options.ingestQueueUrl.endsWith('.fifo');
+  const byReason: Record<string, number> = {};
+  const keep: Message[] = [];
+  let looked = 0;
+  let selected = 0;
+  let moved = 0;
+  let failed = 0;
+  // Letters written after the redrive began (perhaps by the redrive itself) are not looked at again.
+  const startedAt = Date.now();
+
+  for (;;) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: options.deadLetterQueueUrl,
+        MaxNumberOfMessages: 10,
+        VisibilityTimeout: options.visibilityTimeoutSeconds ?? 120,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['MessageGroupId', 'SentTimestamp'],
+      }),
+    );
+    if (Messages.length === 0) break;
+    const fresh = Messages.filter((m) => Number(m.Attributes?.SentTimestamp ?? 0) >= startedAt);
+    keep.push(...fresh);
+    const earlier = Messages.filter((m) => !fresh.includes(m));
+    looked += earlier.length;
+    const chosen = earlier.filter(
+      (m) =>
+        (!options.errorCode || attribute(m, 'error_code') === options.errorCode) &&
+        (!options.destinationId || attribute(m, 'destination_id') === options.destinationId),
+    );
+    keep.push(...earlier.filter((m) => !chosen.includes(m)));
+    selected += chosen.length;
+    for (const m of chosen) {
+      const reason = `${attribute(m, 'error_code') ?? 'unknown'}${attribute(m, 'destination_id') ? ` (${attribute(m, 'destination_id')})` : ''}`;
+      byReason[reason] = (byReason[reason] ?? 0) + 1;
+    }
+    if (options.dryRun) {
+      keep.push(...chosen);
+    } else if (chosen.length > 0) {
+      const sent = await sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: options.ingestQueueUrl,
+          Entries: chosen.map((m, i) => toIngestEntry(m, String(i), fifo)),
+        }),
+      );
+      const ok = new Set((sent.Successful ?? []).map((s) => s.Id));
+      const done = chosen.filter((_, i) => ok.has(String(i)));
+      keep.push(...chosen.filter((_, i) => !ok.has(String(i))));
+      failed += chosen.length - done.length;
+      if (done.length > 0) {
+        await sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: options.deadLetterQueueUrl,
+            Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
+      }
+      moved += done.length;
+    }
+    options.onProgress?.(looked);
+  }
+
+  for (let i = 0; i < keep.length; i += 10) {
+    await sqs.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: options.deadLetterQueueUrl,
+        Entries: keep
+          .slice(i, i + 10)
+          .map((m, j) => ({ Id: String(j), ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0 })),
+      }),
+    );
+  }
+  return { looked, selected, moved, failed, byReason };
+}
+
+function toIngestEntry(message: Message, id: string, fifo: boolean) {
+  const destinationId = attribute(message, 'destination_id');
+  // A letter of one destination goes back to it alone; an invalid message has none and goes to all.
+  const attributes: Record<string, MessageAttributeValue> = destinationId
+    ? { [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: destinationId } }
+    : {};
+  return {
+    Id: id,
+    MessageBody: message.Body ?? '',
+    MessageAttributes: attributes,
+    ...(fifo && {
+      MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
+      MessageDeduplicationId: createHash('sha256').update(`redrive\n${message.MessageId}`).digest('hex'),
+    }),
+  };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      'queue-url': { type: 'string' },
+      'to-queue-url': { type: 'string' },
+      'error-code': { type: 'string' },
+      destination: { type: 'string' },
+      'dry-run': { type: 'boolean', default: false },
+      region: { type: 'string' },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const deadLetterQueueUrl = values['queue-url'];
+  if (!deadLetterQueueUrl) throw new UsageError('--queue-url is required');
+  const region =
+    values.region ??
+    /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(deadLetterQueueUrl)?.[1] ??
+    process.env.AWS_REGION;
+  const sqs = new SQSClient(region ? { region } : {});
+
+  let ingestQueueUrl = values['to-queue-url'];
+  if (!ingestQueueUrl) {
+    const { queueUrls = [] } = await sqs.send(
+      new ListDeadLetterSourceQueuesCommand({ QueueUrl: deadLetterQueueUrl }),
+    );
+    if (queueUrls.length !== 1) {
+      throw new UsageError(
+        `found ${queueUrls.length} queues using this dead-letter queue; name the ingest queue with --to-queue-url`,
+      );
+    }
+    ingestQueueUrl = queueUrls[0];
+  }
+
+  const bar = progressBar('looked at');
+  const summary = await redrive(sqs, {
+    deadLetterQueueUrl,
+    ingestQueueUrl,
+    errorCode: values['error-code'],
+    destinationId: values.destination,
+    dryRun: values['dry-run'],
+    onProgress: (looked) => bar(looked, looked),
+  });
+  const verb = values['dry-run'] ? 'would move' : 'moved';
+  console.log(
+    `looked at ${summary.looked} dead letters; ${summary.selected} selected; ${verb} ${values['dry-run'] ? summary.selected : summary.moved} to ${ingestQueueUrl}${summary.failed > 0 ? `; ${summary.failed} could not be sent and stay` : ''}`,
+  );
+  for (const [reason, count] of Object.entries(summary.byReason))
+    console.log(`  ${String(count).padStart(6)}  ${reason}`);
+  return summary.failed > 0 ? 1 : 0;
+}
+
+class UsageError extends Error {}
+
+if (require.main === module) {
+  main().then(
+    (code) => process.exit(code),
+    (error: Error) => {
+      process.stderr.write(
+        `${error instanceof UsageError ? `${error.message}\n\n${HELP}` : error.message}\n`,
+      );
+      process.exit(error instanceof UsageError ? 2 : 1);
+    },
+  );
+}
