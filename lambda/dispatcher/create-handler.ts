@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type ClientOverrides, DestinationClients } from './clients';
+import { DestinationHealth } from './destination-health';
 import { StaticDestinationRegistry } from './destination-registry';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
@@ -35,6 +36,7 @@ export function createDispatcherHandler(
     logger,
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
+    health: new DestinationHealth(),
   };
   return async (event, context) => {
     if (context) logger.addContext(context);

@@ -8,6 +8,7 @@ import type { DeliveryClients } from './clients';
 import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
 import { invokeFunction } from './deliver-lambda';
 import { planTopicBatches, publishBatch } from './deliver-sns';
+import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
 import { type DeliveryResult, RetryableDeliveryError } from './errors';
 import { readTargetDestinations, route } from './route';
@@ -22,6 +23,8 @@ export interface DispatchDependencies {
   readonly maxReceiveCount: number;
   /** Delivery API calls in flight at once within one batch. */
   readonly concurrency: number;
+  /** Destinations that just failed for good, skipped for a while. @default none remembered */
+  readonly health?: DestinationHealth;
 }
 
 /** An ingest record that passed validation and routing. */
@@ -206,11 +209,14 @@ async function deliverInWaves(deliveries: Delivery[], deps: DispatchDependencies
     const runnable: Delivery[] = [];
     for (const delivery of deliveries) {
       if (delivery.wave !== wave) continue;
-      if (delivery.orderKey && blocked.has(delivery.orderKey)) delivery.result = blockedBehindFailure();
+      const unhealthy = deps.health?.check(delivery.destination.id);
+      if (unhealthy) delivery.result = { ok: false, error: unhealthy };
+      else if (delivery.orderKey && blocked.has(delivery.orderKey)) delivery.result = blockedBehindFailure();
       else runnable.push(delivery);
     }
     await runWithConcurrency(deliveryTasks(runnable, deps.clients), deps.concurrency);
-    for (const { orderKey, result, record } of runnable) {
+    for (const { orderKey, result, record, destination } of runnable) {
+      if (result && !result.ok) deps.health?.record(destination.id, result.error);
       // A record on its last attempt is dead-lettered rather than retried: nothing to keep behind it.
       if (
         orderKey &&

@@ -3,6 +3,7 @@ import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DeliveryClients } from '../../lambda/dispatcher/clients';
+import { DestinationHealth } from '../../lambda/dispatcher/destination-health';
 import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import type { Destination } from '../../lambda/shared/destination-config';
@@ -369,6 +370,40 @@ describe('dispatchBatch', () => {
       for (const personal of PERSONAL_DATA)
         expect(JSON.stringify(entry.MessageAttributes)).not.toContain(personal);
     }
+  });
+
+  it('stops calling a destination that failed for good, for a while, without affecting the others', async () => {
+    // Prepare
+    deadLettersSucceed();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    sns.on(PublishBatchCommand).rejects(Object.assign(new Error('denied'), { name: 'AuthorizationError' }));
+    let now = 1_000_000;
+    const health = new DestinationHealth(60_000, () => now);
+    const deps = dependencies([lambdaDestination, standardTopicDestination], { health });
+
+    // Act: a first batch fails at the topic; the next two come during and after the cool-down.
+    await dispatchBatch([sqsRecord(event('e1'))], deps);
+    await dispatchBatch([sqsRecord(event('e2')), sqsRecord(event('e3'))], deps);
+    const callsDuringCooldown = sns.commandCalls(PublishBatchCommand).length;
+    now += 60_000;
+    await dispatchBatch([sqsRecord(event('e4'))], deps);
+
+    // Assess
+    expect(callsDuringCooldown).toBe(1);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 2);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 4);
+    const topicLetters = deadLetterEntries().filter(
+      (e) => e.MessageAttributes?.destination_id?.StringValue === 'marketing',
+    );
+    expect(topicLetters.map((e) => e.MessageAttributes?.error_code.StringValue)).toEqual([
+      'AccessDenied',
+      'AccessDenied',
+      'AccessDenied',
+      'AccessDenied',
+    ]);
+    expect(topicLetters[1].MessageAttributes?.error_message.StringValue).toMatch(
+      /^destination unhealthy, not called: /,
+    );
   });
 
   it('acknowledges an event no destination accepts', async () => {
