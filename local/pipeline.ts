@@ -13,6 +13,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
+import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
@@ -181,6 +182,15 @@ export class LocalPipeline {
         maxReceiveCount: IngestQueue.DEFAULTS.maxReceiveCount,
         concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
         region: REGION,
+        // Per-destination retries as deployed, with delays of seconds, not minutes, to finish a run.
+        ...(!fifo && {
+          retry: {
+            ...DEFAULT_RETRY_POLICY,
+            queueUrl: resources.ingestQueue.url,
+            baseDelaySeconds: 1,
+            maxDelaySeconds: 4,
+          },
+        }),
       },
       {
         overrides: { endpoint: gateway.endpoint, credentials: dispatcherCredentials },

@@ -37,6 +37,7 @@ export function createDispatcherHandler(
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
     health: new DestinationHealth(),
+    ...(environment.retry && { retry: environment.retry }),
   };
   return async (event, context) => {
     if (context) logger.addContext(context);

@@ -1,12 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  type MessageAttributeValue,
-  SendMessageBatchCommand,
-  type SendMessageBatchRequestEntry,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
-import { chunkByCountAndSize, runWithConcurrency, utf8Bytes } from './batching';
+import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { ErrorCode } from './errors';
+import { sendMessages } from './send-messages';
 
 /** An ingest message that will not be delivered to one destination (or to any, when it is invalid). */
 export interface DeadLetter {
@@ -26,9 +21,6 @@ export interface DeadLetterQueue {
   readonly url: string;
   readonly fifo: boolean;
 }
-
-const SQS_BATCH_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
-const CONCURRENT_CALLS = 4;
 
 export function toDeadLetterEntry(letter: DeadLetter, fifo: boolean): SendMessageBatchRequestEntry {
   const attributes: Record<string, MessageAttributeValue> = {
@@ -53,40 +45,17 @@ export function toDeadLetterEntry(letter: DeadLetter, fifo: boolean): SendMessag
 }
 
 /**
- * Writes dead letters with SendMessageBatch. Returns the letters that could not be written,
- * by index, with the error code: their source messages must be reported as failed so that
- * nothing is lost.
+ * Writes dead letters. Returns the letters that could not be written, by index, with the error
+ * code: their source messages must be reported as failed so that nothing is lost.
  */
-export async function sendDeadLetters(
+export function sendDeadLetters(
   sqs: SQSClient,
   queue: DeadLetterQueue,
   letters: readonly DeadLetter[],
 ): Promise<Map<number, string>> {
-  const entries = letters.map((letter, index) => ({ index, entry: toDeadLetterEntry(letter, queue.fifo) }));
-  const size = ({ entry }: (typeof entries)[number]) =>
-    utf8Bytes(entry.MessageBody ?? '') + utf8Bytes(JSON.stringify(entry.MessageAttributes));
-  const batches = chunkByCountAndSize(entries, size, SQS_BATCH_LIMITS);
-  const unwritten = new Map<number, string>();
-
-  await runWithConcurrency(
-    batches.map((batch) => async () => {
-      const request = batch.map(({ entry }, position) => ({ ...entry, Id: String(position) }));
-      try {
-        const response = await sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: queue.url, Entries: request }),
-        );
-        const written = new Set((response.Successful ?? []).map((s) => s.Id));
-        const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f.Code ?? 'EntryFailed']));
-        batch.forEach(({ index }, position) => {
-          if (!written.has(String(position)))
-            unwritten.set(index, failures.get(String(position)) ?? 'MissingEntryResult');
-        });
-      } catch (error) {
-        const code = error instanceof Error ? error.name : 'UnknownError';
-        for (const { index } of batch) unwritten.set(index, code);
-      }
-    }),
-    CONCURRENT_CALLS,
+  return sendMessages(
+    sqs,
+    queue.url,
+    letters.map((letter) => toDeadLetterEntry(letter, queue.fifo)),
   );
-  return unwritten;
 }

@@ -11,7 +11,9 @@ import { planTopicBatches, publishBatch } from './deliver-sns';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
 import { type DeliveryResult, RetryableDeliveryError } from './errors';
+import { backoffSeconds, type RetryPolicy, readAttempt, toRetryEntry } from './retry';
 import { readTargetDestinations, route } from './route';
+import { sendMessages } from './send-messages';
 
 export interface DispatchDependencies {
   readonly registry: DestinationRegistry;
@@ -25,13 +27,20 @@ export interface DispatchDependencies {
   readonly concurrency: number;
   /** Destinations that just failed for good, skipped for a while. @default none remembered */
   readonly health?: DestinationHealth;
+  /**
+   * Per-destination retries on a standard ingest queue.
+   * @default none: a failed record is returned as a batch item failure and redelivered whole
+   */
+  readonly retry?: RetryPolicy;
 }
 
 /** An ingest record that passed validation and routing. */
 interface AcceptedRecord {
   readonly messageId: string;
   readonly body: string;
+  /** This delivery attempt's number, counting earlier retries. */
   readonly attempts: number;
+  readonly firstAttemptAt: number;
   readonly messageGroupId?: string;
   readonly payload: DeliveredPayload;
 }
@@ -70,7 +79,7 @@ export async function dispatchBatch(
 
   // Prepare: validate and route every record; invalid ones are dead-lettered, never thrown.
   for (const record of records) {
-    const attempts = Number(record.attributes.ApproximateReceiveCount) || 1;
+    const { attempt: attempts, firstAttemptAt } = readAttempt(record);
     const messageGroupId = record.attributes.MessageGroupId;
     const source = { body: record.body, sourceMessageId: record.messageId, attempts, messageGroupId };
     const parsed = parseIngestMessage(record.body);
@@ -95,6 +104,7 @@ export async function dispatchBatch(
       messageId: record.messageId,
       body: record.body,
       attempts,
+      firstAttemptAt,
       payload: parsed.payload,
     };
     if (messageGroupId) Object.assign(accepted, { messageGroupId });
@@ -114,17 +124,11 @@ export async function dispatchBatch(
 
   // Assess: permanent failures and exhausted retries are dead-lettered, the rest retried.
   const retry = new Set<string>();
+  const scheduled = new Map<string, ScheduledRetry>();
   for (const delivery of deliveries) {
     const result = delivery.result;
     if (!result || result.ok) continue;
     const { record, destination } = delivery;
-    const log = {
-      messageId: record.messageId,
-      distinctId: record.payload.event.distinct_id,
-      destinationId: destination.id,
-      errorCode: result.error.code,
-      attempts: record.attempts,
-    };
     const letter = {
       body: record.body,
       sourceMessageId: record.messageId,
@@ -134,16 +138,43 @@ export async function dispatchBatch(
     };
     if (!result.error.retryable) {
       deadLetters.push({ ...letter, errorCode: result.error.code, errorMessage: result.error.message });
-    } else if (record.attempts >= deps.maxReceiveCount) {
+      continue;
+    }
+    if (!willBeRetried(record, deps)) {
       deadLetters.push({
         ...letter,
         errorCode: 'RetriesExhausted',
         errorMessage: `${result.error.code} after ${record.attempts} attempts: ${result.error.message}`,
       });
-    } else {
-      deps.logger.warn('delivery failed, will retry', { ...log, errorMessage: result.error.message });
-      retry.add(record.messageId);
+      continue;
     }
+    const perDestination = Boolean(deps.retry) && !record.messageGroupId;
+    deps.logger.warn(perDestination ? 'delivery failed, retry scheduled' : 'delivery failed, will retry', {
+      messageId: record.messageId,
+      distinctId: record.payload.event.distinct_id,
+      destinationId: destination.id,
+      errorCode: result.error.code,
+      errorMessage: result.error.message,
+      attempts: record.attempts,
+    });
+    if (!perDestination) {
+      retry.add(record.messageId);
+      continue;
+    }
+    const entry = scheduled.get(record.messageId) ?? {
+      record,
+      targets: new Set<string>(),
+      retryAfter: 0,
+      orderKeys: [],
+    };
+    entry.targets.add(destination.id);
+    entry.retryAfter = Math.max(entry.retryAfter, result.error.retryAfterSeconds ?? 0);
+    if (delivery.orderKey) entry.orderKeys.push(delivery.orderKey);
+    scheduled.set(record.messageId, entry);
+  }
+  if (deps.retry && scheduled.size > 0) {
+    for (const messageId of await scheduleRetries([...scheduled.values()], deps.retry, deps.sqs))
+      retry.add(messageId);
   }
 
   const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters);
@@ -218,13 +249,7 @@ async function deliverInWaves(deliveries: Delivery[], deps: DispatchDependencies
     for (const { orderKey, result, record, destination } of runnable) {
       if (result && !result.ok) deps.health?.record(destination.id, result.error);
       // A record on its last attempt is dead-lettered rather than retried: nothing to keep behind it.
-      if (
-        orderKey &&
-        result &&
-        !result.ok &&
-        result.error.retryable &&
-        record.attempts < deps.maxReceiveCount
-      ) {
+      if (orderKey && result && !result.ok && result.error.retryable && willBeRetried(record, deps)) {
         blocked.add(orderKey);
       }
     }
@@ -268,4 +293,46 @@ function deliveryTasks(deliveries: Delivery[], clients: DeliveryClients): (() =>
     }
   }
   return tasks;
+}
+
+interface ScheduledRetry {
+  readonly record: AcceptedRecord;
+  readonly targets: Set<string>;
+  retryAfter: number;
+  readonly orderKeys: string[];
+}
+
+/** Whether a retryable failure of this record gets another attempt, or is dead-lettered now. */
+function willBeRetried(record: AcceptedRecord, deps: DispatchDependencies): boolean {
+  if (!deps.retry || record.messageGroupId) return record.attempts < deps.maxReceiveCount;
+  const age = (Date.now() - record.firstAttemptAt) / 1000;
+  return record.attempts < deps.retry.maxAttempts && age < deps.retry.maxAgeSeconds;
+}
+
+/**
+ * Sends one delayed retry per record, naming only its failed destinations. Within an order key
+ * a later record never gets a shorter delay than an earlier one. Returns the ids of records
+ * whose retry could not be sent: they are returned as batch item failures instead.
+ */
+async function scheduleRetries(
+  retries: ScheduledRetry[],
+  policy: RetryPolicy,
+  sqs: SQSClient,
+): Promise<string[]> {
+  const lastDelay = new Map<string, number>();
+  const entries = retries.map(({ record, targets, retryAfter, orderKeys }) => {
+    let delaySeconds = backoffSeconds(policy, record.attempts, retryAfter);
+    for (const key of orderKeys) delaySeconds = Math.max(delaySeconds, (lastDelay.get(key) ?? -1) + 1);
+    delaySeconds = Math.min(delaySeconds, policy.maxDelaySeconds);
+    for (const key of orderKeys) lastDelay.set(key, delaySeconds);
+    return toRetryEntry({
+      body: record.body,
+      targets: [...targets],
+      attempt: record.attempts + 1,
+      firstAttemptAt: record.firstAttemptAt,
+      delaySeconds,
+    });
+  });
+  const unsent = await sendMessages(sqs, policy.queueUrl, entries);
+  return [...unsent.keys()].map((index) => retries[index].record.messageId);
 }

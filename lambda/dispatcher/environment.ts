@@ -1,4 +1,5 @@
 import type { DeadLetterQueue } from './dead-letter';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export interface DispatcherEnvironment {
   /** Destination config as JSON (validated again at cold start). */
@@ -7,6 +8,8 @@ export interface DispatcherEnvironment {
   readonly maxReceiveCount: number;
   readonly concurrency: number;
   readonly region: string | undefined;
+  /** Per-destination retries, when RETRY_QUEUE_URL names the (standard) ingest queue. */
+  readonly retry?: RetryPolicy;
 }
 
 /** Reads the dispatcher's configuration once, naming every missing or invalid variable at once. */
@@ -30,6 +33,21 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
   const deadLetterQueueUrl = required('DEAD_LETTER_QUEUE_URL');
   const maxReceiveCount = positiveInteger('MAX_RECEIVE_COUNT', 5);
   const concurrency = positiveInteger('DELIVERY_CONCURRENCY', 16);
+  const retryQueueUrl = env.RETRY_QUEUE_URL;
+  const retry: RetryPolicy | undefined = retryQueueUrl
+    ? {
+        queueUrl: retryQueueUrl,
+        maxAttempts: positiveInteger('MAX_DELIVERY_ATTEMPTS', DEFAULT_RETRY_POLICY.maxAttempts),
+        maxAgeSeconds: positiveInteger('MAX_DELIVERY_AGE_SECONDS', DEFAULT_RETRY_POLICY.maxAgeSeconds),
+        baseDelaySeconds: positiveInteger('RETRY_BASE_DELAY_SECONDS', DEFAULT_RETRY_POLICY.baseDelaySeconds),
+        maxDelaySeconds: Math.min(
+          900,
+          positiveInteger('RETRY_MAX_DELAY_SECONDS', DEFAULT_RETRY_POLICY.maxDelaySeconds),
+        ),
+      }
+    : undefined;
+  if (retryQueueUrl?.endsWith('.fifo'))
+    problems.push('RETRY_QUEUE_URL must be a standard queue: FIFO queues take no per-message delay');
   if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
 
   return {
@@ -38,5 +56,6 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     maxReceiveCount,
     concurrency,
     region: env.AWS_REGION,
+    ...(retry && { retry }),
   };
 }

@@ -26,6 +26,8 @@ export abstract class DeliveryError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** The service's own hint of when to try again (Lambda's throttling errors carry one). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH - 1)}…` : message);
   }
@@ -113,6 +115,7 @@ interface AwsLikeError {
   $fault?: 'client' | 'server';
   $metadata?: { httpStatusCode?: number };
   $retryable?: unknown;
+  retryAfterSeconds?: unknown;
 }
 
 /** Maps anything an SDK call can throw to a typed delivery error. Unknown errors are retried. */
@@ -125,7 +128,8 @@ export function classifyError(error: unknown): DeliveryError {
   const permanent = PERMANENT_BY_NAME[name];
   if (permanent) return new PermanentDeliveryError(permanent, message);
   const retryable = RETRYABLE_BY_NAME[name];
-  if (retryable) return new RetryableDeliveryError(retryable, message);
+  if (retryable)
+    return new RetryableDeliveryError(retryable, message, Number(e.retryAfterSeconds) || undefined);
   if (e.code && NETWORK_CODES.has(e.code)) return new RetryableDeliveryError('NetworkError', message);
 
   const status = e.$metadata?.httpStatusCode;

@@ -145,6 +145,8 @@ export class EventDispatcher extends Construct {
       environment: {
         DESTINATIONS: destinationsJson,
         DEAD_LETTER_QUEUE_URL: ingestQueue.deadLetterQueue.queueUrl,
+        // Per-destination retries go back to the ingest queue with a delay; FIFO queues take none.
+        ...(!ingestQueue.fifo && { RETRY_QUEUE_URL: ingestQueue.queue.queueUrl }),
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
         DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),
         POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
@@ -160,6 +162,7 @@ export class EventDispatcher extends Construct {
     });
 
     ingestQueue.deadLetterQueue.grantSendMessages(this.role);
+    if (!ingestQueue.fifo) ingestQueue.queue.grantSendMessages(this.role);
     const eventSource = new SqsEventSource(ingestQueue.queue, {
       batchSize,
       maxBatchingWindow,

@@ -75,6 +75,7 @@ describe('PlatformStack with a standard ingest queue', () => {
           MAX_RECEIVE_COUNT: '5',
           DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('DeadLetterQueue') },
           NODE_OPTIONS: '--enable-source-maps',
+          RETRY_QUEUE_URL: { Ref: Match.stringLikeRegexp('^IngestQueue') },
         }),
       },
     });
@@ -110,9 +111,13 @@ describe('PlatformStack with a standard ingest queue', () => {
     expect(byAction('lambda:InvokeFunction')).toEqual([
       expect.objectContaining({ Effect: 'Allow', Resource: DIRECT_FUNCTION }),
     ]);
+    // Dead letters to the DLQ; per-destination retries back to the ingest queue.
     expect(byAction('sqs:SendMessage')).toEqual([
       expect.objectContaining({
-        Resource: { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+        Resource: [
+          { 'Fn::GetAtt': [expect.stringMatching(/DeadLetterQueue/), 'Arn'] },
+          { 'Fn::GetAtt': [expect.stringMatching(/^IngestQueue/), 'Arn'] },
+        ],
       }),
     ]);
     // The only resource wildcard is X-Ray's, which has no resource-level permissions.
@@ -147,6 +152,12 @@ describe('PlatformStack with a FIFO ingest queue', () => {
       DeduplicationScope: 'messageGroup',
       FifoThroughputLimit: 'perMessageGroupId',
       VisibilityTimeout: 120,
+    });
+  });
+
+  it('retries by redelivering records, since FIFO queues take no per-message delay', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ RETRY_QUEUE_URL: Match.absent() }) },
     });
   });
 

@@ -38,7 +38,7 @@ let sequence = 0;
 /** An SQS record as the event source mapping hands it to the dispatcher. */
 export function sqsRecord(
   body: unknown,
-  options: { messageId?: string; receiveCount?: number; messageGroupId?: string } = {},
+  options: { messageId?: string; receiveCount?: number; messageGroupId?: string; sentAt?: number } = {},
 ): SQSRecord {
   sequence += 1;
   return {
@@ -47,7 +47,7 @@ export function sqsRecord(
     body: typeof body === 'string' ? body : JSON.stringify(body),
     attributes: {
       ApproximateReceiveCount: String(options.receiveCount ?? 1),
-      SentTimestamp: '1732300000000',
+      SentTimestamp: String(options.sentAt ?? 1732300000000),
       SenderId: 'AIDAEXAMPLE',
       ApproximateFirstReceiveTimestamp: '1732300000000',
       ...(options.messageGroupId && { MessageGroupId: options.messageGroupId }),

@@ -17,6 +17,33 @@ describe('readDispatcherEnvironment', () => {
     });
   });
 
+  it('reads the retry policy when RETRY_QUEUE_URL is set, with defaults spanning six hours', () => {
+    const environment = readDispatcherEnvironment({
+      DESTINATIONS: '[]',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+      RETRY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/ingest',
+      RETRY_MAX_DELAY_SECONDS: '5000',
+    });
+
+    expect(environment.retry).toEqual({
+      queueUrl: 'https://sqs.us-east-1.amazonaws.com/1/ingest',
+      maxAttempts: 50,
+      maxAgeSeconds: 21_600,
+      baseDelaySeconds: 2,
+      maxDelaySeconds: 900,
+    });
+  });
+
+  it('refuses a FIFO retry queue', () => {
+    expect(() =>
+      readDispatcherEnvironment({
+        DESTINATIONS: '[]',
+        DEAD_LETTER_QUEUE_URL: 'q',
+        RETRY_QUEUE_URL: 'https://x/1/ingest.fifo',
+      }),
+    ).toThrow(/RETRY_QUEUE_URL must be a standard queue/);
+  });
+
   it('names every missing or invalid variable at once', () => {
     expect(() => readDispatcherEnvironment({ MAX_RECEIVE_COUNT: 'many', DELIVERY_CONCURRENCY: '0' })).toThrow(
       'Dispatcher configuration is invalid: DESTINATIONS is not set; DEAD_LETTER_QUEUE_URL is not set; MAX_RECEIVE_COUNT must be a positive integer, got "many"; DELIVERY_CONCURRENCY must be a positive integer, got "0"',

@@ -1,0 +1,71 @@
+import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
+import type { SQSRecord } from 'aws-lambda';
+import { TARGET_DESTINATIONS_ATTRIBUTE } from './route';
+
+/** Message attributes a retry carries besides its target destinations. */
+export const RETRY_ATTEMPT_ATTRIBUTE = 'retry_attempt';
+export const FIRST_ATTEMPT_AT_ATTRIBUTE = 'first_attempt_at';
+
+/**
+ * Per-destination retries: a retry is a new message on the ingest queue, sent with a delay and
+ * naming only the destinations that failed, while the original is acknowledged, so destinations
+ * that already have the event are neither re-delivered to nor delayed.
+ */
+export interface RetryPolicy {
+  /** Where retries go: the ingest queue (standard: FIFO queues take no per-message delay). */
+  readonly queueUrl: string;
+  /** Attempts per destination before dead-lettering with `RetriesExhausted`. */
+  readonly maxAttempts: number;
+  /** Time since the first attempt after which retrying stops. */
+  readonly maxAgeSeconds: number;
+  /** First retry waits up to this; each further one up to twice as long. */
+  readonly baseDelaySeconds: number;
+  /** Longest wait: SQS delays messages at most 900 s. */
+  readonly maxDelaySeconds: number;
+  readonly random?: () => number;
+}
+
+export const DEFAULT_RETRY_POLICY = {
+  maxAttempts: 50,
+  // Full-jitter delays capped at 15 min average 7.5 min: six hours is about fifty attempts.
+  maxAgeSeconds: 6 * 3600,
+  baseDelaySeconds: 2,
+  maxDelaySeconds: 900,
+} as const;
+
+/** Exponential backoff with full jitter, never shorter than a throttling hint. */
+export function backoffSeconds(policy: RetryPolicy, attempt: number, retryAfterSeconds = 0): number {
+  const ceiling = Math.min(policy.maxDelaySeconds, policy.baseDelaySeconds * 2 ** Math.max(0, attempt - 1));
+  const jittered = Math.floor((policy.random ?? Math.random)() * (ceiling + 1));
+  return Math.min(policy.maxDelaySeconds, Math.max(jittered, Math.ceil(retryAfterSeconds)));
+}
+
+/** Which attempt this record is, and when the first one was: retries carry both. */
+export function readAttempt(record: SQSRecord): { attempt: number; firstAttemptAt: number } {
+  const carried = Number(record.messageAttributes?.[RETRY_ATTEMPT_ATTRIBUTE]?.stringValue);
+  const receives = Number(record.attributes.ApproximateReceiveCount) || 1;
+  const firstAttemptAt =
+    Number(record.messageAttributes?.[FIRST_ATTEMPT_AT_ATTRIBUTE]?.stringValue) ||
+    Number(record.attributes.SentTimestamp) ||
+    Date.now();
+  return { attempt: (Number.isInteger(carried) && carried > 0 ? carried : 1) + receives - 1, firstAttemptAt };
+}
+
+export function toRetryEntry(retry: {
+  body: string;
+  targets: readonly string[];
+  attempt: number;
+  firstAttemptAt: number;
+  delaySeconds: number;
+}): SendMessageBatchRequestEntry {
+  return {
+    Id: '0',
+    MessageBody: retry.body,
+    DelaySeconds: retry.delaySeconds,
+    MessageAttributes: {
+      [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: retry.targets.join(',') },
+      [RETRY_ATTEMPT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.attempt) },
+      [FIRST_ATTEMPT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.firstAttemptAt) },
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
+import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import { backoffSeconds, type RetryPolicy, readAttempt } from '../../lambda/dispatcher/retry';
+import { capturingLogger } from '../support/capture-logs';
+import {
+  fifoTopicDestination,
+  ingestMessage,
+  lambdaDestination,
+  sqsRecord,
+  standardTopicDestination,
+} from '../support/fixtures';
+
+const INGEST = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
+const DLQ = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
+const policy: RetryPolicy = {
+  queueUrl: INGEST,
+  maxAttempts: 5,
+  maxAgeSeconds: 3600,
+  baseDelaySeconds: 2,
+  maxDelaySeconds: 900,
+};
+
+describe('backoffSeconds', () => {
+  it('waits up to base × 2^(attempt-1), with full jitter, capped at 15 minutes', () => {
+    const at = (random: number, attempt: number) =>
+      backoffSeconds({ ...policy, random: () => random }, attempt);
+
+    expect([1, 2, 3, 4].map((attempt) => at(0.999, attempt))).toEqual([2, 4, 8, 16]);
+    expect(at(0, 4)).toBe(0);
+    expect(at(0.5, 4)).toBe(8);
+    expect(at(0.999, 20)).toBe(900);
+  });
+
+  it('never retries sooner than a throttling hint', () => {
+    expect(backoffSeconds({ ...policy, random: () => 0 }, 1, 30)).toBe(30);
+  });
+});
+
+describe('readAttempt', () => {
+  it('counts carried retries and redeliveries, and keeps the first attempt time', () => {
+    const record = sqsRecord('{}', { receiveCount: 2 });
+    record.messageAttributes = {
+      retry_attempt: { dataType: 'Number', stringValue: '3' },
+      first_attempt_at: { dataType: 'Number', stringValue: '1700000000000' },
+    } as never;
+
+    expect(readAttempt(record)).toEqual({ attempt: 4, firstAttemptAt: 1_700_000_000_000 });
+    expect(readAttempt(sqsRecord('{}'))).toEqual({ attempt: 1, firstAttemptAt: 1_732_300_000_000 });
+  });
+});
+
+describe('dispatchBatch with per-destination retries', () => {
+  const sns = mockClient(SNSClient);
+  const lambda = mockClient(LambdaClient);
+  const sqs = mockClient(SQSClient);
+  let logs: ReturnType<typeof capturingLogger>;
+
+  const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies => ({
+    registry: new StaticDestinationRegistry([
+      lambdaDestination,
+      standardTopicDestination,
+      fifoTopicDestination,
+    ]),
+    clients: { sns: () => new SNSClient({}), lambda: () => new LambdaClient({}) },
+    sqs: new SQSClient({}),
+    deadLetterQueue: { url: DLQ, fifo: false },
+    logger: logs.logger,
+    maxReceiveCount: 5,
+    concurrency: 4,
+    retry: { ...policy, random: () => 0.5 },
+    ...overrides,
+  });
+  const event = (id: string, visitor = 'visitor_1') =>
+    ingestMessage({ event: { distinct_id: id }, visitor: { visitor_id: visitor } });
+  const sentTo = (queueUrl: string) =>
+    sqs
+      .commandCalls(SendMessageBatchCommand)
+      .filter((c) => c.args[0].input.QueueUrl === queueUrl)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+  const failTopic = (topicArn: string) =>
+    sns
+      .on(PublishBatchCommand)
+      .callsFake((input: { TopicArn: string; PublishBatchRequestEntries: PublishBatchRequestEntry[] }) =>
+        input.TopicArn === topicArn
+          ? {
+              Failed: input.PublishBatchRequestEntries.map((e) => ({
+                Id: e.Id,
+                Code: 'InternalError',
+                SenderFault: false,
+              })),
+            }
+          : { Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id })) },
+      );
+
+  beforeEach(() => {
+    sns.reset();
+    lambda.reset();
+    sqs.reset();
+    logs = capturingLogger();
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'new', MD5OfMessageBody: '' })),
+    }));
+  });
+  afterEach(() => logs.restore());
+
+  it('acknowledges the record and retries only the failed destination, later, with the same body', async () => {
+    // Prepare
+    failTopic(standardTopicDestination.topicArn);
+    const sentAt = Date.now();
+    const record = sqsRecord(event('e1'), { messageId: 'm1', sentAt });
+
+    // Act
+    const response = await dispatchBatch([record], deps());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 1);
+    expect(sentTo(INGEST)).toEqual([
+      {
+        Id: '0',
+        MessageBody: record.body,
+        DelaySeconds: 1,
+        MessageAttributes: {
+          target_destinations: { DataType: 'String', StringValue: 'marketing' },
+          retry_attempt: { DataType: 'Number', StringValue: '2' },
+          first_attempt_at: { DataType: 'Number', StringValue: String(sentAt) },
+        },
+      },
+    ]);
+    expect(sentTo(DLQ)).toEqual([]);
+  });
+
+  it('delivers a retry to its target destinations only', async () => {
+    sns
+      .on(PublishBatchCommand)
+      .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => ({
+        Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id })),
+      }));
+    const retry = sqsRecord(event('e1'));
+    retry.messageAttributes = {
+      target_destinations: { dataType: 'String', stringValue: 'marketing' },
+      retry_attempt: { dataType: 'Number', stringValue: '2' },
+    } as never;
+
+    const response = await dispatchBatch([retry], deps());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+    expect(sns).toHaveReceivedCommandWith(PublishBatchCommand, {
+      TopicArn: standardTopicDestination.topicArn,
+    });
+  });
+
+  it('dead-letters with RetriesExhausted once the attempts are used up', async () => {
+    failTopic(standardTopicDestination.topicArn);
+    const record = sqsRecord(event('e1'), { sentAt: Date.now() });
+    record.messageAttributes = { retry_attempt: { dataType: 'Number', stringValue: '5' } } as never;
+
+    await dispatchBatch([record], deps());
+
+    expect(sentTo(INGEST)).toEqual([]);
+    expect(sentTo(DLQ).map((e) => e.MessageAttributes?.error_code.StringValue)).toEqual(['RetriesExhausted']);
+  });
+
+  it('dead-letters with RetriesExhausted once the first attempt is too old', async () => {
+    failTopic(standardTopicDestination.topicArn);
+    const record = sqsRecord(event('e1'));
+    record.messageAttributes = {
+      first_attempt_at: { dataType: 'Number', stringValue: String(Date.now() - 3_601_000) },
+    } as never;
+
+    await dispatchBatch([record], deps());
+
+    expect(sentTo(DLQ).map((e) => e.MessageAttributes?.destination_id?.StringValue)).toEqual(['marketing']);
+  });
+
+  it('keeps a FIFO topic visitor later events behind the failed one, with longer delays', async () => {
+    failTopic(fifoTopicDestination.topicArn);
+    const sentAt = Date.now();
+    const records = ['a1', 'a2', 'a3'].map((id) => sqsRecord(event(id, 'A'), { sentAt }));
+
+    await dispatchBatch(records, deps({ retry: { ...policy, random: () => 0.999 } }));
+
+    const retries = sentTo(INGEST);
+    expect(retries.map((r) => JSON.parse(r.MessageBody ?? '').event.distinct_id)).toEqual(['a1', 'a2', 'a3']);
+    const delays = retries.map((r) => r.DelaySeconds ?? 0);
+    expect(delays[1]).toBeGreaterThan(delays[0]);
+    expect(delays[2]).toBeGreaterThan(delays[1]);
+    expect(retries.every((r) => r.MessageAttributes?.target_destinations.StringValue === 'orders-fifo')).toBe(
+      true,
+    );
+  });
+
+  it('falls back to a batch item failure when the retry cannot be sent: nothing is lost', async () => {
+    failTopic(standardTopicDestination.topicArn);
+    sqs.on(SendMessageBatchCommand).rejects(Object.assign(new Error('down'), { name: 'ServiceUnavailable' }));
+    const record = sqsRecord(event('e1'), { messageId: 'm1', sentAt: Date.now() });
+
+    const response = await dispatchBatch([record], deps());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(sentTo(INGEST)).toHaveLength(1);
+    expect(sentTo(DLQ)).toEqual([]);
+  });
+
+  it('on a FIFO ingest queue returns failures to the queue instead, keeping the group in order', async () => {
+    failTopic(standardTopicDestination.topicArn);
+    const record = sqsRecord(event('e1'), {
+      messageId: 'm1',
+      messageGroupId: 'visitor_1',
+      sentAt: Date.now(),
+    });
+
+    const response = await dispatchBatch([record], deps());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect(sentTo(INGEST)).toEqual([]);
+  });
+});
