@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { emulatorClient } from './accounts';
 import type { PolicyDocument } from './definitions';
+import { addFailedEntries, type FaultInjector, publishBatchEntries, withoutEntries } from './fault-injector';
 import { trustPolicyAllows } from './trust-policy';
 
 /** A function the gateway runs for `lambda:Invoke`; it throws to report a function error. */
@@ -18,6 +19,8 @@ export interface GatewayOptions {
   readonly onAsyncFailure?: (functionArn: string, payload: unknown, error: Error) => Promise<void>;
   /** Delay before each retry of a failed asynchronous invocation. @default 200 ms, then 400 ms */
   readonly asyncRetryDelaysMs?: readonly number[];
+  /** Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch). @default none */
+  readonly faults?: FaultInjector;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -75,7 +78,39 @@ export class LocalGateway {
       ? new URLSearchParams(body.toString('utf8'))
       : undefined;
     if (form?.get('Action') === 'AssumeRole') return this.assumeRole(form, request, body, response);
+    if (form?.get('Action') === 'PublishBatch' && this.options.faults) {
+      return this.publishBatchWithFaults(this.options.faults, form, request, body, response);
+    }
     return this.forward(request, body, response);
+  }
+
+  private async publishBatchWithFaults(
+    faults: FaultInjector,
+    form: URLSearchParams,
+    request: http.IncomingMessage,
+    body: Buffer,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const ids = [...publishBatchEntries(form).values()].map((fields) => fields.get('Id') ?? '');
+    const fault = faults.decide(ids);
+    if (!fault) return this.forward(request, body, response);
+    if (fault.kind !== 'partial-batch') return faults.respond(fault, 'sns', request, response);
+    // Publish only the entries that "succeed", and report the others as failed.
+    let xml: string;
+    let status = 200;
+    if (fault.failed.size === ids.length) {
+      xml = `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult><Successful/><Failed/></PublishBatchResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishBatchResponse>`;
+    } else {
+      const reply = await this.send(
+        request,
+        Buffer.from(withoutEntries(form, fault.failed).toString(), 'utf8'),
+      );
+      status = reply.status;
+      xml = reply.body.toString('utf8');
+    }
+    const rewritten = Buffer.from(status === 200 ? addFailedEntries(xml, fault.failed) : xml, 'utf8');
+    response.writeHead(status, { 'content-type': 'text/xml', 'content-length': String(rewritten.length) });
+    response.end(rewritten);
   }
 
   private async invoke(
@@ -97,6 +132,8 @@ export class LocalGateway {
         },
       );
     }
+    const fault = this.options.faults?.decide();
+    if (fault) return this.options.faults?.respond(fault, 'lambda', request, response);
     this.counts.invocations += 1;
     const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
     const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
@@ -198,6 +235,16 @@ export class LocalGateway {
     body: Buffer,
     response: http.ServerResponse,
   ): Promise<void> {
+    const reply = await this.send(request, body);
+    response.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
+    response.end(reply.body);
+  }
+
+  /** Sends the request on to moto unchanged but for its body. */
+  private async send(
+    request: http.IncomingMessage,
+    body: Buffer,
+  ): Promise<{ status: number; headers: Record<string, string>; body: Buffer }> {
     this.counts.forwarded += 1;
     const headers = new Headers();
     for (const [name, value] of Object.entries(request.headers)) {
@@ -211,12 +258,11 @@ export class LocalGateway {
     });
     const replyHeaders: Record<string, string> = {};
     reply.headers.forEach((value, name) => {
-      if (!['content-length', 'transfer-encoding', 'content-encoding', 'connection'].includes(name))
+      if (!['content-length', 'transfer-encoding', 'content-encoding', 'connection'].includes(name)) {
         replyHeaders[name] = value;
+      }
     });
-    const replyBody = Buffer.from(await reply.arrayBuffer());
-    response.writeHead(reply.status, { ...replyHeaders, 'content-length': String(replyBody.length) });
-    response.end(replyBody);
+    return { status: reply.status, headers: replyHeaders, body: Buffer.from(await reply.arrayBuffer()) };
   }
 }
 

@@ -21,6 +21,7 @@ import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
 import { CUSTOMER_ACCOUNT, EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type Emulator, startEmulator } from './emulator';
+import { FaultInjector, type FaultOptions } from './fault-injector';
 import { type LocalFunction, LocalGateway } from './gateway';
 import { DeliveryLedger } from './ledger';
 import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
@@ -35,6 +36,8 @@ export interface LocalPipelineOptions {
   readonly destinations?: (provisioned: DestinationInput[], resources: LocalResources) => DestinationInput[];
   /** Make a consumer scope fail on some events, to exercise consumer-side dead-lettering. */
   readonly consumerFault?: (scope: string, payload: DeliveredPayload) => boolean;
+  /** Faults injected into the dispatcher's delivery calls, reproducible from the seed. @default none */
+  readonly faults?: FaultOptions;
   /** Handler log level: the dispatcher and consumers log as they would in Lambda. @default 'SILENT' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Progress lines about the runtime itself. */
@@ -67,6 +70,8 @@ const CONTEXT = {
  */
 export class LocalPipeline {
   readonly ledger = new DeliveryLedger();
+  /** Retry messages the dispatcher received back (per-destination retries). */
+  retriesReceived = 0;
   /** A producer's SQS client, in the platform account. */
   readonly producer: SQSClient;
   private readonly customerSqs: SQSClient;
@@ -75,6 +80,7 @@ export class LocalPipeline {
   private constructor(
     readonly resources: LocalResources,
     readonly gateway: LocalGateway,
+    readonly faults: FaultInjector | undefined,
     private readonly emulators: Emulator[],
     messagingEndpoint: string,
   ) {
@@ -116,9 +122,11 @@ export class LocalPipeline {
   ): Promise<LocalPipeline> {
     const logLevel = options.logLevel ?? 'SILENT';
     const functions = new Map<string, LocalFunction>();
+    const faults = options.faults ? new FaultInjector(options.faults) : undefined;
     const gateway = new LocalGateway({
       emulatorEndpoint: messaging.endpoint,
       functions,
+      faults,
       onAsyncFailure: async (functionArn, payload, error) => {
         // Lambda's function dead-letter queue for asynchronous invocations.
         await pipeline.customerSqs.send(
@@ -134,7 +142,7 @@ export class LocalPipeline {
       },
     });
     await gateway.start();
-    const pipeline = new LocalPipeline(resources, gateway, emulators, messaging.endpoint);
+    const pipeline = new LocalPipeline(resources, gateway, faults, emulators, messaging.endpoint);
 
     // Customer side: one consumer per destination, each with its own idempotency key prefix.
     const consumerFor = (scope: string) => {
@@ -193,7 +201,12 @@ export class LocalPipeline {
         }),
       },
       {
-        overrides: { endpoint: gateway.endpoint, credentials: dispatcherCredentials },
+        overrides: {
+          endpoint: gateway.endpoint,
+          credentials: dispatcherCredentials,
+          // Short enough for an injected timeout (the gateway holds the call 1.5 s) to time out.
+          ...(faults && { requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000 } }),
+        },
         logger: new Logger({ serviceName: 'event-dispatcher', logLevel }),
       },
     );
@@ -203,7 +216,10 @@ export class LocalPipeline {
       pipeline.producer,
       fifo ? batchSize.fifo : batchSize.standard,
       fifo ? 0 : maxBatchingWindow.toMilliseconds(),
-      (event) => dispatch(event, CONTEXT),
+      (event) => {
+        pipeline.retriesReceived += event.Records.filter((r) => r.messageAttributes?.retry_attempt).length;
+        return dispatch(event, CONTEXT);
+      },
       LOCAL_DISPATCHER_CONCURRENCY,
     );
     return pipeline;

@@ -20,6 +20,9 @@ export interface DemoReport {
   unaccountedSamples: string[];
   latencyMs: { p50: number; p99: number };
   fifoOrderViolations: number;
+  /** Events a consumer scope processed more than once: the idempotency guarantee broken. */
+  processedMoreThanOnce: number;
+  faults?: { injected: number; byKind: Record<string, number>; retriesReceived: number };
   durationMs: number;
   verdict: string;
 }
@@ -35,6 +38,7 @@ export interface ReportInput {
   readonly durationMs: number;
   /** Destinations whose consumer should see each visitor's events in send order. */
   readonly orderedDestinationIds: readonly string[];
+  readonly faults?: DemoReport['faults'];
 }
 
 /**
@@ -135,6 +139,13 @@ export function buildReport(input: ReportInput): DemoReport {
   for (const { code } of input.rejected) rejectedCounts.set(code, (rejectedCounts.get(code) ?? 0) + 1);
 
   const fifoOrderViolations = countOrderViolations(input, firstSentByKey);
+  let processedMoreThanOnce = 0;
+  for (const byVisitor of input.ledger.orderByVisitor.values()) {
+    for (const [visitor, distinctIds] of byVisitor) {
+      const keys = distinctIds.map((id) => eventKey(visitor, id));
+      processedMoreThanOnce += keys.length - new Set(keys).size;
+    }
+  }
   const duplicatesSkipped = [...input.ledger.duplicatesSkipped.values()].reduce((a, b) => a + b, 0);
   latencies.sort((a, b) => a - b);
   const percentile = (p: number) =>
@@ -153,13 +164,15 @@ export function buildReport(input: ReportInput): DemoReport {
     unaccountedSamples,
     latencyMs: { p50: percentile(50), p99: percentile(99) },
     fifoOrderViolations,
+    processedMoreThanOnce,
+    ...(input.faults && { faults: input.faults }),
     durationMs: input.durationMs,
     verdict: '',
   };
   report.verdict =
-    unaccounted === 0 && fifoOrderViolations === 0
-      ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason`
-      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations`;
+    unaccounted === 0 && fifoOrderViolations === 0 && processedMoreThanOnce === 0
+      ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once`
+      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once`;
   return report;
 }
 
@@ -201,8 +214,16 @@ export function formatReport(report: DemoReport): string {
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,
     `latency (sent → processed): p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
-    `FIFO order violations: ${report.fifoOrderViolations}`,
+    `FIFO order violations: ${report.fifoOrderViolations}; processed more than once: ${report.processedMoreThanOnce}`,
   ];
+  if (report.faults) {
+    const kinds = Object.entries(report.faults.byKind)
+      .map(([kind, n]) => `${kind} ${n}`)
+      .join(', ');
+    lines.push(
+      `faults injected: ${report.faults.injected} (${kinds}); retry messages: ${report.faults.retriesReceived}`,
+    );
+  }
   if (report.deadLetters.length > 0) {
     lines.push('', 'dead letters:');
     for (const d of report.deadLetters)

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import type * as http from 'node:http';
+import { seededRandom } from './test-events';
+
+export type FaultKind = 'throttle' | 'server-error' | 'timeout' | 'connection-reset' | 'partial-batch';
+
+export interface FaultOptions {
+  /** Share of delivery calls (SNS PublishBatch, Lambda Invoke) that fail. */
+  readonly rate: number;
+  /** Reproduces the same faults for the same sequence of calls. */
+  readonly seed: number;
+  /** How long a `timeout` fault holds the request before dropping it. @default 1500 ms */
+  readonly timeoutMs?: number;
+}
+
+/** A fault to apply to one call, or nothing. */
+export type Fault =
+  | { kind: Exclude<FaultKind, 'partial-batch'> }
+  | { kind: 'partial-batch'; failed: Set<string> };
+
+/**
+ * Decides, from a seeded random source, which delivery calls fail and how: throttling, 5xx,
+ * timeouts, connection resets and partial PublishBatch failures, as AWS would answer them.
+ */
+export class FaultInjector {
+  private readonly random: () => number;
+  readonly counts: Record<FaultKind, number> = {
+    throttle: 0,
+    'server-error': 0,
+    timeout: 0,
+    'connection-reset': 0,
+    'partial-batch': 0,
+  };
+
+  constructor(readonly options: FaultOptions) {
+    this.random = seededRandom(options.seed);
+  }
+
+  get total(): number {
+    return Object.values(this.counts).reduce((a, b) => a + b, 0);
+  }
+
+  /** For a call carrying `entryIds` (PublishBatch entries), or none (Invoke). */
+  decide(entryIds: readonly string[] = []): Fault | undefined {
+    if (this.random() >= this.options.rate) return undefined;
+    const kinds: FaultKind[] = ['throttle', 'server-error', 'timeout', 'connection-reset'];
+    if (entryIds.length > 1) kinds.push('partial-batch');
+    const kind = kinds[Math.floor(this.random() * kinds.length)];
+    this.counts[kind] += 1;
+    if (kind !== 'partial-batch') return { kind };
+    const failed = new Set(entryIds.filter(() => this.random() < 0.5));
+    if (failed.size === 0) failed.add(entryIds[0]);
+    return { kind, failed };
+  }
+
+  /** Answers a faulted call the way the service would; `partial-batch` is answered by the caller. */
+  async respond(
+    fault: Fault,
+    service: 'sns' | 'lambda',
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    if (fault.kind === 'connection-reset') return void request.socket.destroy();
+    if (fault.kind === 'timeout') {
+      await new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs ?? 1500));
+      return void request.socket.destroy();
+    }
+    const throttle = fault.kind === 'throttle';
+    if (service === 'lambda') {
+      const type = throttle ? 'TooManyRequestsException' : 'ServiceException';
+      response.writeHead(throttle ? 429 : 500, {
+        'content-type': 'application/json',
+        'x-amzn-errortype': type,
+      });
+      return void response.end(
+        JSON.stringify({ Type: throttle ? 'User' : 'Service', message: `injected ${fault.kind}` }),
+      );
+    }
+    const code = throttle ? 'Throttling' : 'InternalError';
+    response.writeHead(throttle ? 400 : 500, { 'content-type': 'text/xml' });
+    response.end(
+      `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${throttle ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>injected ${fault.kind}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    );
+  }
+}
+
+/** The entries of a PublishBatch form body, by member number. */
+export function publishBatchEntries(form: URLSearchParams): Map<string, Map<string, string>> {
+  const entries = new Map<string, Map<string, string>>();
+  for (const [key, value] of form) {
+    const match = /^PublishBatchRequestEntries\.member\.(\d+)\.(.+)$/.exec(key);
+    if (!match) continue;
+    const fields = entries.get(match[1]) ?? new Map<string, string>();
+    fields.set(match[2], value);
+    entries.set(match[1], fields);
+  }
+  return entries;
+}
+
+/** The same PublishBatch without the given entries (by their Id), members renumbered. */
+export function withoutEntries(form: URLSearchParams, failedIds: ReadonlySet<string>): URLSearchParams {
+  const kept = [...publishBatchEntries(form).values()].filter(
+    (fields) => !failedIds.has(fields.get('Id') ?? ''),
+  );
+  const result = new URLSearchParams();
+  for (const [key, value] of form)
+    if (!key.startsWith('PublishBatchRequestEntries.')) result.append(key, value);
+  kept.forEach((fields, i) => {
+    for (const [field, value] of fields)
+      result.append(`PublishBatchRequestEntries.member.${i + 1}.${field}`, value);
+  });
+  return result;
+}
+
+/** Adds failed entries to a PublishBatch response from the emulator. */
+export function addFailedEntries(xml: string, failedIds: ReadonlySet<string>): string {
+  const members = [...failedIds]
+    .map(
+      (id) =>
+        `<member><Id>${id}</Id><Code>InternalError</Code><Message>injected partial failure</Message><SenderFault>false</SenderFault></member>`,
+    )
+    .join('');
+  if (xml.includes('<Failed/>')) return xml.replace('<Failed/>', `<Failed>${members}</Failed>`);
+  if (xml.includes('<Failed>')) return xml.replace('<Failed>', `<Failed>${members}`);
+  return xml.replace('</PublishBatchResult>', `<Failed>${members}</Failed></PublishBatchResult>`);
+}
