@@ -9,7 +9,7 @@ export interface FaultOptions {
   readonly rate: number;
   /** Reproduces the same faults for the same sequence of calls. */
   readonly seed: number;
-  /** How long a `timeout` fault holds the request before dropping it. @default 1500 ms */
+  /** How long a `timeout` fault holds the request before dropping it. @default 4000 ms */
   readonly timeoutMs?: number;
 }
 
@@ -62,7 +62,7 @@ export class FaultInjector {
   ): Promise<void> {
     if (fault.kind === 'connection-reset') return void request.socket.destroy();
     if (fault.kind === 'timeout') {
-      await new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs ?? 1500));
+      await new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs ?? 4000));
       return void request.socket.destroy();
     }
     const throttle = fault.kind === 'throttle';

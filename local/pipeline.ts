@@ -204,8 +204,10 @@ export class LocalPipeline {
         overrides: {
           endpoint: gateway.endpoint,
           credentials: dispatcherCredentials,
-          // Short enough for an injected timeout (the gateway holds the call 1.5 s) to time out.
-          ...(faults && { requestHandler: { connectionTimeout: 1_000, requestTimeout: 1_000 } }),
+          // Short enough for an injected timeout (the gateway holds the call 4 s) to time out.
+          ...(faults && {
+            requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
+          }),
         },
         logger: new Logger({ serviceName: 'event-dispatcher', logLevel }),
       },

@@ -30,8 +30,9 @@ export interface DestinationClientsOptions {
   readonly overrides?: ClientOverrides;
 }
 
-// Bounded so one slow destination cannot hold a batch until the function times out.
-const REQUEST_HANDLER = { connectionTimeout: 3_000, requestTimeout: 10_000 };
+// Bounded so one slow destination cannot hold a batch until the function times out; the SDK
+// only warns about a request past its timeout unless told to fail it.
+const REQUEST_HANDLER = { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true };
 const CREDENTIAL_LIFETIME_SECONDS = 3_600;
 
 /**
