@@ -66,8 +66,9 @@ const blockedBehindFailure = (): DeliveryResult => ({
 /**
  * Delivers one SQS batch: validate, route, deliver, then assess each record.
  *
- * Records whose deliveries all succeeded, or failed permanently and were dead-lettered, are
- * acknowledged; the rest are returned as batch item failures so SQS redelivers only them.
+ * A record is acknowledged once each of its deliveries succeeded, was dead-lettered, or has a
+ * retry scheduled for that destination alone. Without a retry policy, or on a FIFO ingest queue,
+ * a record still failing is returned as a batch item failure so SQS redelivers only it.
  */
 export async function dispatchBatch(
   records: readonly SQSRecord[],
