@@ -30,8 +30,10 @@ import { QueueEventSource } from './queue-event-source';
 export interface LocalPipelineOptions {
   /** Use a FIFO ingest queue (producers set MessageGroupId = visitor_id). @default false */
   readonly fifoIngestQueue?: boolean;
-  /** How long a received record stays hidden; a failed one is retried after it. @default 10 s */
+  /** How long a received subscription-queue record stays hidden; a failed one is retried after it. @default 10 s */
   readonly visibilityTimeoutSeconds?: number;
+  /** The same for the ingest queue, longer than any local dispatch batch. @default 60 s */
+  readonly ingestVisibilityTimeoutSeconds?: number;
   /** Change the destination config the dispatcher runs with (add a broken destination, say). */
   readonly destinations?: (provisioned: DestinationInput[], resources: LocalResources) => DestinationInput[];
   /** Make a consumer scope fail on some events, to exercise consumer-side dead-lettering. */
@@ -105,6 +107,7 @@ export class LocalPipeline {
         databaseEndpoints: databases.map((d) => d.endpoint),
         fifoIngestQueue: options.fifoIngestQueue,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
+        ingestVisibilityTimeoutSeconds: options.ingestVisibilityTimeoutSeconds ?? 60,
       });
       log('provisioned: ingest queue, topics, subscription queues, idempotency table, delivery role');
       return await LocalPipeline.wire(resources, messaging, emulators, options);

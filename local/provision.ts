@@ -41,8 +41,14 @@ export interface ProvisionOptions {
   /** moto processes for DynamoDB, apart from SQS: idempotency writes are most of the emulator's work. */
   readonly databaseEndpoints: readonly string[];
   readonly fifoIngestQueue?: boolean;
-  /** Shorter than the deployed 6× timeout, so a failed record comes back in seconds. */
+  /** Subscription queues: shorter than the deployed 6× timeout, so a failed record comes back in seconds. */
   readonly visibilityTimeoutSeconds: number;
+  /**
+   * The ingest queue: longer than any local dispatch batch, faults included. Lambda's timeout
+   * ends a batch in AWS; locally nothing does, and a record visible again mid-batch would be
+   * dispatched twice at once, out of order on a FIFO queue.
+   */
+  readonly ingestVisibilityTimeoutSeconds: number;
 }
 
 export const DESTINATION_IDS = {
@@ -101,7 +107,10 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     platformSqs,
     `event-ingest${fifoSuffix}`,
     IngestQueue.DEFAULTS.maxReceiveCount,
-    options.fifoIngestQueue ? { ContentBasedDeduplication: 'true' } : {},
+    {
+      VisibilityTimeout: String(options.ingestVisibilityTimeoutSeconds),
+      ...(options.fifoIngestQueue && { ContentBasedDeduplication: 'true' }),
+    },
   );
   const dispatcherRole = await platformIam.send(
     new CreateRoleCommand({
