@@ -13,7 +13,8 @@ describe('local pipeline under injected faults', () => {
 
   beforeAll(async () => {
     const started = Date.now();
-    pipeline = await LocalPipeline.start({ faults: { rate: 0.2, seed: 3 } });
+    // 40%: the SDK retries each call three times itself, so at 20% too few failures would get through.
+    pipeline = await LocalPipeline.start({ faults: { rate: 0.4, seed: 3 } });
     const summary = await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, bodies);
     expect(await pipeline.waitUntilDrained(150_000)).toBe(true);
     report = buildReport({
@@ -32,7 +33,7 @@ describe('local pipeline under injected faults', () => {
     await pipeline?.stop();
   });
 
-  it('injected faults of every kind, and the dispatcher retried per destination', () => {
+  it('injected faults of most kinds, and the dispatcher retried per destination', () => {
     expect(pipeline.faults?.total).toBeGreaterThan(10);
     expect(Object.values(pipeline.faults?.counts ?? {}).filter((n) => n > 0).length).toBeGreaterThanOrEqual(
       4,
