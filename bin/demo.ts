@@ -2,8 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { LocalPipeline } from '../local/pipeline';
-import { DESTINATION_IDS } from '../local/provision';
-import { buildReport, formatReport } from '../local/report';
+import { formatReport } from '../local/report';
 import { progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates } from '../local/test-events';
 
@@ -97,23 +96,7 @@ async function main(): Promise<number> {
     say('waiting for the pipeline to drain');
     const drained = await pipeline.waitUntilDrained(timeoutSeconds * 1000);
     if (!drained) say(`not drained after ${timeoutSeconds} s: reporting what arrived`);
-    const report = buildReport({
-      sentBodies: bodies,
-      rejected: summary.rejected,
-      firstSentAt: summary.firstSentAt,
-      destinations: pipeline.resources.destinations,
-      ledger: pipeline.ledger,
-      deadLetters: await pipeline.deadLetters(),
-      durationMs: Date.now() - started,
-      orderedDestinationIds: values['fifo-ingest'] ? [DESTINATION_IDS.fifoTopic] : [],
-      ...(pipeline.faults && {
-        faults: {
-          injected: pipeline.faults.total,
-          byKind: { ...pipeline.faults.counts },
-          retriesReceived: pipeline.retriesReceived,
-        },
-      }),
-    });
+    const report = await pipeline.report({ bodies, sent: summary, startedAt: started });
     if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else process.stderr.write(formatReport(report));
     return report.verdict.startsWith('PASS') ? 0 : 1;

@@ -17,7 +17,7 @@ export interface GatewayOptions {
   readonly functions: ReadonlyMap<string, LocalFunction>;
   /** Called when an asynchronous invocation still fails after Lambda's two retries. */
   readonly onAsyncFailure?: (functionArn: string, payload: unknown, error: Error) => Promise<void>;
-  /** Delay before each retry of a failed asynchronous invocation. @default 200 ms, then 400 ms */
+  /** Delay before each retry of a failed asynchronous invocation. @default 1 s, then 2 s (Lambda waits minutes) */
   readonly asyncRetryDelaysMs?: readonly number[];
   /** Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch). @default none */
   readonly faults?: FaultInjector;
@@ -34,6 +34,7 @@ const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
 export class LocalGateway {
   private server?: http.Server;
   private pending = new Set<Promise<void>>();
+  private readonly iamClients = new Map<string, IAMClient>();
   readonly counts = { invocations: 0, assumeRoleAllowed: 0, assumeRoleDenied: 0, forwarded: 0 };
 
   constructor(private readonly options: GatewayOptions) {}
@@ -160,7 +161,7 @@ export class LocalGateway {
 
   /** Lambda's asynchronous invocation: two retries, then the function's dead-letter queue. */
   private async runAsync(arn: string, fn: LocalFunction, payload: unknown): Promise<void> {
-    const delays = this.options.asyncRetryDelaysMs ?? [200, 400];
+    const delays = this.options.asyncRetryDelaysMs ?? [1000, 2000];
     for (let attempt = 0; ; attempt++) {
       try {
         await fn(payload);
@@ -186,8 +187,9 @@ export class LocalGateway {
     const roleAccount = roleArn.split(':')[4] ?? '';
     let policy: PolicyDocument | undefined;
     try {
-      const iam = emulatorClient(IAMClient, this.options.emulatorEndpoint, roleAccount);
-      const role = await iam.send(new GetRoleCommand({ RoleName: roleArn.split('/').pop() }));
+      const role = await this.iamClient(roleAccount).send(
+        new GetRoleCommand({ RoleName: roleArn.split('/').pop() }),
+      );
       policy = JSON.parse(decodeURIComponent(role.Role?.AssumeRolePolicyDocument ?? '')) as PolicyDocument;
     } catch {
       policy = undefined;
@@ -209,6 +211,15 @@ export class LocalGateway {
     }
     this.counts.assumeRoleAllowed += 1;
     return this.forward(request, body, response);
+  }
+
+  private iamClient(account: string): IAMClient {
+    let client = this.iamClients.get(account);
+    if (!client) {
+      client = emulatorClient(IAMClient, this.options.emulatorEndpoint, account);
+      this.iamClients.set(account, client);
+    }
+    return client;
   }
 
   /** Who signed the request, as moto knows it: an assumed-role session maps to its role. */

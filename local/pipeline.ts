@@ -26,6 +26,8 @@ import { type LocalFunction, LocalGateway } from './gateway';
 import { DeliveryLedger } from './ledger';
 import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
 import { QueueEventSource } from './queue-event-source';
+import { buildReport, type DemoReport } from './report';
+import type { SendSummary } from './send-events';
 
 export interface LocalPipelineOptions {
   /** Use a FIFO ingest queue (producers set MessageGroupId = visitor_id). @default false */
@@ -249,6 +251,36 @@ export class LocalPipeline {
     });
     source.start();
     this.sources.push(source);
+  }
+
+  /**
+   * The run's report: every sent message accounted for against what the consumers saw and the
+   * dead-letter queues hold. On a FIFO ingest queue it also checks per-visitor order at the
+   * FIFO topic's consumer.
+   */
+  async report(run: {
+    bodies: readonly string[];
+    sent: SendSummary;
+    startedAt: number;
+  }): Promise<DemoReport> {
+    const fifo = this.resources.ingestQueue.url.endsWith('.fifo');
+    return buildReport({
+      sentBodies: run.bodies,
+      rejected: run.sent.rejected,
+      firstSentAt: run.sent.firstSentAt,
+      destinations: this.resources.destinations,
+      ledger: this.ledger,
+      deadLetters: await this.deadLetters(),
+      durationMs: Date.now() - run.startedAt,
+      orderedDestinationIds: fifo ? [DESTINATION_IDS.fifoTopic] : [],
+      ...(this.faults && {
+        faults: {
+          injected: this.faults.total,
+          byKind: { ...this.faults.counts },
+          retriesReceived: this.retriesReceived,
+        },
+      }),
+    });
   }
 
   /** Messages waiting anywhere in the pipeline: the ingest queue and the subscription queues. */

@@ -1,5 +1,5 @@
 import { LocalPipeline } from '../../local/pipeline';
-import { buildReport } from '../../local/report';
+import type { DemoReport } from '../../local/report';
 import { sendBodies } from '../../local/send-events';
 import { generateEvents, seededRandom, withDuplicates } from '../../local/test-events';
 
@@ -9,7 +9,7 @@ describe('local pipeline under injected faults', () => {
   let pipeline: LocalPipeline;
   const random = seededRandom(99);
   const bodies = withDuplicates(generateEvents(80, { random, visitors: 20 }), 0.1, random);
-  let report: ReturnType<typeof buildReport>;
+  let report: DemoReport;
 
   beforeAll(async () => {
     const started = Date.now();
@@ -17,16 +17,7 @@ describe('local pipeline under injected faults', () => {
     pipeline = await LocalPipeline.start({ faults: { rate: 0.4, seed: 3 } });
     const summary = await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, bodies);
     expect(await pipeline.waitUntilDrained(150_000)).toBe(true);
-    report = buildReport({
-      sentBodies: bodies,
-      rejected: summary.rejected,
-      firstSentAt: summary.firstSentAt,
-      destinations: pipeline.resources.destinations,
-      ledger: pipeline.ledger,
-      deadLetters: await pipeline.deadLetters(),
-      durationMs: Date.now() - started,
-      orderedDestinationIds: [],
-    });
+    report = await pipeline.report({ bodies, sent: summary, startedAt: started });
   });
 
   afterAll(async () => {
