@@ -227,7 +227,9 @@ export class LocalPipeline {
         pipeline.retriesReceived += event.Records.filter((r) => r.messageAttributes?.retry_attempt).length;
         return dispatch(event, CONTEXT);
       },
-      LOCAL_DISPATCHER_CONCURRENCY,
+      // One poller on a FIFO queue: two concurrent receives in moto can both take the same
+      // message group (its in-flight check is not atomic), which SQS never does.
+      fifo ? 1 : LOCAL_DISPATCHER_CONCURRENCY,
     );
     return pipeline;
   }
