@@ -118,6 +118,19 @@ interface AwsLikeError {
   retryAfterSeconds?: unknown;
 }
 
+/** The error codes AWS names the same way in thrown errors and in per-entry batch failures. */
+function classifyByName(
+  name: string,
+  message: string,
+  retryAfterSeconds?: number,
+): DeliveryError | undefined {
+  const permanent = PERMANENT_BY_NAME[name];
+  if (permanent) return new PermanentDeliveryError(permanent, message);
+  const retryable = RETRYABLE_BY_NAME[name];
+  if (retryable) return new RetryableDeliveryError(retryable, message, retryAfterSeconds);
+  return undefined;
+}
+
 /** Maps anything an SDK call can throw to a typed delivery error. Unknown errors are retried. */
 export function classifyError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
@@ -125,11 +138,8 @@ export function classifyError(error: unknown): DeliveryError {
   const name = e.name ?? 'Error';
   const message = `${name}: ${e.message ?? String(error)}`;
 
-  const permanent = PERMANENT_BY_NAME[name];
-  if (permanent) return new PermanentDeliveryError(permanent, message);
-  const retryable = RETRYABLE_BY_NAME[name];
-  if (retryable)
-    return new RetryableDeliveryError(retryable, message, Number(e.retryAfterSeconds) || undefined);
+  const known = classifyByName(name, message, Number(e.retryAfterSeconds) || undefined);
+  if (known) return known;
   if (e.code && NETWORK_CODES.has(e.code)) return new RetryableDeliveryError('NetworkError', message);
 
   const status = e.$metadata?.httpStatusCode;
@@ -151,10 +161,8 @@ export function classifyEntryFailure(entry: {
 }): DeliveryError {
   const name = entry.Code ?? 'UnknownEntryError';
   const message = `${name}: ${entry.Message ?? 'entry failed'}`;
-  const permanent = PERMANENT_BY_NAME[name];
-  if (permanent) return new PermanentDeliveryError(permanent, message);
-  const retryable = RETRYABLE_BY_NAME[name];
-  if (retryable) return new RetryableDeliveryError(retryable, message);
+  const known = classifyByName(name, message);
+  if (known) return known;
   return entry.SenderFault
     ? new PermanentDeliveryError('InvalidParameter', message)
     : new RetryableDeliveryError('ServiceUnavailable', message);

@@ -28,29 +28,23 @@ export function route(
     // A redriven or retried message goes only to the destinations it names.
     const targeted = route(eventName, requestedIds, destinations);
     if (!targeted.ok) return targeted;
-    const unknown = targetIds.find((id) => !destinations.some((d) => d.id === id));
-    if (unknown !== undefined) {
-      return {
-        ok: false,
-        errorCode: 'DestinationNotFound',
-        reason: 'message targets a destination that is not configured',
-        destinationId: unknown,
-      };
-    }
+    const unknown = unknownDestination(
+      targetIds,
+      destinations,
+      'message targets a destination that is not configured',
+    );
+    if (unknown) return unknown;
     return { ok: true, destinations: targeted.destinations.filter((d) => targetIds.includes(d.id)) };
   }
   let candidates: readonly Destination[] = destinations;
   if (requestedIds) {
+    const unknown = unknownDestination(
+      requestedIds,
+      destinations,
+      'message names a destination that is not configured',
+    );
+    if (unknown) return unknown;
     const byId = new Map(destinations.map((d) => [d.id, d]));
-    const unknown = requestedIds.find((id) => !byId.has(id));
-    if (unknown !== undefined) {
-      return {
-        ok: false,
-        errorCode: 'DestinationNotFound',
-        reason: 'message names a destination that is not configured',
-        destinationId: unknown,
-      };
-    }
     candidates = [...new Set(requestedIds)].map((id) => byId.get(id) as Destination);
   }
   const name = eventName.toLowerCase();
@@ -60,4 +54,15 @@ export function route(
       d.events.some((allowed) => allowed === '*' || allowed.toLowerCase() === name),
     ),
   };
+}
+
+function unknownDestination(
+  ids: readonly string[],
+  destinations: readonly Destination[],
+  reason: string,
+): RouteResult | undefined {
+  const destinationId = ids.find((id) => !destinations.some((d) => d.id === id));
+  return destinationId === undefined
+    ? undefined
+    : { ok: false, errorCode: 'DestinationNotFound', reason, destinationId };
 }
