@@ -13,6 +13,8 @@ import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/pe
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type DeliveredPayload, DeliveredPayloadSchema } from '../shared/ingest-message';
+import { looksOffloaded, OFFLOADED_PAYLOAD_KEY, OffloadedPayloadSchema } from '../shared/offloaded-payload';
+import type { OffloadedPayloadReader } from './payload-reader';
 
 /** Your business logic: called once per event, whatever the number of deliveries. */
 export type ProcessEvent<R> = (payload: DeliveredPayload) => Promise<R>;
@@ -27,6 +29,11 @@ export interface ConsumerHandlerOptions<R> {
   readonly keyPrefix?: string;
   /** Called for each delivery that was skipped as a duplicate. */
   readonly onDuplicate?: (payload: DeliveredPayload) => void | Promise<void>;
+  /**
+   * Reads payloads the platform offloaded because they were too large for the destination.
+   * @default none: a pointer envelope fails with `InvalidPayloadError`
+   */
+  readonly offloadedPayloads?: OffloadedPayloadReader;
 }
 
 export interface ConsumerResult<R> {
@@ -71,8 +78,26 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
     },
   );
 
+  /** An oversize event arrives as a pointer envelope: read the payload it points to, transparently. */
+  const resolve = async (raw: unknown): Promise<unknown> => {
+    if (!looksOffloaded(raw)) return raw;
+    const pointer = OffloadedPayloadSchema.safeParse(raw);
+    if (!pointer.success) throw new InvalidPayloadError(`not a valid offloaded payload pointer: ${describe(pointer.error)}`);
+    const location = pointer.data[OFFLOADED_PAYLOAD_KEY];
+    if (!options.offloadedPayloads) {
+      throw new InvalidPayloadError('received an offloaded payload, but no offloaded payload reader is configured');
+    }
+    const payload = parseJson(await options.offloadedPayloads.read(location));
+    const distinctId = (payload as { event?: { distinct_id?: unknown } } | null)?.event?.distinct_id;
+    if (distinctId !== location.distinct_id) {
+      throw new InvalidPayloadError('offloaded payload is not the event its pointer names');
+    }
+    logger.debug('offloaded payload read', { distinctId, bytes: location.bytes });
+    return payload;
+  };
+
   const consume = async (raw: unknown, source: string): Promise<ConsumerResult<R>> => {
-    const payload = parsePayload(raw);
+    const payload = parsePayload(await resolve(raw));
     const ids = { distinctId: payload.event.distinct_id, source };
     try {
       const outcome = await processOnce(payload);
@@ -145,12 +170,11 @@ function unwrapSnsEnvelope(body: unknown): unknown {
 
 function parsePayload(raw: unknown): DeliveredPayload {
   const result = DeliveredPayloadSchema.safeParse(raw);
-  if (!result.success) {
-    // Paths and rules only: the payload itself may carry personal data.
-    const reason = result.error.issues
-      .map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`)
-      .join('; ');
-    throw new InvalidPayloadError(`not a delivered event: ${reason}`);
-  }
+  if (!result.success) throw new InvalidPayloadError(`not a delivered event: ${describe(result.error)}`);
   return result.data as DeliveredPayload;
+}
+
+/** Paths and rules only: the payload itself may carry personal data. */
+function describe(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  return error.issues.map((i) => `${i.path.map(String).join('.') || '(payload)'}: ${i.message}`).join('; ');
 }

@@ -2,6 +2,8 @@ export interface ConsumerEnvironment {
   readonly idempotencyTableName: string;
   readonly expiresAfterSeconds: number;
   readonly keyPrefix: string | undefined;
+  /** The delivery role through which offloaded (oversize) payloads are read. */
+  readonly payloadRoleArn: string | undefined;
 }
 
 /** Reads the consumer's configuration once, naming every missing or invalid variable. */
@@ -15,5 +17,10 @@ export function readConsumerEnvironment(env: NodeJS.ProcessEnv): ConsumerEnviron
     problems.push(`IDEMPOTENCY_TTL_SECONDS must be an integer of at least 60, got "${ttl}"`);
   }
   if (problems.length > 0) throw new Error(`Consumer configuration is invalid: ${problems.join('; ')}`);
-  return { idempotencyTableName, expiresAfterSeconds, keyPrefix: env.IDEMPOTENCY_KEY_PREFIX || undefined };
+  return {
+    idempotencyTableName,
+    expiresAfterSeconds,
+    keyPrefix: env.IDEMPOTENCY_KEY_PREFIX || undefined,
+    payloadRoleArn: env.PAYLOAD_ROLE_ARN || undefined,
+  };
 }

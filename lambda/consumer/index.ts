@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from './consumer-handler';
 import { readConsumerEnvironment } from './environment';
+import { S3PayloadReader } from './payload-reader';
 import { sampleProcessEvent } from './process-event';
 
 // Created once per execution environment.
@@ -17,6 +18,7 @@ const consume = createConsumerHandler({
   logger,
   expiresAfterSeconds: environment.expiresAfterSeconds,
   keyPrefix: environment.keyPrefix,
+  offloadedPayloads: new S3PayloadReader({ roleArn: environment.payloadRoleArn }),
   onDuplicate: () => {
     metrics.addMetric('DuplicatesSkipped', MetricUnit.Count, 1);
   },

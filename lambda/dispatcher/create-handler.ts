@@ -1,11 +1,13 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { type ClientOverrides, DestinationClients } from './clients';
+import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './clients';
 import { DestinationHealth } from './destination-health';
 import { StaticDestinationRegistry } from './destination-registry';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
+import { S3PayloadStore } from './offload';
 
 export type DispatcherHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
@@ -19,26 +21,45 @@ export function createDispatcherHandler(
 ): DispatcherHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'event-dispatcher' });
   const { endpoint, credentials, requestHandler } = options.overrides ?? {};
+  // The dispatcher's own clients (queues, payload bucket), in its own region and identity.
+  const ownClientConfig = {
+    ...(environment.region && { region: environment.region }),
+    ...(endpoint && { endpoint }),
+    ...(credentials && { credentials }),
+    ...(requestHandler && { requestHandler }),
+  };
+  const registry = StaticDestinationRegistry.fromJson(environment.destinationsJson);
+  const { payloadBucket, region } = environment;
   const dependencies: DispatchDependencies = {
-    registry: StaticDestinationRegistry.fromJson(environment.destinationsJson),
+    registry,
     clients: new DestinationClients({
       sessionName: 'event-dispatcher',
       stsRegion: environment.region,
       overrides: options.overrides,
     }),
-    sqs: new SQSClient({
-      ...(environment.region && { region: environment.region }),
-      ...(endpoint && { endpoint }),
-      ...(credentials && { credentials }),
-      ...(requestHandler && { requestHandler }),
-    }),
+    sqs: new SQSClient(ownClientConfig),
     deadLetterQueue: environment.deadLetterQueue,
     logger,
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
     health: new DestinationHealth(),
     ...(environment.retry && { retry: environment.retry }),
+    ...(payloadBucket &&
+      region && {
+        payloads: new S3PayloadStore(
+          // Path-style addressing for an emulator endpoint, which serves no bucket subdomains.
+          new S3Client({ requestHandler: BOUNDED_REQUEST_HANDLER, ...ownClientConfig, ...(endpoint && { forcePathStyle: true }) }),
+          payloadBucket,
+          region,
+        ),
+      }),
   };
+  const offloading = registry.list.filter((d) => d.offloadOversize).map((d) => d.id);
+  if (offloading.length > 0 && !dependencies.payloads) {
+    throw new Error(
+      `Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations ${offloading.join(', ')} offload oversize events`,
+    );
+  }
   return async (event, context) => {
     if (context) logger.addContext(context);
     return dispatchBatch(event.Records, dependencies);

@@ -1,6 +1,5 @@
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import type { LambdaDestination } from '../shared/destination-config';
-import type { DeliveredPayload } from '../shared/ingest-message';
 import { utf8Bytes } from './batching';
 import {
   DELIVERED,
@@ -14,16 +13,16 @@ import {
 export const LAMBDA_PAYLOAD_LIMITS = { Event: 1_048_576, RequestResponse: 6_291_456 } as const;
 
 /**
- * Invokes the customer's function with one event. With `RequestResponse` the function's own
- * error (`FunctionError`) is a failure, retried like a throttle: the customer may fix it.
+ * Invokes the customer's function with one event's message (its payload's JSON, or the pointer
+ * envelope). With `RequestResponse` the function's own error (`FunctionError`) is a failure,
+ * retried like a throttle: the customer may fix it.
  */
 export async function invokeFunction(
   client: LambdaClient,
   destination: LambdaDestination,
-  payload: DeliveredPayload,
+  message: string,
 ): Promise<DeliveryResult> {
-  const body = JSON.stringify(payload);
-  const bytes = utf8Bytes(body);
+  const bytes = utf8Bytes(message);
   const limit = LAMBDA_PAYLOAD_LIMITS[destination.invocationType];
   if (bytes > limit) {
     return {
@@ -39,7 +38,7 @@ export async function invokeFunction(
       new InvokeCommand({
         FunctionName: destination.functionArn,
         InvocationType: destination.invocationType,
-        Payload: Buffer.from(body, 'utf8'),
+        Payload: Buffer.from(message, 'utf8'),
       }),
     );
     if (response.FunctionError) {

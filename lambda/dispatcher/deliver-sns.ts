@@ -16,6 +16,13 @@ export const SNS_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
 /** SNS FIFO message group ids: 1–128 printable ASCII characters. */
 const VALID_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
 
+/** One event to publish: the payload (for attributes and ids) and the message body to send. */
+export interface OutgoingEvent {
+  readonly payload: DeliveredPayload;
+  /** The payload's JSON, or the pointer envelope when the payload was offloaded. */
+  readonly message: string;
+}
+
 export interface PlannedEntry {
   /** Index of the payload in the caller's list, so results can be mapped back. */
   readonly index: number;
@@ -41,11 +48,11 @@ export function messageDeduplicationId(destinationId: string, distinctId: string
 
 export function toPublishEntry(
   destination: SnsDestination,
-  payload: DeliveredPayload,
+  { payload, message }: OutgoingEvent,
 ): PublishBatchRequestEntry {
   const entry: PublishBatchRequestEntry = {
     Id: '0',
-    Message: JSON.stringify(payload),
+    Message: message,
     // Attributes are not covered by SNS encryption: ids and the event name only, never personal data.
     MessageAttributes: {
       event_name: { DataType: 'String', StringValue: payload.event.event },
@@ -68,15 +75,12 @@ export function publishEntrySize(entry: PublishBatchRequestEntry): number {
   return bytes;
 }
 
-/** Splits payloads, in order, into PublishBatch calls within the count and size limits. */
-export function planTopicBatches(
-  destination: SnsDestination,
-  payloads: readonly DeliveredPayload[],
-): TopicPlan {
+/** Splits events, in order, into PublishBatch calls within the count and size limits. */
+export function planTopicBatches(destination: SnsDestination, events: readonly OutgoingEvent[]): TopicPlan {
   const rejected: TopicPlan['rejected'] = [];
   const entries: PlannedEntry[] = [];
-  payloads.forEach((payload, index) => {
-    const entry = toPublishEntry(destination, payload);
+  events.forEach((event, index) => {
+    const entry = toPublishEntry(destination, event);
     const bytes = publishEntrySize(entry);
     if (bytes > SNS_LIMITS.maxBytes) {
       const error = new PermanentDeliveryError(

@@ -10,7 +10,7 @@ export interface DestinationRegistry {
 
 /** Destinations fixed at deploy time, from the `DESTINATIONS` environment variable (validated at synth). */
 export class StaticDestinationRegistry implements DestinationRegistry {
-  private readonly list: readonly Destination[];
+  readonly list: readonly Destination[];
 
   constructor(destinations: unknown) {
     this.list = Object.freeze(parseDestinations(destinations));

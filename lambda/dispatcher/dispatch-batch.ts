@@ -10,7 +10,8 @@ import { invokeFunction } from './deliver-lambda';
 import { planTopicBatches, publishBatch } from './deliver-sns';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
-import { type DeliveryResult, RetryableDeliveryError } from './errors';
+import { type DeliveryResult, failed, RetryableDeliveryError } from './errors';
+import { type PayloadStore, sizeAtDestination } from './offload';
 import { backoffSeconds, type RetryPolicy, readAttempt, toRetryEntry } from './retry';
 import { readTargetDestinations, route } from './route';
 import { sendMessages } from './send-messages';
@@ -32,6 +33,11 @@ export interface DispatchDependencies {
    * @default none: a failed record is returned as a batch item failure and redelivered whole
    */
   readonly retry?: RetryPolicy;
+  /**
+   * Where payloads too large for a destination that enables `offloadOversize` are stored.
+   * @default none: oversize events are dead-lettered with `PayloadTooLarge`
+   */
+  readonly payloads?: PayloadStore;
 }
 
 /** An ingest record that passed validation and routing. */
@@ -43,6 +49,8 @@ interface AcceptedRecord {
   readonly firstAttemptAt: number;
   readonly messageGroupId?: string;
   readonly payload: DeliveredPayload;
+  /** The payload's JSON, serialized once for all its destinations. */
+  readonly message: string;
 }
 
 /** One event to one destination. */
@@ -52,6 +60,8 @@ interface Delivery {
   /** Deliveries sharing an order key go out one after another, in queue order. */
   readonly orderKey?: string;
   wave: number;
+  /** What is sent: the record's message, or the pointer envelope once the payload is offloaded. */
+  message: string;
   result?: DeliveryResult;
 }
 
@@ -107,6 +117,7 @@ export async function dispatchBatch(
       attempts,
       firstAttemptAt,
       payload: parsed.payload,
+      message: JSON.stringify(parsed.payload),
     };
     if (messageGroupId) Object.assign(accepted, { messageGroupId });
     for (const destination of routed.destinations) {
@@ -115,6 +126,7 @@ export async function dispatchBatch(
         destination,
         orderKey: orderKeyOf(accepted, destination),
         wave: 0,
+        message: accepted.message,
       });
     }
   }
@@ -246,7 +258,14 @@ async function deliverInWaves(deliveries: Delivery[], deps: DispatchDependencies
       else if (delivery.orderKey && blocked.has(delivery.orderKey)) delivery.result = blockedBehindFailure();
       else runnable.push(delivery);
     }
-    await runWithConcurrency(deliveryTasks(runnable, deps.clients), deps.concurrency);
+    await runWithConcurrency(offloadTasks(runnable, deps.payloads), deps.concurrency);
+    await runWithConcurrency(
+      deliveryTasks(
+        runnable.filter((d) => !d.result),
+        deps.clients,
+      ),
+      deps.concurrency,
+    );
     for (const { orderKey, result, record, destination } of runnable) {
       if (result && !result.ok) deps.health?.record(destination.id, result.error);
       // A record on its last attempt is dead-lettered rather than retried: nothing to keep behind it.
@@ -257,6 +276,28 @@ async function deliverInWaves(deliveries: Delivery[], deps: DispatchDependencies
   }
 }
 
+/**
+ * One upload per delivery too large for its destination, where the destination offloads: its
+ * message becomes the pointer envelope. A failed upload fails the delivery, retried or
+ * dead-lettered like any other failure. Without offloading, delivery rejects it as too large.
+ */
+function offloadTasks(deliveries: Delivery[], payloads: PayloadStore | undefined): (() => Promise<void>)[] {
+  if (!payloads) return [];
+  return deliveries
+    .filter(({ destination, record, message }) => {
+      if (!destination.offloadOversize) return false;
+      const { bytes, limit } = sizeAtDestination(destination, record.payload, message);
+      return bytes > limit;
+    })
+    .map((delivery) => async () => {
+      try {
+        delivery.message = await payloads.offload(delivery.destination, delivery.record.payload, delivery.message);
+      } catch (error) {
+        delivery.result = failed(error);
+      }
+    });
+}
+
 /** One task per API call: a PublishBatch of up to 10 events per topic, an Invoke per event per function. */
 function deliveryTasks(deliveries: Delivery[], clients: DeliveryClients): (() => Promise<void>)[] {
   const tasks: (() => Promise<void>)[] = [];
@@ -265,11 +306,7 @@ function deliveryTasks(deliveries: Delivery[], clients: DeliveryClients): (() =>
     const { destination } = delivery;
     if (destination.type === 'lambda') {
       tasks.push(async () => {
-        delivery.result = await invokeFunction(
-          clients.lambda(destination),
-          destination,
-          delivery.record.payload,
-        );
+        delivery.result = await invokeFunction(clients.lambda(destination), destination, delivery.message);
       });
     } else {
       const forTopic = byTopic.get(destination.id);
@@ -281,7 +318,7 @@ function deliveryTasks(deliveries: Delivery[], clients: DeliveryClients): (() =>
     const destination = topicDeliveries[0].destination as SnsDestination;
     const plan = planTopicBatches(
       destination,
-      topicDeliveries.map((d) => d.record.payload),
+      topicDeliveries.map((d) => ({ payload: d.record.payload, message: d.message })),
     );
     for (const { index, result } of plan.rejected) topicDeliveries[index].result = result;
     for (const batch of plan.batches) {

@@ -10,6 +10,8 @@ export interface DispatcherEnvironment {
   readonly region: string | undefined;
   /** Per-destination retries, when RETRY_QUEUE_URL names the (standard) ingest queue. */
   readonly retry?: RetryPolicy;
+  /** The platform's payload bucket, for events too large for a destination that offloads. */
+  readonly payloadBucket?: string;
 }
 
 /** Reads the dispatcher's configuration once, naming every missing or invalid variable at once. */
@@ -48,6 +50,8 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     : undefined;
   if (retryQueueUrl?.endsWith('.fifo'))
     problems.push('RETRY_QUEUE_URL must be a standard queue: FIFO queues take no per-message delay');
+  const payloadBucket = env.PAYLOAD_BUCKET || undefined;
+  if (payloadBucket && !env.AWS_REGION) problems.push('AWS_REGION is not set (the payload bucket region)');
   if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
 
   return {
@@ -57,5 +61,6 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     concurrency,
     region: env.AWS_REGION,
     ...(retry && { retry }),
+    ...(payloadBucket && { payloadBucket }),
   };
 }

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'InvalidParameter'
   | 'KmsError'
   | 'PayloadTooLarge'
+  | 'OffloadFailed'
   | 'Throttled'
   | 'ServiceUnavailable'
   | 'NetworkError'
@@ -85,6 +86,7 @@ const RETRYABLE_BY_NAME: Record<string, ErrorCode> = {
   KMSThrottling: 'Throttled',
   KMSThrottlingException: 'Throttled',
   EC2ThrottledException: 'Throttled',
+  SlowDown: 'Throttled',
   InternalError: 'ServiceUnavailable',
   InternalErrorException: 'ServiceUnavailable',
   InternalFailure: 'ServiceUnavailable',

@@ -30,6 +30,13 @@ const eventAllowList = z
   .array(z.string().check(z.minLength(1, 'must not contain empty event names'), z.maxLength(1000)))
   .check(z.minLength(1, 'must list at least one event name, or "*" for all'));
 
+/**
+ * Events above the destination's size limit go to the platform's payload bucket, and a pointer
+ * envelope is delivered instead; without it they are dead-lettered with `PayloadTooLarge`.
+ * The delivery role reads the bucket, so a destination needs one to offload.
+ */
+const offloadOversize = z.optional(z.boolean());
+
 const roleArn = z.string().check(z.regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN'));
 const externalId = z
   .string()
@@ -44,11 +51,16 @@ export const LambdaDestinationSchema = z
     roleArn: z.optional(roleArn),
     externalId: z.optional(externalId),
     events: eventAllowList,
+    offloadOversize,
   })
   .check(
     z.refine((d) => (d.roleArn === undefined) === (d.externalId === undefined), {
       message: 'goes with roleArn: give both, or neither to invoke with the dispatcher role',
       path: ['externalId'],
+    }),
+    z.refine((d) => !d.offloadOversize || d.roleArn !== undefined, {
+      message: 'needs roleArn: offloaded payloads are readable only through the delivery role',
+      path: ['offloadOversize'],
     }),
   );
 
@@ -59,6 +71,7 @@ export const SnsDestinationSchema = z.strictObject({
   roleArn,
   externalId,
   events: eventAllowList,
+  offloadOversize,
 });
 
 export const DestinationSchema = z.discriminatedUnion('type', [

@@ -3,17 +3,19 @@ import { mockClient } from 'aws-sdk-client-mock';
 import {
   messageDeduplicationId,
   messageGroupId,
+  type OutgoingEvent,
   planTopicBatches,
   publishBatch,
   SNS_LIMITS,
 } from '../../lambda/dispatcher/deliver-sns';
-import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { fifoTopicDestination, ingestMessage, standardTopicDestination } from '../support/fixtures';
 
-const payload = (overrides: Parameters<typeof ingestMessage>[0] = {}): DeliveredPayload => {
+/** An event to publish as dispatch-batch prepares it: the payload and its JSON. */
+const payload = (overrides: Parameters<typeof ingestMessage>[0] = {}): OutgoingEvent => {
   const parsed = parseIngestMessage(JSON.stringify(ingestMessage(overrides)));
   if (!parsed.ok) throw new Error(parsed.reason);
-  return parsed.payload;
+  return { payload: parsed.payload, message: JSON.stringify(parsed.payload) };
 };
 
 describe('planTopicBatches', () => {
@@ -24,7 +26,8 @@ describe('planTopicBatches', () => {
 
     expect(batches).toHaveLength(1);
     const { entry } = batches[0][0];
-    expect(JSON.parse(entry.Message ?? '')).toEqual(event);
+    expect(entry.Message).toBe(event.message);
+    expect(JSON.parse(entry.Message ?? '')).toEqual(event.payload);
     expect(entry.MessageAttributes).toEqual({
       event_name: { DataType: 'String', StringValue: 'Order Completed' },
       distinct_id: { DataType: 'String', StringValue: 'evt_0001' },

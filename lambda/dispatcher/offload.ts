@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { Destination } from '../shared/destination-config';
+import type { DeliveredPayload } from '../shared/ingest-message';
+import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloaded-payload';
+import { utf8Bytes } from './batching';
+import { LAMBDA_PAYLOAD_LIMITS } from './deliver-lambda';
+import { publishEntrySize, SNS_LIMITS, toPublishEntry } from './deliver-sns';
+import { classifyError, type DeliveryError, PermanentDeliveryError, RetryableDeliveryError } from './errors';
+
+/** Where oversize payloads are stored: the platform's payload bucket. */
+export interface PayloadStore {
+  /** Stores one event's message for one destination and returns the pointer envelope to deliver instead. */
+  offload(destination: Destination, payload: DeliveredPayload, message: string): Promise<string>;
+}
+
+/** The size a message takes at its destination, against the most the destination accepts. */
+export function sizeAtDestination(
+  destination: Destination,
+  payload: DeliveredPayload,
+  message: string,
+): { bytes: number; limit: number } {
+  if (destination.type === 'lambda') {
+    return { bytes: utf8Bytes(message), limit: LAMBDA_PAYLOAD_LIMITS[destination.invocationType] };
+  }
+  // SNS counts the message attributes too.
+  return { bytes: publishEntrySize(toPublishEntry(destination, { payload, message })), limit: SNS_LIMITS.maxBytes };
+}
+
+/**
+ * The object key: under the destination's id, so the bucket policy can give each delivery role
+ * its own prefix, and named by the event, so a retry overwrites rather than adds.
+ */
+export function offloadKey(destinationId: string, payload: DeliveredPayload): string {
+  const eventKey = sha256(`${payload.visitor.visitor_id}\n${payload.event.distinct_id}`);
+  return `${destinationId}/${eventKey}.json`;
+}
+
+/**
+ * Stores payloads in the platform's payload bucket. The bucket's default encryption (its own KMS
+ * key) applies; the lifecycle rule deletes objects once every queue that may hold the pointer
+ * has let it go.
+ */
+export class S3PayloadStore implements PayloadStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+    private readonly region: string,
+  ) {}
+
+  async offload(destination: Destination, payload: DeliveredPayload, message: string): Promise<string> {
+    const key = offloadKey(destination.id, payload);
+    const body = Buffer.from(message, 'utf8');
+    const digest = createHash('sha256').update(body).digest();
+    try {
+      await this.s3.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Body: body,
+          ContentType: 'application/json',
+          // S3 rejects the upload if it arrives other than sent.
+          ChecksumSHA256: digest.toString('base64'),
+        }),
+      );
+    } catch (error) {
+      throw offloadError(error);
+    }
+    const envelope: OffloadedPayload = {
+      [OFFLOADED_PAYLOAD_KEY]: {
+        bucket: this.bucket,
+        key,
+        region: this.region,
+        bytes: body.byteLength,
+        sha256: digest.toString('hex'),
+        distinct_id: payload.event.distinct_id,
+      },
+    };
+    return JSON.stringify(envelope);
+  }
+}
+
+/**
+ * A failed upload is the platform's problem, not the destination's: a permanent one gets its own
+ * code, so the destination is not marked unhealthy for it; a transient one is retried as usual.
+ */
+function offloadError(error: unknown): DeliveryError {
+  const classified = classifyError(error);
+  const message = `payload offload failed: ${classified.message}`;
+  return classified.retryable
+    ? new RetryableDeliveryError(classified.code, message, classified.retryAfterSeconds)
+    : new PermanentDeliveryError('OffloadFailed', message);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
