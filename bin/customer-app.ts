@@ -24,6 +24,9 @@ new CustomerStack(app, 'EventDeliveryCustomer', {
   platformAccountId: context('platformAccountId') as string,
   dispatcherRoleArn: context('dispatcherRoleArn') as string,
   externalId: context('externalId') as string,
+  // Optional: the platform's PayloadBucketArn and PayloadKeyArn outputs, to receive oversize events.
+  payloadBucketArn: context('payloadBucketArn'),
+  payloadKeyArn: context('payloadKeyArn'),
 });
 
 applyNagPacks(app);

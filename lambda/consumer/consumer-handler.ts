@@ -82,10 +82,13 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
   const resolve = async (raw: unknown): Promise<unknown> => {
     if (!looksOffloaded(raw)) return raw;
     const pointer = OffloadedPayloadSchema.safeParse(raw);
-    if (!pointer.success) throw new InvalidPayloadError(`not a valid offloaded payload pointer: ${describe(pointer.error)}`);
+    if (!pointer.success)
+      throw new InvalidPayloadError(`not a valid offloaded payload pointer: ${describe(pointer.error)}`);
     const location = pointer.data[OFFLOADED_PAYLOAD_KEY];
     if (!options.offloadedPayloads) {
-      throw new InvalidPayloadError('received an offloaded payload, but no offloaded payload reader is configured');
+      throw new InvalidPayloadError(
+        'received an offloaded payload, but no offloaded payload reader is configured',
+      );
     }
     const payload = parseJson(await options.offloadedPayloads.read(location));
     const distinctId = (payload as { event?: { distinct_id?: unknown } } | null)?.event?.distinct_id;

@@ -32,7 +32,11 @@ export interface DestinationClientsOptions {
 
 // Bounded so one slow destination cannot hold a batch until the function times out; the SDK
 // only warns about a request past its timeout unless told to fail it.
-export const BOUNDED_REQUEST_HANDLER = { connectionTimeout: 3_000, requestTimeout: 10_000, throwOnRequestTimeout: true };
+export const BOUNDED_REQUEST_HANDLER = {
+  connectionTimeout: 3_000,
+  requestTimeout: 10_000,
+  throwOnRequestTimeout: true,
+};
 const CREDENTIAL_LIFETIME_SECONDS = 3_600;
 
 /**
@@ -63,7 +67,11 @@ export class DestinationClients implements DeliveryClients {
     const key = JSON.stringify([service, region, roleArn ?? null, externalId ?? null]);
     let client = this.cache.get(key) as C | undefined;
     if (!client) {
-      const { endpoint, credentials, requestHandler = BOUNDED_REQUEST_HANDLER } = this.options.overrides ?? {};
+      const {
+        endpoint,
+        credentials,
+        requestHandler = BOUNDED_REQUEST_HANDLER,
+      } = this.options.overrides ?? {};
       const shared = { requestHandler, ...(endpoint && { endpoint }) };
       client = create({
         region,

@@ -48,7 +48,11 @@ export function createDispatcherHandler(
       region && {
         payloads: new S3PayloadStore(
           // Path-style addressing for an emulator endpoint, which serves no bucket subdomains.
-          new S3Client({ requestHandler: BOUNDED_REQUEST_HANDLER, ...ownClientConfig, ...(endpoint && { forcePathStyle: true }) }),
+          new S3Client({
+            requestHandler: BOUNDED_REQUEST_HANDLER,
+            ...ownClientConfig,
+            ...(endpoint && { forcePathStyle: true }),
+          }),
           payloadBucket,
           region,
         ),

@@ -291,7 +291,11 @@ function offloadTasks(deliveries: Delivery[], payloads: PayloadStore | undefined
     })
     .map((delivery) => async () => {
       try {
-        delivery.message = await payloads.offload(delivery.destination, delivery.record.payload, delivery.message);
+        delivery.message = await payloads.offload(
+          delivery.destination,
+          delivery.record.payload,
+          delivery.message,
+        );
       } catch (error) {
         delivery.result = failed(error);
       }

@@ -24,7 +24,10 @@ export function sizeAtDestination(
     return { bytes: utf8Bytes(message), limit: LAMBDA_PAYLOAD_LIMITS[destination.invocationType] };
   }
   // SNS counts the message attributes too.
-  return { bytes: publishEntrySize(toPublishEntry(destination, { payload, message })), limit: SNS_LIMITS.maxBytes };
+  return {
+    bytes: publishEntrySize(toPublishEntry(destination, { payload, message })),
+    limit: SNS_LIMITS.maxBytes,
+  };
 }
 
 /**

@@ -105,6 +105,7 @@ export class EventConsumer extends Construct {
   } as const;
 
   public readonly function: nodejs.NodejsFunction;
+  public readonly role: iam.Role;
   public readonly idempotencyTable: dynamodb.Table;
   public readonly encryptionKey: kms.IKey;
   /** One queue per topic, in the order of `topics`. */
@@ -175,10 +176,10 @@ export class EventConsumer extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: this.encryptionKey,
     });
-    const role = new iam.Role(this, 'Role', {
+    const role = (this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Event consumer: reads its subscription queues and idempotency table',
-    });
+    }));
     logGroup.grantWrite(role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
@@ -261,5 +262,14 @@ export class EventConsumer extends Construct {
           'SQS event sources support no on-failure destination; each queue redrive policy is the failure destination.',
       },
     );
+  }
+
+  /**
+   * Reads oversize events the platform offloaded to its payload bucket through `role`, your
+   * delivery role, which must list this consumer's `role` among its `payloadReaders`.
+   */
+  readOffloadedPayloadsAs(role: iam.IRole): void {
+    role.grantAssumeRole(this.role);
+    this.function.addEnvironment('PAYLOAD_ROLE_ARN', role.roleArn);
   }
 }

@@ -1,14 +1,16 @@
 import * as path from 'node:path';
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { Destination } from '../../lambda/shared/destination-config';
 import type { IngestQueue } from './ingest-queue';
+import type { PayloadBucket } from './payload-bucket';
 
 export interface EventDispatcherProps {
   /** The queue the dispatcher consumes; its dead-letter queue receives undeliverable events. */
@@ -17,6 +19,11 @@ export interface EventDispatcherProps {
   readonly destinations: readonly Destination[];
   /** Customer-managed key for the function's log group. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * Where events too large for a destination with `offloadOversize` are stored.
+   * @default none; required when a destination offloads
+   */
+  readonly payloadBucket?: PayloadBucket;
   /**
    * Function timeout. The ingest queue's visibility timeout must be at least 6× this.
    * @default Duration.seconds(30)
@@ -117,6 +124,10 @@ export class EventDispatcher extends Construct {
         `the destination config is ${Buffer.byteLength(destinationsJson)} bytes; at most ${MAX_DESTINATIONS_JSON_BYTES} fit in the function's environment`,
       );
     }
+    const offloading = props.destinations.filter((d) => d.offloadOversize).map((d) => d.id);
+    if (offloading.length > 0 && !props.payloadBucket) {
+      problems.push(`destinations ${offloading.join(', ')} offload oversize events: give a payloadBucket`);
+    }
     if (problems.length > 0) throw new Error(`EventDispatcher ${this.node.path}: ${problems.join('; ')}`);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -147,6 +158,7 @@ export class EventDispatcher extends Construct {
         DEAD_LETTER_QUEUE_URL: ingestQueue.deadLetterQueue.queueUrl,
         // Per-destination retries go back to the ingest queue with a delay; FIFO queues take none.
         ...(!ingestQueue.fifo && { RETRY_QUEUE_URL: ingestQueue.queue.queueUrl }),
+        ...(props.payloadBucket && { PAYLOAD_BUCKET: props.payloadBucket.bucket.bucketName }),
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
         DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),
         POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
@@ -163,6 +175,14 @@ export class EventDispatcher extends Construct {
 
     ingestQueue.deadLetterQueue.grantSendMessages(this.role);
     if (!ingestQueue.fifo) ingestQueue.queue.grantSendMessages(this.role);
+    if (props.payloadBucket) {
+      props.payloadBucket.grantOffload(this.role);
+      Validations.of(this.role).acknowledge({
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.payloadBucket.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+        reason:
+          'PutObject only, on the payload bucket only: object keys are per destination and event, known only at run time.',
+      });
+    }
     const eventSource = new SqsEventSource(ingestQueue.queue, {
       batchSize,
       maxBatchingWindow,

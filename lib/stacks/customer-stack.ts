@@ -13,6 +13,17 @@ export interface CustomerStackProps extends StackProps {
   readonly dispatcherRoleArn: string;
   /** The external id agreed with the platform. */
   readonly externalId: string;
+  /**
+   * The platform's payload bucket (its `PayloadBucketArn` output): oversize events are offloaded
+   * there and the consumer reads them through the delivery role.
+   * @default none: oversize events are dead-lettered by the platform with `PayloadTooLarge`
+   */
+  readonly payloadBucketArn?: string;
+  /**
+   * The payload bucket's key (the platform's `PayloadKeyArn` output). Required with `payloadBucketArn`.
+   * @default none
+   */
+  readonly payloadKeyArn?: string;
 }
 
 /**
@@ -54,9 +65,18 @@ export class CustomerStack extends Stack {
       externalId: props.externalId,
       topics: [this.topic, this.fifoTopic],
       functions: [this.consumer.function],
+      payloadBucketArn: props.payloadBucketArn,
+      payloadKeyArn: props.payloadKeyArn,
+      payloadReaders: props.payloadBucketArn ? [this.consumer.role] : [],
     });
+    if (props.payloadBucketArn) this.consumer.readOffloadedPayloadsAs(this.deliveryRole.role);
 
-    const delivery = { roleArn: this.deliveryRole.role.roleArn, externalId: props.externalId, events: ['*'] };
+    const delivery = {
+      roleArn: this.deliveryRole.role.roleArn,
+      externalId: props.externalId,
+      events: ['*'],
+      ...(props.payloadBucketArn && { offloadOversize: true }),
+    };
     new CfnOutput(this, 'DeliveryRoleArn', { value: this.deliveryRole.role.roleArn });
     new CfnOutput(this, 'ExternalId', { value: props.externalId });
     new CfnOutput(this, 'DestinationConfig', {

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
 import { IngestQueue } from '../constructs/ingest-queue';
+import { PayloadBucket } from '../constructs/payload-bucket';
 
 export interface PlatformStackProps extends StackProps {
   /** Where events are delivered (see `config/destinations.example.json`). */
@@ -24,6 +25,11 @@ export interface PlatformStackProps extends StackProps {
    * @default 5
    */
   readonly maxReceiveCount?: number;
+  /**
+   * How long offloaded oversize payloads are kept (when a destination offloads).
+   * @default Duration.days(14)
+   */
+  readonly payloadRetention?: Duration;
   /** Tuning of the dispatcher and its event source. */
   readonly dispatcher?: Pick<
     EventDispatcherProps,
@@ -37,11 +43,15 @@ export interface PlatformStackProps extends StackProps {
   >;
 }
 
-/** The platform side: a KMS key, the ingest queue with its dead-letter queue, and the dispatcher. */
+/**
+ * The platform side: a KMS key, the ingest queue with its dead-letter queue, the dispatcher, and
+ * the payload bucket when a destination offloads oversize events.
+ */
 export class PlatformStack extends Stack {
   public readonly encryptionKey: kms.Key;
   public readonly ingestQueue: IngestQueue;
   public readonly dispatcher: EventDispatcher;
+  public readonly payloadBucket?: PayloadBucket;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -71,11 +81,18 @@ export class PlatformStack extends Stack {
       visibilityTimeout: timeout ? Duration.seconds(timeout.toSeconds() * 6) : undefined,
       maxReceiveCount: props.maxReceiveCount,
     });
+    if (props.destinations.some((d) => d.offloadOversize)) {
+      this.payloadBucket = new PayloadBucket(this, 'Payloads', {
+        destinations: props.destinations,
+        retention: props.payloadRetention,
+      });
+    }
     this.dispatcher = new EventDispatcher(this, 'Dispatcher', {
       ...props.dispatcher,
       ingestQueue: this.ingestQueue,
       destinations: props.destinations,
       encryptionKey: this.encryptionKey,
+      payloadBucket: this.payloadBucket,
       timeout,
     });
 
@@ -86,5 +103,16 @@ export class PlatformStack extends Stack {
       description: 'Customers trust this role (aws:PrincipalArn) in their delivery role',
     });
     new CfnOutput(this, 'PlatformAccountId', { value: this.account });
+    if (this.payloadBucket) {
+      const forCustomers = 'Customers whose destinations offload give this to their delivery role';
+      new CfnOutput(this, 'PayloadBucketArn', {
+        value: this.payloadBucket.bucket.bucketArn,
+        description: forCustomers,
+      });
+      new CfnOutput(this, 'PayloadKeyArn', {
+        value: this.payloadBucket.encryptionKey.keyArn,
+        description: forCustomers,
+      });
+    }
   }
 }

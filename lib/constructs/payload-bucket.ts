@@ -1,0 +1,141 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import type { Destination } from '../../lambda/shared/destination-config';
+
+export interface PayloadBucketProps {
+  /**
+   * Destinations whose oversize events are offloaded here: each one's delivery role may read
+   * its own prefix (`<destination id>/`), and nothing else.
+   */
+  readonly destinations: readonly Destination[];
+  /**
+   * How long a payload is kept. At least as long as any queue may hold its pointer: SQS keeps
+   * messages (and the customer's dead letters) for up to 14 days.
+   * @default Duration.days(14)
+   */
+  readonly retention?: Duration;
+}
+
+/**
+ * Where the dispatcher stores events too large for their destination. Encrypted with its own
+ * KMS key, TLS only, private, objects expire; the dispatcher may only write, and each
+ * destination's delivery role may only read the payloads sent to that destination.
+ */
+export class PayloadBucket extends Construct {
+  /** Defaults, shared with the local runtime. */
+  static readonly DEFAULTS = { retention: Duration.days(14) } as const;
+
+  public readonly bucket: s3.Bucket;
+  public readonly encryptionKey: kms.Key;
+
+  constructor(scope: Construct, id: string, props: PayloadBucketProps) {
+    super(scope, id);
+    const retention = props.retention ?? PayloadBucket.DEFAULTS.retention;
+    const readers = props.destinations.filter((d) => d.offloadOversize);
+    const problems: string[] = [];
+    const days = retention.toDays({ integral: false });
+    if (!Number.isInteger(days) || days < 1)
+      problems.push('retention must be a whole number of days, at least 1');
+    for (const d of readers) {
+      if (!d.roleArn) problems.push(`destination "${d.id}" offloads oversize events but has no roleArn`);
+    }
+    if (problems.length > 0) throw new Error(`PayloadBucket ${this.node.path}: ${problems.join('; ')}`);
+
+    this.encryptionKey = new kms.Key(this, 'Key', {
+      description: 'Event delivery platform: offloaded oversize event payloads',
+      enableKeyRotation: true,
+    });
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.encryptionKey,
+      // One KMS call per object, with the object's ARN as encryption context: the key policy
+      // can then scope each reader to its own prefix.
+      bucketKeyEnabled: false,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [
+        {
+          expiration: retention,
+          // A retry overwrites the same key: earlier versions are of no use.
+          noncurrentVersionExpiration: Duration.days(1),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+
+    const { partition, region } = Stack.of(this);
+    for (const destination of readers) {
+      const roleArn = destination.roleArn as string;
+      const prefix = `${destination.id}/*`;
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ArnPrincipal(roleArn)],
+          actions: ['s3:GetObject'],
+          resources: [this.bucket.arnForObjects(prefix)],
+        }),
+      );
+      this.encryptionKey.addToResourcePolicy(
+        new iam.PolicyStatement({
+          principals: [new iam.ArnPrincipal(roleArn)],
+          actions: ['kms:Decrypt'],
+          resources: ['*'],
+          conditions: {
+            StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+            // The key serves this bucket alone; naming the bucket here would make key and bucket a cycle.
+            StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${prefix}` },
+          },
+        }),
+      );
+    }
+
+    // Readable only by the delivery roles: not even this account's own principals, whatever their IAM policies say.
+    if (readers.length > 0) {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          effect: iam.Effect.DENY,
+          principals: [new iam.AnyPrincipal()],
+          actions: ['s3:GetObject', 's3:GetObjectVersion'],
+          resources: [this.bucket.arnForObjects('*')],
+          conditions: {
+            ArnNotEquals: {
+              'aws:PrincipalArn': [...new Set(readers.map((d) => d.roleArn as string))].sort(),
+            },
+          },
+        }),
+      );
+    }
+
+    const transient =
+      'Payloads here are transient copies of events that are kept on the ingest side and expire with the lifecycle rule';
+    Validations.of(this.bucket).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-S1',
+        reason: `${transient}; every write is the dispatcher's and every read a delivery role's AssumeRole session, both in CloudTrail. Turn on CloudTrail S3 data events for per-object audit.`,
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-S3BucketLoggingEnabled',
+        reason: `${transient}; CloudTrail S3 data events give per-object audit where required, without a second bucket of access logs.`,
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',
+        reason: `${transient}: a lost payload is re-offloaded on redrive of the event, so a replica adds cost and a second copy of personal data.`,
+      },
+    );
+  }
+
+  /** What the dispatcher needs: write objects, encrypted with this bucket's key. Nothing else. */
+  grantOffload(grantee: iam.IGrantable): void {
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [this.bucket.arnForObjects('*')] }),
+    );
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.encryptionKey.keyArn] }),
+    );
+  }
+}
