@@ -19,12 +19,16 @@ interface SdkClient {
 }
 
 /** An SDK client acting in `account` on the emulator at `endpoint`. */
-export function emulatorClient<C extends SdkClient>(
-  Client: new (config: { region: string; endpoint: string; credentials: typeof EMULATOR_CREDENTIALS }) => C,
+export function emulatorClient<C extends SdkClient, X extends object = object>(
+  Client: new (
+    config: { region: string; endpoint: string; credentials: typeof EMULATOR_CREDENTIALS } & X,
+  ) => C,
   endpoint: string,
   account: string,
+  /** Settings of this client type (S3's path-style addressing, say). */
+  extra?: X,
 ): C {
-  const client = new Client({ region: REGION, endpoint, credentials: EMULATOR_CREDENTIALS });
+  const client = new Client({ region: REGION, endpoint, credentials: EMULATOR_CREDENTIALS, ...(extra as X) });
   const addAccountHeader: BuildMiddleware = (next) => async (args) => {
     const request = args.request as { headers?: Record<string, string> };
     if (request.headers) request.headers['x-moto-account-id'] = account;

@@ -1,5 +1,6 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -23,6 +24,8 @@ export function deliveryRolePolicies(props: {
   topicArns: string[];
   functionArns: string[];
   topicKeyArns?: string[];
+  /** The platform's payload bucket and key, and the consumer roles that read offloaded payloads. */
+  payloads?: { bucketArn: string; keyArn: string; readerRoleArns: string[] };
 }): { trustPolicy: PolicyDocument; permissionPolicy: PolicyDocument } {
   const stack = new Stack(new App({ context: { '@aws-cdk/core:enablePartitionLiterals': true } }), 'Local', {
     env: { account: props.customerAccount, region: REGION },
@@ -36,6 +39,11 @@ export function deliveryRolePolicies(props: {
       lambda.Function.fromFunctionArn(stack, `Function${i}`, arn),
     ),
     topicKeys: (props.topicKeyArns ?? []).map((arn, i) => kms.Key.fromKeyArn(stack, `Key${i}`, arn)),
+    payloadBucketArn: props.payloads?.bucketArn,
+    payloadKeyArn: props.payloads?.keyArn,
+    payloadReaders: (props.payloads?.readerRoleArns ?? []).map((arn, i) =>
+      iam.Role.fromRoleArn(stack, `Reader${i}`, arn),
+    ),
   });
   const template = Template.fromStack(stack);
   const [role] = Object.values(template.findResources('AWS::IAM::Role'));

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 
 /** An event's identity for consumers: `distinct_id` scoped by `visitor_id`. */
@@ -10,12 +11,17 @@ export class DeliveryLedger {
   /** scope → visitor_id → distinct_ids in the order the consumer processed them */
   readonly orderByVisitor = new Map<string, Map<string, string[]>>();
   readonly duplicatesSkipped = new Map<string, number>();
+  /** scope → event key → SHA-256 of the payload as processed: shows the whole event arrived */
+  readonly digests = new Map<string, Map<string, string>>();
 
   recordProcessed(scope: string, payload: DeliveredPayload, at = Date.now()): void {
     const byEvent = this.processed.get(scope) ?? new Map<string, number>();
     this.processed.set(scope, byEvent);
     const key = eventKey(payload.visitor.visitor_id, payload.event.distinct_id);
     if (!byEvent.has(key)) byEvent.set(key, at);
+    const digests = this.digests.get(scope) ?? new Map<string, string>();
+    this.digests.set(scope, digests);
+    digests.set(key, payloadDigest(payload));
     const byVisitor = this.orderByVisitor.get(scope) ?? new Map<string, string[]>();
     this.orderByVisitor.set(scope, byVisitor);
     const order = byVisitor.get(payload.visitor.visitor_id) ?? [];
@@ -31,3 +37,6 @@ export class DeliveryLedger {
     return this.processed.get(scope) ?? new Map();
   }
 }
+
+export const payloadDigest = (payload: DeliveredPayload): string =>
+  createHash('sha256').update(JSON.stringify(payload)).digest('hex');

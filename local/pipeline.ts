@@ -12,6 +12,7 @@ import {
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
+import { S3PayloadReader } from '../lambda/consumer/payload-reader';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
@@ -149,7 +150,17 @@ export class LocalPipeline {
     await gateway.start();
     const pipeline = new LocalPipeline(resources, gateway, faults, emulators, messaging.endpoint);
 
-    // Customer side: one consumer per destination, each with its own idempotency key prefix.
+    // Customer side: one consumer per destination, each with its own idempotency key prefix, all
+    // with the consumer role's identity, reading offloaded payloads through the delivery role.
+    const consumerCredentials = fromTemporaryCredentials({
+      params: { RoleArn: resources.consumerRoleArn, RoleSessionName: 'local-consumer' },
+      masterCredentials: EMULATOR_CREDENTIALS,
+      clientConfig: { region: REGION, endpoint: messaging.endpoint },
+    });
+    const offloadedPayloads = new S3PayloadReader({
+      roleArn: resources.deliveryRoleArn,
+      clientConfig: { endpoint: gateway.endpoint, credentials: consumerCredentials, forcePathStyle: true },
+    });
     const consumerFor = (scope: string) => {
       const table = resources.idempotencyTables[scope];
       return createConsumerHandler({
@@ -166,6 +177,7 @@ export class LocalPipeline {
         logger: new Logger({ serviceName: `consumer-${scope}`, logLevel }),
         expiresAfterSeconds: EventConsumer.DEFAULTS.idempotencyTtl.toSeconds(),
         keyPrefix: scope,
+        offloadedPayloads,
         onDuplicate: () => pipeline.ledger.recordDuplicate(scope),
       });
     };
@@ -195,6 +207,7 @@ export class LocalPipeline {
         maxReceiveCount: IngestQueue.DEFAULTS.maxReceiveCount,
         concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
         region: REGION,
+        payloadBucket: resources.payloadBucket,
         // Per-destination retries as deployed, with delays of seconds, not minutes, to finish a run.
         ...(!fifo && {
           retry: {

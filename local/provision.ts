@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
+import {
+  CreateBucketCommand,
+  PutBucketEncryptionCommand,
+  PutBucketLifecycleConfigurationCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
+import { PayloadBucket } from '../lib/constructs/payload-bucket';
 import { CUSTOMER_ACCOUNT, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { deliveryRolePolicies } from './definitions';
 
@@ -24,7 +32,11 @@ export interface LocalResources {
   readonly ingestQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly dispatcherRoleArn: string;
+  /** The platform's bucket for oversize payloads, readable through the delivery role. */
+  readonly payloadBucket: string;
   readonly deliveryRoleArn: string;
+  /** The customer's consumer function role: it assumes the delivery role to read offloaded payloads. */
+  readonly consumerRoleArn: string;
   readonly externalId: string;
   readonly consumerFunctionArn: string;
   readonly invocationDeadLetterQueue: Queue;
@@ -79,6 +91,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
         QueueName: name,
         Attributes: {
           MessageRetentionPeriod: String(IngestQueue.DEFAULTS.retentionPeriod.toSeconds()),
+          MaximumMessageSize: String(IngestQueue.DEFAULTS.maxMessageSizeBytes),
           VisibilityTimeout: String(options.visibilityTimeoutSeconds),
           ...(fifo && { FifoQueue: 'true' }),
           ...attributes,
@@ -128,6 +141,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     }),
   );
   const dispatcherRoleArn = dispatcherRole.Role?.Arn ?? '';
+  const payloads = await createPayloadBucket(options.messagingEndpoint);
 
   // Customer account: topics, subscription queues with raw delivery, idempotency table, delivery role.
   const topic = await customerSns.send(new CreateTopicCommand({ Name: 'customer-events' }));
@@ -183,6 +197,24 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   }
 
   const consumerFunctionArn = `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:customer-consumer`;
+  const consumerRole = await customerIam.send(
+    new CreateRoleCommand({
+      RoleName: 'EventConsumer',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        // Lambda in AWS; the local runtime assumes it from the customer account.
+        Statement: [
+          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${CUSTOMER_ACCOUNT}:root` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    }),
+  );
+  const consumerRoleArn = consumerRole.Role?.Arn ?? '';
   const externalId = `local-${randomUUID()}`;
   const policies = deliveryRolePolicies({
     customerAccount: CUSTOMER_ACCOUNT,
@@ -191,6 +223,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     externalId,
     topicArns: [topic.TopicArn ?? '', fifoTopic.TopicArn ?? ''],
     functionArns: [consumerFunctionArn],
+    payloads: { ...payloads, readerRoleArns: [consumerRoleArn] },
   });
   const deliveryRole = await customerIam.send(
     new CreateRoleCommand({
@@ -207,12 +240,14 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   );
   const deliveryRoleArn = deliveryRole.Role?.Arn ?? '';
 
-  const viaRole = { roleArn: deliveryRoleArn, externalId, events: ['*'] };
+  const viaRole = { roleArn: deliveryRoleArn, externalId, events: ['*'], offloadOversize: true };
   return {
     ingestQueue: ingest.queue,
     deadLetterQueue: ingest.deadLetterQueue,
     dispatcherRoleArn,
+    payloadBucket: payloads.bucketName,
     deliveryRoleArn,
+    consumerRoleArn,
     externalId,
     consumerFunctionArn,
     invocationDeadLetterQueue,
@@ -230,4 +265,45 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
       { id: DESTINATION_IDS.fifoTopic, type: 'sns', topicArn: fifoTopic.TopicArn ?? '', ...viaRole },
     ],
   };
+}
+
+/** The platform's payload bucket as `PayloadBucket` defines it: its own KMS key, objects expiring. */
+async function createPayloadBucket(
+  endpoint: string,
+): Promise<{ bucketName: string; bucketArn: string; keyArn: string }> {
+  const s3 = emulatorClient(S3Client, endpoint, PLATFORM_ACCOUNT, { forcePathStyle: true });
+  const kms = emulatorClient(KMSClient, endpoint, PLATFORM_ACCOUNT);
+  const { KeyMetadata } = await kms.send(
+    new CreateKeyCommand({ Description: 'Event delivery platform: offloaded oversize event payloads' }),
+  );
+  const bucketName = `event-payloads-${randomUUID().slice(0, 8)}`;
+  await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
+  await s3.send(
+    new PutBucketEncryptionCommand({
+      Bucket: bucketName,
+      ServerSideEncryptionConfiguration: {
+        Rules: [
+          {
+            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KeyMetadata?.Arn },
+          },
+        ],
+      },
+    }),
+  );
+  await s3.send(
+    new PutBucketLifecycleConfigurationCommand({
+      Bucket: bucketName,
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            ID: 'expire',
+            Status: 'Enabled',
+            Filter: { Prefix: '' },
+            Expiration: { Days: PayloadBucket.DEFAULTS.retention.toDays() },
+          },
+        ],
+      },
+    }),
+  );
+  return { bucketName, bucketArn: `arn:aws:s3:::${bucketName}`, keyArn: KeyMetadata?.Arn ?? '' };
 }

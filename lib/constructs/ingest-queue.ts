@@ -32,7 +32,13 @@ export interface IngestQueueProps {
 /** The SQS queue upstream systems write events into, with its dead-letter queue. Encrypted and TLS-only. */
 export class IngestQueue extends Construct {
   /** Defaults, shared with the local runtime so both run the same settings. */
-  static readonly DEFAULTS = { maxReceiveCount: 5, retentionPeriod: Duration.days(14) } as const;
+  static readonly DEFAULTS = {
+    maxReceiveCount: 5,
+    retentionPeriod: Duration.days(14),
+    // SQS's largest message (1 MiB), in both queues: events too large for an SNS destination are
+    // still ingested, then offloaded or dead-lettered with their reason, the whole body kept.
+    maxMessageSizeBytes: 1_048_576,
+  } as const;
 
   public readonly queue: sqs.Queue;
   public readonly deadLetterQueue: sqs.Queue;
@@ -75,6 +81,7 @@ export class IngestQueue extends Construct {
       dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod,
+      maxMessageSizeBytes: IngestQueue.DEFAULTS.maxMessageSizeBytes,
     };
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', common);
     Validations.of(this.deadLetterQueue).acknowledge({
