@@ -1,6 +1,8 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createConsumerHandler } from '../../lambda/consumer/consumer-handler';
+import type { OffloadedPayloadReader } from '../../lambda/consumer/payload-reader';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
+import type { OffloadedPayload, PayloadLocation } from '../../lambda/shared/offloaded-payload';
 import { capturingLogger } from '../support/capture-logs';
 import { ingestMessage, PERSONAL_DATA } from '../support/fixtures';
 import { InMemoryPersistenceLayer } from '../support/in-memory-persistence';
@@ -46,8 +48,9 @@ describe('createConsumerHandler', () => {
   let logs: ReturnType<typeof capturingLogger>;
   let failOn: Set<string>;
 
-  const handler = () =>
+  const handler = (offloadedPayloads?: OffloadedPayloadReader) =>
     createConsumerHandler({
+      offloadedPayloads,
       processEvent: async (p) => {
         if (failOn.has(p.event.distinct_id)) throw new Error('business logic failed');
         processed.push(p);
@@ -180,5 +183,92 @@ describe('createConsumerHandler', () => {
 
     expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: expect.any(String) }] });
     expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_1']);
+  });
+
+  describe('offloaded payloads', () => {
+    /** A payload bucket in memory: keys to stored JSON. */
+    const bucket = new Map<string, string>();
+    const reader: OffloadedPayloadReader = {
+      read: async (location: PayloadLocation) => {
+        const stored = bucket.get(location.key);
+        if (stored === undefined)
+          throw Object.assign(new Error('The specified key does not exist.'), { name: 'NoSuchKey' });
+        return stored;
+      },
+    };
+    const offload = (
+      event: ReturnType<typeof payload>,
+      key = `k-${event.event.distinct_id}`,
+    ): OffloadedPayload => {
+      bucket.set(key, JSON.stringify(event));
+      return {
+        offloaded_payload: {
+          bucket: 'platform-payloads',
+          key,
+          region: 'us-east-1',
+          bytes: 1,
+          sha256: '0'.repeat(64),
+          distinct_id: event.event.distinct_id as string,
+        },
+      };
+    };
+    beforeEach(() => bucket.clear());
+
+    it('processes the event a pointer names, once, whether it arrives offloaded or inline', async () => {
+      // Prepare
+      const consume = handler(reader);
+      const event = payload('evt_big', 'visitor_123', { blob: 'x'.repeat(1000) });
+      const pointer = offload(event);
+
+      // Act: from a topic (offloaded), directly (inline), and the topic's redelivery.
+      const fromTopic = await consume(sqsEvent(sqsRecord(pointer)), context);
+      const direct = await consume(event, context);
+      const redelivered = await consume(pointer, context);
+
+      // Assess
+      expect(fromTopic).toEqual({ batchItemFailures: [] });
+      expect(processed).toEqual([event]);
+      expect(direct).toMatchObject({ distinctId: 'evt_big', duplicate: true });
+      expect(redelivered).toMatchObject({ distinctId: 'evt_big', duplicate: true });
+    });
+
+    it('fails a pointer it cannot resolve and processes the rest of the batch', async () => {
+      // Prepare
+      const consume = handler(reader);
+      const missing = offload(payload('evt_gone'));
+      bucket.clear();
+      const swapped = offload(payload('evt_other'), 'k-swapped');
+      swapped.offloaded_payload.distinct_id = 'evt_expected';
+      const malformed = { offloaded_payload: { bucket: 'b', key: '' } };
+      const batch = [missing, swapped, malformed, payload('evt_ok')].map((body) => sqsRecord(body));
+
+      // Act
+      const response = await consume(sqsEvent(...batch), context);
+
+      // Assess
+      const failed = (response as { batchItemFailures: { itemIdentifier: string }[] }).batchItemFailures;
+      expect(failed.map((f) => f.itemIdentifier).sort()).toEqual(
+        batch
+          .slice(0, 3)
+          .map((r) => r.messageId)
+          .sort(),
+      );
+      expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_ok']);
+      await expect(consume(swapped, context)).rejects.toThrow(
+        'offloaded payload is not the event its pointer names',
+      );
+      await expect(consume(malformed, context)).rejects.toThrow(
+        /not a valid offloaded payload pointer: offloaded_payload/,
+      );
+    });
+
+    it('names the missing reader instead of treating a pointer as an event', async () => {
+      const consume = handler();
+
+      await expect(consume(offload(payload('evt_big')), context)).rejects.toThrow(
+        'received an offloaded payload, but no offloaded payload reader is configured',
+      );
+      expect(processed).toEqual([]);
+    });
   });
 });

@@ -52,6 +52,20 @@ describe('parseDestinations', () => {
     );
   });
 
+  it('offloads oversize events only through a delivery role', () => {
+    const { roleArn: _r, externalId: _e, ...direct } = lambdaDestination;
+
+    expect(
+      parseDestinations([{ ...standardTopicDestination, offloadOversize: true }])[0].offloadOversize,
+    ).toBe(true);
+    expect(() => parseDestinations([{ ...direct, offloadOversize: true }])).toThrow(
+      /destination "orders-fn": offloadOversize needs roleArn/,
+    );
+    expect(() => parseDestinations([{ ...standardTopicDestination, offloadOversize: 'yes' }])).toThrow(
+      /destination "marketing": offloadOversize /,
+    );
+  });
+
   it('rejects duplicate ids', () => {
     expect(() =>
       parseDestinations([lambdaDestination, { ...standardTopicDestination, id: 'orders-fn' }]),

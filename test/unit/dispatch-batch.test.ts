@@ -6,6 +6,7 @@ import type { DeliveryClients } from '../../lambda/dispatcher/clients';
 import { DestinationHealth } from '../../lambda/dispatcher/destination-health';
 import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import { PermanentDeliveryError, RetryableDeliveryError } from '../../lambda/dispatcher/errors';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {
@@ -414,5 +415,92 @@ describe('dispatchBatch', () => {
 
     expect(response.batchItemFailures).toEqual([]);
     expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+  });
+
+  describe('oversize events', () => {
+    const oversize = (distinctId: string) =>
+      ingestMessage({
+        event: { distinct_id: distinctId, event_properties: { blob: 'x'.repeat(300_000) } },
+        visitor: { visitor_id: 'visitor_123' },
+      });
+    const offloading = { ...standardTopicDestination, offloadOversize: true };
+    const pointerTo = (distinctId: string) =>
+      JSON.stringify({ offloaded_payload: { distinct_id: distinctId } });
+    const offloadsTo = (store: jest.Mock) => ({ payloads: { offload: store } });
+
+    it('offloads where the destination enables it, delivers the rest inline, dead-letters the others as too large', async () => {
+      // Prepare
+      publishSucceeds();
+      deadLettersSucceed();
+      lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+      const store = jest.fn(async (_d: Destination, payload: { event: { distinct_id: string } }) =>
+        pointerTo(payload.event.distinct_id),
+      );
+      const records = [sqsRecord(oversize('big')), sqsRecord(event('small'))];
+
+      // Act
+      const response = await dispatchBatch(
+        records,
+        dependencies([offloading, lambdaDestination, fifoTopicDestination], offloadsTo(store)),
+      );
+
+      // Assess: one upload, for the topic that offloads; 300 KB fits the function's 1 MB.
+      expect(response.batchItemFailures).toEqual([]);
+      expect(store).toHaveBeenCalledTimes(1);
+      expect(store.mock.calls[0][0]).toEqual(offloading);
+      const published = sns
+        .commandCalls(PublishBatchCommand)
+        .filter((c) => c.args[0].input.TopicArn === offloading.topicArn)
+        .flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+      expect(published.map((e) => e.Message)).toEqual([pointerTo('big'), expect.stringContaining('"small"')]);
+      // The attributes still name the event, so subscription filter policies keep working.
+      expect(published[0].MessageAttributes?.event_name.StringValue).toBe('Order Completed');
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 2);
+      expect(deadLetterEntries()).toEqual([
+        expect.objectContaining({
+          MessageBody: records[0].body,
+          MessageAttributes: expect.objectContaining({
+            error_code: { DataType: 'String', StringValue: 'PayloadTooLarge' },
+            destination_id: { DataType: 'String', StringValue: fifoTopicDestination.id },
+          }),
+        }),
+      ]);
+    });
+
+    it('without a payload store, dead-letters with PayloadTooLarge even where the destination offloads', async () => {
+      deadLettersSucceed();
+
+      await dispatchBatch([sqsRecord(oversize('big'))], dependencies([offloading]));
+
+      expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
+      expect(deadLetterEntries()[0].MessageAttributes?.error_code.StringValue).toBe('PayloadTooLarge');
+    });
+
+    it('does not publish when the upload fails: a transient failure is retried, a permanent one dead-lettered', async () => {
+      // Prepare
+      deadLettersSucceed();
+      const store = jest
+        .fn()
+        .mockRejectedValueOnce(new RetryableDeliveryError('Throttled', 'payload offload failed: SlowDown'))
+        .mockRejectedValueOnce(
+          new PermanentDeliveryError('OffloadFailed', 'payload offload failed: AccessDenied'),
+        );
+      const records = [sqsRecord(oversize('first')), sqsRecord(oversize('second'))];
+
+      // Act
+      const response = await dispatchBatch(records, dependencies([offloading], offloadsTo(store)));
+
+      // Assess
+      expect(sns).not.toHaveReceivedCommand(PublishBatchCommand);
+      expect(response.batchItemFailures).toEqual([{ itemIdentifier: records[0].messageId }]);
+      expect(deadLetterEntries()).toEqual([
+        expect.objectContaining({
+          MessageBody: records[1].body,
+          MessageAttributes: expect.objectContaining({
+            error_code: { DataType: 'String', StringValue: 'OffloadFailed' },
+          }),
+        }),
+      ]);
+    });
   });
 });
