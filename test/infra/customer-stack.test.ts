@@ -167,6 +167,59 @@ describe('CustomerStack', () => {
   });
 });
 
+describe('CustomerStack receiving oversize events', () => {
+  const payloads = {
+    payloadBucketArn: 'arn:aws:s3:::eventdeliveryplatform-payloads',
+    payloadKeyArn: 'arn:aws:kms:us-east-1:999999999999:key/00000000-1111-2222-3333-444444444444',
+  };
+  const stack = new CustomerStack(testApp(), 'Customer', { ...props, ...payloads });
+  const template = Template.fromStack(stack);
+  const roleId = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as never);
+  const deliveryRoleId = roleId(stack.deliveryRole.role);
+  const consumerRoleId = roleId(stack.consumer.role);
+
+  it('gives the consumer the delivery role to read offloaded payloads through, and nothing more of it', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ PAYLOAD_ROLE_ARN: { 'Fn::GetAtt': [deliveryRoleId, 'Arn'] } }),
+      },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: consumerRoleId }],
+      PolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          { Effect: 'Allow', Action: 'sts:AssumeRole', Resource: { 'Fn::GetAtt': [deliveryRoleId, 'Arn'] } },
+        ]),
+      }),
+    });
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({
+        Statement: Match.arrayWith([
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { AWS: { 'Fn::GetAtt': [consumerRoleId, 'Arn'] } },
+          },
+        ]),
+      }),
+    });
+  });
+
+  it('tells the platform to offload for its destinations', () => {
+    const config = JSON.stringify(template.findOutputs('DestinationConfig'));
+    expect(config.match(/\\"offloadOversize\\":true/g)).toHaveLength(3);
+  });
+
+  it('finds nothing unacknowledged (AwsSolutions, HIPAA.Security, Serverless)', () => {
+    const app = testApp();
+    new CustomerStack(app, 'Customer', { ...props, ...payloads });
+    applyNagPacks(app);
+
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
 describe('EventConsumer validation', () => {
   it('reports every bad prop at once', () => {
     const stack = new CustomerStack(testApp(), 'Customer', props);

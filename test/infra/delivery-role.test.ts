@@ -1,5 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -139,6 +140,65 @@ describe('DeliveryRole permissions', () => {
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: TOPIC_KEY },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION },
     ]);
+  });
+});
+
+describe('DeliveryRole with the platform payload bucket', () => {
+  const BUCKET = 'arn:aws:s3:::platform-payloads';
+  const PAYLOAD_KEY = `arn:aws:kms:us-east-1:${PLATFORM}:key/00000000-1111-2222-3333-444444444444`;
+  const CONSUMER = `arn:aws:iam::${CUSTOMER}:role/EventConsumer`;
+  const withPayloads = synthRole({
+    payloadBucketArn: BUCKET,
+    payloadKeyArn: PAYLOAD_KEY,
+    payloadReaders: [iam.Role.fromRoleArn(new Stack(testApp(), 'Other'), 'Consumer', CONSUMER)],
+  });
+  const [payloadRole] = Object.values(withPayloads.findResources('AWS::IAM::Role'));
+  const [payloadPolicy] = Object.values(withPayloads.findResources('AWS::IAM::Policy'));
+
+  it('reads objects of the bucket and decrypts them through S3 only, besides delivering', () => {
+    expect(payloadPolicy.Properties.PolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Action: 'sns:Publish', Resource: TOPIC },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: TOPIC_KEY },
+      { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION },
+      { Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/*` },
+      {
+        Effect: 'Allow',
+        Action: 'kms:Decrypt',
+        Resource: PAYLOAD_KEY,
+        Condition: { StringLike: { 'kms:ViaService': 's3.*.amazonaws.com' } },
+      },
+    ]);
+  });
+
+  it('lets the given consumer assume it, and no other role of the account', async () => {
+    const trust = payloadRole.Properties.AssumeRolePolicyDocument;
+    const assume = (principal: string) =>
+      simulate({
+        principal,
+        action: 'sts:AssumeRole',
+        resource: ROLE_ARN,
+        resourceAccount: CUSTOMER,
+        identityPolicies: [
+          { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+        ],
+        resourcePolicy: trust,
+      });
+
+    await expect(assume(CONSUMER)).resolves.toBe('Allowed');
+    await expect(assume(`arn:aws:iam::${CUSTOMER}:role/Developer`)).resolves.not.toBe('Allowed');
+    expect(trust.Statement[0]).toEqual(trustPolicy.Statement[0]);
+  });
+
+  it('rejects a bucket without its key, a reader without a bucket, and malformed ARNs', () => {
+    expect(() => synthRole({ payloadBucketArn: BUCKET })).toThrow(
+      /payloadBucketArn and payloadKeyArn go together/,
+    );
+    expect(() =>
+      synthRole({ payloadReaders: [iam.Role.fromRoleArn(new Stack(testApp(), 'X'), 'C', CONSUMER)] }),
+    ).toThrow(/payloadReaders need payloadBucketArn/);
+    expect(() => synthRole({ payloadBucketArn: 'platform-payloads', payloadKeyArn: 'key' })).toThrow(
+      /payloadBucketArn must be an S3 bucket ARN, got "platform-payloads"; payloadKeyArn must be a KMS key ARN, got "key"/,
+    );
   });
 });
 

@@ -1,7 +1,10 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Destination } from '../../lambda/shared/destination-config';
+import { EventDispatcher } from '../../lib/constructs/event-dispatcher';
+import { IngestQueue } from '../../lib/constructs/ingest-queue';
 import { applyNagPacks } from '../../lib/nag';
 import { PlatformStack, type PlatformStackProps } from '../../lib/stacks/platform-stack';
 import { testApp } from '../support/app';
@@ -47,7 +50,10 @@ describe('PlatformStack with a standard ingest queue', () => {
 
   it('encrypts both queues with the key, keeps messages 14 days and dead-letters after 5 receives', () => {
     const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
-    const queues = template.findResources('AWS::SQS::Queue', { Properties: { KmsMasterKeyId: keyArn } });
+    // Both take SQS's largest message, 1 MiB: oversize events are ingested, then offloaded or dead-lettered.
+    const queues = template.findResources('AWS::SQS::Queue', {
+      Properties: { KmsMasterKeyId: keyArn, MaximumMessageSize: 1_048_576 },
+    });
     expect(Object.keys(queues)).toHaveLength(2);
     template.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: keyArn,
@@ -194,6 +200,21 @@ describe('PlatformStack validation', () => {
     );
   });
 
+  it('rejects offloading destinations without a payload bucket', () => {
+    const stack = new Stack(testApp(), 'Bare', { env });
+    const key = new kms.Key(stack, 'Key');
+    const ingestQueue = new IngestQueue(stack, 'Ingest', { encryptionKey: key });
+
+    expect(
+      () =>
+        new EventDispatcher(stack, 'Dispatcher', {
+          ingestQueue,
+          encryptionKey: key,
+          destinations: [{ ...standardTopicDestination, offloadOversize: true }],
+        }),
+    ).toThrow(/destinations marketing offload oversize events: give a payloadBucket/);
+  });
+
   it('rejects a destination config too large for the function environment', () => {
     const many = Array.from({ length: 30 }, (_, i) => ({ ...fifoTopicDestination, id: `topic-${i}` }));
 
@@ -205,6 +226,11 @@ describe('cdk-nag', () => {
   it('finds nothing unacknowledged in the platform stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
     const app = testApp();
     new PlatformStack(app, 'Platform', { env, destinations });
+    // With the payload bucket too: a destination that offloads oversize events.
+    new PlatformStack(app, 'PlatformWithPayloads', {
+      env,
+      destinations: [{ ...standardTopicDestination, offloadOversize: true }],
+    });
     applyNagPacks(app);
 
     expect(() => app.synth()).not.toThrow();
