@@ -196,10 +196,9 @@ describe('createConsumerHandler', () => {
         return stored;
       },
     };
-    const offload = (
-      event: ReturnType<typeof payload>,
-      key = `k-${event.event.distinct_id}`,
-    ): OffloadedPayload => {
+    const offload = (event: ReturnType<typeof payload>, key?: string): OffloadedPayload => {
+      const distinctId = (event.event as { distinct_id: string }).distinct_id;
+      key ??= `k-${distinctId}`;
       bucket.set(key, JSON.stringify(event));
       return {
         offloaded_payload: {
@@ -208,7 +207,7 @@ describe('createConsumerHandler', () => {
           region: 'us-east-1',
           bytes: 1,
           sha256: '0'.repeat(64),
-          distinct_id: event.event.distinct_id as string,
+          distinct_id: distinctId,
         },
       };
     };
