@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DeliveredPayload } from '../lambda/shared/ingest-message';
+import { type DeliveredPayload, stableStringify } from '../lambda/shared/ingest-message';
 
 /** An event's identity for consumers: `distinct_id` scoped by `visitor_id`. */
 export const eventKey = (visitorId: string, distinctId: string): string => `${visitorId}\n${distinctId}`;
@@ -38,5 +38,6 @@ export class DeliveryLedger {
   }
 }
 
+/** A digest of the payload's content, key order aside (schemas may reorder keys). */
 export const payloadDigest = (payload: DeliveredPayload): string =>
-  createHash('sha256').update(JSON.stringify(payload)).digest('hex');
+  createHash('sha256').update(stableStringify(payload)).digest('hex');

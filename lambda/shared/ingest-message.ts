@@ -97,7 +97,8 @@ export function deriveDistinctId(message: Pick<IngestMessage, 'event' | 'visitor
   return `derived_${createHash('sha256').update(content).digest('hex').slice(0, 40)}`;
 }
 
-function stableStringify(value: unknown): string {
+/** JSON with object keys sorted: equal content, equal text, whatever the key order. */
+export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value !== null && typeof value === 'object') {
     const entries = Object.keys(value)

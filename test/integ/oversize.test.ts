@@ -1,0 +1,105 @@
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
+import { payloadDigest } from '../../local/ledger';
+import { LocalPipeline } from '../../local/pipeline';
+import { DESTINATION_IDS } from '../../local/provision';
+import { sendBodies } from '../../local/send-events';
+import { generateEvents, seededRandom } from '../../local/test-events';
+
+jest.setTimeout(120_000);
+const INLINE_ONLY = 'customer-topic-inline';
+const SQS_MAX_MESSAGE_BYTES = 1_048_576;
+
+/** An event of `bytes` bytes as sent; without a distinct_id when `derivedId`, so the dispatcher adds one. */
+function sized(name: string, bytes: number, options: { distinctId?: string; visitorId: string }): string {
+  const event = {
+    event: {
+      event: name,
+      ...(options.distinctId && { distinct_id: options.distinctId }),
+      event_properties: { blob: '' },
+    },
+    visitor: { visitor_id: options.visitorId, email: 'big.spender@example.com' },
+    user: null,
+  };
+  const padding = bytes - Buffer.byteLength(JSON.stringify(event));
+  event.event.event_properties.blob = 'x'.repeat(padding);
+  return JSON.stringify(event);
+}
+
+describe('local pipeline, oversize events', () => {
+  let pipeline: LocalPipeline;
+  const events = generateEvents(6, { random: seededRandom(7), visitors: 2 });
+  // Above SNS's 256 KiB, within Lambda's 1 MB: offloaded at both topics, inline to the function.
+  const large = sized('Oversize Test', 300_000, { distinctId: 'evt_large', visitorId: 'visitor_large' });
+  // At SQS's limit, without a distinct_id: the derived id the dispatcher adds takes it past Lambda's 1 MB too.
+  const atLimit = sized('Huge Test', SQS_MAX_MESSAGE_BYTES - 16, { visitorId: 'visitor_huge' });
+  const oversize = [large, atLimit];
+
+  beforeAll(async () => {
+    pipeline = await LocalPipeline.start({
+      // A destination that does not offload: the large event is dead-lettered there, with its reason.
+      destinations: (provisioned) => {
+        const topic = provisioned.find((d) => d.id === DESTINATION_IDS.topic);
+        if (topic?.type !== 'sns') throw new Error('the standard topic destination is missing');
+        return [
+          ...provisioned,
+          { ...topic, id: INLINE_ONLY, offloadOversize: false, events: ['Oversize Test'] },
+        ];
+      },
+    });
+    const sent = await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, [
+      ...events.slice(0, 3),
+      ...oversize,
+      ...events.slice(3),
+    ]);
+    expect(sent.rejected).toEqual([]);
+    expect(await pipeline.waitUntilDrained(90_000)).toBe(true);
+  }, 180_000);
+
+  afterAll(async () => {
+    await pipeline?.stop();
+  });
+
+  it('delivers every event, whole, to each consumer, offloaded or not', () => {
+    const expected = new Map(
+      [...events, ...oversize].map((body) => {
+        const parsed = parseIngestMessage(body);
+        if (!parsed.ok) throw new Error(parsed.reason);
+        const { visitor, event } = parsed.payload;
+        return [`${visitor.visitor_id}\n${event.distinct_id}`, payloadDigest(parsed.payload)];
+      }),
+    );
+    for (const scope of Object.values(DESTINATION_IDS)) {
+      expect({ scope, digests: pipeline.ledger.digests.get(scope) }).toEqual({ scope, digests: expected });
+    }
+  });
+
+  it('offloads only what exceeds each destination limit, under that destination prefix', async () => {
+    const s3 = emulatorClient(S3Client, pipeline.gateway.endpoint, PLATFORM_ACCOUNT, {
+      forcePathStyle: true,
+    });
+    const { Contents = [] } = await s3.send(
+      new ListObjectsV2Command({ Bucket: pipeline.resources.payloadBucket }),
+    );
+    const prefixes = Contents.map((o) => (o.Key ?? '').split('/')[0]).sort();
+
+    expect(prefixes).toEqual([
+      DESTINATION_IDS.fifoTopic,
+      DESTINATION_IDS.fifoTopic,
+      DESTINATION_IDS.function,
+      DESTINATION_IDS.topic,
+      DESTINATION_IDS.topic,
+    ]);
+    for (const object of Contents) expect(object.Key).toMatch(/^[\w-]+\/[0-9a-f]{64}\.json$/);
+  });
+
+  it('dead-letters with PayloadTooLarge where the destination does not offload, and nothing else', async () => {
+    const letters = await pipeline.deadLetters();
+
+    expect(letters.map(({ errorCode, destinationId, body }) => ({ errorCode, destinationId, body }))).toEqual(
+      [{ errorCode: 'PayloadTooLarge', destinationId: INLINE_ONLY, body: large }],
+    );
+    expect(letters[0].errorMessage).toMatch(/^message is \d+ bytes; SNS accepts at most 262144$/);
+  });
+});
