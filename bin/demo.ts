@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { LocalPipeline } from '../local/pipeline';
 import { formatReport } from '../local/report';
 import { progressBar, sendBodies } from '../local/send-events';
-import { generateEvents, seededRandom, withDuplicates } from '../local/test-events';
+import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
 
 const HELP = `npm run demo -- [options]
 
@@ -15,6 +15,8 @@ dead-lettered, and reports. Exits 1 if any event is unaccounted for.
 
   --events N           events to generate (default 1000)
   --duplicates RATE    share of events sent a second time (default 0.1)
+  --oversize N         generated events made larger than SNS's 256 KiB (300 KB more): offloaded to
+                       the payload bucket, delivered as a pointer the consumer resolves (default 3)
   --events-file FILE   send these JSON lines instead, exactly as written (blank lines skipped)
   --fifo-ingest        use a FIFO ingest queue (MessageGroupId = visitor_id): per-visitor order end to end
   --seed N             seed for generated events and duplicates (default: random)
@@ -34,6 +36,7 @@ async function main(): Promise<number> {
     options: {
       events: { type: 'string', default: '1000' },
       duplicates: { type: 'string', default: '0.1' },
+      oversize: { type: 'string', default: '3' },
       'events-file': { type: 'string' },
       'fifo-ingest': { type: 'boolean', default: false },
       seed: { type: 'string' },
@@ -56,6 +59,8 @@ async function main(): Promise<number> {
   if (!Number.isInteger(count) || count < 0) throw new UsageError('--events must be a whole number');
   if (!(duplicateRate >= 0 && duplicateRate <= 1))
     throw new UsageError('--duplicates must be between 0 and 1');
+  const oversize = Number(values.oversize);
+  if (!Number.isInteger(oversize) || oversize < 0) throw new UsageError('--oversize must be a whole number');
   if (!(timeoutSeconds > 0)) throw new UsageError('--timeout must be a positive number of seconds');
   const faultRate = Number(values['fault-rate']);
   const faultSeed = Number(values['fault-seed']);
@@ -69,7 +74,11 @@ async function main(): Promise<number> {
     ? readFileSync(values['events-file'], 'utf8')
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
-    : withDuplicates(generateEvents(count, { random }), duplicateRate, random);
+    : withDuplicates(
+        withOversize(generateEvents(count, { random }), oversize, random),
+        duplicateRate,
+        random,
+      );
 
   const started = Date.now();
   const pipeline = await LocalPipeline.start({

@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
@@ -80,6 +81,7 @@ export class LocalPipeline {
   /** A producer's SQS client, in the platform account. */
   readonly producer: SQSClient;
   private readonly customerSqs: SQSClient;
+  private readonly platformS3: S3Client;
   private readonly sources: QueueEventSource[] = [];
 
   private constructor(
@@ -91,6 +93,7 @@ export class LocalPipeline {
   ) {
     this.producer = emulatorClient(SQSClient, messagingEndpoint, PLATFORM_ACCOUNT);
     this.customerSqs = emulatorClient(SQSClient, messagingEndpoint, CUSTOMER_ACCOUNT);
+    this.platformS3 = emulatorClient(S3Client, messagingEndpoint, PLATFORM_ACCOUNT, { forcePathStyle: true });
   }
 
   static async start(options: LocalPipelineOptions = {}): Promise<LocalPipeline> {
@@ -112,7 +115,9 @@ export class LocalPipeline {
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
         ingestVisibilityTimeoutSeconds: options.ingestVisibilityTimeoutSeconds ?? 60,
       });
-      log('provisioned: ingest queue, topics, subscription queues, idempotency table, delivery role');
+      log(
+        'provisioned: ingest queue, payload bucket, topics, subscription queues, idempotency tables, delivery role',
+      );
       return await LocalPipeline.wire(resources, messaging, emulators, options);
     } catch (error) {
       await Promise.allSettled(emulators.map((e) => e.stop()));
@@ -288,6 +293,7 @@ export class LocalPipeline {
       deadLetters: await this.deadLetters(),
       durationMs: Date.now() - run.startedAt,
       orderedDestinationIds: fifo ? [DESTINATION_IDS.fifoTopic] : [],
+      offloaded: await this.offloadedPayloads(),
       ...(this.faults && {
         faults: {
           injected: this.faults.total,
@@ -296,6 +302,23 @@ export class LocalPipeline {
         },
       }),
     });
+  }
+
+  /** Payloads in the payload bucket, counted by destination (the first segment of the key). */
+  async offloadedPayloads(): Promise<Map<string, number>> {
+    const counts = new Map<string, number>();
+    let ContinuationToken: string | undefined;
+    do {
+      const page = await this.platformS3.send(
+        new ListObjectsV2Command({ Bucket: this.resources.payloadBucket, ContinuationToken }),
+      );
+      for (const { Key = '' } of page.Contents ?? []) {
+        const destinationId = Key.split('/')[0];
+        counts.set(destinationId, (counts.get(destinationId) ?? 0) + 1);
+      }
+      ContinuationToken = page.NextContinuationToken;
+    } while (ContinuationToken);
+    return counts;
   }
 
   /** Messages waiting anywhere in the pipeline: the ingest queue and the subscription queues. */

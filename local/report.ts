@@ -9,7 +9,14 @@ export interface DemoReport {
   unique: number;
   destinations: Record<
     string,
-    { type: 'lambda' | 'sns'; delivered: number; failed: number; duplicatesSkipped: number }
+    {
+      type: 'lambda' | 'sns';
+      delivered: number;
+      failed: number;
+      duplicatesSkipped: number;
+      /** Events too large for the destination, delivered as a pointer to the payload bucket. */
+      offloaded: number;
+    }
   >;
   consumer: { processed: number; duplicatesSkipped: number };
   deadLetters: { error_code: string; destination_id: string | null; count: number }[];
@@ -39,6 +46,8 @@ export interface ReportInput {
   /** Destinations whose consumer should see each visitor's events in send order. */
   readonly orderedDestinationIds: readonly string[];
   readonly faults?: DemoReport['faults'];
+  /** Payloads in the payload bucket, by destination. */
+  readonly offloaded: ReadonlyMap<string, number>;
 }
 
 /**
@@ -121,6 +130,7 @@ export function buildReport(input: ReportInput): DemoReport {
       delivered,
       failed: failedByDestination.get(destination.id) ?? 0,
       duplicatesSkipped: input.ledger.duplicatesSkipped.get(destination.id) ?? 0,
+      offloaded: input.offloaded.get(destination.id) ?? 0,
     };
   }
 
@@ -206,10 +216,10 @@ export function formatReport(report: DemoReport): string {
     '',
     `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
-    'destination        type    delivered  failed  duplicates skipped',
+    'destination        type    delivered  failed  duplicates skipped  offloaded',
     ...Object.entries(report.destinations).map(
       ([id, d]) =>
-        `${id.padEnd(18)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)}`,
+        `${id.padEnd(18)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)}`,
     ),
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,

@@ -71,3 +71,29 @@ export function withDuplicates(
   }
   return result;
 }
+
+/** Bytes added to an oversize event: above SNS's 256 KiB, within Lambda's 1 MB and SQS's 1 MiB. */
+export const OVERSIZE_PADDING_BYTES = 300_000;
+
+/**
+ * Makes `count` of the events oversize, chosen at random: each gets a large `attachment`
+ * property, as an event carrying a document or a long cart would.
+ */
+export function withOversize(
+  bodies: readonly string[],
+  count: number,
+  random: () => number = Math.random,
+): string[] {
+  const result = [...bodies];
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(count, result.length)) chosen.add(Math.floor(random() * result.length));
+  for (const index of chosen) {
+    const message = JSON.parse(result[index]) as { event: { event_properties?: Record<string, unknown> } };
+    message.event.event_properties = {
+      ...message.event.event_properties,
+      attachment: 'x'.repeat(OVERSIZE_PADDING_BYTES),
+    };
+    result[index] = JSON.stringify(message);
+  }
+  return result;
+}
