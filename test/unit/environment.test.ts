@@ -1,4 +1,6 @@
+import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
 import { readDispatcherEnvironment } from '../../lambda/dispatcher/environment';
+import { standardTopicDestination } from '../support/fixtures';
 
 describe('readDispatcherEnvironment', () => {
   it('reads the configuration with defaults and detects a FIFO dead-letter queue', () => {
@@ -48,5 +50,33 @@ describe('readDispatcherEnvironment', () => {
     expect(() => readDispatcherEnvironment({ MAX_RECEIVE_COUNT: 'many', DELIVERY_CONCURRENCY: '0' })).toThrow(
       'Dispatcher configuration is invalid: DESTINATIONS is not set; DEAD_LETTER_QUEUE_URL is not set; MAX_RECEIVE_COUNT must be a positive integer, got "many"; DELIVERY_CONCURRENCY must be a positive integer, got "0"',
     );
+  });
+
+  it('reads the payload bucket, which needs the region', () => {
+    const base = { DESTINATIONS: '[]', DEAD_LETTER_QUEUE_URL: 'q', PAYLOAD_BUCKET: 'platform-payloads' };
+
+    expect(readDispatcherEnvironment({ ...base, AWS_REGION: 'eu-west-1' }).payloadBucket).toBe(
+      'platform-payloads',
+    );
+    expect(() => readDispatcherEnvironment(base)).toThrow(
+      /AWS_REGION is not set \(the payload bucket region\)/,
+    );
+  });
+});
+
+describe('createDispatcherHandler', () => {
+  it('fails at cold start when a destination offloads but there is no payload bucket', () => {
+    const environment = readDispatcherEnvironment({
+      DESTINATIONS: JSON.stringify([{ ...standardTopicDestination, offloadOversize: true }]),
+      DEAD_LETTER_QUEUE_URL: 'q',
+      AWS_REGION: 'us-east-1',
+    });
+
+    expect(() => createDispatcherHandler(environment)).toThrow(
+      'Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations marketing offload oversize events',
+    );
+    expect(() =>
+      createDispatcherHandler({ ...environment, payloadBucket: 'platform-payloads' }),
+    ).not.toThrow();
   });
 });
