@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import type { PayloadLocation } from '../shared/offloaded-payload';
 
 /** Reads an offloaded payload's JSON from where its pointer envelope says it is. */
@@ -31,16 +30,18 @@ const READ_ONLY_SESSION_POLICY = JSON.stringify({
 /**
  * Reads offloaded payloads from S3 through the delivery role, with a session policy that keeps
  * the session to reading. One client per region, kept for the life of the execution environment.
+ * The S3 SDK loads on the first pointer: oversize events are rare, and loading it at cold start
+ * costs about 45 ms.
  */
 export class S3PayloadReader implements OffloadedPayloadReader {
-  private readonly clients = new Map<string, S3Client>();
+  private readonly clients = new Map<string, Promise<S3Client>>();
 
   constructor(private readonly options: S3PayloadReaderOptions = {}) {}
 
   async read(location: PayloadLocation): Promise<string> {
-    const response = await this.client(location.region).send(
-      new GetObjectCommand({ Bucket: location.bucket, Key: location.key }),
-    );
+    const { GetObjectCommand } = await import('@aws-sdk/client-s3');
+    const client = await this.client(location.region);
+    const response = await client.send(new GetObjectCommand({ Bucket: location.bucket, Key: location.key }));
     const body = Buffer.from((await response.Body?.transformToByteArray()) ?? []);
     // The pointer names exactly what was stored: a different object is never processed.
     if (body.byteLength !== location.bytes) {
@@ -54,24 +55,32 @@ export class S3PayloadReader implements OffloadedPayloadReader {
     return body.toString('utf8');
   }
 
-  private client(region: string): S3Client {
+  private client(region: string): Promise<S3Client> {
     let client = this.clients.get(region);
     if (!client) {
-      const { roleArn, clientConfig = {} } = this.options;
-      const { endpoint, credentials } = clientConfig;
-      client = new S3Client({
-        region,
-        ...clientConfig,
-        ...(roleArn && {
-          credentials: fromTemporaryCredentials({
-            params: { RoleArn: roleArn, RoleSessionName: 'event-consumer', Policy: READ_ONLY_SESSION_POLICY },
-            ...(credentials && { masterCredentials: credentials }),
-            clientConfig: { region, ...(endpoint && { endpoint }) },
-          }),
-        }),
-      });
+      client = this.createClient(region);
       this.clients.set(region, client);
     }
     return client;
+  }
+
+  private async createClient(region: string): Promise<S3Client> {
+    const [{ S3Client }, { fromTemporaryCredentials }] = await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('@aws-sdk/credential-providers'),
+    ]);
+    const { roleArn, clientConfig = {} } = this.options;
+    const { endpoint, credentials } = clientConfig;
+    return new S3Client({
+      region,
+      ...clientConfig,
+      ...(roleArn && {
+        credentials: fromTemporaryCredentials({
+          params: { RoleArn: roleArn, RoleSessionName: 'event-consumer', Policy: READ_ONLY_SESSION_POLICY },
+          ...(credentials && { masterCredentials: credentials }),
+          clientConfig: { region, ...(endpoint && { endpoint }) },
+        }),
+      }),
+    });
   }
 }

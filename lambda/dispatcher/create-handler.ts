@@ -1,5 +1,4 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './clients';
@@ -48,11 +47,11 @@ export function createDispatcherHandler(
       region && {
         payloads: new S3PayloadStore(
           // Path-style addressing for an emulator endpoint, which serves no bucket subdomains.
-          new S3Client({
+          {
             requestHandler: BOUNDED_REQUEST_HANDLER,
             ...ownClientConfig,
             ...(endpoint && { forcePathStyle: true }),
-          }),
+          },
           payloadBucket,
           region,
         ),

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { Destination } from '../shared/destination-config';
 import type { DeliveredPayload } from '../shared/ingest-message';
 import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloaded-payload';
@@ -42,11 +42,14 @@ export function offloadKey(destinationId: string, payload: DeliveredPayload): st
 /**
  * Stores payloads in the platform's payload bucket. The bucket's default encryption (its own KMS
  * key) applies; the lifecycle rule deletes objects once every queue that may hold the pointer
- * has let it go.
+ * has let it go. The S3 client loads on the first oversize event: most execution environments
+ * never see one, and loading it at cold start costs about 45 ms.
  */
 export class S3PayloadStore implements PayloadStore {
+  private s3?: Promise<S3Api>;
+
   constructor(
-    private readonly s3: S3Client,
+    private readonly clientConfig: S3ClientConfig,
     private readonly bucket: string,
     private readonly region: string,
   ) {}
@@ -56,7 +59,9 @@ export class S3PayloadStore implements PayloadStore {
     const body = Buffer.from(message, 'utf8');
     const digest = createHash('sha256').update(body).digest();
     try {
-      await this.s3.send(
+      this.s3 ??= loadS3(this.clientConfig);
+      const { client, PutObjectCommand } = await this.s3;
+      await client.send(
         new PutObjectCommand({
           Bucket: this.bucket,
           Key: key,
@@ -81,6 +86,16 @@ export class S3PayloadStore implements PayloadStore {
     };
     return JSON.stringify(envelope);
   }
+}
+
+type S3Api = { client: import('@aws-sdk/client-s3').S3Client } & Pick<
+  typeof import('@aws-sdk/client-s3'),
+  'PutObjectCommand'
+>;
+
+async function loadS3(config: S3ClientConfig): Promise<S3Api> {
+  const { S3Client, PutObjectCommand } = await import('@aws-sdk/client-s3');
+  return { client: new S3Client(config), PutObjectCommand };
 }
 
 /**

@@ -69,7 +69,7 @@ describe('offloadKey', () => {
 describe('S3PayloadStore', () => {
   const s3 = mockClient(S3Client);
   beforeEach(() => s3.reset());
-  const store = () => new S3PayloadStore(new S3Client({ region: 'us-east-1' }), BUCKET, 'us-east-1');
+  const store = () => new S3PayloadStore({ region: 'us-east-1' }, BUCKET, 'us-east-1');
 
   it('stores the message with a SHA-256 checksum and returns a pointer envelope that names it', async () => {
     // Prepare
