@@ -5,7 +5,7 @@ import { seededRandom } from './test-events';
 export type FaultKind = 'throttle' | 'server-error' | 'timeout' | 'connection-reset' | 'partial-batch';
 
 export interface FaultOptions {
-  /** Share of delivery calls (SNS PublishBatch, Lambda Invoke) that fail. */
+  /** Share of delivery calls (SNS PublishBatch, Lambda Invoke, S3 PutObject of oversize payloads) that fail. */
   readonly rate: number;
   /** Reproduces the same faults for the same sequence of calls. */
   readonly seed: number;
@@ -56,7 +56,7 @@ export class FaultInjector {
   /** Answers a faulted call the way the service would; `partial-batch` is answered by the caller. */
   async respond(
     fault: Fault,
-    service: 'sns' | 'lambda',
+    service: 'sns' | 'lambda' | 's3',
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<void> {
@@ -74,6 +74,13 @@ export class FaultInjector {
       });
       return void response.end(
         JSON.stringify({ Type: throttle ? 'User' : 'Service', message: `injected ${fault.kind}` }),
+      );
+    }
+    if (service === 's3') {
+      // S3 answers throttling with 503 SlowDown.
+      response.writeHead(throttle ? 503 : 500, { 'content-type': 'application/xml' });
+      return void response.end(
+        `<Error><Code>${throttle ? 'SlowDown' : 'InternalError'}</Code><Message>injected ${fault.kind}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
       );
     }
     const code = throttle ? 'Throttling' : 'InternalError';

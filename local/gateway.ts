@@ -19,7 +19,7 @@ export interface GatewayOptions {
   readonly onAsyncFailure?: (functionArn: string, payload: unknown, error: Error) => Promise<void>;
   /** Delay before each retry of a failed asynchronous invocation. @default 1 s, then 2 s (Lambda waits minutes) */
   readonly asyncRetryDelaysMs?: readonly number[];
-  /** Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch). @default none */
+  /** Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch, S3 PutObject). @default none */
   readonly faults?: FaultInjector;
 }
 
@@ -35,7 +35,13 @@ export class LocalGateway {
   private server?: http.Server;
   private pending = new Set<Promise<void>>();
   private readonly iamClients = new Map<string, IAMClient>();
-  readonly counts = { invocations: 0, assumeRoleAllowed: 0, assumeRoleDenied: 0, forwarded: 0 };
+  readonly counts = {
+    invocations: 0,
+    assumeRoleAllowed: 0,
+    assumeRoleDenied: 0,
+    forwarded: 0,
+    payloadUploadFaults: 0,
+  };
 
   constructor(private readonly options: GatewayOptions) {}
 
@@ -81,6 +87,12 @@ export class LocalGateway {
     if (form?.get('Action') === 'AssumeRole') return this.assumeRole(form, request, body, response);
     if (form?.get('Action') === 'PublishBatch' && this.options.faults) {
       return this.publishBatchWithFaults(this.options.faults, form, request, body, response);
+    }
+    // Only S3 is called with PUT here: the dispatcher offloading an oversize payload.
+    const fault = request.method === 'PUT' ? this.options.faults?.decide() : undefined;
+    if (fault) {
+      this.counts.payloadUploadFaults += 1;
+      return this.options.faults?.respond(fault, 's3', request, response);
     }
     return this.forward(request, body, response);
   }

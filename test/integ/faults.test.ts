@@ -1,14 +1,19 @@
 import { LocalPipeline } from '../../local/pipeline';
 import type { DemoReport } from '../../local/report';
 import { sendBodies } from '../../local/send-events';
-import { generateEvents, seededRandom, withDuplicates } from '../../local/test-events';
+import { generateEvents, seededRandom, withDuplicates, withOversize } from '../../local/test-events';
 
 jest.setTimeout(180_000);
 
 describe('local pipeline under injected faults', () => {
   let pipeline: LocalPipeline;
   const random = seededRandom(99);
-  const bodies = withDuplicates(generateEvents(80, { random, visitors: 20 }), 0.1, random);
+  // Oversize events among them: their uploads to the payload bucket fail too.
+  const bodies = withDuplicates(
+    withOversize(generateEvents(80, { random, visitors: 20 }), 8, random),
+    0.1,
+    random,
+  );
   let report: DemoReport;
 
   beforeAll(async () => {
@@ -30,12 +35,14 @@ describe('local pipeline under injected faults', () => {
       4,
     );
     expect(pipeline.retriesReceived).toBeGreaterThan(0);
+    expect(pipeline.gateway.counts.payloadUploadFaults).toBeGreaterThan(0);
   });
 
   it('accounts for every event: delivered everywhere, each processed once per consumer', () => {
     expect(report.unaccounted).toBe(0);
     expect(report.processedMoreThanOnce).toBe(0);
     for (const destination of Object.values(report.destinations)) expect(destination.delivered).toBe(80);
+    expect(report.destinations['customer-topic'].offloaded).toBe(8);
     expect(report.verdict).toMatch(/^PASS/);
   });
 });
