@@ -62,10 +62,7 @@ export function withDuplicates(
   random: () => number = Math.random,
 ): string[] {
   const result = [...bodies];
-  const duplicates = Math.round(bodies.length * rate);
-  const chosen = new Set<number>();
-  while (chosen.size < Math.min(duplicates, bodies.length)) chosen.add(Math.floor(random() * bodies.length));
-  for (const index of chosen) {
+  for (const index of pickIndices(Math.round(bodies.length * rate), bodies.length, random)) {
     const position = index + 1 + Math.floor(random() * (result.length - index));
     result.splice(Math.min(position, result.length), 0, bodies[index]);
   }
@@ -85,9 +82,7 @@ export function withOversize(
   random: () => number = Math.random,
 ): string[] {
   const result = [...bodies];
-  const chosen = new Set<number>();
-  while (chosen.size < Math.min(count, result.length)) chosen.add(Math.floor(random() * result.length));
-  for (const index of chosen) {
+  for (const index of pickIndices(count, result.length, random)) {
     const message = JSON.parse(result[index]) as { event: { event_properties?: Record<string, unknown> } };
     message.event.event_properties = {
       ...message.event.event_properties,
@@ -96,4 +91,11 @@ export function withOversize(
     result[index] = JSON.stringify(message);
   }
   return result;
+}
+
+/** `count` distinct indices below `length`, drawn at random (all of them when `count` is larger). */
+function pickIndices(count: number, length: number, random: () => number): Set<number> {
+  const chosen = new Set<number>();
+  while (chosen.size < Math.min(count, length)) chosen.add(Math.floor(random() * length));
+  return chosen;
 }

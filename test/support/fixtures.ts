@@ -96,3 +96,13 @@ export const PERSONAL_DATA = ['jane.doe@example.com'];
 /** A function's response payload as the Lambda client returns it. */
 export const invokeResponsePayload = (body: unknown): InvokeCommandOutput['Payload'] =>
   Buffer.from(JSON.stringify(body)) as unknown as InvokeCommandOutput['Payload'];
+
+/** What a mocked STS AssumeRole returns: credentials valid for an hour. */
+export const assumedRoleCredentials = () => ({
+  Credentials: {
+    AccessKeyId: 'ASIAEXAMPLE',
+    SecretAccessKey: 'secret',
+    SessionToken: 'token',
+    Expiration: new Date(Date.now() + 3_600_000),
+  },
+});

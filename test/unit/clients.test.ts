@@ -2,6 +2,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DestinationClients } from '../../lambda/dispatcher/clients';
 import {
+  assumedRoleCredentials,
   CUSTOMER_ROLE,
   fifoTopicDestination,
   lambdaDestination,
@@ -14,14 +15,7 @@ const sts = mockClient(STSClient);
 describe('DestinationClients', () => {
   beforeEach(() => {
     sts.reset();
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: 'ASIAEXAMPLE',
-        SecretAccessKey: 'secret',
-        SessionToken: 'token',
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-    });
+    sts.on(AssumeRoleCommand).resolves(assumedRoleCredentials());
   });
 
   it('keeps one client per service, region, role and external id', () => {

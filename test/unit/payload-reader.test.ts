@@ -4,7 +4,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { OffloadedPayloadError, S3PayloadReader } from '../../lambda/consumer/payload-reader';
 import type { PayloadLocation } from '../../lambda/shared/offloaded-payload';
-import { CUSTOMER_ROLE } from '../support/fixtures';
+import { assumedRoleCredentials, CUSTOMER_ROLE } from '../support/fixtures';
 
 const s3 = mockClient(S3Client);
 // fromTemporaryCredentials calls STS through the SDK's nested STS client.
@@ -34,14 +34,7 @@ describe('S3PayloadReader', () => {
   beforeEach(() => {
     s3.reset();
     sts.reset();
-    sts.on(AssumeRoleCommand).resolves({
-      Credentials: {
-        AccessKeyId: 'ASIAEXAMPLE',
-        SecretAccessKey: 'secret',
-        SessionToken: 'token',
-        Expiration: new Date(Date.now() + 3_600_000),
-      },
-    });
+    sts.on(AssumeRoleCommand).resolves(assumedRoleCredentials());
   });
 
   it('reads the object the pointer names, through the delivery role, with a read-only session', async () => {
