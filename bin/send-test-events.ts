@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { progressBar, sendBodies } from '../local/send-events';
-import { generateEvents, seededRandom, withDuplicates } from '../local/test-events';
+import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
 
 const HELP = `npm run send-test-events -- --queue-url URL [options]
 
@@ -17,6 +17,8 @@ each message is grouped by its visitor_id.
                        distinct ids (default 10)
   --file FILE          send these JSON lines instead, exactly as written (blank lines skipped)
   --duplicates RATE    share of messages sent a second time, to exercise deduplication (default 0)
+  --oversize N         generated events made 300 KB larger, past SNS's 256 KiB: offloaded where the
+                       destination has offloadOversize, else dead-lettered with PayloadTooLarge (default 0)
   --region REGION      AWS region (default: from the queue URL, else AWS_REGION)
   --seed N             seed for generated events and duplicates
   --help               this text`;
@@ -28,6 +30,7 @@ async function main(): Promise<number> {
       count: { type: 'string', default: '10' },
       file: { type: 'string' },
       duplicates: { type: 'string', default: '0' },
+      oversize: { type: 'string', default: '0' },
       region: { type: 'string' },
       seed: { type: 'string' },
       help: { type: 'boolean', default: false },
@@ -45,13 +48,15 @@ async function main(): Promise<number> {
   if (!Number.isInteger(count) || count < 1)
     throw new UsageError('--count must be a whole number of at least 1');
   if (!(rate >= 0 && rate <= 1)) throw new UsageError('--duplicates must be between 0 and 1');
+  const oversize = Number(values.oversize);
+  if (!Number.isInteger(oversize) || oversize < 0) throw new UsageError('--oversize must be a whole number');
 
   const random = seededRandom(values.seed ? Number(values.seed) : Date.now());
   const events = values.file
     ? readFileSync(values.file, 'utf8')
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
-    : generateEvents(count, { random });
+    : withOversize(generateEvents(count, { random }), oversize, random);
   const bodies = withDuplicates(events, rate, random);
   const region =
     values.region ?? /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1] ?? process.env.AWS_REGION;
