@@ -73,19 +73,25 @@ export class PayloadBucket extends Construct {
     for (const destination of readers) {
       const roleArn = destination.roleArn as string;
       const prefix = `${destination.id}/*`;
+      // The role named in a condition, not as the principal: the policy can be deployed before the
+      // customer creates the role, and keeps working if they ever recreate it. A fixed
+      // aws:PrincipalArn keeps the policy non-public for S3's Block Public Access.
+      const onlyTheDeliveryRole = { 'aws:PrincipalArn': roleArn };
       this.bucket.addToResourcePolicy(
         new iam.PolicyStatement({
-          principals: [new iam.ArnPrincipal(roleArn)],
+          principals: [new iam.AnyPrincipal()],
           actions: ['s3:GetObject'],
           resources: [this.bucket.arnForObjects(prefix)],
+          conditions: { ArnEquals: onlyTheDeliveryRole },
         }),
       );
       this.encryptionKey.addToResourcePolicy(
         new iam.PolicyStatement({
-          principals: [new iam.ArnPrincipal(roleArn)],
+          principals: [new iam.AnyPrincipal()],
           actions: ['kms:Decrypt'],
           resources: ['*'],
           conditions: {
+            ArnEquals: onlyTheDeliveryRole,
             StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
             // The key serves this bucket alone; naming the bucket here would make key and bucket a cycle.
             StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${prefix}` },
@@ -112,7 +118,7 @@ export class PayloadBucket extends Construct {
     }
 
     const transient =
-      'Payloads here are transient copies of events that are kept on the ingest side and expire with the lifecycle rule';
+      'Each object is one event for one destination, kept only until its lifecycle rule expires it';
     Validations.of(this.bucket).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-S1',
@@ -124,7 +130,7 @@ export class PayloadBucket extends Construct {
       },
       {
         id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',
-        reason: `${transient}: a lost payload is re-offloaded on redrive of the event, so a replica adds cost and a second copy of personal data.`,
+        reason: `${transient}; S3 already keeps it in three Availability Zones, and a replica would be a second copy of personal data for no recovery need.`,
       },
     );
   }

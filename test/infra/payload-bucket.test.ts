@@ -189,17 +189,18 @@ describe('PayloadBucket', () => {
     expect(decrypts).toEqual([
       {
         Effect: 'Allow',
-        Principal: { AWS: CUSTOMER_ROLE },
+        Principal: { AWS: '*' },
         Action: 'kms:Decrypt',
         Resource: '*',
         Condition: {
+          ArnEquals: { 'aws:PrincipalArn': CUSTOMER_ROLE },
           StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/orders-fifo/*' },
         },
       },
       expect.objectContaining({
-        Principal: { AWS: OTHER_CUSTOMER_ROLE },
         Condition: expect.objectContaining({
+          ArnEquals: { 'aws:PrincipalArn': OTHER_CUSTOMER_ROLE },
           StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/other-customer/*' },
         }),
       }),
