@@ -87,7 +87,7 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
     const location = pointer.data[OFFLOADED_PAYLOAD_KEY];
     if (!options.offloadedPayloads) {
       throw new InvalidPayloadError(
-        'received an offloaded payload, but no offloaded payload reader is configured',
+        'received an offloaded payload, but no offloaded payload reader is configured (PAYLOAD_ROLE_ARN)',
       );
     }
     const payload = parseJson(await options.offloadedPayloads.read(location));

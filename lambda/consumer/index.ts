@@ -18,7 +18,10 @@ const consume = createConsumerHandler({
   logger,
   expiresAfterSeconds: environment.expiresAfterSeconds,
   keyPrefix: environment.keyPrefix,
-  offloadedPayloads: new S3PayloadReader({ roleArn: environment.payloadRoleArn }),
+  // Oversize events are readable only through the delivery role: without it, a pointer fails clearly.
+  ...(environment.payloadRoleArn && {
+    offloadedPayloads: new S3PayloadReader({ roleArn: environment.payloadRoleArn }),
+  }),
   onDuplicate: () => {
     metrics.addMetric('DuplicatesSkipped', MetricUnit.Count, 1);
   },

@@ -265,7 +265,7 @@ describe('createConsumerHandler', () => {
       const consume = handler();
 
       await expect(consume(offload(payload('evt_big')), context)).rejects.toThrow(
-        'received an offloaded payload, but no offloaded payload reader is configured',
+        'received an offloaded payload, but no offloaded payload reader is configured (PAYLOAD_ROLE_ARN)',
       );
       expect(processed).toEqual([]);
     });
