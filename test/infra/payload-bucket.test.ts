@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -218,5 +218,18 @@ describe('PayloadBucket', () => {
     });
     platform.hasOutput('PayloadBucketArn', Match.anyValue());
     platform.hasOutput('PayloadKeyArn', Match.anyValue());
+  });
+
+  it('keeps payloads as long as asked, in whole days', () => {
+    const week = Template.fromStack(
+      new PlatformStack(testApp(), 'Week', { env, destinations, payloadRetention: Duration.days(7) }),
+    );
+
+    week.hasResourceProperties('AWS::S3::Bucket', {
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
+    });
+    expect(
+      () => new PlatformStack(testApp(), 'Hours', { env, destinations, payloadRetention: Duration.hours(5) }),
+    ).toThrow('PayloadBucket Hours/Payloads: retention must be a whole number of days, at least 1');
   });
 });
