@@ -30,13 +30,16 @@ export interface DestinationClientsOptions {
   readonly overrides?: ClientOverrides;
 }
 
-// Bounded so one slow destination cannot hold a batch until the function times out; the SDK
-// only warns about a request past its timeout unless told to fail it.
+// Per-call budget: one slow destination costs seconds, not the batch. The platform's own
+// per-destination retries with backoff do the waiting; the SDK only warns about a request past
+// its timeout unless told to fail it.
 export const BOUNDED_REQUEST_HANDLER = {
-  connectionTimeout: 3_000,
-  requestTimeout: 10_000,
+  connectionTimeout: 1_000,
+  requestTimeout: 5_000,
   throwOnRequestTimeout: true,
 };
+/** SDK attempts per delivery call: one retry for a blip, the rest is the platform's retries. */
+export const DELIVERY_MAX_ATTEMPTS = 2;
 const CREDENTIAL_LIFETIME_SECONDS = 3_600;
 
 /**
@@ -75,6 +78,7 @@ export class DestinationClients implements DeliveryClients {
       const shared = { requestHandler, ...(endpoint && { endpoint }) };
       client = create({
         region,
+        maxAttempts: DELIVERY_MAX_ATTEMPTS,
         ...shared,
         ...(credentials && { credentials }),
         ...(roleArn && {
@@ -86,7 +90,11 @@ export class DestinationClients implements DeliveryClients {
               DurationSeconds: CREDENTIAL_LIFETIME_SECONDS,
             },
             ...(credentials && { masterCredentials: credentials }),
-            clientConfig: { region: this.options.stsRegion ?? region, ...shared },
+            clientConfig: {
+              region: this.options.stsRegion ?? region,
+              maxAttempts: DELIVERY_MAX_ATTEMPTS,
+              ...shared,
+            },
           }),
         }),
       });

@@ -1,12 +1,15 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { CircuitBreakers, type CircuitTransition } from './circuit-breaker';
 import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './clients';
+import { BatchDeadline } from './deadline';
 import { DestinationHealth } from './destination-health';
 import { StaticDestinationRegistry } from './destination-registry';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
 import { S3PayloadStore } from './offload';
+import { RateLimiter } from './rate-limiter';
 
 export type DispatcherHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
@@ -16,12 +19,18 @@ export type DispatcherHandler = (event: SQSEvent, context?: Context) => Promise<
  */
 export function createDispatcherHandler(
   environment: DispatcherEnvironment,
-  options: { overrides?: ClientOverrides; logger?: Logger } = {},
+  options: {
+    overrides?: ClientOverrides;
+    logger?: Logger;
+    /** Told of every circuit breaker transition, besides the log line. */
+    onCircuitTransition?: (transition: CircuitTransition) => void;
+  } = {},
 ): DispatcherHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'event-dispatcher' });
   const { endpoint, credentials, requestHandler } = options.overrides ?? {};
   // The dispatcher's own clients (queues, payload bucket), in its own region and identity.
   const ownClientConfig = {
+    requestHandler: BOUNDED_REQUEST_HANDLER,
     ...(environment.region && { region: environment.region }),
     ...(endpoint && { endpoint }),
     ...(credentials && { credentials }),
@@ -42,13 +51,26 @@ export function createDispatcherHandler(
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
     health: new DestinationHealth(),
+    breakers: new CircuitBreakers(environment.breaker, (transition) => {
+      const { destinationId, from, to, reason, retryAt } = transition;
+      const log = {
+        destinationId,
+        from,
+        to,
+        reason,
+        ...(retryAt && { retryAt: new Date(retryAt).toISOString() }),
+      };
+      if (to === 'open') logger.warn('circuit opened: deliveries deferred', log);
+      else logger.info(to === 'closed' ? 'circuit closed' : 'circuit half-open: probing', log);
+      options.onCircuitTransition?.(transition);
+    }),
+    rateLimiter: new RateLimiter(),
     ...(environment.retry && { retry: environment.retry }),
     ...(payloadBucket &&
       region && {
         payloads: new S3PayloadStore(
           // Path-style addressing for an emulator endpoint, which serves no bucket subdomains.
           {
-            requestHandler: BOUNDED_REQUEST_HANDLER,
             ...ownClientConfig,
             ...(endpoint && { forcePathStyle: true }),
           },
@@ -65,6 +87,9 @@ export function createDispatcherHandler(
   }
   return async (event, context) => {
     if (context) logger.addContext(context);
-    return dispatchBatch(event.Records, dependencies);
+    const deadline = context
+      ? BatchDeadline.fromRemainingTime(context.getRemainingTimeInMillis())
+      : BatchDeadline.none();
+    return dispatchBatch(event.Records, dependencies, deadline);
   };
 }

@@ -21,6 +21,7 @@ export async function invokeFunction(
   client: LambdaClient,
   destination: LambdaDestination,
   message: string,
+  abortSignal?: AbortSignal,
 ): Promise<DeliveryResult> {
   const bytes = utf8Bytes(message);
   const limit = LAMBDA_PAYLOAD_LIMITS[destination.invocationType];
@@ -40,6 +41,7 @@ export async function invokeFunction(
         InvocationType: destination.invocationType,
         Payload: Buffer.from(message, 'utf8'),
       }),
+      { abortSignal },
     );
     if (response.FunctionError) {
       // Only the error type: the function's error message may echo the event's personal data.

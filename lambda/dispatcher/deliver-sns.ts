@@ -106,6 +106,7 @@ export async function publishBatch(
   client: SNSClient,
   destination: SnsDestination,
   batch: readonly PlannedEntry[],
+  abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
   try {
     const response = await client.send(
@@ -113,6 +114,7 @@ export async function publishBatch(
         TopicArn: destination.topicArn,
         PublishBatchRequestEntries: batch.map((p) => p.entry),
       }),
+      { abortSignal },
     );
     const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f]));
     const successes = new Set((response.Successful ?? []).map((s) => s.Id));

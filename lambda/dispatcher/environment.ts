@@ -1,3 +1,4 @@
+import { type CircuitBreakerSettings, DEFAULT_BREAKER_SETTINGS } from './circuit-breaker';
 import type { DeadLetterQueue } from './dead-letter';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
@@ -12,6 +13,8 @@ export interface DispatcherEnvironment {
   readonly retry?: RetryPolicy;
   /** The platform's payload bucket, for events too large for a destination that offloads. */
   readonly payloadBucket?: string;
+  /** Circuit breaker per destination. @default DEFAULT_BREAKER_SETTINGS */
+  readonly breaker?: CircuitBreakerSettings;
 }
 
 /** Reads the dispatcher's configuration once, naming every missing or invalid variable at once. */
@@ -50,6 +53,12 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     : undefined;
   if (retryQueueUrl?.endsWith('.fifo'))
     problems.push('RETRY_QUEUE_URL must be a standard queue: FIFO queues take no per-message delay');
+  const breaker: CircuitBreakerSettings = {
+    ...DEFAULT_BREAKER_SETTINGS,
+    failureThreshold: positiveInteger('BREAKER_FAILURE_THRESHOLD', DEFAULT_BREAKER_SETTINGS.failureThreshold),
+    cooldownMs:
+      1000 * positiveInteger('BREAKER_COOLDOWN_SECONDS', DEFAULT_BREAKER_SETTINGS.cooldownMs / 1000),
+  };
   const payloadBucket = env.PAYLOAD_BUCKET || undefined;
   if (payloadBucket && !env.AWS_REGION) problems.push('AWS_REGION is not set (the payload bucket region)');
   if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
@@ -62,5 +71,6 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     region: env.AWS_REGION,
     ...(retry && { retry }),
     ...(payloadBucket && { payloadBucket }),
+    breaker,
   };
 }

@@ -1,6 +1,8 @@
+import { CallCutError } from './call-pool';
+
 /**
- * Typed delivery errors. The retry decision is made here and nowhere else:
- * retryable errors are retried by SQS redelivery, permanent ones are dead-lettered at once.
+ * Typed delivery errors. The retry decision is made here and nowhere else: retryable errors are
+ * retried (per destination, or by SQS redelivery), permanent ones are dead-lettered at once.
  */
 
 export type ErrorCode =
@@ -17,6 +19,11 @@ export type ErrorCode =
   | 'NetworkError'
   | 'FunctionError'
   | 'OrderBlocked'
+  | 'DeliveryTimedOut'
+  | 'DeadlineExceeded'
+  | 'CircuitOpen'
+  | 'RateLimited'
+  | 'DestinationDisabled'
   | 'RetriesExhausted'
   | 'UnknownError';
 
@@ -36,12 +43,20 @@ export abstract class DeliveryError extends Error {
 
 export class RetryableDeliveryError extends DeliveryError {
   readonly retryable = true;
-  override readonly name = 'RetryableDeliveryError';
+  override readonly name: string = 'RetryableDeliveryError';
 }
 
 export class PermanentDeliveryError extends DeliveryError {
   readonly retryable = false;
   override readonly name = 'PermanentDeliveryError';
+}
+
+/**
+ * The dispatcher held a delivery back without calling the destination (circuit open, rate
+ * limit): retried later, and the wait does not count as an attempt.
+ */
+export class DeferredDeliveryError extends RetryableDeliveryError {
+  override readonly name = 'DeferredDeliveryError';
 }
 
 const PERMANENT_BY_NAME: Record<string, ErrorCode> = {
@@ -136,6 +151,12 @@ function classifyByName(
 /** Maps anything an SDK call can throw to a typed delivery error. Unknown errors are retried. */
 export function classifyError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
+  if (error instanceof CallCutError) {
+    return new RetryableDeliveryError(
+      error.reason === 'slow' ? 'DeliveryTimedOut' : 'DeadlineExceeded',
+      error.message,
+    );
+  }
   const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = e.name ?? 'Error';
   const message = `${name}: ${e.message ?? String(error)}`;

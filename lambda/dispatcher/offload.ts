@@ -6,12 +6,53 @@ import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloade
 import { utf8Bytes } from './batching';
 import { LAMBDA_PAYLOAD_LIMITS } from './deliver-lambda';
 import { publishEntrySize, SNS_LIMITS, toPublishEntry } from './deliver-sns';
-import { classifyError, type DeliveryError, PermanentDeliveryError, RetryableDeliveryError } from './errors';
+import type { Delivery } from './delivery';
+import {
+  classifyError,
+  type DeliveryError,
+  failed,
+  PermanentDeliveryError,
+  RetryableDeliveryError,
+} from './errors';
 
 /** Where oversize payloads are stored: the platform's payload bucket. */
 export interface PayloadStore {
   /** Stores one event's message for one destination and returns the pointer envelope to deliver instead. */
-  offload(destination: Destination, payload: DeliveredPayload, message: string): Promise<string>;
+  offload(
+    destination: Destination,
+    payload: DeliveredPayload,
+    message: string,
+    abortSignal?: AbortSignal,
+  ): Promise<string>;
+}
+
+/**
+ * Offloads each delivery too large for its destination, where the destination offloads: its
+ * message becomes the pointer envelope. A failed upload fails the delivery, retried or
+ * dead-lettered like any other failure. Without offloading, delivery rejects it as too large.
+ */
+export async function offloadOversize(
+  deliveries: readonly Delivery[],
+  payloads: PayloadStore | undefined,
+  upload: (delivery: Delivery, call: (signal: AbortSignal) => Promise<string>) => Promise<string>,
+): Promise<void> {
+  if (!payloads) return;
+  const oversize = deliveries.filter(({ destination, record, message, result }) => {
+    if (result || !destination.offloadOversize) return false;
+    const { bytes, limit } = sizeAtDestination(destination, record.payload, message);
+    return bytes > limit;
+  });
+  await Promise.all(
+    oversize.map(async (delivery) => {
+      try {
+        delivery.message = await upload(delivery, (signal) =>
+          payloads.offload(delivery.destination, delivery.record.payload, delivery.message, signal),
+        );
+      } catch (error) {
+        delivery.result = failed(error);
+      }
+    }),
+  );
 }
 
 /** The size a message takes at its destination, against the most the destination accepts. */
@@ -54,7 +95,12 @@ export class S3PayloadStore implements PayloadStore {
     private readonly region: string,
   ) {}
 
-  async offload(destination: Destination, payload: DeliveredPayload, message: string): Promise<string> {
+  async offload(
+    destination: Destination,
+    payload: DeliveredPayload,
+    message: string,
+    abortSignal?: AbortSignal,
+  ): Promise<string> {
     const key = offloadKey(destination.id, payload);
     const body = Buffer.from(message, 'utf8');
     const digest = createHash('sha256').update(body).digest();
@@ -70,6 +116,7 @@ export class S3PayloadStore implements PayloadStore {
           // S3 rejects the upload if it arrives other than sent.
           ChecksumSHA256: digest.toString('base64'),
         }),
+        { abortSignal },
       );
     } catch (error) {
       throw offloadError(error);

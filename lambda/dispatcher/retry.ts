@@ -5,6 +5,8 @@ import { TARGET_DESTINATIONS_ATTRIBUTE } from './route';
 /** Message attributes a retry carries besides its target destinations. */
 export const RETRY_ATTEMPT_ATTRIBUTE = 'retry_attempt';
 export const FIRST_ATTEMPT_AT_ATTRIBUTE = 'first_attempt_at';
+/** Why the last attempt failed (an error code): what a retry is for, without reading logs. */
+export const LAST_ERROR_CODE_ATTRIBUTE = 'last_error_code';
 
 /**
  * Per-destination retries: a retry is a new message on the ingest queue, sent with a delay and
@@ -57,15 +59,21 @@ export function toRetryEntry(retry: {
   attempt: number;
   firstAttemptAt: number;
   delaySeconds: number;
+  /** The error code of the failure being retried. */
+  reason: string;
+  /** The tenant's message group on a standard queue, for SQS fair queues. */
+  messageGroupId: string;
 }): SendMessageBatchRequestEntry {
   return {
     Id: '0',
     MessageBody: retry.body,
     DelaySeconds: retry.delaySeconds,
+    MessageGroupId: retry.messageGroupId,
     MessageAttributes: {
       [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: retry.targets.join(',') },
       [RETRY_ATTEMPT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.attempt) },
       [FIRST_ATTEMPT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.firstAttemptAt) },
+      [LAST_ERROR_CODE_ATTRIBUTE]: { DataType: 'String', StringValue: retry.reason },
     },
   };
 }

@@ -37,6 +37,14 @@ const eventAllowList = z
  */
 const offloadOversize = z.optional(z.boolean());
 
+/**
+ * The most events a second the dispatcher sends this destination, per execution environment;
+ * events over it are retried later, never dropped.
+ */
+const maxEventsPerSecond = z.optional(
+  z.number().check(z.positive('must be a positive number of events per second'), z.lte(100_000)),
+);
+
 const roleArn = z.string().check(z.regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN'));
 const externalId = z
   .string()
@@ -52,6 +60,7 @@ export const LambdaDestinationSchema = z
     externalId: z.optional(externalId),
     events: eventAllowList,
     offloadOversize,
+    maxEventsPerSecond,
   })
   .check(
     z.refine((d) => (d.roleArn === undefined) === (d.externalId === undefined), {
@@ -72,6 +81,7 @@ export const SnsDestinationSchema = z.strictObject({
   externalId,
   events: eventAllowList,
   offloadOversize,
+  maxEventsPerSecond,
 });
 
 export const DestinationSchema = z.discriminatedUnion('type', [

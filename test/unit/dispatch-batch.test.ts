@@ -321,23 +321,39 @@ describe('dispatchBatch', () => {
     });
   });
 
-  it('keeps at most `concurrency` delivery calls in flight', async () => {
-    let inFlight = 0;
-    let peak = 0;
-    lambda.on(InvokeCommand).callsFake(async () => {
-      inFlight += 1;
-      peak = Math.max(peak, inFlight);
+  it('keeps at most `concurrency` calls in flight, and at most its share to any one destination', async () => {
+    // Prepare: 20 events to two functions, each call taking 5 ms.
+    const inFlight = new Map<string, number>();
+    const peak = new Map<string, number>();
+    lambda.on(InvokeCommand).callsFake(async (input: { FunctionName: string }) => {
+      const count = (inFlight.get(input.FunctionName) ?? 0) + 1;
+      inFlight.set(input.FunctionName, count);
+      peak.set(input.FunctionName, Math.max(peak.get(input.FunctionName) ?? 0, count));
+      const total = [...inFlight.values()].reduce((a, b) => a + b, 0);
+      peak.set('total', Math.max(peak.get('total') ?? 0, total));
       await new Promise((resolve) => setTimeout(resolve, 5));
-      inFlight -= 1;
+      inFlight.set(input.FunctionName, (inFlight.get(input.FunctionName) ?? 1) - 1);
       return { StatusCode: 202 };
     });
+    const other = {
+      ...lambdaDestination,
+      id: 'other-fn',
+      functionArn: `${lambdaDestination.functionArn}-other`,
+    };
     const records = Array.from({ length: 20 }, (_, i) => sqsRecord(event(`e${i}`, `v${i}`)));
 
-    const response = await dispatchBatch(records, dependencies([lambdaDestination], { concurrency: 3 }));
+    // Act
+    const response = await dispatchBatch(
+      records,
+      dependencies([lambdaDestination, other], { concurrency: { total: 3, perDestination: 2 } }),
+    );
 
+    // Assess
     expect(response.batchItemFailures).toEqual([]);
-    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 20);
-    expect(peak).toBe(3);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 40);
+    expect(peak.get('total')).toBe(3);
+    expect(peak.get(lambdaDestination.functionArn)).toBe(2);
+    expect(peak.get(other.functionArn)).toBe(2);
   });
 
   it('logs ids and error codes, never personal data', async () => {

@@ -1,3 +1,4 @@
+import { DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
 import { readDispatcherEnvironment } from '../../lambda/dispatcher/environment';
 import { standardTopicDestination } from '../support/fixtures';
@@ -16,6 +17,7 @@ describe('readDispatcherEnvironment', () => {
       maxReceiveCount: 5,
       concurrency: 16,
       region: 'us-east-1',
+      breaker: DEFAULT_BREAKER_SETTINGS,
     });
   });
 

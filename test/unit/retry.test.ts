@@ -125,10 +125,13 @@ describe('dispatchBatch with per-destination retries', () => {
         Id: '0',
         MessageBody: record.body,
         DelaySeconds: 1,
+        // Its destination's message group: SQS fair queues keep other tenants' dwell time low.
+        MessageGroupId: 'marketing',
         MessageAttributes: {
           target_destinations: { DataType: 'String', StringValue: 'marketing' },
           retry_attempt: { DataType: 'Number', StringValue: '2' },
           first_attempt_at: { DataType: 'Number', StringValue: String(sentAt) },
+          last_error_code: { DataType: 'String', StringValue: 'ServiceUnavailable' },
         },
       },
     ]);

@@ -1,0 +1,159 @@
+/** Why a call was abandoned before it answered. */
+export type CutReason = 'slow' | 'deadline';
+
+/** Thrown by `CallPool.run` for a call abandoned before it answered; the call itself is aborted. */
+export class CallCutError extends Error {
+  override readonly name = 'CallCutError';
+  constructor(
+    readonly reason: CutReason,
+    readonly elapsedMs: number,
+  ) {
+    super(
+      reason === 'slow'
+        ? `no answer after ${elapsedMs} ms, longer than this destination usually takes`
+        : `no answer after ${elapsedMs} ms, when the batch had to settle before the function's deadline`,
+    );
+  }
+}
+
+export interface CallPoolLimits {
+  /** Calls in flight at once, all destinations together. */
+  readonly total: number;
+  /** Calls in flight at once to one destination: a hung destination holds no more slots than this. */
+  readonly perDestination: number;
+  /** How often the pool looks for calls that kept the batch waiting too long. @default 25 ms */
+  readonly checkIntervalMs?: number;
+}
+
+interface RunningCall {
+  readonly startedAt: number;
+  readonly patienceMs: number;
+  readonly controller: AbortController;
+  readonly cut: (error: CallCutError) => void;
+}
+
+interface WaitingCall {
+  readonly key: string;
+  readonly start: () => void;
+}
+
+/**
+ * The delivery calls of one batch, shared fairly between destinations: at most `total` in flight,
+ * at most `perDestination` to any one destination, started in the order asked for among the
+ * destinations that have room. A batch never waits on calls that are only slow: when every call
+ * still in flight has run past its patience and none is waiting to start, those calls are cut
+ * (aborted, and rejected with `CallCutError`), so one hung destination costs its own events a
+ * retry, not every other destination's time. At the batch's deadline every call is cut.
+ */
+export class CallPool {
+  private readonly running = new Set<RunningCall>();
+  private readonly inFlight = new Map<string, number>();
+  private readonly waiting: WaitingCall[] = [];
+  private closed?: CutReason;
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly limits: CallPoolLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * Runs one call to a destination (by key). `patienceMs` is how long it may run once nothing
+   * else is left to do; the call receives an abort signal to pass to the SDK.
+   */
+  async run<T>(key: string, patienceMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    await this.slot(key);
+    try {
+      if (this.closed) throw new CallCutError(this.closed, 0);
+      const controller = new AbortController();
+      let cut!: (error: CallCutError) => void;
+      const cutPromise = new Promise<never>((_, reject) => {
+        cut = reject;
+      });
+      const running: RunningCall = { startedAt: this.now(), patienceMs, controller, cut };
+      this.running.add(running);
+      this.watch();
+      try {
+        // Whichever comes first: the call's own answer, or the pool giving up on it.
+        return await Promise.race([call(controller.signal), cutPromise]);
+      } finally {
+        this.running.delete(running);
+      }
+    } finally {
+      this.release(key);
+    }
+  }
+
+  /** Cuts every call in flight and refuses new ones: the batch must settle now. */
+  close(reason: CutReason = 'deadline'): void {
+    this.closed ??= reason;
+    for (const call of [...this.running]) this.abort(call, reason);
+    for (const { start } of this.waiting.splice(0)) start();
+    this.stopWatching();
+  }
+
+  private slot(key: string): Promise<void> {
+    if (this.closed || this.hasRoom(key)) {
+      this.take(key);
+      return Promise.resolve();
+    }
+    return new Promise((resolve) =>
+      this.waiting.push({
+        key,
+        start: () => {
+          this.take(key);
+          resolve();
+        },
+      }),
+    );
+  }
+
+  private hasRoom(key: string): boolean {
+    const total = [...this.inFlight.values()].reduce((sum, n) => sum + n, 0);
+    return total < this.limits.total && (this.inFlight.get(key) ?? 0) < this.limits.perDestination;
+  }
+
+  private take(key: string): void {
+    this.inFlight.set(key, (this.inFlight.get(key) ?? 0) + 1);
+  }
+
+  private release(key: string): void {
+    const left = (this.inFlight.get(key) ?? 1) - 1;
+    if (left === 0) this.inFlight.delete(key);
+    else this.inFlight.set(key, left);
+    const next = this.waiting.findIndex((w) => this.hasRoom(w.key));
+    if (next >= 0) this.waiting.splice(next, 1)[0].start();
+  }
+
+  private watch(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => this.cutStragglers(), this.limits.checkIntervalMs ?? 25);
+    // A pending check must not keep a process alive.
+    this.timer.unref?.();
+  }
+
+  private stopWatching(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Cuts the calls in flight when all of them are overdue and nothing waits to start. */
+  private cutStragglers(): void {
+    if (this.running.size === 0) {
+      this.stopWatching();
+      return;
+    }
+    if (this.waiting.length > 0) return;
+    const now = this.now();
+    const calls = [...this.running];
+    if (calls.every((c) => now - c.startedAt >= c.patienceMs)) {
+      for (const call of calls) this.abort(call, 'slow');
+    }
+  }
+
+  private abort(call: RunningCall, reason: CutReason): void {
+    this.running.delete(call);
+    call.controller.abort();
+    call.cut(new CallCutError(reason, this.now() - call.startedAt));
+  }
+}

@@ -1,0 +1,180 @@
+import type { Destination } from '../shared/destination-config';
+import type { CallPool } from './call-pool';
+import type { CircuitBreakers } from './circuit-breaker';
+import type { DeliveryClients } from './clients';
+import type { Delivery } from './delivery';
+import type { DestinationHealth } from './destination-health';
+import { DeferredDeliveryError, type DeliveryResult, failed, RetryableDeliveryError } from './errors';
+import { offloadOversize, type PayloadStore } from './offload';
+import { callOutcome, type DeliveryCall, planCalls } from './plan-calls';
+import type { RateLimiter } from './rate-limiter';
+
+export interface LaneDependencies {
+  readonly clients: DeliveryClients;
+  /** This batch's calls: fair between destinations, cut when they hold the batch up. */
+  readonly pool: CallPool;
+  readonly breakers: CircuitBreakers;
+  readonly rateLimiter: RateLimiter;
+  /** Destinations that just failed for good, skipped for a while. @default none remembered */
+  readonly health?: DestinationHealth;
+  readonly payloads?: PayloadStore;
+  /** How long an upload to the payload bucket may keep the batch waiting. */
+  readonly uploadPatienceMs: number;
+  /** Whether a retryable failure of this delivery gets another attempt (else it is dead-lettered). */
+  readonly willBeRetried: (delivery: Delivery) => boolean;
+}
+
+const blockedBehindFailure = (): DeliveryResult => ({
+  ok: false,
+  error: new RetryableDeliveryError(
+    'OrderBlocked',
+    'an earlier event of the same visitor failed; kept behind it',
+  ),
+});
+
+const slowEarlierInBatch = (): DeliveryResult => ({
+  ok: false,
+  error: new DeferredDeliveryError(
+    'DeliveryTimedOut',
+    'destination did not answer in time earlier in this batch',
+  ),
+});
+
+/**
+ * Delivers a batch's deliveries, each destination in its own lane so that no destination waits
+ * for another: on a standard ingest queue order matters only within a destination (a FIFO
+ * topic's visitor), so lanes are per destination. On a FIFO ingest queue a message group keeps
+ * its order across all destinations, so the batch is one lane.
+ *
+ * Within a lane, deliveries go out in waves (the n-th event of an order key in wave n); after a
+ * retryable failure, the rest of that order key is kept behind it.
+ */
+export async function deliverInLanes(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
+  const lanes = groupBy(deliveries, (d) =>
+    d.record.messageGroupId ? 'fifo-ingest' : `destination:${d.destination.id}`,
+  );
+  const slow = new Set<string>();
+  await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, deps, slow)));
+}
+
+async function deliverLane(
+  deliveries: readonly Delivery[],
+  deps: LaneDependencies,
+  slow: Set<string>,
+): Promise<void> {
+  const blocked = new Set<string>();
+  const lastWave = deliveries.reduce((max, d) => Math.max(max, d.wave), -1);
+  for (let wave = 0; wave <= lastWave; wave++) {
+    const runnable: Delivery[] = [];
+    for (const delivery of deliveries) {
+      if (delivery.wave !== wave || delivery.result) continue;
+      const unhealthy = deps.health?.check(delivery.destination.id);
+      if (unhealthy) delivery.result = { ok: false, error: unhealthy };
+      else if (delivery.orderKey && blocked.has(delivery.orderKey)) delivery.result = blockedBehindFailure();
+      else runnable.push(delivery);
+    }
+    const byDestination = groupBy(runnable, (d) => d.destination.id);
+    await Promise.all(
+      [...byDestination.values()].map((group) =>
+        deliverToDestination(group[0].destination, group, deps, slow),
+      ),
+    );
+    for (const delivery of runnable) {
+      const { result, orderKey } = delivery;
+      // A delivery on its last attempt is dead-lettered rather than retried: nothing to keep behind it.
+      if (orderKey && result && !result.ok && result.error.retryable && deps.willBeRetried(delivery)) {
+        blocked.add(orderKey);
+      }
+    }
+  }
+}
+
+/** One wave's deliveries to one destination: breaker, rate limit, offload, then the calls. */
+async function deliverToDestination(
+  destination: Destination,
+  deliveries: readonly Delivery[],
+  deps: LaneDependencies,
+  slow: Set<string>,
+): Promise<void> {
+  if (slow.has(destination.id)) return settleAll(deliveries, slowEarlierInBatch());
+  const admission = deps.breakers.admit(destination.id);
+  if (admission.kind === 'deferred') return settleAll(deliveries, { ok: false, error: admission.error });
+
+  let admitted = deliveries;
+  if (destination.maxEventsPerSecond) {
+    const { granted, waitSeconds } = deps.rateLimiter.take(
+      destination.id,
+      destination.maxEventsPerSecond,
+      deliveries.length,
+    );
+    admitted = deliveries.slice(0, granted);
+    const error = new DeferredDeliveryError(
+      'RateLimited',
+      `over the destination's limit of ${destination.maxEventsPerSecond} events/s`,
+      waitSeconds,
+    );
+    settleAll(deliveries.slice(granted), { ok: false, error });
+  }
+
+  await offloadOversize(admitted, deps.payloads, (delivery, upload) =>
+    deps.pool.run(delivery.destination.id, deps.uploadPatienceMs, upload),
+  );
+  const calls = planCalls(
+    destination,
+    admitted.filter((d) => !d.result),
+    deps.clients,
+  );
+  if (calls.length === 0) return;
+  if (admission.kind === 'probe') {
+    // Half-open: one call decides; the others go only if it closes the circuit.
+    await makeCall(calls[0], deps, slow);
+    const after = deps.breakers.admit(destination.id);
+    if (after.kind === 'deferred') {
+      for (const call of calls.slice(1)) settleAll(call.deliveries, { ok: false, error: after.error });
+      return;
+    }
+    await Promise.all(calls.slice(1).map((call) => makeCall(call, deps, slow)));
+    return;
+  }
+  await Promise.all(calls.map((call) => makeCall(call, deps, slow)));
+}
+
+/** One call through the pool; its outcome sets each delivery's result and informs the breaker. */
+async function makeCall(call: DeliveryCall, deps: LaneDependencies, slow: Set<string>): Promise<void> {
+  const { id } = call.destination;
+  if (slow.has(id)) return settleAll(call.deliveries, slowEarlierInBatch());
+  const startedAt = Date.now();
+  let results: DeliveryResult[];
+  try {
+    results = await deps.pool.run(id, deps.breakers.patienceMs(id), (signal) => call.send(signal));
+  } catch (error) {
+    const result = failed(error);
+    if (!result.ok && result.error.code === 'DeliveryTimedOut') slow.add(id);
+    results = call.deliveries.map(() => result);
+  }
+  call.deliveries.forEach((delivery, index) => {
+    delivery.result ??= results[index];
+  });
+  const outcome = callOutcome(results);
+  if (outcome.ok) {
+    deps.breakers.recordSuccess(id, Date.now() - startedAt);
+  } else {
+    deps.breakers.recordFailure(id, outcome.error);
+    deps.health?.record(id, outcome.error);
+  }
+}
+
+function settleAll(deliveries: readonly Delivery[], result: DeliveryResult): void {
+  for (const delivery of deliveries) delivery.result ??= result;
+}
+
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}

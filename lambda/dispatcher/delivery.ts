@@ -1,0 +1,30 @@
+import type { Destination } from '../shared/destination-config';
+import type { DeliveredPayload } from '../shared/ingest-message';
+import type { DeliveryResult } from './errors';
+
+/** An ingest record that passed validation and routing. */
+export interface AcceptedRecord {
+  readonly messageId: string;
+  readonly body: string;
+  /** This delivery attempt's number, counting earlier retries. */
+  readonly attempts: number;
+  readonly firstAttemptAt: number;
+  readonly messageGroupId?: string;
+  readonly payload: DeliveredPayload;
+  /** The payload's JSON, serialized once for all its destinations. */
+  readonly message: string;
+}
+
+/** One event to one destination. */
+export interface Delivery {
+  readonly record: AcceptedRecord;
+  readonly destination: Destination;
+  /** Deliveries sharing an order key go out one after another, in queue order. */
+  readonly orderKey?: string;
+  /** The position of this delivery in its order key's sequence: 0 for unordered deliveries. */
+  wave: number;
+  /** What is sent: the record's message, or the pointer envelope once the payload is offloaded. */
+  message: string;
+  /** Set once, by whatever decides the delivery's outcome first. */
+  result?: DeliveryResult;
+}

@@ -1,0 +1,93 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSRecord } from 'aws-lambda';
+import { type Destination, isFifoTopic } from '../shared/destination-config';
+import { parseIngestMessage } from '../shared/ingest-message';
+import type { DeadLetter } from './dead-letter';
+import type { AcceptedRecord, Delivery } from './delivery';
+import { readAttempt } from './retry';
+import { readTargetDestinations, route } from './route';
+
+export interface PreparedBatch {
+  readonly deliveries: Delivery[];
+  /** Records that failed validation or routing: dead-lettered, never thrown. */
+  readonly deadLetters: DeadLetter[];
+}
+
+/**
+ * Validates and routes every record of a batch: one delivery per (record, matching destination),
+ * in queue order, each with its order key and wave; invalid records become dead letters.
+ */
+export function prepareDeliveries(
+  records: readonly SQSRecord[],
+  destinations: readonly Destination[],
+  logger: Logger,
+): PreparedBatch {
+  const deadLetters: DeadLetter[] = [];
+  const deliveries: Delivery[] = [];
+  for (const record of records) {
+    const { attempt: attempts, firstAttemptAt } = readAttempt(record);
+    const messageGroupId = record.attributes.MessageGroupId;
+    const source = { body: record.body, sourceMessageId: record.messageId, attempts, messageGroupId };
+    const parsed = parseIngestMessage(record.body);
+    if (!parsed.ok) {
+      deadLetters.push({ ...source, errorCode: parsed.errorCode, errorMessage: parsed.reason });
+      continue;
+    }
+    const targets = readTargetDestinations(record.messageAttributes ?? {});
+    const routed = route(parsed.payload.event.event, parsed.destinations, destinations, targets);
+    if (!routed.ok) {
+      const { errorCode, reason, destinationId } = routed;
+      deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
+      continue;
+    }
+    if (routed.destinations.length === 0) {
+      logger.debug('no destination accepts this event', {
+        messageId: record.messageId,
+        distinctId: parsed.payload.event.distinct_id,
+      });
+    }
+    const accepted: AcceptedRecord = {
+      messageId: record.messageId,
+      body: record.body,
+      attempts,
+      firstAttemptAt,
+      payload: parsed.payload,
+      message: JSON.stringify(parsed.payload),
+      ...(messageGroupId && { messageGroupId }),
+    };
+    for (const destination of routed.destinations) {
+      deliveries.push({
+        record: accepted,
+        destination,
+        orderKey: orderKeyOf(accepted, destination),
+        wave: 0,
+        message: accepted.message,
+      });
+    }
+  }
+  assignWaves(deliveries);
+  return { deliveries, deadLetters };
+}
+
+/**
+ * Which deliveries must keep queue order. On a FIFO ingest queue, a message group's records
+ * keep their order across all destinations (SQS requires it of partial batch responses); on a
+ * standard queue, only a FIFO topic's deliveries keep order, per visitor.
+ */
+function orderKeyOf(record: AcceptedRecord, destination: Destination): string | undefined {
+  if (record.messageGroupId) return `group:${record.messageGroupId}`;
+  if (isFifoTopic(destination)) return `topic:${destination.id}:visitor:${record.payload.visitor.visitor_id}`;
+  return undefined;
+}
+
+/** The n-th record of an order key goes in wave n; unordered deliveries all go in wave 0. */
+function assignWaves(deliveries: Delivery[]): void {
+  const recordsByKey = new Map<string, string[]>();
+  for (const delivery of deliveries) {
+    if (!delivery.orderKey) continue;
+    const ids = recordsByKey.get(delivery.orderKey) ?? [];
+    if (ids.at(-1) !== delivery.record.messageId) ids.push(delivery.record.messageId);
+    recordsByKey.set(delivery.orderKey, ids);
+    delivery.wave = ids.length - 1;
+  }
+}

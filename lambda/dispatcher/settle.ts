@@ -1,0 +1,123 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
+import type { Delivery } from './delivery';
+import { DeferredDeliveryError, type DeliveryError } from './errors';
+import type { RetryPolicy } from './retry';
+import { type ScheduledRetry, scheduleRetries } from './schedule-retries';
+
+export interface SettleDependencies {
+  readonly sqs: SQSClient;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly logger: Logger;
+  /** The receive on which a message still failing is dead-lettered with `RetriesExhausted`. */
+  readonly maxReceiveCount: number;
+  /** Per-destination retries on a standard ingest queue. @default none: failed records are redelivered whole */
+  readonly retry?: RetryPolicy;
+}
+
+export interface Settlement {
+  /** Records to report as batch item failures, for SQS to redeliver. */
+  readonly failedRecords: ReadonlySet<string>;
+  readonly deadLettered: number;
+  readonly retriesScheduled: number;
+}
+
+/**
+ * Whether a retryable failure of this delivery gets another attempt, or is dead-lettered now. A
+ * deferral (the destination was not called) uses no attempt up, so it never exhausts them.
+ */
+export function willBeRetried(delivery: Delivery, deps: SettleDependencies, error?: DeliveryError): boolean {
+  const { record } = delivery;
+  const attempts = record.attempts - (error instanceof DeferredDeliveryError ? 1 : 0);
+  if (!deps.retry || record.messageGroupId) return attempts < deps.maxReceiveCount;
+  const age = (Date.now() - record.firstAttemptAt) / 1000;
+  return attempts < deps.retry.maxAttempts && age < deps.retry.maxAgeSeconds;
+}
+
+/**
+ * Settles each record once its deliveries have their results: permanent failures and exhausted
+ * retries are dead-lettered with their reason; other failures get a per-destination retry, or,
+ * without a retry policy or on a FIFO ingest queue, make the record a batch item failure that SQS
+ * redelivers.
+ */
+export async function settle(
+  deliveries: readonly Delivery[],
+  deadLetters: DeadLetter[],
+  deps: SettleDependencies,
+): Promise<Settlement> {
+  const failedRecords = new Set<string>();
+  const retries: ScheduledRetry[] = [];
+  for (const delivery of deliveries) {
+    const result = delivery.result;
+    if (!result || result.ok) continue;
+    const { record, destination } = delivery;
+    const { error } = result;
+    const letter = {
+      body: record.body,
+      sourceMessageId: record.messageId,
+      destinationId: destination.id,
+      attempts: record.attempts,
+      messageGroupId: record.messageGroupId,
+    };
+    if (!error.retryable) {
+      deadLetters.push({ ...letter, errorCode: error.code, errorMessage: error.message });
+      continue;
+    }
+    if (!willBeRetried(delivery, deps, error)) {
+      deadLetters.push({
+        ...letter,
+        errorCode: 'RetriesExhausted',
+        errorMessage: `${error.code} after ${record.attempts} attempts: ${error.message}`,
+      });
+      continue;
+    }
+    const perDestination = Boolean(deps.retry) && !record.messageGroupId;
+    const log = {
+      messageId: record.messageId,
+      distinctId: record.payload.event.distinct_id,
+      destinationId: destination.id,
+      errorCode: error.code,
+      errorMessage: error.message,
+      attempts: record.attempts,
+    };
+    // A deferral is the breaker or rate limit doing its job: one line per event would drown the logs.
+    if (error instanceof DeferredDeliveryError) deps.logger.debug('delivery deferred', log);
+    else
+      deps.logger.warn(
+        perDestination ? 'delivery failed, retry scheduled' : 'delivery failed, will retry',
+        log,
+      );
+    if (perDestination) retries.push({ delivery, error });
+    else failedRecords.add(record.messageId);
+  }
+  let unsentRetries = 0;
+  if (deps.retry && retries.length > 0) {
+    const unsent = await scheduleRetries(retries, deps.retry, deps.sqs);
+    for (const retry of unsent) failedRecords.add(retry.delivery.record.messageId);
+    unsentRetries = unsent.length;
+  }
+
+  const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters);
+  deadLetters.forEach((letter, index) => {
+    const writeError = unwritten.get(index);
+    const log = {
+      messageId: letter.sourceMessageId,
+      destinationId: letter.destinationId,
+      errorCode: letter.errorCode,
+      errorMessage: letter.errorMessage,
+      attempts: letter.attempts,
+    };
+    if (writeError) {
+      deps.logger.error('dead letter not written, will retry', { ...log, writeError });
+      failedRecords.add(letter.sourceMessageId);
+    } else {
+      deps.logger.warn('dead-lettered', log);
+    }
+  });
+  return {
+    failedRecords,
+    deadLettered: deadLetters.length - unwritten.size,
+    retriesScheduled: retries.length - unsentRetries,
+  };
+}
