@@ -1,18 +1,30 @@
 /** Why a call was abandoned before it answered. */
 export type CutReason = 'slow' | 'deadline';
 
-/** Thrown by `CallPool.run` for a call abandoned before it answered; the call itself is aborted. */
+/**
+ * Thrown by `CallPool.run` for a call abandoned before it answered (the call itself is aborted),
+ * or never started because its destination was already cut in this batch or the batch is settling.
+ */
 export class CallCutError extends Error {
   override readonly name = 'CallCutError';
   constructor(
     readonly reason: CutReason,
-    readonly elapsedMs: number,
+    /** How long it ran; undefined when it never started. */
+    readonly elapsedMs?: number,
   ) {
-    super(
+    const why =
       reason === 'slow'
-        ? `no answer after ${elapsedMs} ms, longer than this destination usually takes`
-        : `no answer after ${elapsedMs} ms, when the batch had to settle before the function's deadline`,
+        ? 'longer than this destination usually takes'
+        : "the batch had to settle before the function's deadline";
+    super(
+      elapsedMs === undefined
+        ? `not called: ${reason === 'slow' ? 'this destination did not answer in time earlier in this batch' : why}`
+        : `no answer after ${elapsedMs} ms: ${why}`,
     );
+  }
+
+  get started(): boolean {
+    return this.elapsedMs !== undefined;
   }
 }
 
@@ -26,6 +38,7 @@ export interface CallPoolLimits {
 }
 
 interface RunningCall {
+  readonly key: string;
   readonly startedAt: number;
   readonly patienceMs: number;
   readonly controller: AbortController;
@@ -42,13 +55,16 @@ interface WaitingCall {
  * at most `perDestination` to any one destination, started in the order asked for among the
  * destinations that have room. A batch never waits on calls that are only slow: when every call
  * still in flight has run past its patience and none is waiting to start, those calls are cut
- * (aborted, and rejected with `CallCutError`), so one hung destination costs its own events a
- * retry, not every other destination's time. At the batch's deadline every call is cut.
+ * (aborted, and rejected with `CallCutError`), and their destinations get no further calls in
+ * this batch, so one hung destination costs its own events a retry, not every other
+ * destination's time. At the batch's deadline every call is cut.
  */
 export class CallPool {
   private readonly running = new Set<RunningCall>();
   private readonly inFlight = new Map<string, number>();
   private readonly waiting: WaitingCall[] = [];
+  /** Destinations whose calls were cut as slow in this batch: they get no more. */
+  private readonly cutKeys = new Set<string>();
   private closed?: CutReason;
   private timer?: NodeJS.Timeout;
 
@@ -62,15 +78,17 @@ export class CallPool {
    * else is left to do; the call receives an abort signal to pass to the SDK.
    */
   async run<T>(key: string, patienceMs: number, call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.cutKeys.has(key)) throw new CallCutError('slow');
     await this.slot(key);
     try {
-      if (this.closed) throw new CallCutError(this.closed, 0);
+      if (this.closed) throw new CallCutError(this.closed);
+      if (this.cutKeys.has(key)) throw new CallCutError('slow');
       const controller = new AbortController();
       let cut!: (error: CallCutError) => void;
       const cutPromise = new Promise<never>((_, reject) => {
         cut = reject;
       });
-      const running: RunningCall = { startedAt: this.now(), patienceMs, controller, cut };
+      const running: RunningCall = { key, startedAt: this.now(), patienceMs, controller, cut };
       this.running.add(running);
       this.watch();
       try {
@@ -137,18 +155,24 @@ export class CallPool {
     this.timer = undefined;
   }
 
-  /** Cuts the calls in flight when all of them are overdue and nothing waits to start. */
+  /**
+   * Cuts the calls in flight when all of them are overdue and the only calls waiting to start
+   * are more of the same destinations': nothing else would use the time spent waiting.
+   */
   private cutStragglers(): void {
     if (this.running.size === 0) {
       this.stopWatching();
       return;
     }
-    if (this.waiting.length > 0) return;
     const now = this.now();
     const calls = [...this.running];
-    if (calls.every((c) => now - c.startedAt >= c.patienceMs)) {
-      for (const call of calls) this.abort(call, 'slow');
-    }
+    if (!calls.every((c) => now - c.startedAt >= c.patienceMs)) return;
+    const overdueKeys = new Set(calls.map((c) => c.key));
+    if (this.waiting.some((w) => !overdueKeys.has(w.key))) return;
+    for (const key of overdueKeys) this.cutKeys.add(key);
+    for (const call of calls) this.abort(call, 'slow');
+    // The cut destinations' waiting calls now fail at once, without calling.
+    for (const { start } of this.waiting.splice(0)) start();
   }
 
   private abort(call: RunningCall, reason: CutReason): void {

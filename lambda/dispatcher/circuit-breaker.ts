@@ -19,7 +19,9 @@ export const DEFAULT_BREAKER_SETTINGS: CircuitBreakerSettings = {
   failureThreshold: 3,
   cooldownMs: 30_000,
   maxCooldownMs: 300_000,
-  minPatienceMs: 1_000,
+  // In-region first calls (TLS and AssumeRole included) take 100-300 ms; far regions may take
+  // longer once per execution environment, and are then deferred, not lost.
+  minPatienceMs: 500,
   maxPatienceMs: 5_000,
   patienceFactor: 4,
 };

@@ -32,14 +32,6 @@ const blockedBehindFailure = (): DeliveryResult => ({
   ),
 });
 
-const slowEarlierInBatch = (): DeliveryResult => ({
-  ok: false,
-  error: new DeferredDeliveryError(
-    'DeliveryTimedOut',
-    'destination did not answer in time earlier in this batch',
-  ),
-});
-
 /**
  * Delivers a batch's deliveries, each destination in its own lane so that no destination waits
  * for another: on a standard ingest queue order matters only within a destination (a FIFO
@@ -53,15 +45,10 @@ export async function deliverInLanes(deliveries: readonly Delivery[], deps: Lane
   const lanes = groupBy(deliveries, (d) =>
     d.record.messageGroupId ? 'fifo-ingest' : `destination:${d.destination.id}`,
   );
-  const slow = new Set<string>();
-  await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, deps, slow)));
+  await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, deps)));
 }
 
-async function deliverLane(
-  deliveries: readonly Delivery[],
-  deps: LaneDependencies,
-  slow: Set<string>,
-): Promise<void> {
+async function deliverLane(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
   const blocked = new Set<string>();
   const lastWave = deliveries.reduce((max, d) => Math.max(max, d.wave), -1);
   for (let wave = 0; wave <= lastWave; wave++) {
@@ -75,9 +62,7 @@ async function deliverLane(
     }
     const byDestination = groupBy(runnable, (d) => d.destination.id);
     await Promise.all(
-      [...byDestination.values()].map((group) =>
-        deliverToDestination(group[0].destination, group, deps, slow),
-      ),
+      [...byDestination.values()].map((group) => deliverToDestination(group[0].destination, group, deps)),
     );
     for (const delivery of runnable) {
       const { result, orderKey } = delivery;
@@ -94,9 +79,7 @@ async function deliverToDestination(
   destination: Destination,
   deliveries: readonly Delivery[],
   deps: LaneDependencies,
-  slow: Set<string>,
 ): Promise<void> {
-  if (slow.has(destination.id)) return settleAll(deliveries, slowEarlierInBatch());
   const admission = deps.breakers.admit(destination.id);
   if (admission.kind === 'deferred') return settleAll(deliveries, { ok: false, error: admission.error });
 
@@ -127,29 +110,27 @@ async function deliverToDestination(
   if (calls.length === 0) return;
   if (admission.kind === 'probe') {
     // Half-open: one call decides; the others go only if it closes the circuit.
-    await makeCall(calls[0], deps, slow);
+    await makeCall(calls[0], deps);
     const after = deps.breakers.admit(destination.id);
     if (after.kind === 'deferred') {
       for (const call of calls.slice(1)) settleAll(call.deliveries, { ok: false, error: after.error });
       return;
     }
-    await Promise.all(calls.slice(1).map((call) => makeCall(call, deps, slow)));
+    await Promise.all(calls.slice(1).map((call) => makeCall(call, deps)));
     return;
   }
-  await Promise.all(calls.map((call) => makeCall(call, deps, slow)));
+  await Promise.all(calls.map((call) => makeCall(call, deps)));
 }
 
 /** One call through the pool; its outcome sets each delivery's result and informs the breaker. */
-async function makeCall(call: DeliveryCall, deps: LaneDependencies, slow: Set<string>): Promise<void> {
+async function makeCall(call: DeliveryCall, deps: LaneDependencies): Promise<void> {
   const { id } = call.destination;
-  if (slow.has(id)) return settleAll(call.deliveries, slowEarlierInBatch());
   const startedAt = Date.now();
   let results: DeliveryResult[];
   try {
     results = await deps.pool.run(id, deps.breakers.patienceMs(id), (signal) => call.send(signal));
   } catch (error) {
     const result = failed(error);
-    if (!result.ok && result.error.code === 'DeliveryTimedOut') slow.add(id);
     results = call.deliveries.map(() => result);
   }
   call.deliveries.forEach((delivery, index) => {

@@ -4,7 +4,11 @@ import type { DeliveryResult } from './errors';
 
 /** An ingest record that passed validation and routing. */
 export interface AcceptedRecord {
+  /** The SQS message it came in: what a batch item failure names. */
   readonly messageId: string;
+  /** This event within its message: the message id, or `id:n` for the n-th event of a retry bundle. */
+  readonly eventId: string;
+  /** The event's original ingest message body. */
   readonly body: string;
   /** This delivery attempt's number, counting earlier retries. */
   readonly attempts: number;

@@ -4,7 +4,8 @@ import { type Destination, isFifoTopic } from '../shared/destination-config';
 import { parseIngestMessage } from '../shared/ingest-message';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
-import { readAttempt } from './retry';
+import { RETRY_ATTEMPT_ATTRIBUTE, readAttempt } from './retry';
+import { readRetryBundle } from './retry-bundle';
 import { readTargetDestinations, route } from './route';
 
 export interface PreparedBatch {
@@ -25,48 +26,68 @@ export function prepareDeliveries(
   const deadLetters: DeadLetter[] = [];
   const deliveries: Delivery[] = [];
   for (const record of records) {
-    const { attempt: attempts, firstAttemptAt } = readAttempt(record);
     const messageGroupId = record.attributes.MessageGroupId;
-    const source = { body: record.body, sourceMessageId: record.messageId, attempts, messageGroupId };
-    const parsed = parseIngestMessage(record.body);
-    if (!parsed.ok) {
-      deadLetters.push({ ...source, errorCode: parsed.errorCode, errorMessage: parsed.reason });
-      continue;
-    }
     const targets = readTargetDestinations(record.messageAttributes ?? {});
-    const routed = route(parsed.payload.event.event, parsed.destinations, destinations, targets);
-    if (!routed.ok) {
-      const { errorCode, reason, destinationId } = routed;
-      deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
-      continue;
-    }
-    if (routed.destinations.length === 0) {
-      logger.debug('no destination accepts this event', {
+    for (const { eventId, body, attempts, firstAttemptAt } of eventsOf(record)) {
+      const source = { body, sourceMessageId: record.messageId, attempts, messageGroupId };
+      const parsed = parseIngestMessage(body);
+      if (!parsed.ok) {
+        deadLetters.push({ ...source, errorCode: parsed.errorCode, errorMessage: parsed.reason });
+        continue;
+      }
+      const routed = route(parsed.payload.event.event, parsed.destinations, destinations, targets);
+      if (!routed.ok) {
+        const { errorCode, reason, destinationId } = routed;
+        deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
+        continue;
+      }
+      if (routed.destinations.length === 0) {
+        logger.debug('no destination accepts this event', {
+          messageId: record.messageId,
+          distinctId: parsed.payload.event.distinct_id,
+        });
+      }
+      const accepted: AcceptedRecord = {
         messageId: record.messageId,
-        distinctId: parsed.payload.event.distinct_id,
-      });
-    }
-    const accepted: AcceptedRecord = {
-      messageId: record.messageId,
-      body: record.body,
-      attempts,
-      firstAttemptAt,
-      payload: parsed.payload,
-      message: JSON.stringify(parsed.payload),
-      ...(messageGroupId && { messageGroupId }),
-    };
-    for (const destination of routed.destinations) {
-      deliveries.push({
-        record: accepted,
-        destination,
-        orderKey: orderKeyOf(accepted, destination),
-        wave: 0,
-        message: accepted.message,
-      });
+        eventId,
+        body,
+        attempts,
+        firstAttemptAt,
+        payload: parsed.payload,
+        message: JSON.stringify(parsed.payload),
+        ...(messageGroupId && { messageGroupId }),
+      };
+      for (const destination of routed.destinations) {
+        deliveries.push({
+          record: accepted,
+          destination,
+          orderKey: orderKeyOf(accepted, destination),
+          wave: 0,
+          message: accepted.message,
+        });
+      }
     }
   }
   assignWaves(deliveries);
   return { deliveries, deadLetters };
+}
+
+/** The events a record carries: itself, or each event of a retry bundle, with its own attempt count. */
+function eventsOf(
+  record: SQSRecord,
+): { eventId: string; body: string; attempts: number; firstAttemptAt: number }[] {
+  const { attempt, firstAttemptAt } = readAttempt(record);
+  const bundled = readRetryBundle(record.body);
+  if (!bundled) return [{ eventId: record.messageId, body: record.body, attempts: attempt, firstAttemptAt }];
+  // `attempt` counts this message's own receives on top of the retry attempt it carries.
+  const redeliveries =
+    attempt - (Number(record.messageAttributes?.[RETRY_ATTEMPT_ATTRIBUTE]?.stringValue) || 1);
+  return bundled.map((event, index) => ({
+    eventId: `${record.messageId}:${index}`,
+    body: event.body,
+    attempts: event.attempt + Math.max(0, redeliveries),
+    firstAttemptAt: event.first_attempt_at,
+  }));
 }
 
 /**
@@ -86,7 +107,7 @@ function assignWaves(deliveries: Delivery[]): void {
   for (const delivery of deliveries) {
     if (!delivery.orderKey) continue;
     const ids = recordsByKey.get(delivery.orderKey) ?? [];
-    if (ids.at(-1) !== delivery.record.messageId) ids.push(delivery.record.messageId);
+    if (ids.at(-1) !== delivery.record.eventId) ids.push(delivery.record.eventId);
     recordsByKey.set(delivery.orderKey, ids);
     delivery.wave = ids.length - 1;
   }

@@ -7,6 +7,8 @@ export const RETRY_ATTEMPT_ATTRIBUTE = 'retry_attempt';
 export const FIRST_ATTEMPT_AT_ATTRIBUTE = 'first_attempt_at';
 /** Why the last attempt failed (an error code): what a retry is for, without reading logs. */
 export const LAST_ERROR_CODE_ATTRIBUTE = 'last_error_code';
+/** On a retry bundle: how many events it carries (the attempt and reason attributes are its first event's). */
+export const RETRY_BUNDLE_ATTRIBUTE = 'retry_bundle';
 
 /**
  * Per-destination retries: a retry is a new message on the ingest queue, sent with a delay and

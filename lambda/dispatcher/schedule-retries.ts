@@ -1,7 +1,15 @@
-import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { utf8Bytes } from './batching';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError, type DeliveryError } from './errors';
-import { backoffSeconds, type RetryPolicy, toRetryEntry } from './retry';
+import { backoffSeconds, RETRY_BUNDLE_ATTRIBUTE, type RetryPolicy, toRetryEntry } from './retry';
+import {
+  type BundledEvent,
+  bundledBytes,
+  MAX_BUNDLE_BYTES,
+  MAX_BUNDLED_BODY_BYTES,
+  toRetryBundleBody,
+} from './retry-bundle';
 import { sendMessages } from './send-messages';
 
 /** A failed delivery to send again later, to its destination alone. */
@@ -14,36 +22,111 @@ export interface ScheduledRetry {
 export const nextAttempt = ({ delivery, error }: ScheduledRetry): number =>
   delivery.record.attempts + (error instanceof DeferredDeliveryError ? 0 : 1);
 
+/** One retry message: a single event, or a bundle of a destination's events. */
+interface RetryMessage {
+  readonly retries: ScheduledRetry[];
+  delaySeconds: number;
+  bytes: number;
+}
+
 /**
- * Sends one delayed retry per failed delivery, naming only its destination, in that destination's
- * message group (SQS fair queues then keep other destinations' and tenants' dwell time low while
- * one builds a backlog). Within an order key a later event never gets a shorter delay than an
- * earlier one. Returns the retries that could not be sent: their records are returned as batch
- * item failures instead, so nothing is lost.
+ * Sends the retries of a batch, each naming only its destination, in that destination's message
+ * group (SQS fair queues then keep other destinations' and tenants' dwell time low while one
+ * builds a backlog). A destination's retries go in as few messages as fit (retry bundles): a
+ * destination whose circuit is open costs one message per batch, not one per event. Within an
+ * order key a later event never gets a shorter delay than an earlier one. Returns the retries
+ * that could not be sent: their records are returned as batch item failures, so nothing is lost.
  */
 export async function scheduleRetries(
   retries: readonly ScheduledRetry[],
   policy: RetryPolicy,
   sqs: SQSClient,
 ): Promise<ScheduledRetry[]> {
+  const delays = orderPreservingDelays(retries, policy);
+  const messages: RetryMessage[] = [];
+  const byDestination = new Map<string, ScheduledRetry[]>();
+  for (const retry of retries) {
+    const id = retry.delivery.destination.id;
+    byDestination.set(id, [...(byDestination.get(id) ?? []), retry]);
+  }
+  for (const destinationRetries of byDestination.values()) {
+    const ordered = destinationRetries.some((r) => r.delivery.orderKey);
+    let previous: RetryMessage | undefined;
+    for (const retry of destinationRetries) {
+      const event = toBundledEvent(retry);
+      const bytes = bundledBytes(event);
+      const delaySeconds = delays.get(retry) ?? 0;
+      const alone = utf8Bytes(retry.delivery.record.body) > MAX_BUNDLED_BODY_BYTES;
+      if (previous && !alone && previous.bytes + bytes <= MAX_BUNDLE_BYTES && !isAlone(previous)) {
+        previous.retries.push(retry);
+        previous.bytes += bytes;
+        previous.delaySeconds = Math.max(previous.delaySeconds, delaySeconds);
+        continue;
+      }
+      // A later message of an ordered destination goes strictly later: SQS delays are whole seconds.
+      const floor = previous ? previous.delaySeconds + (ordered ? 1 : 0) : 0;
+      const message = {
+        retries: [retry],
+        delaySeconds: Math.min(policy.maxDelaySeconds, Math.max(delaySeconds, floor)),
+        bytes: alone ? Number.POSITIVE_INFINITY : bytes,
+      };
+      messages.push(message);
+      previous = message;
+    }
+  }
+  const unsent = await sendMessages(sqs, policy.queueUrl, messages.map(toMessageEntry));
+  return [...unsent.keys()].flatMap((index) => messages[index].retries);
+}
+
+const isAlone = (message: RetryMessage) => message.bytes === Number.POSITIVE_INFINITY;
+
+/** Backoff per retry; within an order key each is at least a second after the one before. */
+function orderPreservingDelays(
+  retries: readonly ScheduledRetry[],
+  policy: RetryPolicy,
+): Map<ScheduledRetry, number> {
   const lastDelay = new Map<string, number>();
-  const entries = retries.map((retry) => {
+  const delays = new Map<ScheduledRetry, number>();
+  for (const retry of retries) {
     const { delivery, error } = retry;
     let delaySeconds = backoffSeconds(policy, delivery.record.attempts, error.retryAfterSeconds ?? 0);
     const { orderKey } = delivery;
     if (orderKey) delaySeconds = Math.max(delaySeconds, (lastDelay.get(orderKey) ?? -1) + 1);
     delaySeconds = Math.min(delaySeconds, policy.maxDelaySeconds);
     if (orderKey) lastDelay.set(orderKey, delaySeconds);
-    return toRetryEntry({
-      body: delivery.record.body,
-      targets: [delivery.destination.id],
-      attempt: nextAttempt(retry),
-      firstAttemptAt: delivery.record.firstAttemptAt,
-      delaySeconds,
-      reason: error.code,
-      messageGroupId: delivery.destination.id,
-    });
+    delays.set(retry, delaySeconds);
+  }
+  return delays;
+}
+
+function toBundledEvent(retry: ScheduledRetry): BundledEvent {
+  return {
+    body: retry.delivery.record.body,
+    attempt: nextAttempt(retry),
+    first_attempt_at: retry.delivery.record.firstAttemptAt,
+    last_error_code: retry.error.code,
+  };
+}
+
+function toMessageEntry({ retries, delaySeconds }: RetryMessage): SendMessageBatchRequestEntry {
+  const [first] = retries;
+  const destinationId = first.delivery.destination.id;
+  const entry = toRetryEntry({
+    body: first.delivery.record.body,
+    targets: [destinationId],
+    attempt: nextAttempt(first),
+    firstAttemptAt: first.delivery.record.firstAttemptAt,
+    delaySeconds,
+    reason: first.error.code,
+    messageGroupId: destinationId,
   });
-  const unsent = await sendMessages(sqs, policy.queueUrl, entries);
-  return [...unsent.keys()].map((index) => retries[index]);
+  if (retries.length === 1) return entry;
+  return {
+    ...entry,
+    MessageBody: toRetryBundleBody(retries.map(toBundledEvent)),
+    MessageAttributes: {
+      ...entry.MessageAttributes,
+      [RETRY_BUNDLE_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retries.length) },
+    },
+  };
 }

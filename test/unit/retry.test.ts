@@ -5,6 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { backoffSeconds, type RetryPolicy, readAttempt } from '../../lambda/dispatcher/retry';
+import { readRetryBundle, toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
 import { capturingLogger } from '../support/capture-logs';
 import {
   fifoTopicDestination,
@@ -183,21 +184,65 @@ describe('dispatchBatch with per-destination retries', () => {
     expect(sentTo(DLQ).map((e) => e.MessageAttributes?.destination_id?.StringValue)).toEqual(['marketing']);
   });
 
-  it('keeps a FIFO topic visitor later events behind the failed one, with longer delays', async () => {
+  it("keeps a FIFO topic visitor's later events behind the failed one, in order, in one retry bundle", async () => {
+    // Prepare
     failTopic(fifoTopicDestination.topicArn);
     const sentAt = Date.now();
     const records = ['a1', 'a2', 'a3'].map((id) => sqsRecord(event(id, 'A'), { sentAt }));
 
+    // Act
     await dispatchBatch(records, deps({ retry: { ...policy, random: () => 0.999 } }));
 
-    const retries = sentTo(INGEST);
-    expect(retries.map((r) => JSON.parse(r.MessageBody ?? '').event.distinct_id)).toEqual(['a1', 'a2', 'a3']);
-    const delays = retries.map((r) => r.DelaySeconds ?? 0);
-    expect(delays[1]).toBeGreaterThan(delays[0]);
-    expect(delays[2]).toBeGreaterThan(delays[1]);
-    expect(retries.every((r) => r.MessageAttributes?.target_destinations.StringValue === 'orders-fifo')).toBe(
-      true,
+    // Assess: one message for the destination, its events in queue order, each with its own reason.
+    const [bundle, ...others] = sentTo(INGEST).filter(
+      (r) => r.MessageAttributes?.target_destinations.StringValue === 'orders-fifo',
     );
+    expect(others).toEqual([]);
+    expect(bundle.MessageGroupId).toBe('orders-fifo');
+    expect(bundle.MessageAttributes?.retry_bundle).toEqual({ DataType: 'Number', StringValue: '3' });
+    const events = readRetryBundle(bundle.MessageBody ?? '') ?? [];
+    expect(events.map((e) => JSON.parse(e.body).event.distinct_id)).toEqual(['a1', 'a2', 'a3']);
+    expect(events.map((e) => e.last_error_code)).toEqual([
+      'ServiceUnavailable',
+      'OrderBlocked',
+      'OrderBlocked',
+    ]);
+    expect(events.map((e) => e.body)).toEqual(records.map((r) => r.body));
+  });
+
+  it('delivers a received retry bundle to its target only, each event in order, with its own attempt count', async () => {
+    // Prepare
+    const bodies = ['b1', 'b2'].map((id) => JSON.stringify(event(id, 'B')));
+    const record = sqsRecord(
+      toRetryBundleBody([
+        { body: bodies[0], attempt: 3, first_attempt_at: Date.now(), last_error_code: 'CircuitOpen' },
+        { body: bodies[1], attempt: 50, first_attempt_at: Date.now(), last_error_code: 'CircuitOpen' },
+      ]),
+    );
+    record.messageAttributes = {
+      target_destinations: { dataType: 'String', stringValue: 'orders-fifo' },
+    } as never;
+    failTopic(fifoTopicDestination.topicArn);
+
+    // Act
+    const response = await dispatchBatch([record], deps());
+
+    // Assess: b1 failed and is retried; b2, kept behind it on its 50th attempt, is out of attempts.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+    const [retry] = sentTo(INGEST);
+    expect(readRetryBundle(retry.MessageBody ?? '')).toBeUndefined();
+    expect(retry.MessageBody).toBe(bodies[0]);
+    expect(retry.MessageAttributes?.retry_attempt.StringValue).toBe('4');
+    expect(sentTo(DLQ)).toEqual([
+      expect.objectContaining({
+        MessageBody: bodies[1],
+        MessageAttributes: expect.objectContaining({
+          error_code: { DataType: 'String', StringValue: 'RetriesExhausted' },
+        }),
+      }),
+    ]);
   });
 
   it('falls back to a batch item failure when the retry cannot be sent: nothing is lost', async () => {

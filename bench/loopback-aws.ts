@@ -1,0 +1,181 @@
+import { createHash, randomUUID } from 'node:crypto';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { readRetryBundle } from '../lambda/dispatcher/retry-bundle';
+
+export interface LoopbackAwsOptions {
+  /** How long each call to a function or topic takes to answer, by its name (the ARN's last part). @default 0 */
+  readonly delayMs?: (target: string) => number;
+}
+
+/** What the stand-in was asked to do. */
+export interface LoopbackCounts {
+  assumeRole: number;
+  /** Events accepted, by target name (function or topic). */
+  delivered: Map<string, number>;
+  /** Calls answered, by target name. */
+  calls: Map<string, number>;
+  /** Events sent to SQS (a retry bundle counts its events), by attribute `target_destinations` ('' when none). */
+  sqsMessages: Map<string, number>;
+  /** Retried events, by the reason their retry carries (a bundle's events each carry their own). */
+  retryReasons: Map<string, number>;
+  /** Message groups of the SQS messages received. */
+  sqsGroups: Map<string, number>;
+}
+
+/**
+ * A stand-in for AWS on 127.0.0.1 that answers what the dispatcher calls (STS AssumeRole, SNS
+ * PublishBatch, Lambda Invoke, SQS SendMessageBatch) at once, or after a delay per target, and
+ * counts everything. For benchmarks and tests of the real handler without the emulator's cost.
+ */
+export class LoopbackAws {
+  private server?: http.Server;
+  readonly counts: LoopbackCounts = LoopbackAws.emptyCounts();
+
+  constructor(private readonly options: LoopbackAwsOptions = {}) {}
+
+  static emptyCounts(): LoopbackCounts {
+    return {
+      assumeRole: 0,
+      delivered: new Map(),
+      calls: new Map(),
+      sqsMessages: new Map(),
+      retryReasons: new Map(),
+      sqsGroups: new Map(),
+    };
+  }
+
+  get endpoint(): string {
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('loopback AWS not started');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  reset(): void {
+    Object.assign(this.counts, LoopbackAws.emptyCounts());
+  }
+
+  async start(): Promise<void> {
+    this.server = http.createServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => this.answer(request, Buffer.concat(chunks).toString('utf8'), response));
+    });
+    this.server.keepAliveTimeout = 60_000;
+    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      if (!this.server) return resolve();
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private answer(request: http.IncomingMessage, body: string, response: http.ServerResponse): void {
+    const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? '');
+    if (invoke) {
+      const name = decodeURIComponent(invoke[1]).split(':').slice(6, 7)[0] ?? invoke[1];
+      this.later(name, response, () => {
+        this.count(this.counts.delivered, name, 1);
+        response.writeHead(202, { 'x-amzn-requestid': randomUUID() });
+        response.end();
+      });
+      return;
+    }
+    const target = request.headers['x-amz-target'];
+    const form = new URLSearchParams(body);
+    if (target === 'AmazonSQS.SendMessageBatch') this.sendMessageBatch(JSON.parse(body), response);
+    else if (form.get('Action') === 'AssumeRole') this.assumeRole(form, response);
+    else if (form.get('Action') === 'PublishBatch') this.publishBatch(form, response);
+    else this.refuse(request, target ?? form.get('Action'), response);
+  }
+
+  private refuse(request: http.IncomingMessage, action: unknown, response: http.ServerResponse): void {
+    response.writeHead(400, { 'content-type': 'text/plain' });
+    response.end(`loopback AWS does not answer ${request.method} ${request.url} ${String(action)}`);
+  }
+
+  /** Answers after the target's delay, unless the caller gave up first. */
+  private later(name: string, response: http.ServerResponse, reply: () => void): void {
+    const delay = this.options.delayMs?.(name) ?? 0;
+    const send = () => {
+      if (response.destroyed || response.writableEnded) return;
+      this.count(this.counts.calls, name, 1);
+      reply();
+    };
+    if (delay <= 0) send();
+    else setTimeout(send, delay).unref();
+  }
+
+  private assumeRole(form: URLSearchParams, response: http.ServerResponse): void {
+    this.counts.assumeRole += 1;
+    const account = (form.get('RoleArn') ?? '').split(':')[4] ?? '111122223333';
+    xml(
+      response,
+      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIALOOPBACK</AccessKeyId><SecretAccessKey>loopback</SecretAccessKey><SessionToken>loopback</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/loopback/session</Arn><AssumedRoleId>AROALOOPBACK:session</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    );
+  }
+
+  private publishBatch(form: URLSearchParams, response: http.ServerResponse): void {
+    const name = (form.get('TopicArn') ?? '').split(':').pop() ?? '';
+    const ids = [...form.entries()]
+      .filter(([key]) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(key))
+      .map(([, id]) => id);
+    this.later(name, response, () => {
+      this.count(this.counts.delivered, name, ids.length);
+      const members = ids.map(
+        (id) => `<member><Id>${id}</Id><MessageId>${randomUUID()}</MessageId></member>`,
+      );
+      xml(
+        response,
+        `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult><Successful>${members.join('')}</Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishBatchResponse>`,
+      );
+    });
+  }
+
+  private sendMessageBatch(
+    input: {
+      Entries: {
+        Id: string;
+        MessageBody: string;
+        MessageGroupId?: string;
+        MessageAttributes?: Record<string, { StringValue?: string }>;
+      }[];
+    },
+    response: http.ServerResponse,
+  ): void {
+    const successful = input.Entries.map((entry) => {
+      const attributes = entry.MessageAttributes ?? {};
+      const bundled = readRetryBundle(entry.MessageBody);
+      this.count(
+        this.counts.sqsMessages,
+        attributes.target_destinations?.StringValue ?? '',
+        bundled?.length ?? 1,
+      );
+      const reasons = bundled?.map((e) => e.last_error_code) ?? [attributes.last_error_code?.StringValue];
+      for (const reason of reasons) if (reason) this.count(this.counts.retryReasons, reason, 1);
+      if (entry.MessageGroupId) this.count(this.counts.sqsGroups, entry.MessageGroupId, 1);
+      return {
+        Id: entry.Id,
+        MessageId: randomUUID(),
+        MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex'),
+      };
+    });
+    response.writeHead(200, {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amzn-requestid': randomUUID(),
+    });
+    response.end(JSON.stringify({ Successful: successful, Failed: [] }));
+  }
+
+  private count(map: Map<string, number>, key: string, n: number): void {
+    map.set(key, (map.get(key) ?? 0) + n);
+  }
+}
+
+function xml(response: http.ServerResponse, text: string): void {
+  response.writeHead(200, { 'content-type': 'text/xml', 'x-amzn-requestid': randomUUID() });
+  response.end(text);
+}
