@@ -177,7 +177,8 @@ export class CallPool {
 
   private abort(call: RunningCall, reason: CutReason): void {
     this.running.delete(call);
-    call.controller.abort();
+    // The cut first, so it wins the race against the call's own abort error.
     call.cut(new CallCutError(reason, this.now() - call.startedAt));
+    call.controller.abort();
   }
 }

@@ -66,6 +66,15 @@ describe('parseDestinations', () => {
     );
   });
 
+  it('takes an optional positive rate limit per destination', () => {
+    expect(parseDestinations([{ ...lambdaDestination, maxEventsPerSecond: 2.5 }])[0].maxEventsPerSecond).toBe(
+      2.5,
+    );
+    expect(() => parseDestinations([{ ...standardTopicDestination, maxEventsPerSecond: 0 }])).toThrow(
+      /destination "marketing": maxEventsPerSecond must be a positive number of events per second/,
+    );
+  });
+
   it('rejects duplicate ids', () => {
     expect(() =>
       parseDestinations([lambdaDestination, { ...standardTopicDestination, id: 'orders-fn' }]),

@@ -139,6 +139,30 @@ describe('dispatchBatch with per-destination retries', () => {
     expect(sentTo(DLQ)).toEqual([]);
   });
 
+  it('defers events over a destination rate limit to a retry that uses no attempt up', async () => {
+    // Prepare: a limit of 3 events a second, 5 events.
+    const limited = { ...lambdaDestination, maxEventsPerSecond: 3 };
+    const records = ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) => sqsRecord(event(id), { sentAt: Date.now() }));
+
+    // Act
+    const response = await dispatchBatch(
+      records,
+      deps({ registry: new StaticDestinationRegistry([limited]) }),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 3);
+    const [bundle] = sentTo(INGEST);
+    const events = readRetryBundle(bundle.MessageBody ?? '') ?? [];
+    expect(events.map((e) => JSON.parse(e.body).event.distinct_id)).toEqual(['r4', 'r5']);
+    expect(events.map((e) => [e.attempt, e.last_error_code])).toEqual([
+      [1, 'RateLimited'],
+      [1, 'RateLimited'],
+    ]);
+    expect(bundle.DelaySeconds).toBeGreaterThanOrEqual(1);
+  });
+
   it('delivers a retry to its target destinations only', async () => {
     sns
       .on(PublishBatchCommand)

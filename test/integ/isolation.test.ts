@@ -1,0 +1,109 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context, SQSEvent } from 'aws-lambda';
+import { HEALTHY, HUNG } from '../../bench/isolation';
+import { LoopbackAws } from '../../bench/loopback-aws';
+import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
+import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
+import type { DispatcherEnvironment } from '../../lambda/dispatcher/environment';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import type { DestinationInput } from '../../lambda/shared/destination-config';
+import { ingestMessage, sqsRecord } from '../support/fixtures';
+
+jest.setTimeout(60_000);
+
+/** A Lambda context whose remaining time runs down from `timeoutMs`. */
+function contextWithTimeout(timeoutMs: number): Context {
+  const start = Date.now();
+  return {
+    functionName: 'dispatcher',
+    awsRequestId: 'test',
+    getRemainingTimeInMillis: () => timeoutMs - (Date.now() - start),
+  } as unknown as Context;
+}
+
+const batch = (from: number, size: number): SQSEvent => ({
+  Records: Array.from({ length: size }, (_, i) =>
+    sqsRecord(
+      ingestMessage({
+        event: { distinct_id: `evt_${from + i}` },
+        visitor: { visitor_id: `visitor_${(from + i) % 10}` },
+      }),
+      { sentAt: Date.now() },
+    ),
+  ),
+});
+
+describe('the real dispatcher with one destination that never answers in time (loopback AWS)', () => {
+  const aws = new LoopbackAws({ delayMs: (target) => (target === 'hung' ? 20_000 : 0) });
+  let transitions: CircuitTransition[];
+
+  const handlerFor = (destinations: DestinationInput[], environment: Partial<DispatcherEnvironment> = {}) =>
+    createDispatcherHandler(
+      {
+        destinationsJson: JSON.stringify(destinations),
+        deadLetterQueue: { url: `${aws.endpoint}/111122223333/dlq`, fifo: false },
+        maxReceiveCount: 5,
+        concurrency: 16,
+        region: 'us-east-1',
+        retry: { ...DEFAULT_RETRY_POLICY, queueUrl: `${aws.endpoint}/111122223333/ingest` },
+        ...environment,
+      },
+      {
+        overrides: { endpoint: aws.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+        onCircuitTransition: (t) => transitions.push(t),
+      },
+    );
+
+  beforeAll(() => aws.start());
+  afterAll(() => aws.stop());
+  beforeEach(() => {
+    aws.reset();
+    transitions = [];
+  });
+
+  it('delivers to the healthy destinations, schedules every hung delivery for retry with its reason, and opens its circuit', async () => {
+    // Prepare
+    const handler = handlerFor([...HEALTHY, HUNG]);
+
+    // Act
+    const started = Date.now();
+    const first = await handler(batch(0, 100), contextWithTimeout(30_000));
+    const firstMs = Date.now() - started;
+    const second = await handler(batch(100, 100), contextWithTimeout(30_000));
+
+    // Assess: well inside the deadline; the records acknowledged; nothing lost.
+    expect(firstMs).toBeLessThan(10_000);
+    expect(first.batchItemFailures).toEqual([]);
+    expect(second.batchItemFailures).toEqual([]);
+    for (const target of ['orders', 'events', 'orders.fifo'])
+      expect(aws.counts.delivered.get(target)).toBe(200);
+    expect(aws.counts.delivered.get('hung')).toBeUndefined();
+    expect(aws.counts.sqsMessages.get(HUNG.id)).toBe(200);
+    expect(aws.counts.retryReasons).toEqual(
+      new Map([
+        ['DeliveryTimedOut', 100],
+        ['CircuitOpen', 100],
+      ]),
+    );
+    expect(aws.counts.sqsGroups.get(HUNG.id)).toBeGreaterThan(0);
+    expect(transitions).toEqual([expect.objectContaining({ destinationId: HUNG.id, to: 'open' })]);
+  });
+
+  it('settles before the deadline when a call outlasts the function, retrying the delivery with DeadlineExceeded', async () => {
+    // Prepare: patience longer than the function, so only the deadline can end the call.
+    const handler = handlerFor([HUNG], {
+      breaker: { ...DEFAULT_BREAKER_SETTINGS, minPatienceMs: 60_000, maxPatienceMs: 60_000 },
+    });
+
+    // Act
+    const started = Date.now();
+    const response = await handler(batch(0, 5), contextWithTimeout(6_000));
+
+    // Assess
+    expect(Date.now() - started).toBeLessThan(6_000);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(aws.counts.sqsMessages.get(HUNG.id)).toBe(5);
+    expect(aws.counts.retryReasons.get('DeadlineExceeded')).toBe(5);
+  });
+});
