@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { LocalPipeline } from '../local/pipeline';
+import { DESTINATION_IDS } from '../local/provision';
 import { formatReport } from '../local/report';
 import { progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
@@ -23,6 +25,13 @@ dead-lettered, and reports. Exits 1 if any event is unaccounted for.
   --fault-rate R       share of delivery calls (Invoke, PublishBatch) that fail: throttling, 5xx,
                        timeouts, connection resets, partial PublishBatch failures (default 0)
   --fault-seed N       seed of the injected faults (default 1)
+  --slow DEST=MS[:SECONDS]
+                       every call to destination DEST takes MS before answering, for the first
+                       SECONDS of the run (default: the whole run); repeatable
+  --fail DEST=KIND[:SECONDS]
+                       every call to DEST fails with KIND (throttle, server-error, timeout,
+                       connection-reset) for the first SECONDS (default: the whole run); repeatable
+                       Destinations: customer-fn, customer-topic, customer-fifo
   --timeout SECONDS    give up waiting for the pipeline to drain (default 300)
   --json               print the report as one JSON object on stdout, nothing else
   --verbose            show the handlers' own logs (stderr and stdout)
@@ -42,6 +51,8 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       'fault-rate': { type: 'string', default: '0' },
       'fault-seed': { type: 'string', default: '1' },
+      slow: { type: 'string', multiple: true, default: [] },
+      fail: { type: 'string', multiple: true, default: [] },
       timeout: { type: 'string', default: '300' },
       json: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
@@ -66,6 +77,13 @@ async function main(): Promise<number> {
   const faultSeed = Number(values['fault-seed']);
   if (!(faultRate >= 0 && faultRate < 1)) throw new UsageError('--fault-rate must be at least 0 and below 1');
   if (!Number.isInteger(faultSeed)) throw new UsageError('--fault-seed must be a whole number');
+  const destinationFaults = [
+    ...values.slow.map((spec) => parseFaultOption('slow', spec)),
+    ...values.fail.map((spec) => parseFaultOption('fail', spec)),
+  ];
+  const known = Object.values(DESTINATION_IDS) as string[];
+  const unknown = destinationFaults.find((f) => !known.includes(f.destinationId));
+  if (unknown) throw new UsageError(`no destination "${unknown.destinationId}": use ${known.join(', ')}`);
   const random = seededRandom(values.seed ? Number(values.seed) : Date.now());
   // Everything but the --json report goes to stderr.
   const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -84,6 +102,7 @@ async function main(): Promise<number> {
   const pipeline = await LocalPipeline.start({
     fifoIngestQueue: values['fifo-ingest'],
     ...(faultRate > 0 && { faults: { rate: faultRate, seed: faultSeed } }),
+    destinationFaults,
     logLevel: values.verbose ? 'INFO' : 'SILENT',
     log: say,
   });
@@ -115,6 +134,14 @@ async function main(): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function parseFaultOption(option: 'slow' | 'fail', spec: string): DestinationFault {
+  try {
+    return parseDestinationFault(option, spec);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
 
 main().then(
   (code) => process.exit(code),

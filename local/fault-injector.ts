@@ -13,6 +13,58 @@ export interface FaultOptions {
   readonly timeoutMs?: number;
 }
 
+/**
+ * A destination's calls all misbehave for a window of time from the start of the run: `slow`
+ * answers after `delayMs`, any other kind fails each call that way.
+ */
+export type DestinationFault = { readonly destinationId: string; readonly seconds?: number } & (
+  | { readonly kind: 'slow'; readonly delayMs: number }
+  | { readonly kind: Exclude<FaultKind, 'partial-batch'> }
+);
+
+const WINDOW_FAULT_KINDS: readonly string[] = ['throttle', 'server-error', 'timeout', 'connection-reset'];
+
+/**
+ * Reads `--slow DEST=MS[:SECONDS]` or `--fail DEST=KIND[:SECONDS]`; SECONDS defaults to the
+ * whole run. Throws a message naming the bad part.
+ */
+export function parseDestinationFault(option: 'slow' | 'fail', spec: string): DestinationFault {
+  const match = /^([A-Za-z0-9_-]{1,64})=([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(spec);
+  if (!match)
+    throw new Error(`--${option} takes DEST=${option === 'slow' ? 'MS' : 'KIND'}[:SECONDS], got "${spec}"`);
+  const [, destinationId, value, seconds] = match;
+  const window = seconds === undefined ? {} : { seconds: Number(seconds) };
+  if (option === 'slow') {
+    const delayMs = Number(value);
+    if (!Number.isInteger(delayMs) || delayMs < 0)
+      throw new Error(`--slow ${spec}: MS must be a whole number`);
+    return { destinationId, kind: 'slow', delayMs, ...window };
+  }
+  if (!WINDOW_FAULT_KINDS.includes(value))
+    throw new Error(`--fail ${spec}: KIND must be one of ${WINDOW_FAULT_KINDS.join(', ')}`);
+  return { destinationId, kind: value as Exclude<FaultKind, 'partial-batch'>, ...window };
+}
+
+/** The window faults in force for a destination right now. */
+export class DestinationFaults {
+  private readonly startedAt = Date.now();
+  /** Calls each window fault affected, by destination. */
+  readonly counts = new Map<string, number>();
+
+  constructor(readonly faults: readonly DestinationFault[]) {}
+
+  /** The fault for this destination's call now, counted; undefined when it behaves. */
+  current(destinationId: string | undefined): DestinationFault | undefined {
+    if (!destinationId) return undefined;
+    const elapsedSeconds = (Date.now() - this.startedAt) / 1000;
+    const fault = this.faults.find(
+      (f) => f.destinationId === destinationId && (f.seconds === undefined || elapsedSeconds < f.seconds),
+    );
+    if (fault) this.counts.set(destinationId, (this.counts.get(destinationId) ?? 0) + 1);
+    return fault;
+  }
+}
+
 /** A fault to apply to one call, or nothing. */
 export type Fault =
   | { kind: Exclude<FaultKind, 'partial-batch'> }
@@ -54,41 +106,52 @@ export class FaultInjector {
   }
 
   /** Answers a faulted call the way the service would; `partial-batch` is answered by the caller. */
-  async respond(
+  respond(
     fault: Fault,
     service: 'sns' | 'lambda' | 's3',
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<void> {
-    if (fault.kind === 'connection-reset') return void request.socket.destroy();
-    if (fault.kind === 'timeout') {
-      await new Promise((resolve) => setTimeout(resolve, this.options.timeoutMs ?? 4000));
-      return void request.socket.destroy();
-    }
-    const throttle = fault.kind === 'throttle';
-    if (service === 'lambda') {
-      const type = throttle ? 'TooManyRequestsException' : 'ServiceException';
-      response.writeHead(throttle ? 429 : 500, {
-        'content-type': 'application/json',
-        'x-amzn-errortype': type,
-      });
-      return void response.end(
-        JSON.stringify({ Type: throttle ? 'User' : 'Service', message: `injected ${fault.kind}` }),
-      );
-    }
-    if (service === 's3') {
-      // S3 answers throttling with 503 SlowDown.
-      response.writeHead(throttle ? 503 : 500, { 'content-type': 'application/xml' });
-      return void response.end(
-        `<Error><Code>${throttle ? 'SlowDown' : 'InternalError'}</Code><Message>injected ${fault.kind}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
-      );
-    }
-    const code = throttle ? 'Throttling' : 'InternalError';
-    response.writeHead(throttle ? 400 : 500, { 'content-type': 'text/xml' });
-    response.end(
-      `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${throttle ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>injected ${fault.kind}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+    return answerWithFault(fault.kind, service, request, response, this.options.timeoutMs);
+  }
+}
+
+/** Answers a call with a fault, the way the service would; `timeout` holds the call, then drops it. */
+export async function answerWithFault(
+  kind: Exclude<FaultKind, 'partial-batch'> | 'partial-batch',
+  service: 'sns' | 'lambda' | 's3',
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+  timeoutMs = 4000,
+): Promise<void> {
+  if (kind === 'connection-reset') return void request.socket.destroy();
+  if (kind === 'timeout') {
+    await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+    return void request.socket.destroy();
+  }
+  const throttle = kind === 'throttle';
+  if (service === 'lambda') {
+    const type = throttle ? 'TooManyRequestsException' : 'ServiceException';
+    response.writeHead(throttle ? 429 : 500, {
+      'content-type': 'application/json',
+      'x-amzn-errortype': type,
+    });
+    return void response.end(
+      JSON.stringify({ Type: throttle ? 'User' : 'Service', message: `injected ${kind}` }),
     );
   }
+  if (service === 's3') {
+    // S3 answers throttling with 503 SlowDown.
+    response.writeHead(throttle ? 503 : 500, { 'content-type': 'application/xml' });
+    return void response.end(
+      `<Error><Code>${throttle ? 'SlowDown' : 'InternalError'}</Code><Message>injected ${kind}</Message><RequestId>${randomUUID()}</RequestId></Error>`,
+    );
+  }
+  const code = throttle ? 'Throttling' : 'InternalError';
+  response.writeHead(throttle ? 400 : 500, { 'content-type': 'text/xml' });
+  response.end(
+    `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${throttle ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>injected ${kind}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
 }
 
 /** The entries of a PublishBatch form body, by member number. */

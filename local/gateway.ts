@@ -4,7 +4,14 @@ import type { AddressInfo } from 'node:net';
 import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
 import { emulatorClient } from './accounts';
 import type { PolicyDocument } from './definitions';
-import { addFailedEntries, type FaultInjector, publishBatchEntries, withoutEntries } from './fault-injector';
+import {
+  addFailedEntries,
+  answerWithFault,
+  type DestinationFaults,
+  type FaultInjector,
+  publishBatchEntries,
+  withoutEntries,
+} from './fault-injector';
 import { trustPolicyAllows } from './trust-policy';
 
 /** A function the gateway runs for `lambda:Invoke`; it throws to report a function error. */
@@ -21,6 +28,10 @@ export interface GatewayOptions {
   readonly asyncRetryDelaysMs?: readonly number[];
   /** Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch, S3 PutObject). @default none */
   readonly faults?: FaultInjector;
+  /** One destination's calls slow or failing for a window of time. @default none */
+  readonly destinationFaults?: DestinationFaults;
+  /** Destination ids by function or topic ARN, to know whose call a request is. @default none */
+  readonly destinationIds?: ReadonlyMap<string, string>;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
@@ -85,6 +96,10 @@ export class LocalGateway {
       ? new URLSearchParams(body.toString('utf8'))
       : undefined;
     if (form?.get('Action') === 'AssumeRole') return this.assumeRole(form, request, body, response);
+    if (form?.get('Action') === 'PublishBatch') {
+      const handled = await this.windowFault(form.get('TopicArn') ?? '', 'sns', request, response);
+      if (handled) return;
+    }
     if (form?.get('Action') === 'PublishBatch' && this.options.faults) {
       return this.publishBatchWithFaults(this.options.faults, form, request, body, response);
     }
@@ -145,6 +160,7 @@ export class LocalGateway {
         },
       );
     }
+    if (await this.windowFault(arn, 'lambda', request, response)) return;
     const fault = this.options.faults?.decide();
     if (fault) return this.options.faults?.respond(fault, 'lambda', request, response);
     this.counts.invocations += 1;
@@ -169,6 +185,29 @@ export class LocalGateway {
         { errorType: e.name, errorMessage: e.message },
       );
     }
+  }
+
+  /**
+   * Applies the destination's window fault to a call, if one is in force: a slow call answers
+   * late (and not at all if the caller gave up meanwhile); a failing one is answered with its
+   * fault. Returns whether the call was answered here.
+   */
+  private async windowFault(
+    arn: string,
+    service: 'sns' | 'lambda',
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<boolean> {
+    const fault = this.options.destinationFaults?.current(this.options.destinationIds?.get(arn));
+    if (!fault) return false;
+    if (fault.kind !== 'slow') {
+      await answerWithFault(fault.kind, service, request, response);
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    if (!request.socket.destroyed) return false;
+    response.destroy();
+    return true;
   }
 
   /** Lambda's asynchronous invocation: two retries, then the function's dead-letter queue. */

@@ -14,8 +14,13 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context, SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
+import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
-import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
+import {
+  DEFAULT_RETRY_POLICY,
+  RETRY_ATTEMPT_ATTRIBUTE,
+  RETRY_BUNDLE_ATTRIBUTE,
+} from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
@@ -23,7 +28,7 @@ import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
 import { CUSTOMER_ACCOUNT, EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type Emulator, startEmulator } from './emulator';
-import { FaultInjector, type FaultOptions } from './fault-injector';
+import { type DestinationFault, DestinationFaults, FaultInjector, type FaultOptions } from './fault-injector';
 import { type LocalFunction, LocalGateway } from './gateway';
 import { DeliveryLedger } from './ledger';
 import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
@@ -44,6 +49,8 @@ export interface LocalPipelineOptions {
   readonly consumerFault?: (scope: string, payload: DeliveredPayload) => boolean;
   /** Faults injected into the dispatcher's delivery calls, reproducible from the seed. @default none */
   readonly faults?: FaultOptions;
+  /** Destinations whose calls are slow or fail for a window of time (`--slow`, `--fail`). @default none */
+  readonly destinationFaults?: readonly DestinationFault[];
   /** Handler log level: the dispatcher and consumers log as they would in Lambda. @default 'SILENT' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /** Progress lines about the runtime itself. */
@@ -63,11 +70,18 @@ export interface DeadLetterRecord {
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
 const LOCAL_DISPATCHER_CONCURRENCY = 2;
 
-const CONTEXT = {
-  functionName: 'local',
-  awsRequestId: 'local',
-  getRemainingTimeInMillis: () => 30_000,
-} as unknown as Context;
+/** A Lambda context for one invocation: its remaining time runs down from the function's timeout. */
+function invocationContext(timeoutMs: number): Context {
+  const start = Date.now();
+  return {
+    functionName: 'local',
+    awsRequestId: 'local',
+    getRemainingTimeInMillis: () => timeoutMs - (Date.now() - start),
+  } as unknown as Context;
+}
+
+/** The consumer's timeout does not matter locally: nothing cuts it short. */
+const CONSUMER_CONTEXT = invocationContext(Number.MAX_SAFE_INTEGER);
 
 /**
  * The whole flow on one machine: two moto processes (messaging, DynamoDB), the resources of both
@@ -76,8 +90,10 @@ const CONTEXT = {
  */
 export class LocalPipeline {
   readonly ledger = new DeliveryLedger();
-  /** Retry messages the dispatcher received back (per-destination retries). */
+  /** Retried events the dispatcher received back (per-destination retries; a bundle counts its events). */
   retriesReceived = 0;
+  /** Circuit breaker transitions, in order. */
+  readonly circuitTransitions: CircuitTransition[] = [];
   /** A producer's SQS client, in the platform account. */
   readonly producer: SQSClient;
   private readonly customerSqs: SQSClient;
@@ -88,6 +104,7 @@ export class LocalPipeline {
     readonly resources: LocalResources,
     readonly gateway: LocalGateway,
     readonly faults: FaultInjector | undefined,
+    readonly destinationFaults: DestinationFaults | undefined,
     private readonly emulators: Emulator[],
     messagingEndpoint: string,
   ) {
@@ -134,10 +151,21 @@ export class LocalPipeline {
     const logLevel = options.logLevel ?? 'SILENT';
     const functions = new Map<string, LocalFunction>();
     const faults = options.faults ? new FaultInjector(options.faults) : undefined;
+    const destinationFaults = options.destinationFaults?.length
+      ? new DestinationFaults(options.destinationFaults)
+      : undefined;
+    const destinations = options.destinations
+      ? options.destinations(resources.destinations, resources)
+      : resources.destinations;
+    const destinationIds = new Map(
+      destinations.map((d) => [d.type === 'lambda' ? d.functionArn : d.topicArn, d.id] as const),
+    );
     const gateway = new LocalGateway({
       emulatorEndpoint: messaging.endpoint,
       functions,
       faults,
+      destinationFaults,
+      destinationIds,
       onAsyncFailure: async (functionArn, payload, error) => {
         // Lambda's function dead-letter queue for asynchronous invocations.
         await pipeline.customerSqs.send(
@@ -153,7 +181,14 @@ export class LocalPipeline {
       },
     });
     await gateway.start();
-    const pipeline = new LocalPipeline(resources, gateway, faults, emulators, messaging.endpoint);
+    const pipeline = new LocalPipeline(
+      resources,
+      gateway,
+      faults,
+      destinationFaults,
+      emulators,
+      messaging.endpoint,
+    );
 
     // Customer side: one consumer per destination, each with its own idempotency key prefix, all
     // with the consumer role's identity, reading offloaded payloads through the delivery role.
@@ -187,18 +222,15 @@ export class LocalPipeline {
       });
     };
     const directConsumer = consumerFor(DESTINATION_IDS.function);
-    functions.set(resources.consumerFunctionArn, (payload) => directConsumer(payload, CONTEXT));
+    functions.set(resources.consumerFunctionArn, (payload) => directConsumer(payload, CONSUMER_CONTEXT));
     for (const queue of resources.subscriptionQueues) {
       const consume = consumerFor(queue.destinationId);
       pipeline.addSource(queue, pipeline.customerSqs, EventConsumer.DEFAULTS.batchSize, 0, (event) =>
-        consume(event, CONTEXT),
+        consume(event, CONSUMER_CONTEXT),
       );
     }
 
     // Platform side: the dispatcher, with its role's identity, talking to AWS through the gateway.
-    const destinations = options.destinations
-      ? options.destinations(resources.destinations, resources)
-      : resources.destinations;
     const dispatcherCredentials = fromTemporaryCredentials({
       params: { RoleArn: resources.dispatcherRoleArn, RoleSessionName: 'local-dispatcher' },
       masterCredentials: EMULATOR_CREDENTIALS,
@@ -213,6 +245,8 @@ export class LocalPipeline {
         concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
         region: REGION,
         payloadBucket: resources.payloadBucket,
+        // Cool-downs of seconds, not minutes, like the retry delays below, to finish a run.
+        breaker: { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: 5_000, maxCooldownMs: 20_000 },
         // Per-destination retries as deployed, with delays of seconds, not minutes, to finish a run.
         ...(!fifo && {
           retry: {
@@ -233,8 +267,10 @@ export class LocalPipeline {
           }),
         },
         logger: new Logger({ serviceName: 'event-dispatcher', logLevel }),
+        onCircuitTransition: (transition) => pipeline.circuitTransitions.push(transition),
       },
     );
+    const dispatcherTimeoutMs = EventDispatcher.DEFAULTS.timeout.toMilliseconds();
     const { batchSize, maxBatchingWindow } = EventDispatcher.DEFAULTS;
     pipeline.addSource(
       resources.ingestQueue,
@@ -242,8 +278,11 @@ export class LocalPipeline {
       fifo ? batchSize.fifo : batchSize.standard,
       fifo ? 0 : maxBatchingWindow.toMilliseconds(),
       (event) => {
-        pipeline.retriesReceived += event.Records.filter((r) => r.messageAttributes?.retry_attempt).length;
-        return dispatch(event, CONTEXT);
+        for (const { messageAttributes } of event.Records) {
+          if (!messageAttributes?.[RETRY_ATTEMPT_ATTRIBUTE]) continue;
+          pipeline.retriesReceived += Number(messageAttributes[RETRY_BUNDLE_ATTRIBUTE]?.stringValue ?? 1);
+        }
+        return dispatch(event, invocationContext(dispatcherTimeoutMs));
       },
       // One poller on a FIFO queue: two concurrent receives in moto can both take the same
       // message group (its in-flight check is not atomic), which SQS never does.
@@ -294,6 +333,15 @@ export class LocalPipeline {
       durationMs: Date.now() - run.startedAt,
       orderedDestinationIds: fifo ? [DESTINATION_IDS.fifoTopic] : [],
       offloaded: await this.offloadedPayloads(),
+      circuitOpenings: this.circuitOpenings(),
+      ...(this.destinationFaults && {
+        destinationFaults: this.destinationFaults.faults.map((f) => ({
+          destinationId: f.destinationId,
+          fault: f.kind === 'slow' ? `slow ${f.delayMs} ms` : f.kind,
+          seconds: f.seconds ?? null,
+          calls: this.destinationFaults?.counts.get(f.destinationId) ?? 0,
+        })),
+      }),
       ...(this.faults && {
         faults: {
           injected: this.faults.total,
@@ -302,6 +350,15 @@ export class LocalPipeline {
         },
       }),
     });
+  }
+
+  /** How often each destination's circuit opened. */
+  circuitOpenings(): Map<string, number> {
+    const openings = new Map<string, number>();
+    for (const { destinationId, to } of this.circuitTransitions) {
+      if (to === 'open') openings.set(destinationId, (openings.get(destinationId) ?? 0) + 1);
+    }
+    return openings;
   }
 
   /** Payloads in the payload bucket, counted by destination (the first segment of the key). */

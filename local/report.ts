@@ -16,6 +16,10 @@ export interface DemoReport {
       duplicatesSkipped: number;
       /** Events too large for the destination, delivered as a pointer to the payload bucket. */
       offloaded: number;
+      /** Sent to processed by this destination's consumer. */
+      latencyMs: { p50: number; p99: number };
+      /** Times the dispatcher's circuit breaker for this destination opened. */
+      circuitOpenings: number;
     }
   >;
   consumer: { processed: number; duplicatesSkipped: number };
@@ -30,6 +34,8 @@ export interface DemoReport {
   /** Events a consumer scope processed more than once: the idempotency guarantee broken. */
   processedMoreThanOnce: number;
   faults?: { injected: number; byKind: Record<string, number>; retriesReceived: number };
+  /** Destinations made slow or failing for a window (`--slow`, `--fail`), and the calls affected. */
+  destinationFaults?: { destinationId: string; fault: string; seconds: number | null; calls: number }[];
   durationMs: number;
   verdict: string;
 }
@@ -48,6 +54,9 @@ export interface ReportInput {
   readonly faults?: DemoReport['faults'];
   /** Payloads in the payload bucket, by destination. */
   readonly offloaded: ReadonlyMap<string, number>;
+  /** Circuit breaker openings, by destination. */
+  readonly circuitOpenings?: ReadonlyMap<string, number>;
+  readonly destinationFaults?: DemoReport['destinationFaults'];
 }
 
 /**
@@ -117,20 +126,22 @@ export function buildReport(input: ReportInput): DemoReport {
   const destinationReport: DemoReport['destinations'] = {};
   for (const destination of destinations) {
     const processed = input.ledger.processedIn(destination.id);
-    let delivered = 0;
+    const destinationLatencies: number[] = [];
     for (const [key, at] of processed) {
       const sentAt = firstSentByKey.get(key);
       if (sentAt === undefined) continue;
-      delivered += 1;
       processedKeys.add(key);
-      latencies.push(at - sentAt);
+      destinationLatencies.push(at - sentAt);
     }
+    latencies.push(...destinationLatencies);
     destinationReport[destination.id] = {
       type: destination.type,
-      delivered,
+      delivered: destinationLatencies.length,
       failed: failedByDestination.get(destination.id) ?? 0,
       duplicatesSkipped: input.ledger.duplicatesSkipped.get(destination.id) ?? 0,
       offloaded: input.offloaded.get(destination.id) ?? 0,
+      latencyMs: percentiles(destinationLatencies),
+      circuitOpenings: input.circuitOpenings?.get(destination.id) ?? 0,
     };
   }
 
@@ -157,11 +168,6 @@ export function buildReport(input: ReportInput): DemoReport {
     }
   }
   const duplicatesSkipped = [...input.ledger.duplicatesSkipped.values()].reduce((a, b) => a + b, 0);
-  latencies.sort((a, b) => a - b);
-  const percentile = (p: number) =>
-    latencies.length === 0
-      ? 0
-      : latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
 
   const report: DemoReport = {
     sent: input.sentBodies.length,
@@ -172,10 +178,11 @@ export function buildReport(input: ReportInput): DemoReport {
     rejectedAtSend: [...rejectedCounts].map(([code, count]) => ({ code, count })),
     unaccounted,
     unaccountedSamples,
-    latencyMs: { p50: percentile(50), p99: percentile(99) },
+    latencyMs: percentiles(latencies),
     fifoOrderViolations,
     processedMoreThanOnce,
     ...(input.faults && { faults: input.faults }),
+    ...(input.destinationFaults && { destinationFaults: input.destinationFaults }),
     durationMs: input.durationMs,
     verdict: '',
   };
@@ -184,6 +191,14 @@ export function buildReport(input: ReportInput): DemoReport {
       ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once`
       : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once`;
   return report;
+}
+
+/** p50 and p99 of a list of latencies, in ms; 0 when there are none. */
+function percentiles(values: readonly number[]): { p50: number; p99: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) =>
+    sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+  return { p50: at(50), p99: at(99) };
 }
 
 /** On ordered destinations, each visitor's events must reach the consumer in the order they were sent. */
@@ -216,10 +231,10 @@ export function formatReport(report: DemoReport): string {
     '',
     `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
-    'destination        type    delivered  failed  duplicates skipped  offloaded',
+    'destination        type    delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened',
     ...Object.entries(report.destinations).map(
       ([id, d]) =>
-        `${id.padEnd(18)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)}`,
+        `${id.padEnd(18)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)}`,
     ),
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,
@@ -232,6 +247,11 @@ export function formatReport(report: DemoReport): string {
       .join(', ');
     lines.push(
       `faults injected: ${report.faults.injected} (${kinds}); retry messages: ${report.faults.retriesReceived}`,
+    );
+  }
+  for (const f of report.destinationFaults ?? []) {
+    lines.push(
+      `window fault: ${f.destinationId} ${f.fault} ${f.seconds === null ? 'for the whole run' : `for the first ${f.seconds} s`} (${f.calls} calls affected)`,
     );
   }
   if (report.deadLetters.length > 0) {

@@ -13,6 +13,7 @@ export interface AcceptedRecord {
   /** This delivery attempt's number, counting earlier retries. */
   readonly attempts: number;
   readonly firstAttemptAt: number;
+  /** Its message group on a FIFO ingest queue: the group keeps its order across destinations. */
   readonly messageGroupId?: string;
   readonly payload: DeliveredPayload;
   /** The payload's JSON, serialized once for all its destinations. */

@@ -26,7 +26,11 @@ export function prepareDeliveries(
   const deadLetters: DeadLetter[] = [];
   const deliveries: Delivery[] = [];
   for (const record of records) {
-    const messageGroupId = record.attributes.MessageGroupId;
+    // Only a FIFO queue's group orders its messages: on a standard queue a group id is there for
+    // SQS fair queues (tenants), and orders nothing.
+    const messageGroupId = record.eventSourceARN.endsWith('.fifo')
+      ? record.attributes.MessageGroupId
+      : undefined;
     const targets = readTargetDestinations(record.messageAttributes ?? {});
     for (const { eventId, body, attempts, firstAttemptAt } of eventsOf(record)) {
       const source = { body, sourceMessageId: record.messageId, attempts, messageGroupId };

@@ -16,6 +16,8 @@ import { sendMessages } from './send-messages';
 export interface ScheduledRetry {
   readonly delivery: Delivery;
   readonly error: DeliveryError;
+  /** Why the retry could not be sent, when it could not. */
+  readonly sendError?: string;
 }
 
 /** The attempt number a retry carries: a deferral (the destination was never called) uses none up. */
@@ -75,7 +77,9 @@ export async function scheduleRetries(
     }
   }
   const unsent = await sendMessages(sqs, policy.queueUrl, messages.map(toMessageEntry));
-  return [...unsent.keys()].flatMap((index) => messages[index].retries);
+  return [...unsent].flatMap(([index, errorCode]) =>
+    messages[index].retries.map((retry) => ({ ...retry, sendError: errorCode })),
+  );
 }
 
 const isAlone = (message: RetryMessage) => message.bytes === Number.POSITIVE_INFINITY;

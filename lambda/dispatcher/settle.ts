@@ -94,7 +94,14 @@ export async function settle(
   let unsentRetries = 0;
   if (deps.retry && retries.length > 0) {
     const unsent = await scheduleRetries(retries, deps.retry, deps.sqs);
-    for (const retry of unsent) failedRecords.add(retry.delivery.record.messageId);
+    for (const { delivery, sendError } of unsent) {
+      failedRecords.add(delivery.record.messageId);
+      deps.logger.error('retry not sent, record returned to the queue', {
+        messageId: delivery.record.messageId,
+        destinationId: delivery.destination.id,
+        sendError,
+      });
+    }
     unsentRetries = unsent.length;
   }
 

@@ -78,6 +78,7 @@ const MAX_DESTINATIONS_JSON_BYTES = 3_500;
 export class EventDispatcher extends Construct {
   /** Defaults, shared with the local runtime so both run the same settings. */
   static readonly DEFAULTS = {
+    timeout: Duration.seconds(30),
     batchSize: { standard: 100, fifo: 10 },
     maxBatchingWindow: Duration.seconds(1),
     maxConcurrency: 10,
@@ -91,7 +92,7 @@ export class EventDispatcher extends Construct {
   constructor(scope: Construct, id: string, props: EventDispatcherProps) {
     super(scope, id);
     const { ingestQueue } = props;
-    const timeout = props.timeout ?? Duration.seconds(30);
+    const timeout = props.timeout ?? EventDispatcher.DEFAULTS.timeout;
     const { DEFAULTS } = EventDispatcher;
     const batchSize =
       props.batchSize ?? (ingestQueue.fifo ? DEFAULTS.batchSize.fifo : DEFAULTS.batchSize.standard);

@@ -38,7 +38,14 @@ let sequence = 0;
 /** An SQS record as the event source mapping hands it to the dispatcher. */
 export function sqsRecord(
   body: unknown,
-  options: { messageId?: string; receiveCount?: number; messageGroupId?: string; sentAt?: number } = {},
+  options: {
+    messageId?: string;
+    receiveCount?: number;
+    messageGroupId?: string;
+    /** With a message group: the record comes from a standard queue (fair queues). */
+    standardQueue?: boolean;
+    sentAt?: number;
+  } = {},
 ): SQSRecord {
   sequence += 1;
   return {
@@ -55,7 +62,8 @@ export function sqsRecord(
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:999999999999:ingest',
+    // A group id on a FIFO queue orders; on a standard one it only names a tenant (fair queues).
+    eventSourceARN: `arn:aws:sqs:us-east-1:999999999999:ingest${options.messageGroupId && !options.standardQueue ? '.fifo' : ''}`,
     awsRegion: 'us-east-1',
   };
 }

@@ -163,6 +163,25 @@ describe('dispatchBatch with per-destination retries', () => {
     expect(bundle.DelaySeconds).toBeGreaterThanOrEqual(1);
   });
 
+  it('treats a message group on a standard queue as a tenant, not an order: failures still retry per destination', async () => {
+    // Prepare: a retry as the dispatcher sends it, grouped for SQS fair queues.
+    failTopic(standardTopicDestination.topicArn);
+    const record = sqsRecord(event('g1'), {
+      messageGroupId: 'marketing',
+      standardQueue: true,
+      sentAt: Date.now(),
+    });
+
+    // Act
+    const response = await dispatchBatch([record], deps());
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sentTo(INGEST)).toEqual([
+      expect.objectContaining({ MessageBody: record.body, MessageGroupId: 'marketing' }),
+    ]);
+  });
+
   it('delivers a retry to its target destinations only', async () => {
     sns
       .on(PublishBatchCommand)
