@@ -126,7 +126,7 @@ export async function answerWithFault(
 ): Promise<void> {
   if (kind === 'connection-reset') return void request.socket.destroy();
   if (kind === 'timeout') {
-    await new Promise((resolve) => setTimeout(resolve, timeoutMs));
+    await new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
     return void request.socket.destroy();
   }
   const throttle = kind === 'throttle';

@@ -204,7 +204,8 @@ export class LocalGateway {
       await answerWithFault(fault.kind, service, request, response);
       return true;
     }
-    await new Promise((resolve) => setTimeout(resolve, fault.delayMs));
+    // Unref'd: a slow call still pending must not keep a stopped runtime alive.
+    await new Promise((resolve) => setTimeout(resolve, fault.delayMs).unref());
     if (!request.socket.destroyed) return false;
     response.destroy();
     return true;
