@@ -1,4 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker';
@@ -6,6 +8,7 @@ import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } fro
 import { BatchDeadline } from './deadline';
 import { DestinationHealth } from './destination-health';
 import { StaticDestinationRegistry } from './destination-registry';
+import { DynamoDbDestinationStatus } from './destination-status';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
 import { S3PayloadStore } from './offload';
@@ -37,6 +40,9 @@ export function createDispatcherHandler(
     ...(requestHandler && { requestHandler }),
   };
   const registry = StaticDestinationRegistry.fromJson(environment.destinationsJson);
+  const status = environment.destinationStatus && destinationStatusFrom(environment.destinationStatus);
+  // Status writes of a batch's circuit transitions, awaited before the invocation returns.
+  const statusWrites: Promise<void>[] = [];
   const { payloadBucket, region } = environment;
   const dependencies: DispatchDependencies = {
     registry,
@@ -63,8 +69,11 @@ export function createDispatcherHandler(
       if (to === 'open') logger.warn('circuit opened: deliveries deferred', log);
       else logger.info(to === 'closed' ? 'circuit closed' : 'circuit half-open: probing', log);
       options.onCircuitTransition?.(transition);
+      if (status && to === 'open') statusWrites.push(status.reportFailing(destinationId, reason));
+      if (status && to === 'closed') statusWrites.push(status.reportRecovered(destinationId));
     }),
     rateLimiter: new RateLimiter(),
+    ...(status && { status }),
     ...(environment.retry && { retry: environment.retry }),
     ...(payloadBucket &&
       region && {
@@ -90,6 +99,25 @@ export function createDispatcherHandler(
     const deadline = context
       ? BatchDeadline.fromRemainingTime(context.getRemainingTimeInMillis())
       : BatchDeadline.none();
-    return dispatchBatch(event.Records, dependencies, deadline);
+    try {
+      return await dispatchBatch(event.Records, dependencies, deadline);
+    } finally {
+      for (const outcome of await Promise.allSettled(statusWrites.splice(0))) {
+        if (outcome.status === 'rejected')
+          logger.error('destination status not written', { errorName: (outcome.reason as Error).name });
+      }
+    }
   };
+
+  function destinationStatusFrom(settings: NonNullable<DispatcherEnvironment['destinationStatus']>) {
+    return new DynamoDbDestinationStatus({
+      dynamodb: new DynamoDBClient(ownClientConfig),
+      tableName: settings.tableName,
+      disableAfterMs: settings.disableAfterHours * 3_600_000,
+      logger,
+      ...(settings.operatorTopicArn && {
+        operatorTopic: { sns: new SNSClient(ownClientConfig), topicArn: settings.operatorTopicArn },
+      }),
+    });
+  }
 }

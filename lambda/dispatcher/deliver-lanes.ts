@@ -4,7 +4,14 @@ import type { CircuitBreakers } from './circuit-breaker';
 import type { DeliveryClients } from './clients';
 import type { Delivery } from './delivery';
 import type { DestinationHealth } from './destination-health';
-import { DeferredDeliveryError, type DeliveryResult, failed, RetryableDeliveryError } from './errors';
+import type { DestinationStatus } from './destination-status';
+import {
+  DeferredDeliveryError,
+  type DeliveryResult,
+  failed,
+  PermanentDeliveryError,
+  RetryableDeliveryError,
+} from './errors';
 import { offloadOversize, type PayloadStore } from './offload';
 import { callOutcome, type DeliveryCall, planCalls } from './plan-calls';
 import type { RateLimiter } from './rate-limiter';
@@ -17,6 +24,8 @@ export interface LaneDependencies {
   readonly rateLimiter: RateLimiter;
   /** Destinations that just failed for good, skipped for a while. @default none remembered */
   readonly health?: DestinationHealth;
+  /** Destinations disabled after failing everything for long. @default none disabled */
+  readonly status?: DestinationStatus;
   readonly payloads?: PayloadStore;
   /** How long an upload to the payload bucket may keep the batch waiting. */
   readonly uploadPatienceMs: number;
@@ -80,6 +89,14 @@ async function deliverToDestination(
   deliveries: readonly Delivery[],
   deps: LaneDependencies,
 ): Promise<void> {
+  const disabled = await deps.status?.disabled(destination.id);
+  if (disabled) {
+    const error = new PermanentDeliveryError(
+      'DestinationDisabled',
+      `destination disabled at ${new Date(disabled.disabledAt).toISOString()}: ${disabled.reason}; re-enable it, then redrive`,
+    );
+    return settleAll(deliveries, { ok: false, error });
+  }
   const admission = deps.breakers.admit(destination.id);
   if (admission.kind === 'deferred') return settleAll(deliveries, { ok: false, error: admission.error });
 

@@ -6,6 +6,7 @@ import { BatchDeadline } from './deadline';
 import { deliverInLanes } from './deliver-lanes';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
+import type { DestinationStatus } from './destination-status';
 import { failed } from './errors';
 import type { PayloadStore } from './offload';
 import { prepareDeliveries } from './prepare-deliveries';
@@ -23,6 +24,8 @@ export interface DispatchDependencies extends SettleDependencies {
   readonly breakers?: CircuitBreakers;
   /** Rate limits per destination, kept for the execution environment. @default a fresh set per batch */
   readonly rateLimiter?: RateLimiter;
+  /** Destinations disabled after failing everything for long. @default none disabled */
+  readonly status?: DestinationStatus;
   /**
    * Where payloads too large for a destination that enables `offloadOversize` are stored.
    * @default none: oversize events are dead-lettered with `PayloadTooLarge`
@@ -67,6 +70,7 @@ export async function dispatchBatch(
       breakers,
       rateLimiter: deps.rateLimiter ?? new RateLimiter(),
       health: deps.health,
+      status: deps.status,
       payloads: deps.payloads,
       uploadPatienceMs: breakers.maxPatienceMs,
       willBeRetried: (delivery) =>

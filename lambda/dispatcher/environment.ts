@@ -15,6 +15,15 @@ export interface DispatcherEnvironment {
   readonly payloadBucket?: string;
   /** Circuit breaker per destination. @default DEFAULT_BREAKER_SETTINGS */
   readonly breaker?: CircuitBreakerSettings;
+  /**
+   * Where destinations that fail everything for `disableAfterHours` are disabled, and whom to tell.
+   * @default none: no destination is ever disabled
+   */
+  readonly destinationStatus?: {
+    readonly tableName: string;
+    readonly disableAfterHours: number;
+    readonly operatorTopicArn?: string;
+  };
 }
 
 /** Reads the dispatcher's configuration once, naming every missing or invalid variable at once. */
@@ -59,6 +68,13 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     cooldownMs:
       1000 * positiveInteger('BREAKER_COOLDOWN_SECONDS', DEFAULT_BREAKER_SETTINGS.cooldownMs / 1000),
   };
+  const statusTable = env.DESTINATION_STATUS_TABLE || undefined;
+  const operatorTopicArn = env.OPERATOR_TOPIC_ARN || undefined;
+  const destinationStatus = statusTable && {
+    tableName: statusTable,
+    disableAfterHours: positiveInteger('DISABLE_AFTER_HOURS', 24),
+    ...(operatorTopicArn && { operatorTopicArn }),
+  };
   const payloadBucket = env.PAYLOAD_BUCKET || undefined;
   if (payloadBucket && !env.AWS_REGION) problems.push('AWS_REGION is not set (the payload bucket region)');
   if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
@@ -72,5 +88,6 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     ...(retry && { retry }),
     ...(payloadBucket && { payloadBucket }),
     breaker,
+    ...(destinationStatus && { destinationStatus }),
   };
 }

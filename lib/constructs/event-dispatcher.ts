@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -7,6 +8,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { Destination } from '../../lambda/shared/destination-config';
 import type { IngestQueue } from './ingest-queue';
@@ -64,6 +66,17 @@ export interface EventDispatcherProps {
    * @default logs.RetentionDays.ONE_YEAR
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A destination failing every call this long is disabled: its events are dead-lettered with
+   * `DestinationDisabled` until an operator re-enables it. Whole hours.
+   * @default Duration.hours(24)
+   */
+  readonly disableAfter?: Duration;
+  /**
+   * Where operator events go (a destination disabled).
+   * @default none: the dispatcher only logs them
+   */
+  readonly operatorTopic?: sns.ITopic;
 }
 
 const ENTRY = path.join(__dirname, '..', '..', 'lambda', 'dispatcher', 'index.ts');
@@ -88,6 +101,8 @@ export class EventDispatcher extends Construct {
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
+  /** Destinations failing for long, and those disabled: written on circuit transitions only. */
+  public readonly statusTable: dynamodb.Table;
 
   constructor(scope: Construct, id: string, props: EventDispatcherProps) {
     super(scope, id);
@@ -129,6 +144,10 @@ export class EventDispatcher extends Construct {
     if (offloading.length > 0 && !props.payloadBucket) {
       problems.push(`destinations ${offloading.join(', ')} offload oversize events: give a payloadBucket`);
     }
+    const disableAfterHours = props.disableAfter?.toHours() ?? 24;
+    if (!Number.isInteger(disableAfterHours) || disableAfterHours < 1) {
+      problems.push(`disableAfter must be a whole number of hours, at least 1, got ${disableAfterHours}`);
+    }
     if (problems.length > 0) throw new Error(`EventDispatcher ${this.node.path}: ${problems.join('; ')}`);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -142,6 +161,23 @@ export class EventDispatcher extends Construct {
     });
     this.logGroup.grantWrite(this.role);
     this.grantDelivery(props.destinations);
+
+    // A destination's standing across execution environments: small, written rarely, kept.
+    this.statusTable = new dynamodb.Table(this, 'StatusTable', {
+      partitionKey: { name: 'destination_id', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+      encryptionKey: props.encryptionKey,
+      deletionProtection: true,
+    });
+    Validations.of(this.statusTable).acknowledge({
+      id: 'HIPAA.Security::HIPAA.Security-DynamoDBInBackupPlan',
+      reason:
+        'Holds no personal data, only destination ids, error codes and times; point-in-time recovery and deletion protection cover mistakes.',
+    });
+    this.statusTable.grant(this.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    props.operatorTopic?.grantPublish(this.role);
 
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: ENTRY,
@@ -161,6 +197,9 @@ export class EventDispatcher extends Construct {
         ...(!ingestQueue.fifo && { RETRY_QUEUE_URL: ingestQueue.queue.queueUrl }),
         ...(props.payloadBucket && { PAYLOAD_BUCKET: props.payloadBucket.bucket.bucketName }),
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
+        DESTINATION_STATUS_TABLE: this.statusTable.tableName,
+        DISABLE_AFTER_HOURS: String(disableAfterHours),
+        ...(props.operatorTopic && { OPERATOR_TOPIC_ARN: props.operatorTopic.topicArn }),
         DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),
         POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
         NODE_OPTIONS: '--enable-source-maps',

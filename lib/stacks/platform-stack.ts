@@ -1,6 +1,7 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
@@ -52,6 +53,8 @@ export class PlatformStack extends Stack {
   public readonly ingestQueue: IngestQueue;
   public readonly dispatcher: EventDispatcher;
   public readonly payloadBucket?: PayloadBucket;
+  /** Operator events (a destination disabled); subscribe your on-call channel to it. */
+  public readonly operatorTopic: sns.Topic;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -87,8 +90,14 @@ export class PlatformStack extends Stack {
         retention: props.payloadRetention,
       });
     }
+    this.operatorTopic = new sns.Topic(this, 'OperatorTopic', {
+      displayName: 'Event delivery platform: operator events',
+      masterKey: this.encryptionKey,
+      enforceSSL: true,
+    });
     this.dispatcher = new EventDispatcher(this, 'Dispatcher', {
       ...props.dispatcher,
+      operatorTopic: this.operatorTopic,
       ingestQueue: this.ingestQueue,
       destinations: props.destinations,
       encryptionKey: this.encryptionKey,
@@ -103,6 +112,14 @@ export class PlatformStack extends Stack {
       description: 'Customers trust this role (aws:PrincipalArn) in their delivery role',
     });
     new CfnOutput(this, 'PlatformAccountId', { value: this.account });
+    new CfnOutput(this, 'OperatorTopicArn', {
+      value: this.operatorTopic.topicArn,
+      description: 'Operator events, such as a destination disabled after failing for long',
+    });
+    new CfnOutput(this, 'DestinationStatusTable', {
+      value: this.dispatcher.statusTable.tableName,
+      description: 'npm run destination-status -- --table <this> list | enable DESTINATION',
+    });
     if (this.payloadBucket) {
       const forCustomers = 'Customers whose destinations offload give this to their delivery role';
       new CfnOutput(this, 'PayloadBucketArn', {

@@ -136,12 +136,63 @@ describe('PlatformStack with a standard ingest queue', () => {
       expect([s.Action].flat().some((a) => a === '*' || a.endsWith(':*'))).toBe(false);
   });
 
+  it('lets the dispatcher read and update only its status table, and publish only to the operator topic', () => {
+    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    const statements = policy.Properties.PolicyDocument.Statement as {
+      Action: string | string[];
+      Resource: unknown;
+    }[];
+    const dynamodb = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
+    expect(dynamodb).toEqual([
+      expect.objectContaining({
+        Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/StatusTable/), 'Arn'] },
+      }),
+    ]);
+    const publish = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));
+    expect(publish).toEqual([
+      expect.objectContaining({ Resource: { Ref: expect.stringMatching(/^OperatorTopic/) } }),
+    ]);
+  });
+
+  it('keeps destination status in a table encrypted with the key, recoverable and protected from deletion', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [{ AttributeName: 'destination_id', KeyType: 'HASH' }],
+      SSESpecification: Match.objectLike({ SSEEnabled: true, SSEType: 'KMS' }),
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
+  it('tells the dispatcher where status lives, when to disable, and whom to tell; the operator topic is encrypted and TLS-only', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          DESTINATION_STATUS_TABLE: { Ref: Match.stringLikeRegexp('StatusTable') },
+          DISABLE_AFTER_HOURS: '24',
+          OPERATOR_TOPIC_ARN: { Ref: Match.stringLikeRegexp('^OperatorTopic') },
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      KmsMasterKeyId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] }),
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', denyInsecureTransport);
+  });
+
   it('uses no managed policies', () => {
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
 
   it('outputs what producers and customers need', () => {
-    for (const output of ['IngestQueueUrl', 'DeadLetterQueueUrl', 'DispatcherRoleArn', 'PlatformAccountId']) {
+    for (const output of [
+      'IngestQueueUrl',
+      'DeadLetterQueueUrl',
+      'DispatcherRoleArn',
+      'PlatformAccountId',
+      'OperatorTopicArn',
+      'DestinationStatusTable',
+    ]) {
       template.hasOutput(output, Match.anyValue());
     }
   });

@@ -423,6 +423,37 @@ describe('dispatchBatch', () => {
     );
   });
 
+  it('dead-letters a disabled destination events with DestinationDisabled, without calling it, the others delivered', async () => {
+    // Prepare
+    publishSucceeds();
+    deadLettersSucceed();
+    const status = {
+      disabled: async (id: string) =>
+        id === lambdaDestination.id ? { disabledAt: 0, reason: 'failed every call for 24 h' } : undefined,
+      reportFailing: async () => {},
+      reportRecovered: async () => {},
+    };
+
+    // Act
+    const response = await dispatchBatch(
+      [sqsRecord(event('e1'))],
+      dependencies([lambdaDestination, standardTopicDestination], { status }),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(lambda).not.toHaveReceivedCommand(InvokeCommand);
+    expect(publishedDistinctIds()).toEqual([['e1']]);
+    expect(deadLetterEntries()).toEqual([
+      expect.objectContaining({
+        MessageAttributes: expect.objectContaining({
+          error_code: { DataType: 'String', StringValue: 'DestinationDisabled' },
+          destination_id: { DataType: 'String', StringValue: lambdaDestination.id },
+        }),
+      }),
+    ]);
+  });
+
   it('acknowledges an event no destination accepts', async () => {
     const response = await dispatchBatch(
       [sqsRecord(event('e1', 'v', 'Signed Up'))],
