@@ -106,7 +106,8 @@ export class LocalPipeline {
     readonly faults: FaultInjector | undefined,
     readonly destinationFaults: DestinationFaults | undefined,
     private readonly emulators: Emulator[],
-    messagingEndpoint: string,
+    /** The emulator process of SQS, SNS, STS, IAM, S3 and the platform's own tables. */
+    readonly messagingEndpoint: string,
   ) {
     this.producer = emulatorClient(SQSClient, messagingEndpoint, PLATFORM_ACCOUNT);
     this.customerSqs = emulatorClient(SQSClient, messagingEndpoint, CUSTOMER_ACCOUNT);
@@ -247,6 +248,11 @@ export class LocalPipeline {
         payloadBucket: resources.payloadBucket,
         // Cool-downs of seconds, not minutes, like the retry delays below, to finish a run.
         breaker: { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: 5_000, maxCooldownMs: 20_000 },
+        destinationStatus: {
+          tableName: resources.destinationStatusTable,
+          disableAfterHours: 24,
+          operatorTopicArn: resources.operatorTopicArn,
+        },
         // Per-destination retries as deployed, with delays of seconds, not minutes, to finish a run.
         ...(!fifo && {
           retry: {

@@ -45,6 +45,10 @@ export interface LocalResources {
   readonly idempotencyTables: Record<string, { tableName: string; endpoint: string }>;
   /** The destination config the local dispatcher runs with. */
   readonly destinations: DestinationInput[];
+  /** The dispatcher's destination status table, in the platform account (messaging emulator). */
+  readonly destinationStatusTable: string;
+  /** Operator events, in the platform account. */
+  readonly operatorTopicArn: string;
 }
 
 export interface ProvisionOptions {
@@ -142,6 +146,18 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   );
   const dispatcherRoleArn = dispatcherRole.Role?.Arn ?? '';
   const payloads = await createPayloadBucket(options.messagingEndpoint);
+  // The dispatcher's status table and operator topic, as `EventDispatcher` and the platform stack define them.
+  const destinationStatusTable = 'event-delivery-destination-status';
+  await emulatorClient(DynamoDBClient, options.messagingEndpoint, PLATFORM_ACCOUNT).send(
+    new CreateTableCommand({
+      TableName: destinationStatusTable,
+      KeySchema: [{ AttributeName: 'destination_id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'destination_id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const platformSns = emulatorClient(SNSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
+  const operatorTopic = await platformSns.send(new CreateTopicCommand({ Name: 'event-delivery-operator' }));
 
   // Customer account: topics, subscription queues with raw delivery, idempotency table, delivery role.
   const topic = await customerSns.send(new CreateTopicCommand({ Name: 'customer-events' }));
@@ -253,6 +269,8 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     invocationDeadLetterQueue,
     subscriptionQueues,
     idempotencyTables,
+    destinationStatusTable,
+    operatorTopicArn: operatorTopic.TopicArn ?? '',
     destinations: [
       {
         id: DESTINATION_IDS.function,

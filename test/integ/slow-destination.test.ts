@@ -1,3 +1,6 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { listStatus } from '../../bin/destination-status';
+import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { LocalPipeline } from '../../local/pipeline';
 import type { DemoReport } from '../../local/report';
 import { sendBodies } from '../../local/send-events';
@@ -11,6 +14,7 @@ describe('local pipeline with one destination hung for a while', () => {
   const bodies = withDuplicates(generateEvents(60, { random, visitors: 15 }), 0.1, random);
   const HUNG_SECONDS = 12;
   let report: DemoReport;
+  let statusAfterRecovery: Awaited<ReturnType<typeof listStatus>>;
 
   beforeAll(async () => {
     const started = Date.now();
@@ -23,10 +27,26 @@ describe('local pipeline with one destination hung for a while', () => {
     const summary = await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, bodies);
     expect(await pipeline.waitUntilDrained(150_000)).toBe(true);
     report = await pipeline.report({ bodies, sent: summary, startedAt: started });
+    statusAfterRecovery = await listStatus(
+      emulatorClient(DynamoDBClient, pipeline.messagingEndpoint, PLATFORM_ACCOUNT),
+      pipeline.resources.destinationStatusTable,
+    );
   });
 
   afterAll(async () => {
     await pipeline?.stop();
+  });
+
+  it('recorded the hung destination as failing in the status table while its circuit was open, and cleared it on recovery', () => {
+    expect(statusAfterRecovery).toEqual([
+      {
+        destinationId: 'customer-fn',
+        failingSince: null,
+        lastErrorCode: null,
+        disabledAt: null,
+        disabledReason: null,
+      },
+    ]);
   });
 
   it('opened the hung destination circuit, and no other', () => {
