@@ -118,9 +118,13 @@ export class CircuitBreakers {
     }
   }
 
-  /** A call failed with a retryable error: the destination, not one event, looks unwell. */
+  /**
+   * A call failed with a retryable error: the destination, not one event, looks unwell. A call
+   * cut at the batch's deadline says nothing about its destination (a slow one is cut sooner).
+   */
   recordFailure(destinationId: string, error: DeliveryError): void {
-    if (!error.retryable || error instanceof DeferredDeliveryError) return;
+    if (!error.retryable || error instanceof DeferredDeliveryError || error.code === 'DeadlineExceeded')
+      return;
     const circuit = this.circuit(destinationId);
     circuit.consecutiveFailures += 1;
     const probeFailed = circuit.state === 'half-open';

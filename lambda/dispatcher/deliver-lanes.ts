@@ -142,10 +142,14 @@ async function deliverToDestination(
 /** One call through the pool; its outcome sets each delivery's result and informs the breaker. */
 async function makeCall(call: DeliveryCall, deps: LaneDependencies): Promise<void> {
   const { id } = call.destination;
-  const startedAt = Date.now();
+  // Timed from when the call starts, not from when it queued for a slot.
+  let startedAt = Date.now();
   let results: DeliveryResult[];
   try {
-    results = await deps.pool.run(id, deps.breakers.patienceMs(id), (signal) => call.send(signal));
+    results = await deps.pool.run(id, deps.breakers.patienceMs(id), (signal) => {
+      startedAt = Date.now();
+      return call.send(signal);
+    });
   } catch (error) {
     const result = failed(error);
     results = call.deliveries.map(() => result);

@@ -37,6 +37,8 @@ export interface DynamoDbDestinationStatusOptions {
   readonly logger: Logger;
   /** How long a read of a destination's status is served from memory. @default 60 s */
   readonly cacheMs?: number;
+  /** How long a read may take before delivery goes on without it. @default 1 s */
+  readonly readTimeoutMs?: number;
   readonly now?: () => number;
 }
 
@@ -64,6 +66,8 @@ export class DynamoDbDestinationStatus implements DestinationStatus {
           Key: { destination_id: { S: destinationId } },
           ConsistentRead: false,
         }),
+        // On every batch's path when the cache is cold: a slow table must not hold delivery.
+        { abortSignal: AbortSignal.timeout(this.options.readTimeoutMs ?? 1_000) },
       );
       const disabled = Item?.disabled_at?.N
         ? { disabledAt: Number(Item.disabled_at.N), reason: Item.disabled_reason?.S ?? 'disabled' }

@@ -62,6 +62,13 @@ describe('CircuitBreakers', () => {
     expect(transitions).toEqual([]);
   });
 
+  it('does not open on calls cut at the batch deadline: the batch had to settle, the destination did nothing wrong', () => {
+    for (let i = 0; i < 3; i++)
+      breakers.recordFailure('d', new RetryableDeliveryError('DeadlineExceeded', 'settling'));
+
+    expect(breakers.state('d')).toBe('closed');
+  });
+
   it('lets one probe through after the cool-down: success closes, failure reopens for twice as long', () => {
     for (let i = 0; i < 3; i++) breakers.recordFailure('d', timeout());
     now += 30_000;
