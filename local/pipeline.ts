@@ -70,6 +70,9 @@ export interface DeadLetterRecord {
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
 const LOCAL_DISPATCHER_CONCURRENCY = 2;
 
+/** Cool-downs of seconds, not minutes, like the retry delays, to finish a run. */
+const LOCAL_BREAKER = { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: 5_000, maxCooldownMs: 20_000 };
+
 /** A Lambda context for one invocation: its remaining time runs down from the function's timeout. */
 function invocationContext(timeoutMs: number): Context {
   const start = Date.now();
@@ -246,8 +249,7 @@ export class LocalPipeline {
         concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
         region: REGION,
         payloadBucket: resources.payloadBucket,
-        // Cool-downs of seconds, not minutes, like the retry delays below, to finish a run.
-        breaker: { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: 5_000, maxCooldownMs: 20_000 },
+        breaker: LOCAL_BREAKER,
         destinationStatus: {
           tableName: resources.destinationStatusTable,
           disableAfterHours: 24,
@@ -259,7 +261,9 @@ export class LocalPipeline {
             ...DEFAULT_RETRY_POLICY,
             queueUrl: resources.ingestQueue.url,
             baseDelaySeconds: 1,
-            maxDelaySeconds: 4,
+            // As long as the longest local cool-down, so events deferred by an open circuit
+            // wait it out instead of cycling through the emulator's queue.
+            maxDelaySeconds: LOCAL_BREAKER.maxCooldownMs / 1000,
           },
         }),
       },

@@ -81,7 +81,9 @@ export class CircuitBreakers {
       this.move(destinationId, circuit, 'half-open', 'cool-down over');
       return { kind: 'probe' };
     }
-    const waitMs = Math.max(0, circuit.openUntil - now);
+    // Half-open: a probe is out, and answers (or is cut) within the per-call budget.
+    const waitMs =
+      circuit.state === 'open' ? Math.max(0, circuit.openUntil - now) : this.settings.maxPatienceMs;
     return {
       kind: 'deferred',
       error: new DeferredDeliveryError(
