@@ -9,10 +9,11 @@
  */
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
+import { invocationContext } from '../local/lambda-context';
 import { LoopbackAws } from './loopback-aws';
 
 const ACCOUNT = '111122223333';
@@ -91,12 +92,10 @@ export async function runScenario(
   const started = performance.now();
   for (let b = 0; b < options.batches; b++) {
     const batchStart = performance.now();
-    const context = {
-      functionName: 'bench',
-      awsRequestId: `bench-${b}`,
-      getRemainingTimeInMillis: () => options.functionTimeoutMs - (performance.now() - batchStart),
-    } as unknown as Context;
-    const response = await handler(batchOf(b, options.batchSize), context);
+    const response = await handler(
+      batchOf(b, options.batchSize),
+      invocationContext(options.functionTimeoutMs),
+    );
     const took = performance.now() - batchStart;
     slowestBatchMs = Math.max(slowestBatchMs, took);
     if (took >= options.functionTimeoutMs) batchesPastDeadline += 1;

@@ -11,7 +11,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
 import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../lambda/dispatcher/circuit-breaker';
@@ -30,6 +30,7 @@ import { CUSTOMER_ACCOUNT, EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUN
 import { type Emulator, startEmulator } from './emulator';
 import { type DestinationFault, DestinationFaults, FaultInjector, type FaultOptions } from './fault-injector';
 import { type LocalFunction, LocalGateway } from './gateway';
+import { invocationContext } from './lambda-context';
 import { DeliveryLedger } from './ledger';
 import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
 import { QueueEventSource } from './queue-event-source';
@@ -72,16 +73,6 @@ const LOCAL_DISPATCHER_CONCURRENCY = 2;
 
 /** Cool-downs of seconds, not minutes, like the retry delays, to finish a run. */
 const LOCAL_BREAKER = { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: 5_000, maxCooldownMs: 20_000 };
-
-/** A Lambda context for one invocation: its remaining time runs down from the function's timeout. */
-function invocationContext(timeoutMs: number): Context {
-  const start = Date.now();
-  return {
-    functionName: 'local',
-    awsRequestId: 'local',
-    getRemainingTimeInMillis: () => timeoutMs - (Date.now() - start),
-  } as unknown as Context;
-}
 
 /** The consumer's timeout does not matter locally: nothing cuts it short. */
 const CONSUMER_CONTEXT = invocationContext(Number.MAX_SAFE_INTEGER);

@@ -4,6 +4,7 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   UpdateItemCommand,
+  type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 
@@ -100,38 +101,42 @@ export class DynamoDbDestinationStatus implements DestinationStatus {
     if (Attributes?.disabled_at || now - failingSince < this.options.disableAfterMs) return;
     const hours = Math.round((now - failingSince) / 360_000) / 10;
     const reason = `failed every call for ${hours} h (last error ${errorCode})`;
-    try {
-      await this.options.dynamodb.send(
-        new UpdateItemCommand({
-          TableName: this.options.tableName,
-          Key: { destination_id: { S: destinationId } },
-          UpdateExpression: 'SET disabled_at = :now, disabled_reason = :reason',
-          // Only one environment disables it, and tells the operator once.
-          ConditionExpression: 'attribute_not_exists(disabled_at)',
-          ExpressionAttributeValues: { ':now': { N: String(now) }, ':reason': { S: reason } },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return;
-      throw error;
-    }
+    // Only one environment disables it, and tells the operator once.
+    const won = await this.updateIf(destinationId, 'attribute_not_exists(disabled_at)', {
+      UpdateExpression: 'SET disabled_at = :now, disabled_reason = :reason',
+      ExpressionAttributeValues: { ':now': { N: String(now) }, ':reason': { S: reason } },
+    });
+    if (!won) return;
     this.cache.set(destinationId, { readAt: now, disabled: { disabledAt: now, reason } });
     this.options.logger.error('destination disabled', { destinationId, reason, failingSince });
     await this.tellOperator(destinationId, reason, failingSince, now);
   }
 
   async reportRecovered(destinationId: string): Promise<void> {
+    await this.updateIf(destinationId, 'attribute_exists(failing_since)', {
+      UpdateExpression: 'REMOVE failing_since, last_error_code',
+    });
+  }
+
+  /** Updates a destination's item if the condition holds; false when it does not. */
+  private async updateIf(
+    destinationId: string,
+    condition: string,
+    update: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
+  ): Promise<boolean> {
     try {
       await this.options.dynamodb.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: { destination_id: { S: destinationId } },
-          UpdateExpression: 'REMOVE failing_since, last_error_code',
-          ConditionExpression: 'attribute_exists(failing_since)',
+          ConditionExpression: condition,
+          ...update,
         }),
       );
+      return true;
     } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
     }
   }
 

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSEvent } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { HEALTHY, HUNG } from '../../bench/isolation';
 import { LoopbackAws } from '../../bench/loopback-aws';
 import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
@@ -7,19 +7,10 @@ import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler'
 import type { DispatcherEnvironment } from '../../lambda/dispatcher/environment';
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
 import type { DestinationInput } from '../../lambda/shared/destination-config';
+import { invocationContext } from '../../local/lambda-context';
 import { ingestMessage, sqsRecord } from '../support/fixtures';
 
 jest.setTimeout(60_000);
-
-/** A Lambda context whose remaining time runs down from `timeoutMs`. */
-function contextWithTimeout(timeoutMs: number): Context {
-  const start = Date.now();
-  return {
-    functionName: 'dispatcher',
-    awsRequestId: 'test',
-    getRemainingTimeInMillis: () => timeoutMs - (Date.now() - start),
-  } as unknown as Context;
-}
 
 const batch = (from: number, size: number): SQSEvent => ({
   Records: Array.from({ length: size }, (_, i) =>
@@ -68,9 +59,9 @@ describe('the real dispatcher with one destination that never answers in time (l
 
     // Act
     const started = Date.now();
-    const first = await handler(batch(0, 100), contextWithTimeout(30_000));
+    const first = await handler(batch(0, 100), invocationContext(30_000));
     const firstMs = Date.now() - started;
-    const second = await handler(batch(100, 100), contextWithTimeout(30_000));
+    const second = await handler(batch(100, 100), invocationContext(30_000));
 
     // Assess: well inside the deadline; the records acknowledged; nothing lost.
     expect(firstMs).toBeLessThan(10_000);
@@ -98,7 +89,7 @@ describe('the real dispatcher with one destination that never answers in time (l
 
     // Act
     const started = Date.now();
-    const response = await handler(batch(0, 5), contextWithTimeout(6_000));
+    const response = await handler(batch(0, 5), invocationContext(6_000));
 
     // Assess
     expect(Date.now() - started).toBeLessThan(6_000);
