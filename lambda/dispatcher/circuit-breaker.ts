@@ -49,6 +49,8 @@ interface Circuit {
   state: CircuitState;
   consecutiveFailures: number;
   openUntil: number;
+  /** When the last probe went out (half-open). */
+  probeSince: number;
   cooldownMs: number;
   /** Moving average of successful call durations. */
   typicalMs?: number;
@@ -78,7 +80,13 @@ export class CircuitBreakers {
     if (!circuit || circuit.state === 'closed') return { kind: 'call' };
     const now = this.now();
     if (circuit.state === 'open' && now >= circuit.openUntil) {
+      circuit.probeSince = now;
       this.move(destinationId, circuit, 'half-open', 'cool-down over');
+      return { kind: 'probe' };
+    }
+    // A probe with no outcome (cut at a deadline, never sent) must not leave the circuit stuck.
+    if (circuit.state === 'half-open' && now - circuit.probeSince >= 2 * this.settings.maxPatienceMs) {
+      circuit.probeSince = now;
       return { kind: 'probe' };
     }
     // Half-open: a probe is out, and answers (or is cut) within the per-call budget.
@@ -153,6 +161,7 @@ export class CircuitBreakers {
         state: 'closed',
         consecutiveFailures: 0,
         openUntil: 0,
+        probeSince: 0,
         cooldownMs: this.settings.cooldownMs,
       };
       this.circuits.set(destinationId, circuit);

@@ -81,7 +81,7 @@ export async function dispatchBatch(
     pool.close();
   }
   // Nothing is left without an outcome, whatever happened above.
-  for (const delivery of deliveries) delivery.result ??= failed(new CallCutError('deadline', 0));
+  for (const delivery of deliveries) delivery.result ??= failed(new CallCutError('deadline'));
 
   const settlement = await settle(deliveries, deadLetters, deps);
   deps.logger.info('batch dispatched', {

@@ -88,6 +88,19 @@ describe('CircuitBreakers', () => {
     expect(breakers.counts).toEqual({ open: 2, 'half-open': 2, closed: 1 });
   });
 
+  it('sends another probe when the last one had no outcome, so a half-open circuit never gets stuck', () => {
+    for (let i = 0; i < 3; i++) breakers.recordFailure('d', timeout());
+    now += 30_000;
+    expect(breakers.admit('d')).toEqual({ kind: 'probe' });
+    // The probe was cut at the batch deadline: no success, no failure recorded.
+    breakers.recordFailure('d', new RetryableDeliveryError('DeadlineExceeded', 'settling'));
+
+    now += DEFAULT_BREAKER_SETTINGS.maxPatienceMs;
+    expect(breakers.admit('d').kind).toBe('deferred');
+    now += DEFAULT_BREAKER_SETTINGS.maxPatienceMs;
+    expect(breakers.admit('d')).toEqual({ kind: 'probe' });
+  });
+
   it('stays open at least as long as a throttling hint', () => {
     for (let i = 0; i < 3; i++)
       breakers.recordFailure('d', new RetryableDeliveryError('Throttled', 'slow down', 120));
