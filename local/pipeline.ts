@@ -71,8 +71,17 @@ export interface DeadLetterRecord {
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
 const LOCAL_DISPATCHER_CONCURRENCY = 2;
 
-/** Cool-downs of seconds, not minutes, like the retry delays, to finish a run. */
-const LOCAL_BREAKER = { ...DEFAULT_BREAKER_SETTINGS, cooldownMs: 5_000, maxCooldownMs: 20_000 };
+/**
+ * Cool-downs of seconds, not minutes, like the retry delays, to finish a run; and a patience floor
+ * of 2 s, not 500 ms: the emulator, sharing 2 cores with everything else, stalls a call for
+ * hundreds of milliseconds now and then, which AWS does not.
+ */
+const LOCAL_BREAKER = {
+  ...DEFAULT_BREAKER_SETTINGS,
+  cooldownMs: 5_000,
+  maxCooldownMs: 20_000,
+  minPatienceMs: 2_000,
+};
 
 /** The consumer's timeout does not matter locally: nothing cuts it short. */
 const CONSUMER_CONTEXT = invocationContext(Number.MAX_SAFE_INTEGER);
