@@ -7,6 +7,7 @@ import type { DestinationHealth } from './destination-health';
 import type { DestinationStatus } from './destination-status';
 import {
   DeferredDeliveryError,
+  type DeliveryError,
   type DeliveryResult,
   failed,
   PermanentDeliveryError,
@@ -54,10 +55,21 @@ export async function deliverInLanes(deliveries: readonly Delivery[], deps: Lane
   const lanes = groupBy(deliveries, (d) =>
     d.record.messageGroupId ? 'fifo-ingest' : `destination:${d.destination.id}`,
   );
-  await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, deps)));
+  const batch: BatchDeliveryState = { answered: new Set(), stragglersCounted: new Set() };
+  await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, { ...deps, batch })));
 }
 
-async function deliverLane(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
+/** What the batch has seen of each destination, to tell a hung destination from a few slow calls. */
+interface BatchDeliveryState {
+  /** Destinations that answered at least one call in this batch. */
+  readonly answered: Set<string>;
+  /** Destinations whose cut stragglers were already counted against their circuit. */
+  readonly stragglersCounted: Set<string>;
+}
+
+type LaneContext = LaneDependencies & { readonly batch: BatchDeliveryState };
+
+async function deliverLane(deliveries: readonly Delivery[], deps: LaneContext): Promise<void> {
   const blocked = new Set<string>();
   const lastWave = deliveries.reduce((max, d) => Math.max(max, d.wave), -1);
   for (let wave = 0; wave <= lastWave; wave++) {
@@ -87,7 +99,7 @@ async function deliverLane(deliveries: readonly Delivery[], deps: LaneDependenci
 async function deliverToDestination(
   destination: Destination,
   deliveries: readonly Delivery[],
-  deps: LaneDependencies,
+  deps: LaneContext,
 ): Promise<void> {
   const disabled = await deps.status?.disabled(destination.id);
   if (disabled) {
@@ -140,7 +152,7 @@ async function deliverToDestination(
 }
 
 /** One call through the pool; its outcome sets each delivery's result and informs the breaker. */
-async function makeCall(call: DeliveryCall, deps: LaneDependencies): Promise<void> {
+async function makeCall(call: DeliveryCall, deps: LaneContext): Promise<void> {
   const { id } = call.destination;
   // Timed from when the call starts, not from when it queued for a slot.
   let startedAt = Date.now();
@@ -150,6 +162,7 @@ async function makeCall(call: DeliveryCall, deps: LaneDependencies): Promise<voi
       startedAt = Date.now();
       return call.send(signal);
     });
+    deps.batch.answered.add(id);
   } catch (error) {
     const result = failed(error);
     results = call.deliveries.map(() => result);
@@ -160,11 +173,20 @@ async function makeCall(call: DeliveryCall, deps: LaneDependencies): Promise<voi
   const outcome = callOutcome(results);
   if (outcome.ok) {
     deps.breakers.recordSuccess(id, Date.now() - startedAt);
-  } else {
-    deps.breakers.recordFailure(id, outcome.error);
-    deps.health?.record(id, outcome.error);
+    return;
   }
+  if (isStraggler(outcome.error, id, deps.batch)) {
+    // The destination answered other calls in this batch: its calls cut together at the end are
+    // the few slow ones left over, one observation, not a destination that stopped answering.
+    if (deps.batch.stragglersCounted.has(id)) return;
+    deps.batch.stragglersCounted.add(id);
+  }
+  deps.breakers.recordFailure(id, outcome.error);
+  deps.health?.record(id, outcome.error);
 }
+
+const isStraggler = (error: DeliveryError, destinationId: string, batch: BatchDeliveryState): boolean =>
+  error.code === 'DeliveryTimedOut' && batch.answered.has(destinationId);
 
 function settleAll(deliveries: readonly Delivery[], result: DeliveryResult): void {
   for (const delivery of deliveries) delivery.result ??= result;

@@ -2,6 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { CircuitBreakers, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import type { DeliveryClients } from '../../lambda/dispatcher/clients';
 import { DestinationHealth } from '../../lambda/dispatcher/destination-health';
 import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
@@ -452,6 +453,41 @@ describe('dispatchBatch', () => {
         }),
       }),
     ]);
+  });
+
+  describe('calls cut for keeping the batch waiting', () => {
+    const breakersWithShortPatience = () =>
+      new CircuitBreakers({ ...DEFAULT_BREAKER_SETTINGS, minPatienceMs: 50, maxPatienceMs: 50 });
+    /** Invokes of events whose id is listed never answer (until long after the test). */
+    const hangFor = (hung: Set<string>) =>
+      lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+        const { event: e } = JSON.parse(Buffer.from(input.Payload).toString('utf8'));
+        if (!hung.has(e.distinct_id)) return Promise.resolve({ StatusCode: 202 });
+        return new Promise((resolve) => setTimeout(() => resolve({ StatusCode: 202 }), 60_000).unref());
+      });
+    const records = () => Array.from({ length: 12 }, (_, i) => sqsRecord(event(`e${i}`, `v${i}`)));
+
+    it('counts the stragglers of a destination that answered other calls as one failure: its circuit stays closed', async () => {
+      // Prepare: 9 of 12 answer, the last 3 hang.
+      hangFor(new Set(['e9', 'e10', 'e11']));
+      const breakers = breakersWithShortPatience();
+
+      // Act
+      const response = await dispatchBatch(records(), dependencies([lambdaDestination], { breakers }));
+
+      // Assess: the batch did not wait for them, and they are failed for retry, not lost.
+      expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toHaveLength(3);
+      expect(breakers.state(lambdaDestination.id)).toBe('closed');
+    });
+
+    it('opens the circuit of a destination that answered no call in the batch', async () => {
+      hangFor(new Set(Array.from({ length: 12 }, (_, i) => `e${i}`)));
+      const breakers = breakersWithShortPatience();
+
+      await dispatchBatch(records(), dependencies([lambdaDestination], { breakers }));
+
+      expect(breakers.state(lambdaDestination.id)).toBe('open');
+    });
   });
 
   it('acknowledges an event no destination accepts', async () => {
