@@ -67,6 +67,7 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     failureThreshold: positiveInteger('BREAKER_FAILURE_THRESHOLD', DEFAULT_BREAKER_SETTINGS.failureThreshold),
     cooldownMs:
       1000 * positiveInteger('BREAKER_COOLDOWN_SECONDS', DEFAULT_BREAKER_SETTINGS.cooldownMs / 1000),
+    minPatienceMs: positiveInteger('MIN_CALL_PATIENCE_MS', DEFAULT_BREAKER_SETTINGS.minPatienceMs),
   };
   const statusTable = env.DESTINATION_STATUS_TABLE || undefined;
   const operatorTopicArn = env.OPERATOR_TOPIC_ARN || undefined;

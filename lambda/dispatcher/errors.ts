@@ -152,10 +152,11 @@ function classifyByName(
 export function classifyError(error: unknown): DeliveryError {
   if (error instanceof DeliveryError) return error;
   if (error instanceof CallCutError) {
-    return new RetryableDeliveryError(
-      error.reason === 'slow' ? 'DeliveryTimedOut' : 'DeadlineExceeded',
-      error.message,
-    );
+    const code = error.reason === 'slow' ? 'DeliveryTimedOut' : 'DeadlineExceeded';
+    // Never sent: a deferral, which uses no attempt up and tells the circuit breaker nothing.
+    return error.started
+      ? new RetryableDeliveryError(code, error.message)
+      : new DeferredDeliveryError(code, error.message);
   }
   const e = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = e.name ?? 'Error';

@@ -29,6 +29,8 @@ interface RetryMessage {
   readonly retries: ScheduledRetry[];
   delaySeconds: number;
   bytes: number;
+  /** Too large to bundle: the event goes in a message of its own. */
+  readonly alone: boolean;
 }
 
 /**
@@ -49,7 +51,9 @@ export async function scheduleRetries(
   const byDestination = new Map<string, ScheduledRetry[]>();
   for (const retry of retries) {
     const id = retry.delivery.destination.id;
-    byDestination.set(id, [...(byDestination.get(id) ?? []), retry]);
+    const forDestination = byDestination.get(id);
+    if (forDestination) forDestination.push(retry);
+    else byDestination.set(id, [retry]);
   }
   for (const destinationRetries of byDestination.values()) {
     const ordered = destinationRetries.some((r) => r.delivery.orderKey);
@@ -59,7 +63,7 @@ export async function scheduleRetries(
       const bytes = bundledBytes(event);
       const delaySeconds = delays.get(retry) ?? 0;
       const alone = utf8Bytes(retry.delivery.record.body) > MAX_BUNDLED_BODY_BYTES;
-      if (previous && !alone && previous.bytes + bytes <= MAX_BUNDLE_BYTES && !isAlone(previous)) {
+      if (previous && !alone && !previous.alone && previous.bytes + bytes <= MAX_BUNDLE_BYTES) {
         previous.retries.push(retry);
         previous.bytes += bytes;
         previous.delaySeconds = Math.max(previous.delaySeconds, delaySeconds);
@@ -70,7 +74,8 @@ export async function scheduleRetries(
       const message = {
         retries: [retry],
         delaySeconds: Math.min(policy.maxDelaySeconds, Math.max(delaySeconds, floor)),
-        bytes: alone ? Number.POSITIVE_INFINITY : bytes,
+        bytes,
+        alone,
       };
       messages.push(message);
       previous = message;
@@ -81,8 +86,6 @@ export async function scheduleRetries(
     messages[index].retries.map((retry) => ({ ...retry, sendError: errorCode })),
   );
 }
-
-const isAlone = (message: RetryMessage) => message.bytes === Number.POSITIVE_INFINITY;
 
 /** Backoff per retry; within an order key each is at least a second after the one before. */
 function orderPreservingDelays(

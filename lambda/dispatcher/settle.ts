@@ -24,13 +24,15 @@ export interface Settlement {
 }
 
 /**
- * Whether a retryable failure of this delivery gets another attempt, or is dead-lettered now. A
- * deferral (the destination was not called) uses no attempt up, so it never exhausts them.
+ * Whether a retryable failure of this delivery gets another attempt, or is dead-lettered now.
+ * With per-destination retries a deferral (the destination was not called) uses no attempt up.
+ * Without them the record goes back to the queue, whose redrive policy counts every receive: on
+ * the last one it is dead-lettered here, with its reason, deferral or not.
  */
 export function willBeRetried(delivery: Delivery, deps: SettleDependencies, error?: DeliveryError): boolean {
   const { record } = delivery;
+  if (!deps.retry || record.messageGroupId) return record.attempts < deps.maxReceiveCount;
   const attempts = record.attempts - (error instanceof DeferredDeliveryError ? 1 : 0);
-  if (!deps.retry || record.messageGroupId) return attempts < deps.maxReceiveCount;
   const age = (Date.now() - record.firstAttemptAt) / 1000;
   return attempts < deps.retry.maxAttempts && age < deps.retry.maxAgeSeconds;
 }

@@ -484,9 +484,12 @@ describe('dispatchBatch', () => {
       hangFor(new Set(Array.from({ length: 12 }, (_, i) => `e${i}`)));
       const breakers = breakersWithShortPatience();
 
-      await dispatchBatch(records(), dependencies([lambdaDestination], { breakers }));
+      // The deployed 16 calls in flight: 4 to one destination, all sent and cut, open it at once.
+      // The 8 calls never sent count for nothing: they are deferrals.
+      await dispatchBatch(records(), dependencies([lambdaDestination], { breakers, concurrency: 16 }));
 
       expect(breakers.state(lambdaDestination.id)).toBe('open');
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 4);
     });
   });
 

@@ -21,6 +21,23 @@ describe('readDispatcherEnvironment', () => {
     });
   });
 
+  it('reads the circuit breaker settings', () => {
+    const environment = readDispatcherEnvironment({
+      DESTINATIONS: '[]',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+      BREAKER_FAILURE_THRESHOLD: '5',
+      BREAKER_COOLDOWN_SECONDS: '60',
+      MIN_CALL_PATIENCE_MS: '1500',
+    });
+
+    expect(environment.breaker).toEqual({
+      ...DEFAULT_BREAKER_SETTINGS,
+      failureThreshold: 5,
+      cooldownMs: 60_000,
+      minPatienceMs: 1_500,
+    });
+  });
+
   it('reads the retry policy when RETRY_QUEUE_URL is set, with defaults spanning six hours', () => {
     const environment = readDispatcherEnvironment({
       DESTINATIONS: '[]',

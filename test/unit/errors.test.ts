@@ -1,4 +1,11 @@
-import { classifyEntryFailure, classifyError, DeliveryError } from '../../lambda/dispatcher/errors';
+import { CallCutError } from '../../lambda/dispatcher/call-pool';
+import {
+  classifyEntryFailure,
+  classifyError,
+  DeferredDeliveryError,
+  DeliveryError,
+  RetryableDeliveryError,
+} from '../../lambda/dispatcher/errors';
 
 const awsError = (name: string, status?: number, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), { name, $metadata: { httpStatusCode: status }, ...extra });
@@ -49,6 +56,17 @@ describe('classifyError', () => {
     const error = classifyError(new Error('x'.repeat(10_000)));
 
     expect(error.message.length).toBeLessThanOrEqual(256);
+  });
+
+  it('makes a call cut after it was sent a retryable failure, and one never sent a deferral', () => {
+    const cutWhileRunning = classifyError(new CallCutError('slow', 600));
+    const neverSent = classifyError(new CallCutError('deadline'));
+
+    expect(cutWhileRunning).toBeInstanceOf(RetryableDeliveryError);
+    expect(cutWhileRunning).not.toBeInstanceOf(DeferredDeliveryError);
+    expect(cutWhileRunning.code).toBe('DeliveryTimedOut');
+    expect(neverSent).toBeInstanceOf(DeferredDeliveryError);
+    expect(neverSent.code).toBe('DeadlineExceeded');
   });
 
   it('passes typed delivery errors through unchanged', () => {

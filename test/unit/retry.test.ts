@@ -313,4 +313,40 @@ describe('dispatchBatch with per-destination retries', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
     expect(sentTo(INGEST)).toEqual([]);
   });
+
+  it('on a FIFO ingest queue dead-letters a deferral on the last receive with its reason, before the redrive policy would', async () => {
+    // Prepare: the 5th receive, and the destination rate-limited to nothing left this second.
+    const limited = { ...standardTopicDestination, maxEventsPerSecond: 1 };
+    const records = ['f1', 'f2'].map((id, i) =>
+      sqsRecord(event(id), {
+        messageId: `m${i}`,
+        messageGroupId: 'visitor_1',
+        receiveCount: 5,
+        sentAt: Date.now(),
+      }),
+    );
+    sns
+      .on(PublishBatchCommand)
+      .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => ({
+        Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id })),
+      }));
+
+    // Act
+    const response = await dispatchBatch(
+      records,
+      deps({ registry: new StaticDestinationRegistry([limited]) }),
+    );
+
+    // Assess: f1 delivered; f2, deferred, is dead-lettered with its reason, not returned to the queue.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sentTo(DLQ)).toEqual([
+      expect.objectContaining({
+        MessageBody: records[1].body,
+        MessageAttributes: expect.objectContaining({
+          error_code: { DataType: 'String', StringValue: 'RetriesExhausted' },
+          error_message: { DataType: 'String', StringValue: expect.stringContaining('RateLimited') },
+        }),
+      }),
+    ]);
+  });
 });
