@@ -24,7 +24,6 @@ export const HEALTHY: DestinationInput[] = [
     type: 'lambda',
     functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:orders`,
     roleArn: ROLE,
-    externalId: 'bench-external-id',
     events: ['*'],
   },
   {
@@ -32,7 +31,6 @@ export const HEALTHY: DestinationInput[] = [
     type: 'sns',
     topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:events`,
     roleArn: ROLE,
-    externalId: 'bench-external-id',
     events: ['*'],
   },
   {
@@ -40,7 +38,6 @@ export const HEALTHY: DestinationInput[] = [
     type: 'sns',
     topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:orders.fifo`,
     roleArn: ROLE,
-    externalId: 'bench-external-id',
     events: ['*'],
   },
 ];
@@ -49,9 +46,9 @@ export const HUNG: DestinationInput = {
   type: 'lambda',
   functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:hung`,
   roleArn: ROLE,
-  externalId: 'bench-external-id',
   events: ['*'],
 };
+const BENCH_WORKSPACE = 'bench';
 const HEALTHY_TARGETS = ['orders', 'events', 'orders.fifo'];
 
 export interface ScenarioResult {
@@ -74,7 +71,9 @@ export async function runScenario(
   aws.reset();
   const handler = createDispatcherHandler(
     {
-      destinationsJson: JSON.stringify(destinations),
+      destinationsJson: JSON.stringify({
+        workspaces: [{ id: BENCH_WORKSPACE, externalId: 'bench-external-id-0001', destinations }],
+      }),
       deadLetterQueue: { url: `${aws.endpoint}/${ACCOUNT}/dlq`, fifo: false },
       maxReceiveCount: 5,
       concurrency: 16,
@@ -119,6 +118,7 @@ function batchOf(batch: number, size: number): SQSEvent {
   const records: SQSRecord[] = Array.from({ length: size }, (_, i) => {
     const n = batch * size + i;
     const body = JSON.stringify({
+      workspace_id: BENCH_WORKSPACE,
       event: { event: 'Order Completed', distinct_id: `evt_${n}`, time: 1732300000000 + n },
       visitor: { visitor_id: `visitor_${n % 20}` },
       user: null,

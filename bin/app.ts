@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { loadDestinations } from '../lib/config/load-destinations';
+import { loadStaticWorkspaces } from '../lib/config/load-static-workspaces';
 import { applyNagPacks } from '../lib/nag';
 import { PlatformStack } from '../lib/stacks/platform-stack';
 
@@ -13,7 +13,7 @@ const contextNumber = (name: string): number | undefined => {
 
 new PlatformStack(app, 'EventDeliveryPlatform', {
   env,
-  destinations: loadDestinations(app.node),
+  staticWorkspaces: loadStaticWorkspaces(app.node),
   fifoIngestQueue: String(app.node.tryGetContext('fifoIngestQueue')) === 'true',
   dispatcher: {
     reservedConcurrency: contextNumber('dispatcherReservedConcurrency'),

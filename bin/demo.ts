@@ -3,23 +3,27 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { LocalPipeline } from '../local/pipeline';
-import { DESTINATION_IDS } from '../local/provision';
+import { DESTINATION_IDS, workspaceId } from '../local/provision';
 import { formatReport } from '../local/report';
 import { progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
 
 const HELP = `npm run demo -- [options]
 
-Runs the whole pipeline locally against the AWS API emulator (moto): ingest queue, dispatcher,
-a Lambda destination and a standard and a FIFO SNS topic in a customer account, and the
-idempotent consumer behind each. Sends events, waits until everything is delivered or
-dead-lettered, and reports. Exits 1 if any event is unaccounted for.
+Runs the whole platform locally against the AWS API emulator (moto): ingest queue, dispatcher,
+destination registry, and workspaces workspace-1 … workspace-N, each a customer with its own
+AWS account holding a Lambda destination, a standard and a FIFO SNS topic, and the idempotent
+consumer behind each. Sends events spread over the workspaces (the same ids in every workspace,
+different content), waits until everything is delivered or dead-lettered, and reports. Exits 1
+if any event is unaccounted for or reached another workspace's destination.
 
+  --workspaces N       workspaces to provision (default 2)
   --events N           events to generate (default 1000)
   --duplicates RATE    share of events sent a second time (default 0.1)
   --oversize N         generated events made larger than SNS's 256 KiB (300 KB more): offloaded to
                        the payload bucket, delivered as a pointer the consumer resolves (default 3)
-  --events-file FILE   send these JSON lines instead, exactly as written (blank lines skipped)
+  --events-file FILE   send these JSON lines instead, exactly as written (blank lines skipped);
+                       each names its own workspace_id
   --fifo-ingest        use a FIFO ingest queue (MessageGroupId = visitor_id): per-visitor order end to end
   --seed N             seed for generated events and duplicates (default: random)
   --fault-rate R       share of delivery calls (Invoke, PublishBatch) that fail: throttling, 5xx,
@@ -31,7 +35,8 @@ dead-lettered, and reports. Exits 1 if any event is unaccounted for.
   --fail DEST=KIND[:SECONDS]
                        every call to DEST fails with KIND (throttle, server-error, timeout,
                        connection-reset) for the first SECONDS (default: the whole run); repeatable
-                       Destinations: customer-fn, customer-topic, customer-fifo
+                       DEST: customer-fn, customer-topic or customer-fifo (in every
+                       workspace), or one workspace's, as workspace-2/customer-fn
   --timeout SECONDS    give up waiting for the pipeline to drain (default 300)
   --json               print the report as one JSON object on stdout, nothing else
   --verbose            show the handlers' own logs (stderr and stdout)
@@ -43,6 +48,7 @@ const MAX_BACKLOG = 30;
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
+      workspaces: { type: 'string', default: '2' },
       events: { type: 'string', default: '1000' },
       duplicates: { type: 'string', default: '0.1' },
       oversize: { type: 'string', default: '3' },
@@ -81,9 +87,21 @@ async function main(): Promise<number> {
     ...values.slow.map((spec) => parseFaultOption('slow', spec)),
     ...values.fail.map((spec) => parseFaultOption('fail', spec)),
   ];
+  const workspaceCount = Number(values.workspaces);
+  if (!Number.isInteger(workspaceCount) || workspaceCount < 1 || workspaceCount > 20)
+    throw new UsageError('--workspaces must be a whole number from 1 to 20');
+  const workspaces = Array.from({ length: workspaceCount }, (_, i) => workspaceId(i + 1));
   const known = Object.values(DESTINATION_IDS) as string[];
-  const unknown = destinationFaults.find((f) => !known.includes(f.destinationId));
-  if (unknown) throw new UsageError(`no destination "${unknown.destinationId}": use ${known.join(', ')}`);
+  const unknown = destinationFaults.find((f) => {
+    const [first, second] = f.destinationId.split('/');
+    return second === undefined
+      ? !known.includes(first)
+      : !workspaces.includes(first) || !known.includes(second);
+  });
+  if (unknown)
+    throw new UsageError(
+      `no destination "${unknown.destinationId}": use ${known.join(', ')}, or WORKSPACE/DEST with a workspace up to ${workspaces.at(-1)}`,
+    );
   const random = seededRandom(values.seed ? Number(values.seed) : Date.now());
   // Everything but the --json report goes to stderr.
   const say = (line: string) => process.stderr.write(`${line}\n`);
@@ -93,13 +111,14 @@ async function main(): Promise<number> {
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
     : withDuplicates(
-        withOversize(generateEvents(count, { random }), oversize, random),
+        withOversize(generateEvents(count, { random, workspaces }), oversize, random),
         duplicateRate,
         random,
       );
 
   const started = Date.now();
   const pipeline = await LocalPipeline.start({
+    workspaces: workspaceCount,
     fifoIngestQueue: values['fifo-ingest'],
     ...(faultRate > 0 && { faults: { rate: faultRate, seed: faultSeed } }),
     destinationFaults,

@@ -1,6 +1,10 @@
 /** The two AWS accounts of the local runtime, kept apart in the emulator. */
 export const PLATFORM_ACCOUNT = '123456789012';
-export const CUSTOMER_ACCOUNT = '111122223333';
+/** The n-th workspace's customer account (from 1): each workspace has an account of its own. */
+export const customerAccount = (n: number): string => String(111122223333 + (n - 1) * 1_000_000);
+export const CUSTOMER_ACCOUNT = customerAccount(1);
+/** Who the local runtime's registry changes are recorded as. */
+export const LOCAL_OPERATOR = `arn:aws:iam::${PLATFORM_ACCOUNT}:user/local-operator`;
 export const REGION = 'us-east-1';
 
 /** moto checks no signatures: any key works, and the `x-moto-account-id` header picks the account. */

@@ -29,7 +29,7 @@ const WINDOW_FAULT_KINDS: readonly string[] = ['throttle', 'server-error', 'time
  * whole run. Throws a message naming the bad part.
  */
 export function parseDestinationFault(option: 'slow' | 'fail', spec: string): DestinationFault {
-  const match = /^([A-Za-z0-9_-]{1,64})=([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(spec);
+  const match = /^((?:[A-Za-z0-9_-]{1,64}\/)?[A-Za-z0-9_-]{1,64})=([^:]+)(?::(\d+(?:\.\d+)?))?$/.exec(spec);
   if (!match)
     throw new Error(`--${option} takes DEST=${option === 'slow' ? 'MS' : 'KIND'}[:SECONDS], got "${spec}"`);
   const [, destinationId, value, seconds] = match;
@@ -58,9 +58,13 @@ export class DestinationFaults {
     if (!destinationId) return undefined;
     const elapsedSeconds = (Date.now() - this.startedAt) / 1000;
     const fault = this.faults.find(
-      (f) => f.destinationId === destinationId && (f.seconds === undefined || elapsedSeconds < f.seconds),
+      (f) =>
+        // A fault names `workspace/destination`, or a destination id in every workspace.
+        (f.destinationId === destinationId || destinationId.endsWith(`/${f.destinationId}`)) &&
+        (f.seconds === undefined || elapsedSeconds < f.seconds),
     );
-    if (fault) this.counts.set(destinationId, (this.counts.get(destinationId) ?? 0) + 1);
+    // Counted under the fault's own name, as `--slow`/`--fail` gave it.
+    if (fault) this.counts.set(fault.destinationId, (this.counts.get(fault.destinationId) ?? 0) + 1);
     return fault;
   }
 }

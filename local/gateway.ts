@@ -160,6 +160,11 @@ export class LocalGateway {
         },
       );
     }
+    // DryRun checks the caller may invoke, and runs nothing: Lambda answers 204.
+    if (request.headers['x-amz-invocation-type'] === 'DryRun') {
+      response.writeHead(204, { 'x-amzn-requestid': randomUUID() });
+      return void response.end();
+    }
     if (await this.windowFault(arn, 'lambda', request, response)) return;
     const fault = this.options.faults?.decide();
     if (fault) return this.options.faults?.respond(fault, 'lambda', request, response);

@@ -26,13 +26,20 @@ import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
-import { CUSTOMER_ACCOUNT, EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
+import { EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type Emulator, startEmulator } from './emulator';
 import { type DestinationFault, DestinationFaults, FaultInjector, type FaultOptions } from './fault-injector';
 import { type LocalFunction, LocalGateway } from './gateway';
 import { invocationContext } from './lambda-context';
 import { DeliveryLedger } from './ledger';
-import { DESTINATION_IDS, type LocalResources, provision, type Queue } from './provision';
+import {
+  DESTINATION_IDS,
+  type LocalResources,
+  type LocalWorkspace,
+  provision,
+  type Queue,
+  type SubscriptionQueue,
+} from './provision';
 import { QueueEventSource } from './queue-event-source';
 import { buildReport, type DemoReport } from './report';
 import type { SendSummary } from './send-events';
@@ -44,8 +51,12 @@ export interface LocalPipelineOptions {
   readonly visibilityTimeoutSeconds?: number;
   /** The same for the ingest queue, longer than any local dispatch batch. @default 60 s */
   readonly ingestVisibilityTimeoutSeconds?: number;
-  /** Change the destination config the dispatcher runs with (add a broken destination, say). */
-  readonly destinations?: (provisioned: DestinationInput[], resources: LocalResources) => DestinationInput[];
+  /** Workspaces `workspace-1` … `workspace-N`, each in its own customer account. @default 1 */
+  readonly workspaces?: number;
+  /** Change a workspace's destinations before they are published (add a broken destination, say). */
+  readonly configure?: (workspace: LocalWorkspace, provisioned: DestinationInput[]) => DestinationInput[];
+  /** How long the dispatcher serves a loaded workspace before reading the registry again. @default 30 s */
+  readonly registryCacheTtlSeconds?: number;
   /** Make a consumer scope fail on some events, to exercise consumer-side dead-lettering. */
   readonly consumerFault?: (scope: string, payload: DeliveredPayload) => boolean;
   /** Faults injected into the dispatcher's delivery calls, reproducible from the seed. @default none */
@@ -64,6 +75,8 @@ export interface DeadLetterRecord {
   readonly errorCode: string;
   readonly destinationId?: string;
   readonly errorMessage?: string;
+  /** The consumer scope of a consumer-side letter: `workspace/destination`. */
+  readonly scope?: string;
   /** Where it was found: the platform's dead-letter queue, or a consumer-side one. */
   readonly source: 'platform' | 'consumer';
 }
@@ -99,7 +112,8 @@ export class LocalPipeline {
   readonly circuitTransitions: CircuitTransition[] = [];
   /** A producer's SQS client, in the platform account. */
   readonly producer: SQSClient;
-  private readonly customerSqs: SQSClient;
+  /** SQS clients by customer account. */
+  private readonly customerSqs = new Map<string, SQSClient>();
   private readonly platformS3: S3Client;
   private readonly sources: QueueEventSource[] = [];
 
@@ -113,7 +127,9 @@ export class LocalPipeline {
     readonly messagingEndpoint: string,
   ) {
     this.producer = emulatorClient(SQSClient, messagingEndpoint, PLATFORM_ACCOUNT);
-    this.customerSqs = emulatorClient(SQSClient, messagingEndpoint, CUSTOMER_ACCOUNT);
+    for (const { account } of resources.workspaces) {
+      this.customerSqs.set(account, emulatorClient(SQSClient, messagingEndpoint, account));
+    }
     this.platformS3 = emulatorClient(S3Client, messagingEndpoint, PLATFORM_ACCOUNT, { forcePathStyle: true });
   }
 
@@ -135,9 +151,11 @@ export class LocalPipeline {
         fifoIngestQueue: options.fifoIngestQueue,
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
         ingestVisibilityTimeoutSeconds: options.ingestVisibilityTimeoutSeconds ?? 60,
+        workspaces: options.workspaces ?? 1,
+        ...(options.configure && { configure: options.configure }),
       });
       log(
-        'provisioned: ingest queue, payload bucket, topics, subscription queues, idempotency tables, delivery role',
+        `provisioned: ingest queue, payload bucket, registry, and ${resources.workspaces.length} workspaces (topics, subscription queues, idempotency tables, delivery role), destinations published`,
       );
       return await LocalPipeline.wire(resources, messaging, emulators, options);
     } catch (error) {
@@ -158,12 +176,14 @@ export class LocalPipeline {
     const destinationFaults = options.destinationFaults?.length
       ? new DestinationFaults(options.destinationFaults)
       : undefined;
-    const destinations = options.destinations
-      ? options.destinations(resources.destinations, resources)
-      : resources.destinations;
     const destinationIds = new Map(
-      destinations.map((d) => [d.type === 'lambda' ? d.functionArn : d.topicArn, d.id] as const),
+      resources.workspaces.flatMap((w) =>
+        w.destinations.map(
+          (d) => [d.type === 'lambda' ? d.functionArn : d.topicArn, `${w.id}/${d.id}`] as const,
+        ),
+      ),
     );
+    const workspaceByFunction = new Map(resources.workspaces.map((w) => [w.consumerFunctionArn, w]));
     const gateway = new LocalGateway({
       emulatorEndpoint: messaging.endpoint,
       functions,
@@ -172,9 +192,11 @@ export class LocalPipeline {
       destinationIds,
       onAsyncFailure: async (functionArn, payload, error) => {
         // Lambda's function dead-letter queue for asynchronous invocations.
-        await pipeline.customerSqs.send(
+        const workspace = workspaceByFunction.get(functionArn);
+        if (!workspace) return;
+        await pipeline.sqsOf(workspace.account).send(
           new SendMessageCommand({
-            QueueUrl: resources.invocationDeadLetterQueue.url,
+            QueueUrl: workspace.invocationDeadLetterQueue.url,
             MessageBody: JSON.stringify(payload),
             MessageAttributes: {
               ErrorCode: { DataType: 'String', StringValue: error.name },
@@ -194,45 +216,9 @@ export class LocalPipeline {
       messaging.endpoint,
     );
 
-    // Customer side: one consumer per destination, each with its own idempotency key prefix, all
-    // with the consumer role's identity, reading offloaded payloads through the delivery role.
-    const consumerCredentials = fromTemporaryCredentials({
-      params: { RoleArn: resources.consumerRoleArn, RoleSessionName: 'local-consumer' },
-      masterCredentials: EMULATOR_CREDENTIALS,
-      clientConfig: { region: REGION, endpoint: messaging.endpoint },
-    });
-    const offloadedPayloads = new S3PayloadReader({
-      roleArn: resources.deliveryRoleArn,
-      clientConfig: { endpoint: gateway.endpoint, credentials: consumerCredentials, forcePathStyle: true },
-    });
-    const consumerFor = (scope: string) => {
-      const table = resources.idempotencyTables[scope];
-      return createConsumerHandler({
-        processEvent: async (payload) => {
-          if (options.consumerFault?.(scope, payload))
-            throw new Error('consumer fault injected by the local runtime');
-          pipeline.ledger.recordProcessed(scope, payload);
-          return { processedAt: new Date().toISOString() };
-        },
-        persistenceStore: new DynamoDBPersistenceLayer({
-          tableName: table.tableName,
-          awsSdkV3Client: emulatorClient(DynamoDBClient, table.endpoint, CUSTOMER_ACCOUNT),
-        }),
-        logger: new Logger({ serviceName: `consumer-${scope}`, logLevel }),
-        expiresAfterSeconds: EventConsumer.DEFAULTS.idempotencyTtl.toSeconds(),
-        keyPrefix: scope,
-        offloadedPayloads,
-        onDuplicate: () => pipeline.ledger.recordDuplicate(scope),
-      });
-    };
-    const directConsumer = consumerFor(DESTINATION_IDS.function);
-    functions.set(resources.consumerFunctionArn, (payload) => directConsumer(payload, CONSUMER_CONTEXT));
-    for (const queue of resources.subscriptionQueues) {
-      const consume = consumerFor(queue.destinationId);
-      pipeline.addSource(queue, pipeline.customerSqs, EventConsumer.DEFAULTS.batchSize, 0, (event) =>
-        consume(event, CONSUMER_CONTEXT),
-      );
-    }
+    // Customer side, per workspace: one consumer per destination, each with its own idempotency
+    // table, all with the consumer role's identity, reading offloaded payloads through the delivery role.
+    for (const workspace of resources.workspaces) pipeline.startConsumers(workspace, functions, options);
 
     // Platform side: the dispatcher, with its role's identity, talking to AWS through the gateway.
     const dispatcherCredentials = fromTemporaryCredentials({
@@ -243,7 +229,13 @@ export class LocalPipeline {
     const fifo = resources.ingestQueue.url.endsWith('.fifo');
     const dispatch = createDispatcherHandler(
       {
-        destinationsJson: JSON.stringify(destinations),
+        // No static workspaces: every workspace lives in the registry, as `npm run destinations` manages it.
+        destinationsJson: '{"workspaces":[]}',
+        registry: {
+          tableName: resources.registryTable,
+          cacheTtlSeconds: options.registryCacheTtlSeconds ?? 30,
+          cacheMaxWorkspaces: 2_000,
+        },
         deadLetterQueue: { url: resources.deadLetterQueue.url, fifo },
         maxReceiveCount: IngestQueue.DEFAULTS.maxReceiveCount,
         concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
@@ -301,6 +293,71 @@ export class LocalPipeline {
     return pipeline;
   }
 
+  /** The consumers of one workspace's account: the function, and one per subscription queue. */
+  private startConsumers(
+    workspace: LocalWorkspace,
+    functions: Map<string, LocalFunction>,
+    options: LocalPipelineOptions,
+  ): void {
+    const logLevel = options.logLevel ?? 'SILENT';
+    const consumerCredentials = fromTemporaryCredentials({
+      params: { RoleArn: workspace.consumerRoleArn, RoleSessionName: 'local-consumer' },
+      masterCredentials: EMULATOR_CREDENTIALS,
+      clientConfig: { region: REGION, endpoint: this.messagingEndpoint },
+    });
+    const offloadedPayloads = new S3PayloadReader({
+      roleArn: workspace.deliveryRoleArn,
+      clientConfig: {
+        endpoint: this.gateway.endpoint,
+        credentials: consumerCredentials,
+        forcePathStyle: true,
+      },
+    });
+    const consumerFor = (destinationId: string) => {
+      const table = workspace.idempotencyTables[destinationId];
+      const scope = `${workspace.id}/${destinationId}`;
+      return createConsumerHandler({
+        processEvent: async (payload) => {
+          if (options.consumerFault?.(scope, payload))
+            throw new Error('consumer fault injected by the local runtime');
+          this.ledger.recordProcessed(scope, payload);
+          return { processedAt: new Date().toISOString() };
+        },
+        persistenceStore: new DynamoDBPersistenceLayer({
+          tableName: table.tableName,
+          awsSdkV3Client: emulatorClient(DynamoDBClient, table.endpoint, workspace.account),
+        }),
+        logger: new Logger({ serviceName: `consumer-${destinationId}`, logLevel }),
+        expiresAfterSeconds: EventConsumer.DEFAULTS.idempotencyTtl.toSeconds(),
+        keyPrefix: destinationId,
+        offloadedPayloads,
+        onDuplicate: () => this.ledger.recordDuplicate(scope),
+      });
+    };
+    const directConsumer = consumerFor(DESTINATION_IDS.function);
+    functions.set(workspace.consumerFunctionArn, (payload) => directConsumer(payload, CONSUMER_CONTEXT));
+    for (const queue of workspace.subscriptionQueues) {
+      const consume = consumerFor(queue.destinationId);
+      this.addSource(queue, this.sqsOf(workspace.account), EventConsumer.DEFAULTS.batchSize, 0, (event) =>
+        consume(event, CONSUMER_CONTEXT),
+      );
+    }
+  }
+
+  /** The SQS client of a customer account. */
+  sqsOf(account: string): SQSClient {
+    const sqs = this.customerSqs.get(account);
+    if (!sqs) throw new Error(`no customer account ${account} in the local runtime`);
+    return sqs;
+  }
+
+  /** Every subscription queue of every workspace, with its account's client. */
+  private subscriptionQueues(): { sqs: SQSClient; queue: SubscriptionQueue; workspace: LocalWorkspace }[] {
+    return this.resources.workspaces.flatMap((workspace) =>
+      workspace.subscriptionQueues.map((queue) => ({ sqs: this.sqsOf(workspace.account), queue, workspace })),
+    );
+  }
+
   private addSource(
     queue: Queue,
     sqs: SQSClient,
@@ -337,11 +394,11 @@ export class LocalPipeline {
       sentBodies: run.bodies,
       rejected: run.sent.rejected,
       firstSentAt: run.sent.firstSentAt,
-      destinations: this.resources.destinations,
+      workspaces: this.resources.workspaces.map((w) => ({ id: w.id, destinations: w.destinations })),
       ledger: this.ledger,
       deadLetters: await this.deadLetters(),
       durationMs: Date.now() - run.startedAt,
-      orderedDestinationIds: fifo ? [DESTINATION_IDS.fifoTopic] : [],
+      orderedScopes: fifo ? this.resources.workspaces.map((w) => `${w.id}/${DESTINATION_IDS.fifoTopic}`) : [],
       offloaded: await this.offloadedPayloads(),
       circuitOpenings: this.circuitOpenings(),
       ...(this.destinationFaults && {
@@ -371,7 +428,7 @@ export class LocalPipeline {
     return openings;
   }
 
-  /** Payloads in the payload bucket, counted by destination (the first segment of the key). */
+  /** Payloads in the payload bucket, counted by `workspace/destination` (keys are `account/workspace/destination/…`). */
   async offloadedPayloads(): Promise<Map<string, number>> {
     const counts = new Map<string, number>();
     let ContinuationToken: string | undefined;
@@ -380,8 +437,9 @@ export class LocalPipeline {
         new ListObjectsV2Command({ Bucket: this.resources.payloadBucket, ContinuationToken }),
       );
       for (const { Key = '' } of page.Contents ?? []) {
-        const destinationId = Key.split('/')[0];
-        counts.set(destinationId, (counts.get(destinationId) ?? 0) + 1);
+        const [, workspace, destinationId] = Key.split('/');
+        const scope = `${workspace}/${destinationId}`;
+        counts.set(scope, (counts.get(scope) ?? 0) + 1);
       }
       ContinuationToken = page.NextContinuationToken;
     } while (ContinuationToken);
@@ -392,7 +450,7 @@ export class LocalPipeline {
   async backlog(): Promise<number> {
     const depths = await Promise.all([
       this.depth(this.producer, this.resources.ingestQueue.url),
-      ...this.resources.subscriptionQueues.map((q) => this.depth(this.customerSqs, q.url)),
+      ...this.subscriptionQueues().map(({ sqs, queue }) => this.depth(sqs, queue.url)),
     ]);
     return depths.reduce((a, b) => a + b, 0);
   }
@@ -404,7 +462,7 @@ export class LocalPipeline {
     while (Date.now() < deadline) {
       const depths = await Promise.all([
         this.depth(this.producer, this.resources.ingestQueue.url),
-        ...this.resources.subscriptionQueues.map((q) => this.depth(this.customerSqs, q.url)),
+        ...this.subscriptionQueues().map(({ sqs, queue }) => this.depth(sqs, queue.url)),
       ]);
       const idle =
         depths.every((d) => d === 0) && this.gateway.inFlight === 0 && this.sources.every((s) => !s.active);
@@ -443,22 +501,25 @@ export class LocalPipeline {
         source: 'platform',
       });
     }
-    const consumerQueues = [
-      ...this.resources.subscriptionQueues.map((q) => ({
+    const consumerQueues = this.resources.workspaces.flatMap((workspace) => [
+      ...workspace.subscriptionQueues.map((q) => ({
+        workspace,
         url: q.deadLetterQueue.url,
         destinationId: q.destinationId,
       })),
       {
-        url: this.resources.invocationDeadLetterQueue.url,
+        workspace,
+        url: workspace.invocationDeadLetterQueue.url,
         destinationId: DESTINATION_IDS.function as string,
       },
-    ];
-    for (const { url, destinationId } of consumerQueues) {
-      for (const message of await this.drain(this.customerSqs, url)) {
+    ]);
+    for (const { workspace, url, destinationId } of consumerQueues) {
+      for (const message of await this.drain(this.sqsOf(workspace.account), url)) {
         letters.push({
           body: message.Body ?? '',
           errorCode: 'ConsumerFailed',
           destinationId,
+          scope: `${workspace.id}/${destinationId}`,
           source: 'consumer',
         });
       }

@@ -11,10 +11,13 @@ import {
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DestinationInput } from '../lambda/shared/destination-config';
+import { REGISTRY_KEY } from '../lambda/shared/registry-table';
+import { DeliveryRole } from '../lib/constructs/delivery-role';
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
 import { PayloadBucket } from '../lib/constructs/payload-bucket';
-import { CUSTOMER_ACCOUNT, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
+import { WorkspaceRegistry } from '../lib/registry/workspace-registry';
+import { customerAccount, emulatorClient, LOCAL_OPERATOR, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { deliveryRolePolicies } from './definitions';
 
 export interface Queue {
@@ -28,27 +31,37 @@ export interface SubscriptionQueue extends Queue {
   readonly deadLetterQueue: Queue;
 }
 
+/** One workspace of the local platform: a customer with an AWS account of its own. */
+export interface LocalWorkspace {
+  readonly id: string;
+  readonly account: string;
+  /** Assigned by the registry when the workspace was created. */
+  readonly externalId: string;
+  readonly deliveryRoleArn: string;
+  /** The customer's consumer function role: it assumes the delivery role to read offloaded payloads. */
+  readonly consumerRoleArn: string;
+  readonly consumerFunctionArn: string;
+  readonly invocationDeadLetterQueue: Queue;
+  readonly subscriptionQueues: SubscriptionQueue[];
+  /** One idempotency table per consumer scope (destination id), spread over the DynamoDB emulators. */
+  readonly idempotencyTables: Record<string, { tableName: string; endpoint: string }>;
+  /** The destinations published for it: the example function, standard and FIFO topics. */
+  readonly destinations: DestinationInput[];
+}
+
 export interface LocalResources {
   readonly ingestQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly dispatcherRoleArn: string;
-  /** The platform's bucket for oversize payloads, readable through the delivery role. */
+  /** The platform's bucket for oversize payloads, readable through the delivery roles. */
   readonly payloadBucket: string;
-  readonly deliveryRoleArn: string;
-  /** The customer's consumer function role: it assumes the delivery role to read offloaded payloads. */
-  readonly consumerRoleArn: string;
-  readonly externalId: string;
-  readonly consumerFunctionArn: string;
-  readonly invocationDeadLetterQueue: Queue;
-  readonly subscriptionQueues: SubscriptionQueue[];
-  /** One idempotency table per consumer scope (destination id), each on its own emulator process. */
-  readonly idempotencyTables: Record<string, { tableName: string; endpoint: string }>;
-  /** The destination config the local dispatcher runs with. */
-  readonly destinations: DestinationInput[];
+  /** The live destination registry, in the platform account (messaging emulator). */
+  readonly registryTable: string;
   /** The dispatcher's destination status table, in the platform account (messaging emulator). */
   readonly destinationStatusTable: string;
   /** Operator events, in the platform account. */
   readonly operatorTopicArn: string;
+  readonly workspaces: LocalWorkspace[];
 }
 
 export interface ProvisionOptions {
@@ -65,6 +78,10 @@ export interface ProvisionOptions {
    * dispatched twice at once, out of order on a FIFO queue.
    */
   readonly ingestVisibilityTimeoutSeconds: number;
+  /** Workspaces `workspace-1` … `workspace-N`, each in its own customer account. */
+  readonly workspaces: number;
+  /** Change a workspace's destinations before they are published (add a broken one, say). */
+  readonly configure?: (workspace: LocalWorkspace, provisioned: DestinationInput[]) => DestinationInput[];
 }
 
 export const DESTINATION_IDS = {
@@ -73,17 +90,109 @@ export const DESTINATION_IDS = {
   fifoTopic: 'customer-fifo',
 } as const;
 
+export const workspaceId = (n: number): string => `workspace-${n}`;
+
 /**
  * Creates in the emulator what the platform and customer stacks define: settings come from the
  * CDK constructs' defaults, and the delivery role's policies from the `DeliveryRole` construct.
+ * Each workspace is created in the registry (which assigns its external id), gets its customer
+ * account's resources, and has its three destinations published.
  */
 export async function provision(options: ProvisionOptions): Promise<LocalResources> {
   const platformSqs = emulatorClient(SQSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const customerSqs = emulatorClient(SQSClient, options.messagingEndpoint, CUSTOMER_ACCOUNT);
-  const customerSns = emulatorClient(SNSClient, options.messagingEndpoint, CUSTOMER_ACCOUNT);
   const platformIam = emulatorClient(IAMClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const customerIam = emulatorClient(IAMClient, options.messagingEndpoint, CUSTOMER_ACCOUNT);
+  const queues = queueMaker(options);
 
+  // Platform account: ingest queue, its dead-letter queue, the dispatcher's role.
+  const fifoSuffix = options.fifoIngestQueue ? '.fifo' : '';
+  const ingest = await queues.withDeadLetterQueue(
+    platformSqs,
+    `event-ingest${fifoSuffix}`,
+    IngestQueue.DEFAULTS.maxReceiveCount,
+    {
+      VisibilityTimeout: String(options.ingestVisibilityTimeoutSeconds),
+      ...(options.fifoIngestQueue && { ContentBasedDeduplication: 'true' }),
+    },
+  );
+  const dispatcherRole = await platformIam.send(
+    new CreateRoleCommand({
+      RoleName: 'EventDeliveryPlatform-Dispatcher',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    }),
+  );
+  const dispatcherRoleArn = dispatcherRole.Role?.Arn ?? '';
+  const payloads = await createPayloadBucket(options.messagingEndpoint);
+  // The dispatcher's tables and operator topic, as `EventDispatcher` and the platform stack define them.
+  const platformDynamodb = emulatorClient(DynamoDBClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
+  const destinationStatusTable = 'event-delivery-destination-status';
+  await platformDynamodb.send(
+    new CreateTableCommand({
+      TableName: destinationStatusTable,
+      KeySchema: [{ AttributeName: 'destination_id', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'destination_id', AttributeType: 'S' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const registryTable = 'event-delivery-registry';
+  await platformDynamodb.send(
+    new CreateTableCommand({
+      TableName: registryTable,
+      KeySchema: [
+        { AttributeName: REGISTRY_KEY.partition, KeyType: 'HASH' },
+        { AttributeName: REGISTRY_KEY.sort, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: REGISTRY_KEY.partition, AttributeType: 'S' },
+        { AttributeName: REGISTRY_KEY.sort, AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  const platformSns = emulatorClient(SNSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
+  const operatorTopic = await platformSns.send(new CreateTopicCommand({ Name: 'event-delivery-operator' }));
+
+  const registry = new WorkspaceRegistry(platformDynamodb, registryTable, LOCAL_OPERATOR);
+  const workspaces: LocalWorkspace[] = [];
+  for (let n = 1; n <= options.workspaces; n++) {
+    const created = await registry.createWorkspace(workspaceId(n));
+    const workspace = await provisionCustomer(options, queues, {
+      id: created.id,
+      account: customerAccount(n),
+      externalId: created.externalId,
+      dispatcherRoleArn,
+      payloads,
+      databaseOffset: (n - 1) * 3,
+    });
+    const destinations = options.configure?.(workspace, workspace.destinations) ?? workspace.destinations;
+    for (const destination of destinations) await registry.addDestination(workspace.id, destination);
+    await registry.publish(workspace.id, 'provisioned by the local runtime');
+    workspaces.push({ ...workspace, destinations });
+  }
+
+  return {
+    ingestQueue: ingest.queue,
+    deadLetterQueue: ingest.deadLetterQueue,
+    dispatcherRoleArn,
+    payloadBucket: payloads.bucketName,
+    registryTable,
+    destinationStatusTable,
+    operatorTopicArn: operatorTopic.TopicArn ?? '',
+    workspaces,
+  };
+}
+
+type QueueMaker = ReturnType<typeof queueMaker>;
+
+function queueMaker(options: ProvisionOptions) {
   const createQueue = async (
     sqs: SQSClient,
     name: string,
@@ -117,49 +226,27 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     });
     return { queue, deadLetterQueue };
   };
+  return { createQueue, withDeadLetterQueue };
+}
 
-  // Platform account: ingest queue, its dead-letter queue, the dispatcher's role.
-  const fifoSuffix = options.fifoIngestQueue ? '.fifo' : '';
-  const ingest = await withDeadLetterQueue(
-    platformSqs,
-    `event-ingest${fifoSuffix}`,
-    IngestQueue.DEFAULTS.maxReceiveCount,
-    {
-      VisibilityTimeout: String(options.ingestVisibilityTimeoutSeconds),
-      ...(options.fifoIngestQueue && { ContentBasedDeduplication: 'true' }),
-    },
-  );
-  const dispatcherRole = await platformIam.send(
-    new CreateRoleCommand({
-      RoleName: 'EventDeliveryPlatform-Dispatcher',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    }),
-  );
-  const dispatcherRoleArn = dispatcherRole.Role?.Arn ?? '';
-  const payloads = await createPayloadBucket(options.messagingEndpoint);
-  // The dispatcher's status table and operator topic, as `EventDispatcher` and the platform stack define them.
-  const destinationStatusTable = 'event-delivery-destination-status';
-  await emulatorClient(DynamoDBClient, options.messagingEndpoint, PLATFORM_ACCOUNT).send(
-    new CreateTableCommand({
-      TableName: destinationStatusTable,
-      KeySchema: [{ AttributeName: 'destination_id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'destination_id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  const platformSns = emulatorClient(SNSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const operatorTopic = await platformSns.send(new CreateTopicCommand({ Name: 'event-delivery-operator' }));
+/** A workspace's customer account: topics, subscription queues, idempotency tables, consumer and delivery roles. */
+async function provisionCustomer(
+  options: ProvisionOptions,
+  queues: QueueMaker,
+  workspace: {
+    id: string;
+    account: string;
+    externalId: string;
+    dispatcherRoleArn: string;
+    payloads: { bucketArn: string; keyArn: string };
+    databaseOffset: number;
+  },
+): Promise<LocalWorkspace> {
+  const { account } = workspace;
+  const customerSqs = emulatorClient(SQSClient, options.messagingEndpoint, account);
+  const customerSns = emulatorClient(SNSClient, options.messagingEndpoint, account);
+  const customerIam = emulatorClient(IAMClient, options.messagingEndpoint, account);
 
-  // Customer account: topics, subscription queues with raw delivery, idempotency table, delivery role.
   const topic = await customerSns.send(new CreateTopicCommand({ Name: 'customer-events' }));
   const fifoTopic = await customerSns.send(
     new CreateTopicCommand({
@@ -172,7 +259,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     [DESTINATION_IDS.topic, topic.TopicArn ?? '', 'customer-events-sub'],
     [DESTINATION_IDS.fifoTopic, fifoTopic.TopicArn ?? '', 'customer-events-sub.fifo'],
   ] as const) {
-    const { queue, deadLetterQueue } = await withDeadLetterQueue(
+    const { queue, deadLetterQueue } = await queues.withDeadLetterQueue(
       customerSqs,
       queueName,
       EventConsumer.DEFAULTS.maxReceiveCount,
@@ -187,13 +274,13 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     );
     subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
   }
-  const invocationDeadLetterQueue = await createQueue(customerSqs, 'customer-consumer-invocation-dlq');
+  const invocationDeadLetterQueue = await queues.createQueue(customerSqs, 'customer-consumer-invocation-dlq');
 
-  const idempotencyTables: LocalResources['idempotencyTables'] = {};
-  const scopes = Object.values(DESTINATION_IDS);
-  for (const [index, scope] of scopes.entries()) {
-    const endpoint = options.databaseEndpoints[index % options.databaseEndpoints.length];
-    const dynamodb = emulatorClient(DynamoDBClient, endpoint, CUSTOMER_ACCOUNT);
+  const idempotencyTables: LocalWorkspace['idempotencyTables'] = {};
+  for (const [index, scope] of Object.values(DESTINATION_IDS).entries()) {
+    const endpoint =
+      options.databaseEndpoints[(workspace.databaseOffset + index) % options.databaseEndpoints.length];
+    const dynamodb = emulatorClient(DynamoDBClient, endpoint, account);
     const tableName = `idempotency-${scope}`;
     await dynamodb.send(
       new CreateTableCommand({
@@ -212,7 +299,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     idempotencyTables[scope] = { tableName, endpoint };
   }
 
-  const consumerFunctionArn = `arn:aws:lambda:${REGION}:${CUSTOMER_ACCOUNT}:function:customer-consumer`;
+  const consumerFunctionArn = `arn:aws:lambda:${REGION}:${account}:function:customer-consumer`;
   const consumerRole = await customerIam.send(
     new CreateRoleCommand({
       RoleName: 'EventConsumer',
@@ -223,7 +310,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
           { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
           {
             Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${CUSTOMER_ACCOUNT}:root` },
+            Principal: { AWS: `arn:aws:iam::${account}:root` },
             Action: 'sts:AssumeRole',
           },
         ],
@@ -231,19 +318,19 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     }),
   );
   const consumerRoleArn = consumerRole.Role?.Arn ?? '';
-  const externalId = `local-${randomUUID()}`;
   const policies = deliveryRolePolicies({
-    customerAccount: CUSTOMER_ACCOUNT,
+    customerAccount: account,
     platformAccountId: PLATFORM_ACCOUNT,
-    dispatcherRoleArn,
-    externalId,
+    dispatcherRoleArn: workspace.dispatcherRoleArn,
+    externalId: workspace.externalId,
     topicArns: [topic.TopicArn ?? '', fifoTopic.TopicArn ?? ''],
     functionArns: [consumerFunctionArn],
-    payloads: { ...payloads, readerRoleArns: [consumerRoleArn] },
+    payloads: { ...workspace.payloads, readerRoleArns: [consumerRoleArn] },
   });
   const deliveryRole = await customerIam.send(
     new CreateRoleCommand({
       RoleName: 'EventDelivery',
+      Path: DeliveryRole.PATH,
       AssumeRolePolicyDocument: JSON.stringify(policies.trustPolicy),
     }),
   );
@@ -256,21 +343,17 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   );
   const deliveryRoleArn = deliveryRole.Role?.Arn ?? '';
 
-  const viaRole = { roleArn: deliveryRoleArn, externalId, events: ['*'], offloadOversize: true };
+  const viaRole = { roleArn: deliveryRoleArn, events: ['*'], offloadOversize: true };
   return {
-    ingestQueue: ingest.queue,
-    deadLetterQueue: ingest.deadLetterQueue,
-    dispatcherRoleArn,
-    payloadBucket: payloads.bucketName,
+    id: workspace.id,
+    account,
+    externalId: workspace.externalId,
     deliveryRoleArn,
     consumerRoleArn,
-    externalId,
     consumerFunctionArn,
     invocationDeadLetterQueue,
     subscriptionQueues,
     idempotencyTables,
-    destinationStatusTable,
-    operatorTopicArn: operatorTopic.TopicArn ?? '',
     destinations: [
       {
         id: DESTINATION_IDS.function,

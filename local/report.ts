@@ -1,15 +1,21 @@
 import { route } from '../lambda/dispatcher/route';
-import { type DestinationInput, parseDestinations } from '../lambda/shared/destination-config';
+import {
+  type DestinationInput,
+  type DestinationSpec,
+  parseDestinations,
+} from '../lambda/shared/destination-config';
 import { parseIngestMessage } from '../lambda/shared/ingest-message';
-import { type DeliveryLedger, eventKey } from './ledger';
+import { type DeliveryLedger, eventKey, payloadDigest } from './ledger';
 import type { DeadLetterRecord } from './pipeline';
 
 export interface DemoReport {
   sent: number;
   unique: number;
+  /** By `workspace/destination`: ids repeat across workspaces. */
   destinations: Record<
     string,
     {
+      workspace: string;
       type: 'lambda' | 'sns';
       delivered: number;
       failed: number;
@@ -33,6 +39,11 @@ export interface DemoReport {
   fifoOrderViolations: number;
   /** Events a consumer scope processed more than once: the idempotency guarantee broken. */
   processedMoreThanOnce: number;
+  /**
+   * Events a destination's consumer processed whose content was not sent to that destination's
+   * workspace: judged by content (ids repeat across workspaces). Must be 0.
+   */
+  crossWorkspaceDeliveries: number;
   faults?: { injected: number; byKind: Record<string, number>; retriesReceived: number };
   /** Destinations made slow or failing for a window (`--slow`, `--fail`), and the calls affected. */
   destinationFaults?: { destinationId: string; fault: string; seconds: number | null; calls: number }[];
@@ -45,16 +56,17 @@ export interface ReportInput {
   readonly sentBodies: readonly string[];
   readonly rejected: readonly { body: string; code: string }[];
   readonly firstSentAt: ReadonlyMap<string, number>;
-  readonly destinations: readonly DestinationInput[];
+  /** Each workspace with the destinations it published. */
+  readonly workspaces: readonly { id: string; destinations: readonly DestinationInput[] }[];
   readonly ledger: DeliveryLedger;
   readonly deadLetters: readonly DeadLetterRecord[];
   readonly durationMs: number;
-  /** Destinations whose consumer should see each visitor's events in send order. */
-  readonly orderedDestinationIds: readonly string[];
+  /** Consumer scopes (`workspace/destination`) that should see each visitor's events in send order. */
+  readonly orderedScopes: readonly string[];
   readonly faults?: DemoReport['faults'];
-  /** Payloads in the payload bucket, by destination. */
+  /** Payloads in the payload bucket, by `workspace/destination`. */
   readonly offloaded: ReadonlyMap<string, number>;
-  /** Circuit breaker openings, by destination. */
+  /** Circuit breaker openings, by `workspace/destination`. */
   readonly circuitOpenings?: ReadonlyMap<string, number>;
   readonly destinationFaults?: DemoReport['destinationFaults'];
 }
@@ -64,7 +76,9 @@ export interface ReportInput {
  * that destination's consumer or dead-lettered for it; an invalid message must be dead-lettered.
  */
 export function buildReport(input: ReportInput): DemoReport {
-  const destinations = parseDestinations(input.destinations);
+  const workspaces = new Map<string, DestinationSpec[]>(
+    input.workspaces.map((w) => [w.id, parseDestinations(w.destinations)]),
+  );
   const rejectedBodies = new Set(input.rejected.map((r) => r.body));
   const lettersByBody = new Map<string, DeadLetterRecord[]>();
   const consumerLetters = new Set<string>();
@@ -77,72 +91,94 @@ export function buildReport(input: ReportInput): DemoReport {
         visitor?: { visitor_id?: string };
       };
       const key = eventKey(String(payload?.visitor?.visitor_id), String(payload?.event?.distinct_id));
-      consumerLetters.add(`${letter.destinationId}\n${key}`);
+      consumerLetters.add(`${letter.scope}\n${key}`);
     }
   }
 
+  // Keys are workspace-scoped: the same visitor and event ids may be another workspace's event.
   const firstSentByKey = new Map<string, number>();
-  const expected = new Map<string, { body: string; destinationIds: string[] | null }>();
+  const contentByWorkspace = new Map<string, Set<string>>();
+  const expected = new Map<string, { body: string; scopes: string[] | null }>();
   for (const body of new Set(input.sentBodies)) {
     if (rejectedBodies.has(body) && !input.firstSentAt.has(body)) continue;
     const parsed = parseIngestMessage(body);
     const sentAt = input.firstSentAt.get(body) ?? Date.now();
-    if (!parsed.ok) {
-      expected.set(`invalid\n${body}`, { body, destinationIds: null });
+    const destinations = parsed.ok ? workspaces.get(parsed.workspaceId) : undefined;
+    if (!parsed.ok || !destinations) {
+      // Invalid, or of a workspace that does not exist: must be dead-lettered.
+      expected.set(`invalid\n${body}`, { body, scopes: null });
       continue;
     }
-    const key = eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id);
+    const { workspaceId } = parsed;
+    const content = contentByWorkspace.get(workspaceId) ?? new Set<string>();
+    contentByWorkspace.set(workspaceId, content.add(payloadDigest(parsed.payload)));
+    const key = `${workspaceId}\n${eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id)}`;
     firstSentByKey.set(key, Math.min(firstSentByKey.get(key) ?? sentAt, sentAt));
-    const routed = route(parsed.payload.event.event, parsed.destinations, destinations);
-    const destinationIds = routed.ok ? routed.destinations.map((d) => d.id) : null;
+    const resolved = destinations.map((d) => ({ ...d, workspaceId }));
+    const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
+    const scopes = routed.ok ? routed.destinations.map((d) => `${workspaceId}/${d.id}`) : null;
     const previous = expected.get(key);
-    expected.set(key, { body: previous?.body ?? body, destinationIds });
+    expected.set(key, { body: previous?.body ?? body, scopes });
   }
 
   const unaccountedSamples: string[] = [];
-  const failedByDestination = new Map<string, number>();
+  const failedByScope = new Map<string, number>();
   let unaccounted = 0;
-  for (const [key, { body, destinationIds }] of expected) {
+  for (const [key, { body, scopes }] of expected) {
     const letters = lettersByBody.get(body) ?? [];
     let accounted: boolean;
-    if (destinationIds === null) {
+    if (scopes === null) {
       accounted = letters.length > 0;
     } else {
-      accounted = destinationIds.every((id) => {
-        if (input.ledger.processedIn(id).has(key)) return true;
-        const failed = letters.some((l) => l.destinationId === id) || consumerLetters.has(`${id}\n${key}`);
-        if (failed) failedByDestination.set(id, (failedByDestination.get(id) ?? 0) + 1);
+      const eventKeyOnly = key.slice(key.indexOf('\n') + 1);
+      accounted = scopes.every((scope) => {
+        if (input.ledger.processedIn(scope).has(eventKeyOnly)) return true;
+        const destinationId = scope.slice(scope.indexOf('/') + 1);
+        const failed =
+          letters.some((l) => l.destinationId === destinationId) ||
+          consumerLetters.has(`${scope}\n${eventKeyOnly}`);
+        if (failed) failedByScope.set(scope, (failedByScope.get(scope) ?? 0) + 1);
         return failed;
       });
     }
     if (!accounted) {
       unaccounted += 1;
-      if (unaccountedSamples.length < 10) unaccountedSamples.push(key.replace('\n', ' / ').slice(0, 200));
+      if (unaccountedSamples.length < 10) unaccountedSamples.push(key.replaceAll('\n', ' / ').slice(0, 200));
     }
   }
 
   const latencies: number[] = [];
   const processedKeys = new Set<string>();
   const destinationReport: DemoReport['destinations'] = {};
-  for (const destination of destinations) {
-    const processed = input.ledger.processedIn(destination.id);
-    const destinationLatencies: number[] = [];
-    for (const [key, at] of processed) {
-      const sentAt = firstSentByKey.get(key);
-      if (sentAt === undefined) continue;
-      processedKeys.add(key);
-      destinationLatencies.push(at - sentAt);
+  for (const [workspaceId, destinations] of workspaces) {
+    for (const destination of destinations) {
+      const scope = `${workspaceId}/${destination.id}`;
+      const destinationLatencies: number[] = [];
+      for (const [key, at] of input.ledger.processedIn(scope)) {
+        const sentAt = firstSentByKey.get(`${workspaceId}\n${key}`);
+        if (sentAt === undefined) continue;
+        processedKeys.add(`${workspaceId}\n${key}`);
+        destinationLatencies.push(at - sentAt);
+      }
+      latencies.push(...destinationLatencies);
+      destinationReport[scope] = {
+        workspace: workspaceId,
+        type: destination.type,
+        delivered: destinationLatencies.length,
+        failed: failedByScope.get(scope) ?? 0,
+        duplicatesSkipped: input.ledger.duplicatesSkipped.get(scope) ?? 0,
+        offloaded: input.offloaded.get(scope) ?? 0,
+        latencyMs: percentiles(destinationLatencies),
+        circuitOpenings: input.circuitOpenings?.get(scope) ?? 0,
+      };
     }
-    latencies.push(...destinationLatencies);
-    destinationReport[destination.id] = {
-      type: destination.type,
-      delivered: destinationLatencies.length,
-      failed: failedByDestination.get(destination.id) ?? 0,
-      duplicatesSkipped: input.ledger.duplicatesSkipped.get(destination.id) ?? 0,
-      offloaded: input.offloaded.get(destination.id) ?? 0,
-      latencyMs: percentiles(destinationLatencies),
-      circuitOpenings: input.circuitOpenings?.get(destination.id) ?? 0,
-    };
+  }
+
+  // Judged by content: whatever a consumer processed must be an event sent to its own workspace.
+  let crossWorkspaceDeliveries = 0;
+  for (const [scope, digests] of input.ledger.digests) {
+    const own = contentByWorkspace.get(scope.slice(0, scope.indexOf('/'))) ?? new Set<string>();
+    for (const digest of digests.values()) if (!own.has(digest)) crossWorkspaceDeliveries += 1;
   }
 
   const groups = new Map<string, { error_code: string; destination_id: string | null; count: number }>();
@@ -181,15 +217,19 @@ export function buildReport(input: ReportInput): DemoReport {
     latencyMs: percentiles(latencies),
     fifoOrderViolations,
     processedMoreThanOnce,
+    crossWorkspaceDeliveries,
     ...(input.faults && { faults: input.faults }),
     ...(input.destinationFaults && { destinationFaults: input.destinationFaults }),
     durationMs: input.durationMs,
     verdict: '',
   };
   report.verdict =
-    unaccounted === 0 && fifoOrderViolations === 0 && processedMoreThanOnce === 0
-      ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once`
-      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once`;
+    unaccounted === 0 &&
+    fifoOrderViolations === 0 &&
+    processedMoreThanOnce === 0 &&
+    crossWorkspaceDeliveries === 0
+      ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once, none outside its workspace`
+      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace`;
   return report;
 }
 
@@ -204,11 +244,12 @@ function percentiles(values: readonly number[]): { p50: number; p99: number } {
 /** On ordered destinations, each visitor's events must reach the consumer in the order they were sent. */
 function countOrderViolations(input: ReportInput, firstSentByKey: ReadonlyMap<string, number>): number {
   let violations = 0;
-  for (const id of input.orderedDestinationIds) {
-    for (const [visitor, distinctIds] of input.ledger.orderByVisitor.get(id) ?? []) {
+  for (const scope of input.orderedScopes) {
+    const workspaceId = scope.slice(0, scope.indexOf('/'));
+    for (const [visitor, distinctIds] of input.ledger.orderByVisitor.get(scope) ?? []) {
       let last = -1;
       for (const distinctId of distinctIds) {
-        const sentAt = firstSentByKey.get(eventKey(visitor, distinctId)) ?? -1;
+        const sentAt = firstSentByKey.get(`${workspaceId}\n${eventKey(visitor, distinctId)}`) ?? -1;
         if (sentAt < last) violations += 1;
         last = Math.max(last, sentAt);
       }
@@ -231,15 +272,15 @@ export function formatReport(report: DemoReport): string {
     '',
     `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
-    'destination        type    delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened',
+    'destination                   type    delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened',
     ...Object.entries(report.destinations).map(
       ([id, d]) =>
-        `${id.padEnd(18)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)}`,
+        `${id.padEnd(29)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)}`,
     ),
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,
     `latency (sent → processed): p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
-    `FIFO order violations: ${report.fifoOrderViolations}; processed more than once: ${report.processedMoreThanOnce}`,
+    `FIFO order violations: ${report.fifoOrderViolations}; processed more than once: ${report.processedMoreThanOnce}; delivered to another workspace: ${report.crossWorkspaceDeliveries}`,
   ];
   if (report.faults) {
     const kinds = Object.entries(report.faults.byKind)

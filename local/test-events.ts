@@ -17,12 +17,15 @@ export function seededRandom(seed: number): () => number {
 /**
  * Realistic ingest messages: several visitors with a few events each, in time order per
  * visitor, distinct ids, and the personal data a real profile carries (which must never reach
- * a log line).
+ * a log line). Spread round-robin over `workspaces`, and deliberately with the same visitor and
+ * event ids in every workspace (different content): ids repeat across customers, and nothing
+ * may mistake one workspace's event for another's.
  */
 export function generateEvents(
   count: number,
-  options: { random?: () => number; visitors?: number } = {},
+  options: { random?: () => number; visitors?: number; workspaces?: readonly string[] } = {},
 ): string[] {
+  const workspaces = options.workspaces?.length ? options.workspaces : ['workspace-1'];
   const random = options.random ?? Math.random;
   const visitorCount = Math.max(1, options.visitors ?? Math.ceil(count / 4));
   const run = randomUUID().slice(0, 8);
@@ -33,13 +36,19 @@ export function generateEvents(
     city: CITIES[i % CITIES.length],
   }));
   const start = Date.now();
+  const visitorOf: (typeof visitors)[number][] = [];
   return Array.from({ length: count }, (_, i) => {
-    const visitor = visitors[Math.floor(random() * visitors.length)];
+    // The k-th event of every workspace has the same ids: the same visitor, the same distinct id.
+    const workspace = workspaces[i % workspaces.length];
+    const sequence = Math.floor(i / workspaces.length);
+    const visitor = visitorOf[sequence] ?? visitors[Math.floor(random() * visitors.length)];
+    visitorOf[sequence] = visitor;
     const name = EVENT_NAMES[Math.floor(random() * EVENT_NAMES.length)];
     return JSON.stringify({
+      workspace_id: workspace,
       event: {
         event: name,
-        distinct_id: `evt_${run}_${i}`,
+        distinct_id: `evt_${run}_${sequence}`,
         time: start + i,
         event_properties:
           name === 'Order Completed'

@@ -3,11 +3,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { destinationKey } from '../shared/destination-config';
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker';
 import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './clients';
 import { BatchDeadline } from './deadline';
 import { DestinationHealth } from './destination-health';
-import { StaticDestinationRegistry } from './destination-registry';
+import { CachedRegistry, LayeredRegistry, StaticDestinationRegistry } from './destination-registry';
 import { DynamoDbDestinationStatus } from './destination-status';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
@@ -39,7 +40,25 @@ export function createDispatcherHandler(
     ...(credentials && { credentials }),
     ...(requestHandler && { requestHandler }),
   };
-  const registry = StaticDestinationRegistry.fromJson(environment.destinationsJson);
+  const fixed = StaticDestinationRegistry.fromJson(environment.destinationsJson);
+  const registry = environment.registry
+    ? new LayeredRegistry(
+        fixed,
+        CachedRegistry.fromTable(
+          new DynamoDBClient(ownClientConfig),
+          environment.registry.tableName,
+          {
+            ttlMs: environment.registry.cacheTtlSeconds * 1000,
+            maxEntries: environment.registry.cacheMaxWorkspaces,
+          },
+          (workspaceId, error) =>
+            logger.warn('registry unreadable: serving the cached version', {
+              workspaceId,
+              errorName: (error as Error)?.name,
+            }),
+        ),
+      )
+    : fixed;
   const status = environment.destinationStatus && destinationStatusFrom(environment.destinationStatus);
   // Status writes of a batch's circuit transitions, awaited before the invocation returns.
   const statusWrites: Promise<void>[] = [];
@@ -88,7 +107,7 @@ export function createDispatcherHandler(
         ),
       }),
   };
-  const offloading = registry.list.filter((d) => d.offloadOversize).map((d) => d.id);
+  const offloading = fixed.destinations.filter((d) => d.offloadOversize).map(destinationKey);
   if (offloading.length > 0 && !dependencies.payloads) {
     throw new Error(
       `Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations ${offloading.join(', ')} offload oversize events`,

@@ -1,4 +1,4 @@
-import type { Destination } from '../shared/destination-config';
+import { type Destination, destinationKey } from '../shared/destination-config';
 import type { CallPool } from './call-pool';
 import type { CircuitBreakers } from './circuit-breaker';
 import type { DeliveryClients } from './clients';
@@ -53,7 +53,7 @@ const blockedBehindFailure = (): DeliveryResult => ({
  */
 export async function deliverInLanes(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
   const lanes = groupBy(deliveries, (d) =>
-    d.record.messageGroupId ? 'fifo-ingest' : `destination:${d.destination.id}`,
+    d.record.messageGroupId ? 'fifo-ingest' : `destination:${destinationKey(d.destination)}`,
   );
   const batch: BatchDeliveryState = { answered: new Set(), stragglersCounted: new Set() };
   await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, { ...deps, batch })));
@@ -76,12 +76,12 @@ async function deliverLane(deliveries: readonly Delivery[], deps: LaneContext): 
     const runnable: Delivery[] = [];
     for (const delivery of deliveries) {
       if (delivery.wave !== wave || delivery.result) continue;
-      const unhealthy = deps.health?.check(delivery.destination.id);
+      const unhealthy = deps.health?.check(destinationKey(delivery.destination));
       if (unhealthy) delivery.result = { ok: false, error: unhealthy };
       else if (delivery.orderKey && blocked.has(delivery.orderKey)) delivery.result = blockedBehindFailure();
       else runnable.push(delivery);
     }
-    const byDestination = groupBy(runnable, (d) => d.destination.id);
+    const byDestination = groupBy(runnable, (d) => destinationKey(d.destination));
     await Promise.all(
       [...byDestination.values()].map((group) => deliverToDestination(group[0].destination, group, deps)),
     );
@@ -101,7 +101,8 @@ async function deliverToDestination(
   deliveries: readonly Delivery[],
   deps: LaneContext,
 ): Promise<void> {
-  const disabled = await deps.status?.disabled(destination.id);
+  const key = destinationKey(destination);
+  const disabled = await deps.status?.disabled(key);
   if (disabled) {
     const error = new PermanentDeliveryError(
       'DestinationDisabled',
@@ -109,13 +110,13 @@ async function deliverToDestination(
     );
     return settleAll(deliveries, { ok: false, error });
   }
-  const admission = deps.breakers.admit(destination.id);
+  const admission = deps.breakers.admit(key);
   if (admission.kind === 'deferred') return settleAll(deliveries, { ok: false, error: admission.error });
 
   let admitted = deliveries;
   if (destination.maxEventsPerSecond) {
     const { granted, waitSeconds } = deps.rateLimiter.take(
-      destination.id,
+      key,
       destination.maxEventsPerSecond,
       deliveries.length,
     );
@@ -128,8 +129,8 @@ async function deliverToDestination(
     settleAll(deliveries.slice(granted), { ok: false, error });
   }
 
-  await offloadOversize(admitted, deps.payloads, (delivery, upload) =>
-    deps.pool.run(delivery.destination.id, deps.uploadPatienceMs, upload),
+  await offloadOversize(admitted, deps.payloads, (_delivery, upload) =>
+    deps.pool.run(key, deps.uploadPatienceMs, upload),
   );
   const calls = planCalls(
     destination,
@@ -140,7 +141,7 @@ async function deliverToDestination(
   if (admission.kind === 'probe') {
     // Half-open: one call decides; the others go only if it closes the circuit.
     await makeCall(calls[0], deps);
-    const after = deps.breakers.admit(destination.id);
+    const after = deps.breakers.admit(key);
     if (after.kind === 'deferred') {
       for (const call of calls.slice(1)) settleAll(call.deliveries, { ok: false, error: after.error });
       return;
@@ -153,7 +154,7 @@ async function deliverToDestination(
 
 /** One call through the pool; its outcome sets each delivery's result and informs the breaker. */
 async function makeCall(call: DeliveryCall, deps: LaneContext): Promise<void> {
-  const { id } = call.destination;
+  const id = destinationKey(call.destination);
   // Timed from when the call starts, not from when it queued for a slot.
   let startedAt = Date.now();
   let results: DeliveryResult[];

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
-import { isFifoTopic, type SnsDestination } from '../shared/destination-config';
+import { destinationKey, isFifoTopic, type SnsDestination } from '../shared/destination-config';
 import type { DeliveredPayload } from '../shared/ingest-message';
 import { chunkByCountAndSize, utf8Bytes } from './batching';
 import {
@@ -41,9 +41,13 @@ export function messageGroupId(visitorId: string): string {
   return VALID_GROUP_ID.test(visitorId) ? visitorId : `sha256-${sha256(visitorId)}`;
 }
 
-/** Same destination and event give the same id, so SNS FIFO drops re-sends within its 5-minute window. */
-export function messageDeduplicationId(destinationId: string, distinctId: string): string {
-  return sha256(`${destinationId}\n${distinctId}`);
+/**
+ * Same destination and event give the same id, so SNS FIFO drops re-sends within its 5-minute
+ * window. The key is the workspace's too: ids repeat across workspaces, and two workspaces'
+ * events must never stand in for each other on a topic both deliver to.
+ */
+export function messageDeduplicationId(destinationKey: string, distinctId: string): string {
+  return sha256(`${destinationKey}\n${distinctId}`);
 }
 
 export function toPublishEntry(
@@ -61,7 +65,10 @@ export function toPublishEntry(
   };
   if (isFifoTopic(destination)) {
     entry.MessageGroupId = messageGroupId(payload.visitor.visitor_id);
-    entry.MessageDeduplicationId = messageDeduplicationId(destination.id, payload.event.distinct_id);
+    entry.MessageDeduplicationId = messageDeduplicationId(
+      destinationKey(destination),
+      payload.event.distinct_id,
+    );
   }
   return entry;
 }

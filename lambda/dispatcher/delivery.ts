@@ -13,6 +13,8 @@ export interface AcceptedRecord {
   /** This delivery attempt's number, counting earlier retries. */
   readonly attempts: number;
   readonly firstAttemptAt: number;
+  /** The workspace the event belongs to: it reaches only this workspace's destinations. */
+  readonly workspaceId: string;
   /** Its message group on a FIFO ingest queue: the group keeps its order across destinations. */
   readonly messageGroupId?: string;
   readonly payload: DeliveredPayload;

@@ -1,26 +1,173 @@
-import { type Destination, parseDestinations } from '../shared/destination-config';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { Destination } from '../shared/destination-config';
+import { readWorkspaceRecord } from '../shared/registry-table';
+import {
+  type LiveWorkspace,
+  parseStaticWorkspaces,
+  resolveWorkspace,
+  type WorkspaceRecord,
+} from '../shared/workspace';
 
 /**
- * Where the dispatcher looks destinations up. Async and behind an interface so a runtime
- * registry (versioned publish and rollback) can replace the static one without touching routing.
+ * Where the dispatcher looks a workspace's live destinations up. Async and behind an interface:
+ * the static config and the live DynamoDB registry both serve it, and routing does not care which.
  */
 export interface DestinationRegistry {
-  destinations(): Promise<readonly Destination[]>;
+  /**
+   * The workspace's live version: undefined when no such workspace exists or it is disabled.
+   * @throws RegistryUnavailableError when the registry cannot be read and nothing is cached
+   */
+  workspace(workspaceId: string): Promise<LiveWorkspace | undefined>;
 }
 
-/** Destinations fixed at deploy time, from the `DESTINATIONS` environment variable (validated at synth). */
-export class StaticDestinationRegistry implements DestinationRegistry {
-  readonly list: readonly Destination[];
+/** The registry could not be read: the record is retried, never dead-lettered or dropped. */
+export class RegistryUnavailableError extends Error {
+  constructor(
+    readonly workspaceId: string,
+    cause: unknown,
+  ) {
+    super(`destination registry unavailable (${(cause as Error)?.name ?? 'Error'})`, { cause });
+    this.name = 'RegistryUnavailableError';
+  }
+}
 
-  constructor(destinations: unknown) {
-    this.list = Object.freeze(parseDestinations(destinations));
+/** Workspaces fixed at deploy time, from the `DESTINATIONS` environment variable (validated at synth). */
+export class StaticDestinationRegistry implements DestinationRegistry {
+  private readonly workspaces: ReadonlyMap<string, LiveWorkspace>;
+
+  constructor(records: readonly WorkspaceRecord[]) {
+    this.workspaces = new Map(records.map((r) => [r.id, resolveWorkspace(r)]));
   }
 
   static fromJson(json: string): StaticDestinationRegistry {
-    return new StaticDestinationRegistry(JSON.parse(json));
+    return new StaticDestinationRegistry(parseStaticWorkspaces(JSON.parse(json)));
   }
 
-  async destinations(): Promise<readonly Destination[]> {
-    return this.list;
+  /** Every destination of every static workspace. */
+  get destinations(): Destination[] {
+    return [...this.workspaces.values()].flatMap((w) => w.destinations);
+  }
+
+  has(workspaceId: string): boolean {
+    return this.workspaces.has(workspaceId);
+  }
+
+  async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
+    return this.workspaces.get(workspaceId);
+  }
+}
+
+export interface CachedRegistryOptions {
+  /** How long a loaded workspace is served before it is read again. @default 30 s */
+  readonly ttlMs?: number;
+  /** Workspaces kept at once, least recently used dropped first: memory stays bounded. @default 2,000 */
+  readonly maxEntries?: number;
+  readonly now?: () => number;
+}
+
+export const DEFAULT_REGISTRY_CACHE = { ttlMs: 30_000, maxEntries: 2_000 } as const;
+/** After a failed read, how long the stale entry is served before the registry is tried again. */
+const STALE_RETRY_MS = 5_000;
+
+interface CacheEntry {
+  readonly workspace: LiveWorkspace | undefined;
+  readonly loadedAt: number;
+}
+
+/**
+ * The live registry, cached per execution environment: a workspace is read on demand (one
+ * `GetItem`), served for the TTL, and read again after; a publish takes effect within the TTL.
+ * Unknown workspaces are cached too, so a flood of them costs one read per TTL. When a read
+ * fails, what is cached is served however old; with nothing cached the error is thrown.
+ * Concurrent lookups of one workspace share one read.
+ */
+export class CachedRegistry implements DestinationRegistry {
+  private readonly entries = new Map<string, CacheEntry>();
+  private readonly loading = new Map<string, Promise<LiveWorkspace | undefined>>();
+  private readonly ttlMs: number;
+  private readonly maxEntries: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly load: (workspaceId: string) => Promise<WorkspaceRecord | undefined>,
+    options: CachedRegistryOptions = {},
+    /** Told when a stale entry is served because the registry could not be read. */
+    private readonly onStale?: (workspaceId: string, error: unknown) => void,
+  ) {
+    this.ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE.ttlMs;
+    this.maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE.maxEntries;
+    this.now = options.now ?? Date.now;
+  }
+
+  /** Reads through a registry table with the dispatcher's DynamoDB client, each read bounded. */
+  static fromTable(
+    dynamodb: DynamoDBClient,
+    tableName: string,
+    options: CachedRegistryOptions & { readTimeoutMs?: number } = {},
+    onStale?: (workspaceId: string, error: unknown) => void,
+  ): CachedRegistry {
+    const timeout = options.readTimeoutMs ?? 2_000;
+    return new CachedRegistry(
+      (id) => readWorkspaceRecord(dynamodb, tableName, id, AbortSignal.timeout(timeout)),
+      options,
+      onStale,
+    );
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
+    const cached = this.entries.get(workspaceId);
+    if (cached && this.now() - cached.loadedAt < this.ttlMs) {
+      // Most recently used last: Map keeps insertion order.
+      this.entries.delete(workspaceId);
+      this.entries.set(workspaceId, cached);
+      return cached.workspace;
+    }
+    let pending = this.loading.get(workspaceId);
+    if (!pending) {
+      pending = this.refresh(workspaceId, cached).finally(() => this.loading.delete(workspaceId));
+      this.loading.set(workspaceId, pending);
+    }
+    return pending;
+  }
+
+  private async refresh(
+    workspaceId: string,
+    stale: CacheEntry | undefined,
+  ): Promise<LiveWorkspace | undefined> {
+    let record: WorkspaceRecord | undefined;
+    try {
+      record = await this.load(workspaceId);
+    } catch (error) {
+      if (!stale) throw new RegistryUnavailableError(workspaceId, error);
+      this.onStale?.(workspaceId, error);
+      // Served stale for a few seconds before the next read: an outage costs no batch a wait per record.
+      const retryAt = this.now() - this.ttlMs + Math.min(this.ttlMs, STALE_RETRY_MS);
+      this.entries.set(workspaceId, { workspace: stale.workspace, loadedAt: retryAt });
+      return stale.workspace;
+    }
+    const workspace = record && record.status === 'active' ? resolveWorkspace(record) : undefined;
+    this.entries.delete(workspaceId);
+    this.entries.set(workspaceId, { workspace, loadedAt: this.now() });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value as string;
+      this.entries.delete(oldest);
+    }
+    return workspace;
+  }
+}
+
+/** The static config's workspaces first, then the live registry for every other workspace. */
+export class LayeredRegistry implements DestinationRegistry {
+  constructor(
+    private readonly fixed: StaticDestinationRegistry,
+    private readonly live: DestinationRegistry,
+  ) {}
+
+  async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
+    return this.fixed.has(workspaceId) ? this.fixed.workspace(workspaceId) : this.live.workspace(workspaceId);
   }
 }

@@ -50,8 +50,11 @@ export async function dispatchBatch(
   deps: DispatchDependencies,
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
-  const destinations = await deps.registry.destinations();
-  const { deliveries, deadLetters } = prepareDeliveries(records, destinations, deps.logger);
+  const { deliveries, deadLetters, unresolved } = await prepareDeliveries(
+    records,
+    deps.registry,
+    deps.logger,
+  );
 
   const breakers = deps.breakers ?? new CircuitBreakers();
   const pool = new CallPool(
@@ -83,7 +86,7 @@ export async function dispatchBatch(
   // Nothing is left without an outcome, whatever happened above.
   for (const delivery of deliveries) delivery.result ??= failed(new CallCutError('deadline'));
 
-  const settlement = await settle(deliveries, deadLetters, deps);
+  const settlement = await settle(deliveries, deadLetters, deps, unresolved);
   deps.logger.info('batch dispatched', {
     records: records.length,
     deliveries: deliveries.length,

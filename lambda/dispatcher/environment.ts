@@ -3,8 +3,16 @@ import type { DeadLetterQueue } from './dead-letter';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 
 export interface DispatcherEnvironment {
-  /** Destination config as JSON (validated again at cold start). */
+  /** The static config as JSON: `{ "workspaces": [...] }` (validated again at cold start). */
   readonly destinationsJson: string;
+  /** The live registry: every workspace not in the static config is looked up here. @default none */
+  readonly registry?: {
+    readonly tableName: string;
+    /** How long a loaded workspace is served before it is read again. */
+    readonly cacheTtlSeconds: number;
+    /** Workspaces kept in memory at once per execution environment. */
+    readonly cacheMaxWorkspaces: number;
+  };
   readonly deadLetterQueue: DeadLetterQueue;
   readonly maxReceiveCount: number;
   readonly concurrency: number;
@@ -43,7 +51,13 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     return value;
   };
 
-  const destinationsJson = required('DESTINATIONS');
+  const destinationsJson = env.DESTINATIONS || '{"workspaces":[]}';
+  const registryTable = env.REGISTRY_TABLE || undefined;
+  const registry = registryTable && {
+    tableName: registryTable,
+    cacheTtlSeconds: positiveInteger('REGISTRY_CACHE_TTL_SECONDS', 30),
+    cacheMaxWorkspaces: positiveInteger('REGISTRY_CACHE_MAX_WORKSPACES', 2_000),
+  };
   const deadLetterQueueUrl = required('DEAD_LETTER_QUEUE_URL');
   const maxReceiveCount = positiveInteger('MAX_RECEIVE_COUNT', 5);
   const concurrency = positiveInteger('DELIVERY_CONCURRENCY', 16);
@@ -82,6 +96,7 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
 
   return {
     destinationsJson,
+    ...(registry && { registry }),
     deadLetterQueue: { url: deadLetterQueueUrl, fifo: deadLetterQueueUrl.endsWith('.fifo') },
     maxReceiveCount,
     concurrency,

@@ -8,7 +8,10 @@ import { CallCutError } from './call-pool';
 export type ErrorCode =
   | 'InvalidJson'
   | 'InvalidEvent'
+  | 'WorkspaceNotFound'
   | 'DestinationNotFound'
+  | 'AccountNotAuthorized'
+  | 'RegistryUnavailable'
   | 'AccessDenied'
   | 'InvalidParameter'
   | 'KmsError'

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
-import type { Destination } from '../shared/destination-config';
+import { arnParts, type Destination, destinationArn } from '../shared/destination-config';
 import type { DeliveredPayload } from '../shared/ingest-message';
 import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloaded-payload';
 import { utf8Bytes } from './batching';
@@ -72,12 +72,14 @@ export function sizeAtDestination(
 }
 
 /**
- * The object key: under the destination's id, so the bucket policy can give each delivery role
- * its own prefix, and named by the event, so a retry overwrites rather than adds.
+ * The object key: under the destination's account, workspace and id, so the bucket policy can
+ * give each delivery role only its own account's prefix and ids repeating across workspaces
+ * never share an object; named by the event, so a retry overwrites rather than adds.
  */
-export function offloadKey(destinationId: string, payload: DeliveredPayload): string {
+export function offloadKey(destination: Destination, payload: DeliveredPayload): string {
   const eventKey = sha256(`${payload.visitor.visitor_id}\n${payload.event.distinct_id}`);
-  return `${destinationId}/${eventKey}.json`;
+  const { account } = arnParts(destination.roleArn ?? destinationArn(destination));
+  return `${account}/${destination.workspaceId}/${destination.id}/${eventKey}.json`;
 }
 
 /**
@@ -101,7 +103,7 @@ export class S3PayloadStore implements PayloadStore {
     message: string,
     abortSignal?: AbortSignal,
   ): Promise<string> {
-    const key = offloadKey(destination.id, payload);
+    const key = offloadKey(destination, payload);
     const body = Buffer.from(message, 'utf8');
     const digest = createHash('sha256').update(body).digest();
     try {

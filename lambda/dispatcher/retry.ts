@@ -72,7 +72,10 @@ export function toRetryEntry(retry: {
     DelaySeconds: retry.delaySeconds,
     MessageGroupId: retry.messageGroupId,
     MessageAttributes: {
-      [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: retry.targets.join(',') },
+      // No targets: a retry of the whole event (its workspace could not be looked up).
+      ...(retry.targets.length > 0 && {
+        [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: retry.targets.join(',') },
+      }),
       [RETRY_ATTEMPT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.attempt) },
       [FIRST_ATTEMPT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.firstAttemptAt) },
       [LAST_ERROR_CODE_ATTRIBUTE]: { DataType: 'String', StringValue: retry.reason },

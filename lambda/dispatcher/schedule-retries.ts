@@ -1,4 +1,5 @@
 import type { SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { destinationKey } from '../shared/destination-config';
 import { utf8Bytes } from './batching';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError, type DeliveryError } from './errors';
@@ -50,7 +51,7 @@ export async function scheduleRetries(
   const messages: RetryMessage[] = [];
   const byDestination = new Map<string, ScheduledRetry[]>();
   for (const retry of retries) {
-    const id = retry.delivery.destination.id;
+    const id = destinationKey(retry.delivery.destination);
     const forDestination = byDestination.get(id);
     if (forDestination) forDestination.push(retry);
     else byDestination.set(id, [retry]);
@@ -117,15 +118,16 @@ function toBundledEvent(retry: ScheduledRetry): BundledEvent {
 
 function toMessageEntry({ retries, delaySeconds }: RetryMessage): SendMessageBatchRequestEntry {
   const [first] = retries;
-  const destinationId = first.delivery.destination.id;
+  const { destination } = first.delivery;
   const entry = toRetryEntry({
     body: first.delivery.record.body,
-    targets: [destinationId],
+    targets: [destination.id],
     attempt: nextAttempt(first),
     firstAttemptAt: first.delivery.record.firstAttemptAt,
     delaySeconds,
     reason: first.error.code,
-    messageGroupId: destinationId,
+    // A destination's retries are its own tenant for SQS fair queues.
+    messageGroupId: destinationKey(destination),
   });
   if (retries.length === 1) return entry;
   return {

@@ -3,8 +3,10 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError, type DeliveryError } from './errors';
-import type { RetryPolicy } from './retry';
+import type { UnresolvedEvent } from './prepare-deliveries';
+import { backoffSeconds, type RetryPolicy, toRetryEntry } from './retry';
 import { type ScheduledRetry, scheduleRetries } from './schedule-retries';
+import { sendMessages } from './send-messages';
 
 export interface SettleDependencies {
   readonly sqs: SQSClient;
@@ -47,8 +49,9 @@ export async function settle(
   deliveries: readonly Delivery[],
   deadLetters: DeadLetter[],
   deps: SettleDependencies,
+  unresolved: readonly UnresolvedEvent[] = [],
 ): Promise<Settlement> {
-  const failedRecords = new Set<string>();
+  const failedRecords = new Set<string>(await retryUnresolved(unresolved, deps));
   const retries: ScheduledRetry[] = [];
   for (const delivery of deliveries) {
     const result = delivery.result;
@@ -129,4 +132,42 @@ export async function settle(
     deadLettered: deadLetters.length - unwritten.size,
     retriesScheduled: retries.length - unsentRetries,
   };
+}
+
+/**
+ * Events whose workspace could not be looked up (the registry unreadable, nothing cached) are
+ * sent again as they came, with a delay and no attempt used, on a standard ingest queue; on a
+ * FIFO one, or when the resend fails, their records go back to the queue. Returns those records.
+ */
+async function retryUnresolved(
+  events: readonly UnresolvedEvent[],
+  deps: SettleDependencies,
+): Promise<string[]> {
+  if (events.length === 0) return [];
+  const { retry } = deps;
+  const resendable = retry ? events.filter((e) => !e.messageGroupId) : [];
+  const returned = events.filter((e) => !resendable.includes(e)).map((e) => e.messageId);
+  if (retry && resendable.length > 0) {
+    const unsent = await sendMessages(
+      deps.sqs,
+      retry.queueUrl,
+      resendable.map((event) =>
+        toRetryEntry({
+          body: event.body,
+          targets: event.targets ?? [],
+          attempt: event.attempts,
+          firstAttemptAt: event.firstAttemptAt,
+          delaySeconds: backoffSeconds(retry, 2),
+          reason: 'RegistryUnavailable',
+          messageGroupId: event.workspaceId,
+        }),
+      ),
+    );
+    for (const index of unsent.keys()) returned.push(resendable[index].messageId);
+  }
+  deps.logger.warn('events retried: their workspace could not be looked up', {
+    events: events.length,
+    workspaceIds: [...new Set(events.map((e) => e.workspaceId))],
+  });
+  return returned;
 }

@@ -46,9 +46,6 @@ const maxEventsPerSecond = z.optional(
 );
 
 const roleArn = z.string().check(z.regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN'));
-const externalId = z
-  .string()
-  .check(z.regex(EXTERNAL_ID_PATTERN, 'must be 2-1224 characters of letters, digits and +=,.@:/-_'));
 
 export const LambdaDestinationSchema = z
   .strictObject({
@@ -57,16 +54,11 @@ export const LambdaDestinationSchema = z
     functionArn: z.string().check(z.regex(FUNCTION_ARN_PATTERN, 'must be a Lambda function ARN')),
     invocationType: z._default(z.enum(['Event', 'RequestResponse']), 'Event'),
     roleArn: z.optional(roleArn),
-    externalId: z.optional(externalId),
     events: eventAllowList,
     offloadOversize,
     maxEventsPerSecond,
   })
   .check(
-    z.refine((d) => (d.roleArn === undefined) === (d.externalId === undefined), {
-      message: 'goes with roleArn: give both, or neither to invoke with the dispatcher role',
-      path: ['externalId'],
-    }),
     z.refine((d) => !d.offloadOversize || d.roleArn !== undefined, {
       message: 'needs roleArn: offloaded payloads are readable only through the delivery role',
       path: ['offloadOversize'],
@@ -78,7 +70,6 @@ export const SnsDestinationSchema = z.strictObject({
   type: z.literal('sns'),
   topicArn: z.string().check(z.regex(TOPIC_ARN_PATTERN, 'must be an SNS topic ARN')),
   roleArn,
-  externalId,
   events: eventAllowList,
   offloadOversize,
   maxEventsPerSecond,
@@ -99,11 +90,25 @@ export const DestinationListSchema = z.array(DestinationSchema).check(
   }),
 );
 
-export type LambdaDestination = z.infer<typeof LambdaDestinationSchema>;
-export type SnsDestination = z.infer<typeof SnsDestinationSchema>;
-export type Destination = z.infer<typeof DestinationSchema>;
-/** What a producer or operator writes: defaults not yet applied. */
+/** Where a destination delivers, as a customer or operator configures it within a workspace. */
+export type DestinationSpec = z.infer<typeof DestinationSchema>;
+/** What a customer or operator writes: defaults not yet applied. */
 export type DestinationInput = z.input<typeof DestinationSchema>;
+
+/**
+ * A destination as the dispatcher delivers to it: its spec, the workspace it belongs to, and that
+ * workspace's external id (assigned by the platform, never part of the spec) when it has a role.
+ */
+export type Destination = DestinationSpec & {
+  readonly workspaceId: string;
+  readonly externalId?: string;
+};
+export type LambdaDestination = Extract<Destination, { type: 'lambda' }>;
+export type SnsDestination = Extract<Destination, { type: 'sns' }>;
+
+/** A destination's identity across workspaces: ids repeat between workspaces, this does not. */
+export const destinationKey = (destination: Pick<Destination, 'workspaceId' | 'id'>): string =>
+  `${destination.workspaceId}/${destination.id}`;
 
 export class InvalidDestinationConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -116,15 +121,19 @@ export class InvalidDestinationConfigError extends Error {
  * Validates a destination list and reports every problem at once, each naming the
  * destination (by id where it has one) and the field.
  */
-export function parseDestinations(input: unknown): Destination[] {
+export function parseDestinations(input: unknown): DestinationSpec[] {
   const result = DestinationListSchema.safeParse(input);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
+    const message =
+      issue.code === 'unrecognized_keys' && issue.keys.includes('externalId')
+        ? 'externalId is assigned by the platform, one per workspace: remove it from the destination'
+        : issue.message;
     const [index, ...field] = issue.path;
-    if (typeof index !== 'number') return `destinations: ${issue.message}`;
+    if (typeof index !== 'number') return `destinations: ${message}`;
     const raw = Array.isArray(input) ? (input[index] as { id?: unknown } | undefined) : undefined;
     const name = typeof raw?.id === 'string' ? `destination "${raw.id}"` : `destination #${index}`;
-    return `${name}: ${field.length > 0 ? field.join('.') : '(entry)'} ${issue.message}`;
+    return `${name}: ${field.length > 0 ? field.join('.') : '(entry)'} ${message}`;
   });
   throw new InvalidDestinationConfigError(problems);
 }
@@ -135,10 +144,10 @@ export function arnParts(arn: string): { partition: string; region: string; acco
   return { partition, region, account };
 }
 
-export function destinationArn(destination: Destination): string {
+export function destinationArn(destination: DestinationSpec): string {
   return destination.type === 'lambda' ? destination.functionArn : destination.topicArn;
 }
 
-export function isFifoTopic(destination: Destination): boolean {
+export function isFifoTopic(destination: DestinationSpec): boolean {
   return destination.type === 'sns' && destination.topicArn.endsWith('.fifo');
 }

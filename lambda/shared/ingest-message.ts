@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { WorkspaceIdSchema } from './workspace-id';
 import './zod-messages';
 
 /**
@@ -24,6 +25,8 @@ export const VisitorSchema = z.looseObject({ visitor_id: text(1000) });
 export const UserSchema = z.nullable(z.looseObject({}));
 
 export const IngestMessageSchema = z.strictObject({
+  /** The workspace (platform customer) the event belongs to: routing stays inside it. Never delivered. */
+  workspace_id: WorkspaceIdSchema,
   event: EventSchema,
   visitor: VisitorSchema,
   user: z.optional(UserSchema),
@@ -40,7 +43,7 @@ export interface DeliveredPayload {
 }
 
 export type ParsedMessage =
-  | { ok: true; payload: DeliveredPayload; destinations?: string[] }
+  | { ok: true; workspaceId: string; payload: DeliveredPayload; destinations?: string[] }
   | { ok: false; errorCode: 'InvalidJson' | 'InvalidEvent'; reason: string };
 
 const MAX_DEPTH = 32;
@@ -75,13 +78,13 @@ export function parseIngestMessage(body: string): ParsedMessage {
     };
   }
 
-  const { event, visitor, user, destinations } = result.data;
+  const { workspace_id: workspaceId, event, visitor, user, destinations } = result.data;
   const payload: DeliveredPayload = {
     event: { ...event, distinct_id: event.distinct_id ?? deriveDistinctId(result.data) },
     visitor,
     user: user ?? null,
   };
-  return destinations ? { ok: true, payload, destinations } : { ok: true, payload };
+  return destinations ? { ok: true, workspaceId, payload, destinations } : { ok: true, workspaceId, payload };
 }
 
 /**

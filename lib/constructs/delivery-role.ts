@@ -10,7 +10,10 @@ export interface DeliveryRoleProps {
   readonly platformAccountId: string;
   /** The platform dispatcher's role ARN: the only identity of that account allowed in. */
   readonly dispatcherRoleArn: string;
-  /** The external id the platform sends with AssumeRole: 2–1224 characters of `\w+=,.@:/-`. */
+  /**
+   * Your workspace's external id, assigned by the platform (`destinations workspaces show`): the
+   * platform sends it with AssumeRole, and no other workspace has it.
+   */
   readonly externalId: string;
   /**
    * Topics the platform may publish to; their KMS keys are granted for publishing too.
@@ -64,6 +67,12 @@ const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]{36}$/;
  * can also read the oversize payloads offloaded for it, on behalf of the given consumers.
  */
 export class DeliveryRole extends Construct {
+  /**
+   * The IAM path of every delivery role: the platform's dispatcher may assume roles on this path
+   * only (and only with an external id), so it can reach no other role a customer has.
+   */
+  static readonly PATH = '/event-delivery/';
+
   public readonly role: iam.Role;
   public readonly externalId: string;
 
@@ -109,6 +118,7 @@ export class DeliveryRole extends Construct {
     this.externalId = props.externalId;
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
+      path: DeliveryRole.PATH,
       description: 'Lets the event delivery platform publish and invoke the given destinations',
       assumedBy: new iam.AccountPrincipal(props.platformAccountId).withConditions({
         StringEquals: { 'sts:ExternalId': props.externalId, 'aws:PrincipalArn': props.dispatcherRoleArn },
@@ -117,7 +127,11 @@ export class DeliveryRole extends Construct {
 
     if (topics.length > 0) {
       this.role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topics.map((t) => t.topicArn) }),
+        // GetTopicAttributes: the platform's setup check reads the topic's FIFO, KMS and size settings.
+        new iam.PolicyStatement({
+          actions: ['sns:Publish', 'sns:GetTopicAttributes'],
+          resources: topics.map((t) => t.topicArn),
+        }),
       );
     }
     const keys = [...(props.topicKeys ?? []), ...topics.flatMap((t) => (t.masterKey ? [t.masterKey] : []))];

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -10,15 +10,31 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import type { Destination } from '../../lambda/shared/destination-config';
+import { DEFAULT_REGISTRY_CACHE } from '../../lambda/dispatcher/destination-registry';
+import { arnParts, type Destination } from '../../lambda/shared/destination-config';
+import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import { DeliveryRole } from './delivery-role';
+import type { DestinationRegistryTable } from './destination-registry-table';
 import type { IngestQueue } from './ingest-queue';
 import type { PayloadBucket } from './payload-bucket';
 
 export interface EventDispatcherProps {
   /** The queue the dispatcher consumes; its dead-letter queue receives undeliverable events. */
   readonly ingestQueue: IngestQueue;
-  /** Where events are delivered. Validated with `parseDestinations` before it gets here. */
-  readonly destinations: readonly Destination[];
+  /**
+   * Workspaces fixed at deploy time (the static config), validated with `parseStaticWorkspaces`
+   * before they get here. They are served before the registry.
+   * @default none: every workspace lives in the registry
+   */
+  readonly staticWorkspaces?: readonly WorkspaceRecord[];
+  /** The live registry: every other workspace is looked up here. */
+  readonly registry: DestinationRegistryTable;
+  /**
+   * How long the dispatcher serves a loaded workspace before reading it again: a publish takes
+   * effect within this.
+   * @default Duration.seconds(30)
+   */
+  readonly registryCacheTtl?: Duration;
   /** Customer-managed key for the function's log group. */
   readonly encryptionKey: kms.IKey;
   /**
@@ -115,7 +131,19 @@ export class EventDispatcher extends Construct {
       ? props.maxBatchingWindow
       : (props.maxBatchingWindow ?? Duration.seconds(1));
     const maxConcurrency = props.maxConcurrency ?? DEFAULTS.maxConcurrency;
-    const destinationsJson = JSON.stringify(props.destinations);
+    const staticWorkspaces = props.staticWorkspaces ?? [];
+    const destinations = staticWorkspaces.flatMap((w) => resolveWorkspace(w).destinations);
+    const destinationsJson = JSON.stringify({
+      workspaces: staticWorkspaces.map(({ id, externalId, invokeAccounts, destinations }) => ({
+        id,
+        externalId,
+        invokeAccounts,
+        destinations,
+      })),
+    });
+    const cacheTtlSeconds = (
+      props.registryCacheTtl ?? Duration.millis(DEFAULT_REGISTRY_CACHE.ttlMs)
+    ).toSeconds();
 
     const problems: string[] = [];
     if (ingestQueue.visibilityTimeout.toSeconds() < 6 * timeout.toSeconds()) {
@@ -140,13 +168,16 @@ export class EventDispatcher extends Construct {
         `the destination config is ${Buffer.byteLength(destinationsJson)} bytes; at most ${MAX_DESTINATIONS_JSON_BYTES} fit in the function's environment`,
       );
     }
-    const offloading = props.destinations.filter((d) => d.offloadOversize).map((d) => d.id);
+    const offloading = destinations.filter((d) => d.offloadOversize).map((d) => d.id);
     if (offloading.length > 0 && !props.payloadBucket) {
       problems.push(`destinations ${offloading.join(', ')} offload oversize events: give a payloadBucket`);
     }
     const disableAfterHours = props.disableAfter?.toHours() ?? 24;
     if (!Number.isInteger(disableAfterHours) || disableAfterHours < 1) {
       problems.push(`disableAfter must be a whole number of hours, at least 1, got ${disableAfterHours}`);
+    }
+    if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 1 || cacheTtlSeconds > 3600) {
+      problems.push(`registryCacheTtl must be whole seconds from 1 to 3600, got ${cacheTtlSeconds}`);
     }
     if (problems.length > 0) throw new Error(`EventDispatcher ${this.node.path}: ${problems.join('; ')}`);
 
@@ -160,7 +191,8 @@ export class EventDispatcher extends Construct {
       description: 'Event dispatcher: reads the ingest queue and delivers events to customer destinations',
     });
     this.logGroup.grantWrite(this.role);
-    this.grantDelivery(props.destinations);
+    this.grantDelivery(destinations);
+    props.registry.grantRouting(this.role);
 
     // A destination's standing across execution environments: small, written rarely, kept.
     this.statusTable = new dynamodb.Table(this, 'StatusTable', {
@@ -192,6 +224,8 @@ export class EventDispatcher extends Construct {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         DESTINATIONS: destinationsJson,
+        REGISTRY_TABLE: props.registry.table.tableName,
+        REGISTRY_CACHE_TTL_SECONDS: String(cacheTtlSeconds),
         DEAD_LETTER_QUEUE_URL: ingestQueue.deadLetterQueue.queueUrl,
         // Per-destination retries go back to the ingest queue with a delay; FIFO queues take none.
         ...(!ingestQueue.fifo && { RETRY_QUEUE_URL: ingestQueue.queue.queueUrl }),
@@ -274,19 +308,53 @@ export class EventDispatcher extends Construct {
     );
   }
 
-  /** Exactly the delivery roles and functions in the config: nothing a reviewer would call a wildcard. */
+  /**
+   * Delivery roles: those of the static config by ARN, and any role on the delivery-role path
+   * (the live registry's), always with an external id. Functions invoked with the dispatcher's
+   * own identity: those of the static config by ARN, and with the registry any function of
+   * another account, which only a workspace owning that account reaches (`invokeAccounts`) and
+   * only if the customer granted the dispatcher on it; never a function of the platform account.
+   */
   private grantDelivery(destinations: readonly Destination[]): void {
+    const { partition, account } = Stack.of(this);
     const roleArns = [...new Set(destinations.flatMap((d) => (d.roleArn ? [d.roleArn] : [])))].sort();
+    const withExternalId = { Null: { 'sts:ExternalId': 'false' } };
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sts:AssumeRole'],
+        resources: [`arn:${partition}:iam::*:role${DeliveryRole.PATH}*`, ...roleArns],
+        conditions: withExternalId,
+      }),
+    );
     const functionArns = [
       ...new Set(destinations.flatMap((d) => (d.type === 'lambda' && !d.roleArn ? [d.functionArn] : []))),
     ].sort();
-    if (roleArns.length > 0) {
-      this.role.addToPolicy(new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: roleArns }));
-    }
-    if (functionArns.length > 0) {
+    const platformFunctions = functionArns.filter((arn) => arnParts(arn).account === account);
+    if (platformFunctions.length > 0) {
       this.role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: functionArns }),
+        new iam.PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: platformFunctions }),
       );
     }
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [`arn:${partition}:lambda:*:*:function:*`],
+        conditions: { StringNotEquals: { 'aws:ResourceAccount': account } },
+      }),
+    );
+    // How cdk-nag prints the partition: a literal where the app resolves it, else the pseudo parameter.
+    const shown = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
+    Validations.of(this.role).acknowledge(
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${shown}:iam::*:role${DeliveryRole.PATH}*]`,
+        reason:
+          "Delivery roles are customers' roles in their own accounts, added at run time through the registry: only roles on the delivery-role path, only with an external id, and each role's trust policy admits only this role with its workspace's external id.",
+      },
+      {
+        id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${shown}:lambda:*:*:function:*]`,
+        reason:
+          "Role-less Lambda destinations are customer functions in their own accounts, added at run time; a cross-account invoke also needs the customer's resource policy naming this role, the dispatcher reaches only accounts a workspace owns (invokeAccounts), and the platform account's own functions are excluded.",
+      },
+    );
   }
 }

@@ -8,7 +8,7 @@ import type { Destination } from '../../lambda/shared/destination-config';
 export interface PayloadBucketProps {
   /**
    * Destinations whose oversize events are offloaded here: each one's delivery role may read
-   * its own prefix (`<destination id>/`), and nothing else.
+   * its own prefix (`<role account>/<workspace id>/<destination id>/`), and nothing else.
    */
   readonly destinations: readonly Destination[];
   /**
@@ -72,7 +72,7 @@ export class PayloadBucket extends Construct {
     const { partition, region } = Stack.of(this);
     for (const destination of readers) {
       const roleArn = destination.roleArn as string;
-      const prefix = `${destination.id}/*`;
+      const prefix = `${offloadPrefix(destination)}*`;
       // The role named in a condition, not as the principal: the policy can be deployed before the
       // customer creates the role, and keeps working if they ever recreate it. A fixed
       // aws:PrincipalArn keeps the policy non-public for S3's Block Public Access.
@@ -144,4 +144,10 @@ export class PayloadBucket extends Construct {
       new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [this.encryptionKey.keyArn] }),
     );
   }
+}
+
+/** Where a destination's offloaded payloads go (`offloadKey` in the dispatcher writes under it). */
+export function offloadPrefix(destination: Destination): string {
+  const [, , , , account] = (destination.roleArn ?? '').split(':');
+  return `${account}/${destination.workspaceId}/${destination.id}/`;
 }

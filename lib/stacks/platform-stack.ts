@@ -3,14 +3,20 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
-import type { Destination } from '../../lambda/shared/destination-config';
+import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import { DeliveryRole } from '../constructs/delivery-role';
+import { DestinationRegistryTable } from '../constructs/destination-registry-table';
 import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
 import { IngestQueue } from '../constructs/ingest-queue';
 import { PayloadBucket } from '../constructs/payload-bucket';
 
 export interface PlatformStackProps extends StackProps {
-  /** Where events are delivered (see `config/destinations.example.json`). */
-  readonly destinations: readonly Destination[];
+  /**
+   * Workspaces fixed at deploy time (see `config/destinations.example.json`), served before the
+   * live registry.
+   * @default none: every workspace lives in the registry
+   */
+  readonly staticWorkspaces?: readonly WorkspaceRecord[];
   /**
    * Make the ingest queue FIFO for per-visitor order end to end.
    * @default false
@@ -41,6 +47,7 @@ export interface PlatformStackProps extends StackProps {
     | 'deliveryConcurrency'
     | 'memorySize'
     | 'logRetention'
+    | 'registryCacheTtl'
   >;
 }
 
@@ -53,6 +60,8 @@ export class PlatformStack extends Stack {
   public readonly ingestQueue: IngestQueue;
   public readonly dispatcher: EventDispatcher;
   public readonly payloadBucket?: PayloadBucket;
+  /** The live destination registry: workspaces, drafts, published versions. */
+  public readonly registry: DestinationRegistryTable;
   /** Operator events (a destination disabled); subscribe your on-call channel to it. */
   public readonly operatorTopic: sns.Topic;
 
@@ -84,9 +93,12 @@ export class PlatformStack extends Stack {
       visibilityTimeout: timeout ? Duration.seconds(timeout.toSeconds() * 6) : undefined,
       maxReceiveCount: props.maxReceiveCount,
     });
-    if (props.destinations.some((d) => d.offloadOversize)) {
+    const staticDestinations = (props.staticWorkspaces ?? []).flatMap(
+      (w) => resolveWorkspace(w).destinations,
+    );
+    if (staticDestinations.some((d) => d.offloadOversize)) {
       this.payloadBucket = new PayloadBucket(this, 'Payloads', {
-        destinations: props.destinations,
+        destinations: staticDestinations,
         retention: props.payloadRetention,
       });
     }
@@ -95,11 +107,13 @@ export class PlatformStack extends Stack {
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
+    this.registry = new DestinationRegistryTable(this, 'Registry', { encryptionKey: this.encryptionKey });
     this.dispatcher = new EventDispatcher(this, 'Dispatcher', {
       ...props.dispatcher,
       operatorTopic: this.operatorTopic,
       ingestQueue: this.ingestQueue,
-      destinations: props.destinations,
+      staticWorkspaces: props.staticWorkspaces,
+      registry: this.registry,
       encryptionKey: this.encryptionKey,
       payloadBucket: this.payloadBucket,
       timeout,
@@ -115,6 +129,14 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'OperatorTopicArn', {
       value: this.operatorTopic.topicArn,
       description: 'Operator events, such as a destination disabled after failing for long',
+    });
+    new CfnOutput(this, 'RegistryTable', {
+      value: this.registry.table.tableName,
+      description: 'npm run destinations -- --table <this> …: workspaces, destinations, publish, rollback',
+    });
+    new CfnOutput(this, 'DeliveryRolePath', {
+      value: DeliveryRole.PATH,
+      description: 'Customers create their delivery role on this IAM path: the dispatcher assumes no other',
     });
     new CfnOutput(this, 'DestinationStatusTable', {
       value: this.dispatcher.statusTable.tableName,

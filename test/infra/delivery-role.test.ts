@@ -112,6 +112,7 @@ describe('DeliveryRole trust policy', () => {
 describe('DeliveryRole permissions', () => {
   it.each([
     ['sns:Publish', TOPIC],
+    ['sns:GetTopicAttributes', TOPIC],
     ['kms:GenerateDataKey', TOPIC_KEY],
     ['kms:Decrypt', TOPIC_KEY],
     ['lambda:InvokeFunction', FUNCTION],
@@ -134,9 +135,9 @@ describe('DeliveryRole permissions', () => {
     await expect(asDeliveryRole(action, resource)).resolves.not.toBe('Allowed');
   });
 
-  it('grants exactly publish, the topic key actions and invoke', () => {
+  it('grants exactly publish (and reading the topic settings, for the setup check), the topic key actions and invoke', () => {
     expect(permissionPolicy.Statement).toEqual([
-      { Effect: 'Allow', Action: 'sns:Publish', Resource: TOPIC },
+      { Effect: 'Allow', Action: ['sns:GetTopicAttributes', 'sns:Publish'], Resource: TOPIC },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: TOPIC_KEY },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION },
     ]);
@@ -157,7 +158,7 @@ describe('DeliveryRole with the platform payload bucket', () => {
 
   it('reads objects of the bucket and decrypts them through S3 only, besides delivering', () => {
     expect(payloadPolicy.Properties.PolicyDocument.Statement).toEqual([
-      { Effect: 'Allow', Action: 'sns:Publish', Resource: TOPIC },
+      { Effect: 'Allow', Action: ['sns:GetTopicAttributes', 'sns:Publish'], Resource: TOPIC },
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: TOPIC_KEY },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION },
       { Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET}/*` },

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { DeliveryRole } from '../../lib/constructs/delivery-role';
+import { offloadPrefix } from '../../lib/constructs/payload-bucket';
 import { PlatformStack } from '../../lib/stacks/platform-stack';
 import { testApp } from '../support/app';
 import {
@@ -11,6 +12,8 @@ import {
   fifoTopicDestination,
   lambdaDestination,
   standardTopicDestination,
+  WORKSPACE_ID,
+  workspacesOf,
 } from '../support/fixtures';
 import { simulate } from '../support/iam-simulation';
 
@@ -29,7 +32,9 @@ const destinations: Destination[] = [
   { ...standardTopicDestination, id: 'other-customer', roleArn: OTHER_CUSTOMER_ROLE, offloadOversize: true },
 ];
 
-const platform = Template.fromStack(new PlatformStack(testApp(), 'Platform', { env, destinations }));
+const platform = Template.fromStack(
+  new PlatformStack(testApp(), 'Platform', { env, staticWorkspaces: workspacesOf(destinations) }),
+);
 const logicalId = (type: string, pattern: RegExp) =>
   Object.keys(platform.findResources(type)).find((id) => pattern.test(id)) as string;
 const bucketId = logicalId('AWS::S3::Bucket', /^Payloads/);
@@ -81,12 +86,21 @@ function customerDeliveryPolicy(): { Statement: unknown[] } {
 }
 const deliveryPolicy = customerDeliveryPolicy();
 
-const objectArn = (destinationId: string) => `${BUCKET_ARN}/${destinationId}/0123abcd.json`;
-const readObject = (principal: string, identityPolicy: { Statement: unknown[] }, destinationId: string) =>
+/** An object of a destination's prefix; `workspaceId` another workspace's destination with the same id. */
+const objectArn = (destinationId: string, workspaceId = WORKSPACE_ID) => {
+  const destination = destinations.find((d) => d.id === destinationId) as Destination;
+  return `${BUCKET_ARN}/${offloadPrefix({ ...destination, workspaceId })}0123abcd.json`;
+};
+const readObject = (
+  principal: string,
+  identityPolicy: { Statement: unknown[] },
+  destinationId: string,
+  workspaceId?: string,
+) =>
   simulate({
     principal,
     action: 's3:GetObject',
-    resource: objectArn(destinationId),
+    resource: objectArn(destinationId, workspaceId),
     resourceAccount: PLATFORM,
     identityPolicies: [identityPolicy],
     resourcePolicy: bucketPolicy,
@@ -165,6 +179,12 @@ describe('PayloadBucket', () => {
     await expect(readObject(principal, policy, destinationId)).resolves.not.toBe('Allowed');
   });
 
+  it("keeps a delivery role out of another workspace's destination with the same id", async () => {
+    await expect(
+      readObject(CUSTOMER_ROLE, deliveryPolicy, fifoTopicDestination.id, 'ws-other'),
+    ).resolves.toBe('ImplicitlyDenied');
+  });
+
   it('lets the dispatcher write payloads and generate data keys with the payload key only', async () => {
     const asDispatcher = (action: string, resource: string) =>
       simulate({
@@ -195,13 +215,17 @@ describe('PayloadBucket', () => {
         Condition: {
           ArnEquals: { 'aws:PrincipalArn': CUSTOMER_ROLE },
           StringEquals: { 'kms:ViaService': 's3.us-east-1.amazonaws.com' },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/orders-fifo/*' },
+          StringLike: {
+            'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/111122223333/ws-acme/orders-fifo/*',
+          },
         },
       },
       expect.objectContaining({
         Condition: expect.objectContaining({
           ArnEquals: { 'aws:PrincipalArn': OTHER_CUSTOMER_ROLE },
-          StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/other-customer/*' },
+          StringLike: {
+            'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/444455556666/ws-acme/other-customer/*',
+          },
         }),
       }),
     ]);
@@ -209,7 +233,7 @@ describe('PayloadBucket', () => {
 
   it('is created only when a destination offloads, and the dispatcher is told its name', () => {
     const without = Template.fromStack(
-      new PlatformStack(testApp(), 'NoOffload', { env, destinations: [lambdaDestination] }),
+      new PlatformStack(testApp(), 'NoOffload', { env, staticWorkspaces: workspacesOf([lambdaDestination]) }),
     );
 
     without.resourceCountIs('AWS::S3::Bucket', 0);
@@ -222,14 +246,23 @@ describe('PayloadBucket', () => {
 
   it('keeps payloads as long as asked, in whole days', () => {
     const week = Template.fromStack(
-      new PlatformStack(testApp(), 'Week', { env, destinations, payloadRetention: Duration.days(7) }),
+      new PlatformStack(testApp(), 'Week', {
+        env,
+        staticWorkspaces: workspacesOf(destinations),
+        payloadRetention: Duration.days(7),
+      }),
     );
 
     week.hasResourceProperties('AWS::S3::Bucket', {
       LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 7 })] },
     });
     expect(
-      () => new PlatformStack(testApp(), 'Hours', { env, destinations, payloadRetention: Duration.hours(5) }),
+      () =>
+        new PlatformStack(testApp(), 'Hours', {
+          env,
+          staticWorkspaces: workspacesOf(destinations),
+          payloadRetention: Duration.hours(5),
+        }),
     ).toThrow('PayloadBucket Hours/Payloads: retention must be a whole number of days, at least 1');
   });
 });

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Destination } from '../../lambda/shared/destination-config';
+import { DestinationRegistryTable } from '../../lib/constructs/destination-registry-table';
 import { EventDispatcher } from '../../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../../lib/constructs/ingest-queue';
 import { applyNagPacks } from '../../lib/nag';
@@ -13,6 +14,8 @@ import {
   fifoTopicDestination,
   lambdaDestination,
   standardTopicDestination,
+  WORKSPACE_ID,
+  workspacesOf,
 } from '../support/fixtures';
 
 const OTHER_ROLE = 'arn:aws:iam::444455556666:role/Delivery';
@@ -22,14 +25,23 @@ const destinations: Destination[] = [
   lambdaDestination,
   standardTopicDestination,
   { ...fifoTopicDestination, roleArn: OTHER_ROLE },
-  { id: 'analytics', type: 'lambda', functionArn: DIRECT_FUNCTION, invocationType: 'Event', events: ['*'] },
+  {
+    id: 'analytics',
+    type: 'lambda',
+    functionArn: DIRECT_FUNCTION,
+    invocationType: 'Event',
+    events: ['*'],
+    workspaceId: WORKSPACE_ID,
+  },
 ];
 
 const env = { account: '999999999999', region: 'us-east-1' };
 
 function synth(props: Partial<PlatformStackProps> = {}): Template {
   const app = testApp();
-  return Template.fromStack(new PlatformStack(app, 'Platform', { env, destinations, ...props }));
+  return Template.fromStack(
+    new PlatformStack(app, 'Platform', { env, staticWorkspaces: workspacesOf(destinations), ...props }),
+  );
 }
 
 const denyInsecureTransport = Match.objectLike({
@@ -77,7 +89,9 @@ describe('PlatformStack with a standard ingest queue', () => {
       LoggingConfig: Match.objectLike({ LogFormat: 'JSON' }),
       Environment: {
         Variables: Match.objectLike({
-          DESTINATIONS: JSON.stringify(destinations),
+          DESTINATIONS: Match.stringLikeRegexp('"workspaces":\\[\\{"id":"ws-acme"'),
+          REGISTRY_TABLE: { Ref: Match.stringLikeRegexp('^RegistryTable') },
+          REGISTRY_CACHE_TTL_SECONDS: '30',
           MAX_RECEIVE_COUNT: '5',
           DEAD_LETTER_QUEUE_URL: { Ref: Match.stringLikeRegexp('DeadLetterQueue') },
           NODE_OPTIONS: '--enable-source-maps',
@@ -103,7 +117,7 @@ describe('PlatformStack with a standard ingest queue', () => {
     });
   });
 
-  it('lets the dispatcher assume exactly the configured delivery roles and invoke exactly the functions without one', () => {
+  it('lets the dispatcher assume delivery roles only with an external id, and invoke no function of its own account', () => {
     const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
     const statements = policy.Properties.PolicyDocument.Statement as {
       Action: string | string[];
@@ -112,10 +126,18 @@ describe('PlatformStack with a standard ingest queue', () => {
     const byAction = (action: string) => statements.filter((s) => [s.Action].flat().includes(action));
 
     expect(byAction('sts:AssumeRole')).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Resource: [CUSTOMER_ROLE, OTHER_ROLE] }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: ['arn:aws:iam::*:role/event-delivery/*', CUSTOMER_ROLE, OTHER_ROLE],
+        Condition: { Null: { 'sts:ExternalId': 'false' } },
+      }),
     ]);
     expect(byAction('lambda:InvokeFunction')).toEqual([
-      expect.objectContaining({ Effect: 'Allow', Resource: DIRECT_FUNCTION }),
+      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: 'arn:aws:lambda:*:*:function:*',
+        Condition: { StringNotEquals: { 'aws:ResourceAccount': '999999999999' } },
+      }),
     ]);
     // Dead letters to the DLQ; per-destination retries back to the ingest queue.
     expect(byAction('sqs:SendMessage')).toEqual([
@@ -144,6 +166,10 @@ describe('PlatformStack with a standard ingest queue', () => {
     }[];
     const dynamodb = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(dynamodb).toEqual([
+      expect.objectContaining({
+        Action: 'dynamodb:GetItem',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryTable/), 'Arn'] },
+      }),
       expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/StatusTable/), 'Arn'] },
@@ -227,15 +253,6 @@ describe('PlatformStack with a FIFO ingest queue', () => {
   });
 });
 
-describe('PlatformStack with roles for every destination', () => {
-  it('grants no lambda:InvokeFunction at all', () => {
-    const template = synth({ destinations: [lambdaDestination, fifoTopicDestination] });
-
-    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
-    expect(JSON.stringify(policy)).not.toContain('lambda:InvokeFunction');
-  });
-});
-
 describe('PlatformStack validation', () => {
   it('rejects settings that would break delivery, naming each', () => {
     expect(() => synth({ dispatcher: { batchSize: 20_000, maxConcurrency: 1 }, maxReceiveCount: 0 })).toThrow(
@@ -261,7 +278,8 @@ describe('PlatformStack validation', () => {
         new EventDispatcher(stack, 'Dispatcher', {
           ingestQueue,
           encryptionKey: key,
-          destinations: [{ ...standardTopicDestination, offloadOversize: true }],
+          staticWorkspaces: workspacesOf([{ ...standardTopicDestination, offloadOversize: true }]),
+          registry: new DestinationRegistryTable(stack, 'Registry', { encryptionKey: key }),
         }),
     ).toThrow(/destinations marketing offload oversize events: give a payloadBucket/);
   });
@@ -269,18 +287,21 @@ describe('PlatformStack validation', () => {
   it('rejects a destination config too large for the function environment', () => {
     const many = Array.from({ length: 30 }, (_, i) => ({ ...fifoTopicDestination, id: `topic-${i}` }));
 
-    expect(() => synth({ destinations: many })).toThrow(/destination config is \d+ bytes; at most 3500/);
+    expect(() => synth({ staticWorkspaces: workspacesOf(many) })).toThrow(
+      /destination config is \d+ bytes; at most 3500/,
+    );
   });
 });
 
 describe('cdk-nag', () => {
   it('finds nothing unacknowledged in the platform stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
     const app = testApp();
-    new PlatformStack(app, 'Platform', { env, destinations });
+    new PlatformStack(app, 'Platform', { env, staticWorkspaces: workspacesOf(destinations) });
+    new PlatformStack(app, 'PlatformRegistryOnly', { env });
     // With the payload bucket too: a destination that offloads oversize events.
     new PlatformStack(app, 'PlatformWithPayloads', {
       env,
-      destinations: [{ ...standardTopicDestination, offloadOversize: true }],
+      staticWorkspaces: workspacesOf([{ ...standardTopicDestination, offloadOversize: true }]),
     });
     applyNagPacks(app);
 

@@ -42,7 +42,7 @@ describe('local pipeline under injected faults', () => {
     expect(report.unaccounted).toBe(0);
     expect(report.processedMoreThanOnce).toBe(0);
     for (const destination of Object.values(report.destinations)) expect(destination.delivered).toBe(80);
-    expect(report.destinations['customer-topic'].offloaded).toBe(8);
+    expect(report.destinations['workspace-1/customer-topic'].offloaded).toBe(8);
     expect(report.verdict).toMatch(/^PASS/);
   });
 });

@@ -8,7 +8,7 @@ import type { DispatcherEnvironment } from '../../lambda/dispatcher/environment'
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
 import type { DestinationInput } from '../../lambda/shared/destination-config';
 import { invocationContext } from '../../local/lambda-context';
-import { ingestMessage, sqsRecord } from '../support/fixtures';
+import { ingestMessage, sqsRecord, WORKSPACE_ID } from '../support/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -31,7 +31,9 @@ describe('the real dispatcher with one destination that never answers in time (l
   const handlerFor = (destinations: DestinationInput[], environment: Partial<DispatcherEnvironment> = {}) =>
     createDispatcherHandler(
       {
-        destinationsJson: JSON.stringify(destinations),
+        destinationsJson: JSON.stringify({
+          workspaces: [{ id: WORKSPACE_ID, externalId: 'isolation-external-id-01', destinations }],
+        }),
         deadLetterQueue: { url: `${aws.endpoint}/111122223333/dlq`, fifo: false },
         maxReceiveCount: 5,
         concurrency: 16,
@@ -77,8 +79,10 @@ describe('the real dispatcher with one destination that never answers in time (l
         ['CircuitOpen', 100],
       ]),
     );
-    expect(aws.counts.sqsGroups.get(HUNG.id)).toBeGreaterThan(0);
-    expect(transitions).toEqual([expect.objectContaining({ destinationId: HUNG.id, to: 'open' })]);
+    expect(aws.counts.sqsGroups.get(`${WORKSPACE_ID}/${HUNG.id}`)).toBeGreaterThan(0);
+    expect(transitions).toEqual([
+      expect.objectContaining({ destinationId: `${WORKSPACE_ID}/${HUNG.id}`, to: 'open' }),
+    ]);
   });
 
   it('settles before the deadline when a call outlasts the function, retrying the delivery with DeadlineExceeded', async () => {

@@ -14,6 +14,7 @@ const SQS_MAX_MESSAGE_BYTES = 1_048_576;
 /** An event of `bytes` bytes as sent; without a distinct_id when `derivedId`, so the dispatcher adds one. */
 function sized(name: string, bytes: number, options: { distinctId?: string; visitorId: string }): string {
   const event = {
+    workspace_id: 'workspace-1',
     event: {
       event: name,
       ...(options.distinctId && { distinct_id: options.distinctId }),
@@ -39,7 +40,7 @@ describe('local pipeline, oversize events', () => {
   beforeAll(async () => {
     pipeline = await LocalPipeline.start({
       // A destination that does not offload: the large event is dead-lettered there, with its reason.
-      destinations: (provisioned) => {
+      configure: (_workspace, provisioned) => {
         const topic = provisioned.find((d) => d.id === DESTINATION_IDS.topic);
         if (topic?.type !== 'sns') throw new Error('the standard topic destination is missing');
         return [
@@ -70,7 +71,8 @@ describe('local pipeline, oversize events', () => {
         return [`${visitor.visitor_id}\n${event.distinct_id}`, payloadDigest(parsed.payload)];
       }),
     );
-    for (const scope of Object.values(DESTINATION_IDS)) {
+    for (const destinationId of Object.values(DESTINATION_IDS)) {
+      const scope = `workspace-1/${destinationId}`;
       expect({ scope, digests: pipeline.ledger.digests.get(scope) }).toEqual({ scope, digests: expected });
     }
   });
@@ -82,7 +84,8 @@ describe('local pipeline, oversize events', () => {
     const { Contents = [] } = await s3.send(
       new ListObjectsV2Command({ Bucket: pipeline.resources.payloadBucket }),
     );
-    const prefixes = Contents.map((o) => (o.Key ?? '').split('/')[0]).sort();
+    // Keys are `<delivery role account>/<workspace>/<destination>/<event>.json`.
+    const prefixes = Contents.map((o) => (o.Key ?? '').split('/')[2]).sort();
 
     expect(prefixes).toEqual([
       DESTINATION_IDS.fifoTopic,
@@ -91,7 +94,8 @@ describe('local pipeline, oversize events', () => {
       DESTINATION_IDS.topic,
       DESTINATION_IDS.topic,
     ]);
-    for (const object of Contents) expect(object.Key).toMatch(/^[\w-]+\/[0-9a-f]{64}\.json$/);
+    for (const object of Contents)
+      expect(object.Key).toMatch(/^111122223333\/workspace-1\/[\w-]+\/[0-9a-f]{64}\.json$/);
   });
 
   it('dead-letters with PayloadTooLarge where the destination does not offload, and nothing else', async () => {

@@ -1,7 +1,8 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { redrive } from '../../bin/redrive';
+import { payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
-import { DESTINATION_IDS } from '../../local/provision';
+import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';
 import { sendBodies } from '../../local/send-events';
 import { generateEvents, seededRandom, withDuplicates } from '../../local/test-events';
 import { BAD_INPUT_CASES, CORPUS_PERSONAL_DATA } from '../support/bad-input-corpus';
@@ -9,7 +10,14 @@ import { BAD_INPUT_CASES, CORPUS_PERSONAL_DATA } from '../support/bad-input-corp
 const DRAIN_TIMEOUT_MS = 90_000;
 // Each test may wait for the pipeline to drain.
 jest.setTimeout(120_000);
-const WRONG_ID = 'wrong-external-id';
+/** A workspace-2 destination pointing at workspace-1's topic and delivery role. */
+const WRONG_ID = 'not-my-account';
+const WORKSPACES = ['workspace-1', 'workspace-2'];
+const SCOPES = WORKSPACES.flatMap((w) => Object.values(DESTINATION_IDS).map((d) => `${w}/${d}`));
+
+/** The corpus names workspace `ws-acme`; locally the workspace is `workspace-1`. */
+const localCorpusBody = (body: string) =>
+  body.replace('"workspace_id": "ws-acme"', '"workspace_id": "workspace-1"');
 
 /** Every processing of an event by a consumer scope, in order: a repeat would be a duplicate processed twice. */
 const processingsIn = (pipeline: LocalPipeline, scope: string) =>
@@ -18,11 +26,14 @@ const processingsIn = (pipeline: LocalPipeline, scope: string) =>
 describe('local pipeline, standard ingest queue', () => {
   let pipeline: LocalPipeline;
   const random = seededRandom(42);
-  const events = generateEvents(40, { random, visitors: 8 });
+  // 20 events per workspace, with the same visitor and event ids in both.
+  const events = generateEvents(40, { random, visitors: 8, workspaces: WORKSPACES });
+  const perWorkspace = events.length / WORKSPACES.length;
   const invalid = [
-    '{"event": {"event": "Signed Up"}, "visitor": {"email": "someone@example.com"}}',
+    '{"workspace_id": "workspace-1", "event": {"event": "Signed Up"}, "visitor": {"email": "someone@example.com"}}',
     'not json',
     JSON.stringify({
+      workspace_id: 'workspace-2',
       event: { event: 'Page Viewed', distinct_id: 'evt_x' },
       visitor: { visitor_id: 'v' },
       extra: true,
@@ -30,19 +41,28 @@ describe('local pipeline, standard ingest queue', () => {
   ];
 
   beforeAll(async () => {
+    let first: LocalWorkspace | undefined;
     pipeline = await LocalPipeline.start({
-      // A destination whose external id is wrong: the delivery role's trust policy must refuse it.
-      destinations: (provisioned, resources) => [
-        ...provisioned,
-        {
-          id: WRONG_ID,
-          type: 'sns',
-          topicArn: provisioned[1].type === 'sns' ? provisioned[1].topicArn : '',
-          roleArn: resources.deliveryRoleArn,
-          externalId: 'not-the-agreed-id',
-          events: ['*'],
-        },
-      ],
+      workspaces: 2,
+      // Workspace 2 points a destination at workspace 1's topic and delivery role: the role's trust
+      // policy wants workspace 1's external id, and the dispatcher sends workspace 2's.
+      configure: (workspace, provisioned) => {
+        if (!first) {
+          first = workspace;
+          return provisioned;
+        }
+        const topic = first.destinations.find((d) => d.id === DESTINATION_IDS.topic);
+        return [
+          ...provisioned,
+          {
+            id: WRONG_ID,
+            type: 'sns',
+            topicArn: topic?.type === 'sns' ? topic.topicArn : '',
+            roleArn: first.deliveryRoleArn,
+            events: ['*'],
+          },
+        ];
+      },
     });
     // One batch mixing invalid and valid messages, then the rest with 25% duplicates.
     const mixed = [...invalid, ...events.slice(0, 7)];
@@ -57,7 +77,7 @@ describe('local pipeline, standard ingest queue', () => {
       pipeline.resources.ingestQueue.url,
       withDuplicates(events.slice(7), 0.25, random),
     );
-    const corpus = BAD_INPUT_CASES.map((c) => c.body);
+    const corpus = BAD_INPUT_CASES.map((c) => localCorpusBody(c.body));
     const sent = await sendBodies(pipeline.producer, pipeline.resources.ingestQueue.url, corpus);
     expect(sent.rejected).toEqual([]);
     expect(await pipeline.waitUntilDrained(DRAIN_TIMEOUT_MS)).toBe(true);
@@ -67,20 +87,41 @@ describe('local pipeline, standard ingest queue', () => {
     await pipeline?.stop();
   });
 
-  it('delivers every valid event to the Lambda destination and to both topics, through the real consumer', () => {
-    for (const scope of Object.values(DESTINATION_IDS)) {
-      expect(pipeline.ledger.processedIn(scope).size).toBe(events.length);
+  it("delivers every valid event to its workspace's Lambda destination and both topics, through the real consumer", () => {
+    for (const scope of SCOPES) {
+      expect(pipeline.ledger.processedIn(scope).size).toBe(perWorkspace);
     }
     expect(pipeline.gateway.counts.invocations).toBeGreaterThanOrEqual(events.length);
   });
 
+  it("never lets one workspace's event stand in for another's, though their ids are the same", () => {
+    const sent = new Map(WORKSPACES.map((w) => [w, new Set<string>()]));
+    for (const body of events) {
+      const { workspace_id, ...payload } = JSON.parse(body);
+      sent.get(workspace_id)?.add(payloadDigest(payload));
+    }
+    for (const scope of SCOPES) {
+      const own = sent.get(scope.split('/')[0]) as Set<string>;
+      const processed = [...(pipeline.ledger.digests.get(scope)?.values() ?? [])];
+      expect(processed).toHaveLength(perWorkspace);
+      expect(processed.filter((digest) => !own.has(digest))).toEqual([]);
+    }
+    // The same keys in both workspaces' scopes: ids repeat, content does not.
+    expect([...pipeline.ledger.processedIn('workspace-1/customer-fifo').keys()].sort()).toEqual(
+      [...pipeline.ledger.processedIn('workspace-2/customer-fifo').keys()].sort(),
+    );
+  });
+
   it('processes duplicates once in each consumer scope', () => {
-    for (const scope of Object.values(DESTINATION_IDS)) {
+    for (const scope of SCOPES) {
       const processings = processingsIn(pipeline, scope);
       expect(processings).toHaveLength(new Set(processings).size);
     }
     // The Lambda destination has no deduplication of its own: the consumer skipped the repeats.
-    expect(pipeline.ledger.duplicatesSkipped.get(DESTINATION_IDS.function)).toBeGreaterThanOrEqual(8);
+    const skipped = WORKSPACES.map(
+      (w) => pipeline.ledger.duplicatesSkipped.get(`${w}/${DESTINATION_IDS.function}`) ?? 0,
+    );
+    expect(skipped[0] + skipped[1]).toBeGreaterThanOrEqual(8);
   });
 
   it('dead-letters invalid messages with their reason while the rest of their batch is delivered', async () => {
@@ -96,9 +137,11 @@ describe('local pipeline, standard ingest queue', () => {
     expect(invalidLetters.find((l) => l.body === invalid[2])?.errorMessage).toContain('Unrecognized key');
     expect(JSON.stringify(invalidLetters.map((l) => l.errorMessage))).not.toContain('someone@example.com');
     for (const body of events.slice(0, 7)) {
-      const { event, visitor } = JSON.parse(body);
+      const { workspace_id, event, visitor } = JSON.parse(body);
       expect(
-        pipeline.ledger.processedIn(DESTINATION_IDS.topic).has(`${visitor.visitor_id}\n${event.distinct_id}`),
+        pipeline.ledger
+          .processedIn(`${workspace_id}/${DESTINATION_IDS.topic}`)
+          .has(`${visitor.visitor_id}\n${event.distinct_id}`),
       ).toBe(true);
     }
   });
@@ -107,7 +150,7 @@ describe('local pipeline, standard ingest queue', () => {
     const letters = await pipeline.deadLetters();
 
     for (const c of BAD_INPUT_CASES) {
-      const matching = letters.filter((l) => l.body === c.body);
+      const matching = letters.filter((l) => l.body === localCorpusBody(c.body));
       expect({ name: c.name, codes: matching.map((l) => l.errorCode) }).toEqual({
         name: c.name,
         codes: [c.errorCode],
@@ -117,12 +160,15 @@ describe('local pipeline, standard ingest queue', () => {
     for (const personal of CORPUS_PERSONAL_DATA) expect(messages).not.toContain(personal);
   });
 
-  it('dead-letters with AccessDenied what goes to a destination whose external id is wrong', async () => {
+  it("dead-letters with AccessDenied what a workspace sends to another workspace's delivery role, and delivers none of it", async () => {
     const letters = (await pipeline.deadLetters()).filter((l) => l.destinationId === WRONG_ID);
 
     expect(pipeline.gateway.counts.assumeRoleDenied).toBeGreaterThanOrEqual(1);
     expect(new Set(letters.map((l) => l.errorCode))).toEqual(new Set(['AccessDenied']));
-    expect(new Set(letters.map((l) => JSON.parse(l.body).event.distinct_id)).size).toBe(events.length);
+    expect(new Set(letters.map((l) => JSON.parse(l.body).workspace_id))).toEqual(new Set(['workspace-2']));
+    expect(new Set(letters.map((l) => JSON.parse(l.body).event.distinct_id)).size).toBe(perWorkspace);
+    // Workspace 1's topic consumer saw only workspace 1's events (checked by content above).
+    expect(pipeline.ledger.processedIn(`workspace-1/${DESTINATION_IDS.topic}`).size).toBe(perWorkspace);
   });
   it('redrives only the selected dead letters, to their destination alone, keeping their distinct_id', async () => {
     // Prepare
@@ -181,7 +227,7 @@ describe('local pipeline, FIFO ingest queue', () => {
       const { event, visitor } = JSON.parse(body);
       sentOrder.set(visitor.visitor_id, [...(sentOrder.get(visitor.visitor_id) ?? []), event.distinct_id]);
     }
-    const received = pipeline.ledger.orderByVisitor.get(DESTINATION_IDS.fifoTopic);
+    const received = pipeline.ledger.orderByVisitor.get(`workspace-1/${DESTINATION_IDS.fifoTopic}`);
 
     expect(received?.size).toBe(sentOrder.size);
     for (const [visitor, order] of sentOrder) expect(received?.get(visitor)).toEqual(order);

@@ -40,7 +40,7 @@ describe('local pipeline with one destination hung for a while', () => {
   it('recorded the hung destination as failing in the status table while its circuit was open, and cleared it on recovery', () => {
     expect(statusAfterRecovery).toEqual([
       {
-        destinationId: 'customer-fn',
+        destinationId: 'workspace-1/customer-fn',
         failingSince: null,
         lastErrorCode: null,
         disabledAt: null,
@@ -51,13 +51,13 @@ describe('local pipeline with one destination hung for a while', () => {
 
   it('opened the hung destination circuit, and no other', () => {
     expect(report.destinationFaults?.[0].calls).toBeGreaterThan(0);
-    expect(report.destinations['customer-fn'].circuitOpenings).toBeGreaterThanOrEqual(1);
-    expect(report.destinations['customer-topic'].circuitOpenings).toBe(0);
-    expect(report.destinations['customer-fifo'].circuitOpenings).toBe(0);
+    expect(report.destinations['workspace-1/customer-fn'].circuitOpenings).toBeGreaterThanOrEqual(1);
+    expect(report.destinations['workspace-1/customer-topic'].circuitOpenings).toBe(0);
+    expect(report.destinations['workspace-1/customer-fifo'].circuitOpenings).toBe(0);
   });
 
   it('kept the other destinations at their usual latency, well inside the hung window', () => {
-    for (const id of ['customer-topic', 'customer-fifo']) {
+    for (const id of ['workspace-1/customer-topic', 'workspace-1/customer-fifo']) {
       expect(report.destinations[id].latencyMs.p99).toBeLessThan(HUNG_SECONDS * 1000 * 0.75);
     }
   });

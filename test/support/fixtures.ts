@@ -1,6 +1,13 @@
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { SQSRecord } from 'aws-lambda';
-import type { Destination } from '../../lambda/shared/destination-config';
+import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
+import type { Destination, DestinationSpec } from '../../lambda/shared/destination-config';
+import type { WorkspaceRecord } from '../../lambda/shared/workspace';
+
+/** The workspace of the fixtures: messages name it, destinations belong to it. */
+export const WORKSPACE_ID = 'ws-acme';
+/** Its platform-assigned external id. */
+export const EXTERNAL_ID = 'ext-id-1234-acme-0001';
 
 /** An ingest message in the seed format; override any part. */
 export function ingestMessage(
@@ -9,9 +16,11 @@ export function ingestMessage(
     visitor?: Record<string, unknown>;
     user?: Record<string, unknown> | null;
     destinations?: string[];
+    workspaceId?: string;
   } = {},
 ): Record<string, unknown> {
   return {
+    workspace_id: overrides.workspaceId ?? WORKSPACE_ID,
     event: {
       event: 'Order Completed',
       distinct_id: 'evt_0001',
@@ -76,7 +85,8 @@ export const lambdaDestination = {
   functionArn: 'arn:aws:lambda:us-east-1:111122223333:function:orders',
   invocationType: 'Event',
   roleArn: CUSTOMER_ROLE,
-  externalId: 'ext-id-1234',
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
   events: ['Order Completed'],
 } as const satisfies Destination;
 
@@ -85,7 +95,8 @@ export const standardTopicDestination = {
   type: 'sns',
   topicArn: 'arn:aws:sns:eu-west-1:111122223333:marketing',
   roleArn: CUSTOMER_ROLE,
-  externalId: 'ext-id-1234',
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
   events: ['*'],
 } as const satisfies Destination;
 
@@ -94,7 +105,8 @@ export const fifoTopicDestination = {
   type: 'sns',
   topicArn: 'arn:aws:sns:us-east-1:111122223333:orders.fifo',
   roleArn: CUSTOMER_ROLE,
-  externalId: 'ext-id-1234',
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
   events: ['*'],
 } as const satisfies Destination;
 
@@ -114,3 +126,40 @@ export const assumedRoleCredentials = () => ({
     Expiration: new Date(Date.now() + 3_600_000),
   },
 });
+
+/** A resolved destination as its workspace's config holds it: no workspace, no external id. */
+export const specOf = ({ workspaceId: _w, externalId: _e, ...spec }: Destination) => spec;
+
+/**
+ * The static workspaces holding these destinations (one, `WORKSPACE_ID`, for the fixtures):
+ * destinations carry their workspace and external id as the dispatcher resolves them; role-less
+ * functions' accounts become the workspace's invoke accounts.
+ */
+export function workspacesOf(destinations: readonly Destination[]): WorkspaceRecord[] {
+  const byWorkspace = new Map<
+    string,
+    WorkspaceRecord & { destinations: DestinationSpec[]; invokeAccounts: string[] }
+  >();
+  for (const destination of destinations) {
+    const { workspaceId, externalId } = destination;
+    const workspace = byWorkspace.get(workspaceId) ?? {
+      id: workspaceId,
+      externalId: externalId ?? `${workspaceId}-external-id-0001`,
+      status: 'active',
+      liveVersion: 0,
+      destinations: [],
+      invokeAccounts: [],
+    };
+    workspace.destinations.push(specOf(destination) as DestinationSpec);
+    if (destination.type === 'lambda' && !destination.roleArn) {
+      const account = destination.functionArn.split(':')[4];
+      if (!workspace.invokeAccounts.includes(account)) workspace.invokeAccounts.push(account);
+    }
+    byWorkspace.set(workspaceId, workspace);
+  }
+  return [...byWorkspace.values()];
+}
+
+/** A static registry serving these destinations' workspaces. */
+export const registryOf = (destinations: readonly Destination[]): StaticDestinationRegistry =>
+  new StaticDestinationRegistry(workspacesOf(destinations));

@@ -1,11 +1,10 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { BAD_INPUT_CASES, CORPUS_PERSONAL_DATA } from '../support/bad-input-corpus';
 import { capturingLogger } from '../support/capture-logs';
-import { ingestMessage, sqsRecord, standardTopicDestination } from '../support/fixtures';
+import { ingestMessage, registryOf, sqsRecord, standardTopicDestination } from '../support/fixtures';
 
 const sns = mockClient(SNSClient);
 const sqs = mockClient(SQSClient);
@@ -33,7 +32,7 @@ describe('bad-input corpus', () => {
     dispatchBatch(
       bodies.map((body, i) => sqsRecord(body, { messageId: `m${i}` })),
       {
-        registry: new StaticDestinationRegistry([standardTopicDestination]),
+        registry: registryOf([standardTopicDestination]),
         clients: {
           sns: () => new SNSClient({}),
           lambda: () => {

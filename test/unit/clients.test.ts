@@ -4,6 +4,7 @@ import { DestinationClients } from '../../lambda/dispatcher/clients';
 import {
   assumedRoleCredentials,
   CUSTOMER_ROLE,
+  EXTERNAL_ID,
   fifoTopicDestination,
   lambdaDestination,
   standardTopicDestination,
@@ -52,7 +53,7 @@ describe('DestinationClients', () => {
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
     expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
       RoleArn: CUSTOMER_ROLE,
-      ExternalId: 'ext-id-1234',
+      ExternalId: EXTERNAL_ID,
       RoleSessionName: 'event-dispatcher',
     });
   });

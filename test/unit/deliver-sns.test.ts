@@ -41,7 +41,7 @@ describe('planTopicBatches', () => {
 
     const { entry } = batches[0][0];
     expect(entry.MessageGroupId).toBe('visitor_123');
-    expect(entry.MessageDeduplicationId).toBe(messageDeduplicationId('orders-fifo', 'evt_0001'));
+    expect(entry.MessageDeduplicationId).toBe(messageDeduplicationId('ws-acme/orders-fifo', 'evt_0001'));
     expect(entry.MessageDeduplicationId).toMatch(/^[0-9a-f]{64}$/);
     expect(messageDeduplicationId('other-topic', 'evt_0001')).not.toBe(entry.MessageDeduplicationId);
   });

@@ -1,26 +1,36 @@
+import type { DestinationInput } from '../../lambda/shared/destination-config';
 import { InvalidDestinationConfigError, parseDestinations } from '../../lambda/shared/destination-config';
-import { fifoTopicDestination, lambdaDestination, standardTopicDestination } from '../support/fixtures';
+import {
+  fifoTopicDestination,
+  lambdaDestination,
+  specOf,
+  standardTopicDestination,
+} from '../support/fixtures';
+
+const lambdaSpec = specOf(lambdaDestination) as DestinationInput & { type: 'lambda' };
+const standardTopicSpec = specOf(standardTopicDestination);
+const fifoTopicSpec = specOf(fifoTopicDestination);
 
 describe('parseDestinations', () => {
   it('accepts lambda and sns destinations and defaults invocationType to Event', () => {
-    const { invocationType: _default, ...withoutInvocationType } = lambdaDestination;
+    const { invocationType: _default, ...withoutInvocationType } = lambdaSpec;
 
-    const parsed = parseDestinations([withoutInvocationType, standardTopicDestination, fifoTopicDestination]);
+    const parsed = parseDestinations([withoutInvocationType, standardTopicSpec, fifoTopicSpec]);
 
-    expect(parsed).toEqual([lambdaDestination, standardTopicDestination, fifoTopicDestination]);
+    expect(parsed).toEqual([lambdaSpec, standardTopicSpec, fifoTopicSpec]);
   });
 
   it('accepts a lambda destination without a role (resource-based policy on the function)', () => {
-    const { roleArn: _r, externalId: _e, ...direct } = lambdaDestination;
+    const { roleArn: _r, ...direct } = lambdaSpec;
 
     expect(parseDestinations([direct])).toEqual([direct]);
   });
 
   it('reports every problem at once, naming the destination and the field', () => {
     const input = [
-      { ...lambdaDestination, functionArn: 'orders', invocationType: 'Sync' },
-      { ...standardTopicDestination, id: 'orders-fn', externalId: undefined, events: [] },
-      { ...fifoTopicDestination, topicArn: 'arn:aws:sqs:us-east-1:111122223333:q', typo: true },
+      { ...lambdaSpec, functionArn: 'orders', invocationType: 'Sync' },
+      { ...standardTopicSpec, id: 'orders-fn', roleArn: undefined, events: [] },
+      { ...fifoTopicSpec, topicArn: 'arn:aws:sqs:us-east-1:111122223333:q', typo: true },
     ];
 
     let error: unknown;
@@ -36,7 +46,7 @@ describe('parseDestinations', () => {
       expect.arrayContaining([
         expect.stringMatching(/^destination "orders-fn": functionArn must be a Lambda function ARN/),
         expect.stringMatching(/^destination "orders-fn": invocationType /),
-        expect.stringMatching(/^destination "orders-fn": externalId /),
+        expect.stringMatching(/^destination "orders-fn": roleArn /),
         expect.stringMatching(/^destination "orders-fn": events must list at least one event name/),
         expect.stringMatching(/^destination "orders-fifo": topicArn must be an SNS topic ARN/),
         expect.stringMatching(/^destination "orders-fifo": \(entry\) .*typo/),
@@ -44,46 +54,36 @@ describe('parseDestinations', () => {
     );
   });
 
-  it('rejects a role without an external id on a lambda destination', () => {
-    const { externalId: _e, ...roleOnly } = lambdaDestination;
-
-    expect(() => parseDestinations([roleOnly])).toThrow(
-      /destination "orders-fn": externalId goes with roleArn/,
+  it('rejects an external id on a destination: the platform assigns one per workspace', () => {
+    expect(() => parseDestinations([{ ...lambdaSpec, externalId: 'someone-elses-external-id' }])).toThrow(
+      /destination "orders-fn": \(entry\) externalId is assigned by the platform, one per workspace/,
     );
   });
 
   it('offloads oversize events only through a delivery role', () => {
-    const { roleArn: _r, externalId: _e, ...direct } = lambdaDestination;
+    const { roleArn: _r, ...direct } = lambdaSpec;
 
-    expect(
-      parseDestinations([{ ...standardTopicDestination, offloadOversize: true }])[0].offloadOversize,
-    ).toBe(true);
+    expect(parseDestinations([{ ...standardTopicSpec, offloadOversize: true }])[0].offloadOversize).toBe(
+      true,
+    );
     expect(() => parseDestinations([{ ...direct, offloadOversize: true }])).toThrow(
       /destination "orders-fn": offloadOversize needs roleArn/,
     );
-    expect(() => parseDestinations([{ ...standardTopicDestination, offloadOversize: 'yes' }])).toThrow(
+    expect(() => parseDestinations([{ ...standardTopicSpec, offloadOversize: 'yes' }])).toThrow(
       /destination "marketing": offloadOversize /,
     );
   });
 
   it('takes an optional positive rate limit per destination', () => {
-    expect(parseDestinations([{ ...lambdaDestination, maxEventsPerSecond: 2.5 }])[0].maxEventsPerSecond).toBe(
-      2.5,
-    );
-    expect(() => parseDestinations([{ ...standardTopicDestination, maxEventsPerSecond: 0 }])).toThrow(
+    expect(parseDestinations([{ ...lambdaSpec, maxEventsPerSecond: 2.5 }])[0].maxEventsPerSecond).toBe(2.5);
+    expect(() => parseDestinations([{ ...standardTopicSpec, maxEventsPerSecond: 0 }])).toThrow(
       /destination "marketing": maxEventsPerSecond must be a positive number of events per second/,
     );
   });
 
   it('rejects duplicate ids', () => {
-    expect(() =>
-      parseDestinations([lambdaDestination, { ...standardTopicDestination, id: 'orders-fn' }]),
-    ).toThrow(/destination "orders-fn": id is used twice/);
-  });
-
-  it('rejects an external id outside what STS accepts', () => {
-    expect(() => parseDestinations([{ ...fifoTopicDestination, externalId: 'a' }])).toThrow(
-      /externalId must be 2-1224/,
+    expect(() => parseDestinations([lambdaSpec, { ...standardTopicSpec, id: 'orders-fn' }])).toThrow(
+      /destination "orders-fn": id is used twice/,
     );
   });
 

@@ -5,10 +5,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { CircuitBreakers, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import type { DeliveryClients } from '../../lambda/dispatcher/clients';
 import { DestinationHealth } from '../../lambda/dispatcher/destination-health';
-import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lambda/dispatcher/errors';
-import type { Destination } from '../../lambda/shared/destination-config';
+import { type Destination, destinationKey } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {
   fifoTopicDestination,
@@ -16,6 +15,7 @@ import {
   invokeResponsePayload,
   lambdaDestination,
   PERSONAL_DATA,
+  registryOf,
   sqsRecord,
   standardTopicDestination,
 } from '../support/fixtures';
@@ -38,7 +38,7 @@ function dependencies(
   overrides: Partial<DispatchDependencies> = {},
 ): DispatchDependencies {
   return {
-    registry: new StaticDestinationRegistry(destinations),
+    registry: registryOf(destinations),
     clients,
     sqs: new SQSClient({ region: 'us-east-1' }),
     deadLetterQueue: { url: DLQ_URL, fifo: false },
@@ -430,7 +430,9 @@ describe('dispatchBatch', () => {
     deadLettersSucceed();
     const status = {
       disabled: async (id: string) =>
-        id === lambdaDestination.id ? { disabledAt: 0, reason: 'failed every call for 24 h' } : undefined,
+        id === destinationKey(lambdaDestination)
+          ? { disabledAt: 0, reason: 'failed every call for 24 h' }
+          : undefined,
       reportFailing: async () => {},
       reportRecovered: async () => {},
     };
@@ -477,7 +479,7 @@ describe('dispatchBatch', () => {
 
       // Assess: the batch did not wait for them, and they are failed for retry, not lost.
       expect(response.batchItemFailures.map((f) => f.itemIdentifier)).toHaveLength(3);
-      expect(breakers.state(lambdaDestination.id)).toBe('closed');
+      expect(breakers.state(destinationKey(lambdaDestination))).toBe('closed');
     });
 
     it('opens the circuit of a destination that answered no call in the batch', async () => {
@@ -488,7 +490,7 @@ describe('dispatchBatch', () => {
       // The 8 calls never sent count for nothing: they are deferrals.
       await dispatchBatch(records(), dependencies([lambdaDestination], { breakers, concurrency: 16 }));
 
-      expect(breakers.state(lambdaDestination.id)).toBe('open');
+      expect(breakers.state(destinationKey(lambdaDestination))).toBe('open');
       expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 4);
     });
   });

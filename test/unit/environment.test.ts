@@ -1,18 +1,18 @@
 import { DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
 import { readDispatcherEnvironment } from '../../lambda/dispatcher/environment';
-import { standardTopicDestination } from '../support/fixtures';
+import { EXTERNAL_ID, specOf, standardTopicDestination, WORKSPACE_ID } from '../support/fixtures';
 
 describe('readDispatcherEnvironment', () => {
   it('reads the configuration with defaults and detects a FIFO dead-letter queue', () => {
     const environment = readDispatcherEnvironment({
-      DESTINATIONS: '[]',
+      DESTINATIONS: '{"workspaces":[]}',
       DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq.fifo',
       AWS_REGION: 'us-east-1',
     });
 
     expect(environment).toEqual({
-      destinationsJson: '[]',
+      destinationsJson: '{"workspaces":[]}',
       deadLetterQueue: { url: 'https://sqs.us-east-1.amazonaws.com/1/dlq.fifo', fifo: true },
       maxReceiveCount: 5,
       concurrency: 16,
@@ -23,7 +23,7 @@ describe('readDispatcherEnvironment', () => {
 
   it('reads the circuit breaker settings', () => {
     const environment = readDispatcherEnvironment({
-      DESTINATIONS: '[]',
+      DESTINATIONS: '{"workspaces":[]}',
       DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
       BREAKER_FAILURE_THRESHOLD: '5',
       BREAKER_COOLDOWN_SECONDS: '60',
@@ -40,7 +40,7 @@ describe('readDispatcherEnvironment', () => {
 
   it('reads the retry policy when RETRY_QUEUE_URL is set, with defaults spanning six hours', () => {
     const environment = readDispatcherEnvironment({
-      DESTINATIONS: '[]',
+      DESTINATIONS: '{"workspaces":[]}',
       DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
       RETRY_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/ingest',
       RETRY_MAX_DELAY_SECONDS: '5000',
@@ -58,21 +58,47 @@ describe('readDispatcherEnvironment', () => {
   it('refuses a FIFO retry queue', () => {
     expect(() =>
       readDispatcherEnvironment({
-        DESTINATIONS: '[]',
+        DESTINATIONS: '{"workspaces":[]}',
         DEAD_LETTER_QUEUE_URL: 'q',
         RETRY_QUEUE_URL: 'https://x/1/ingest.fifo',
       }),
     ).toThrow(/RETRY_QUEUE_URL must be a standard queue/);
   });
 
+  it('reads the live registry and its cache settings', () => {
+    const environment = readDispatcherEnvironment({
+      DEAD_LETTER_QUEUE_URL: 'q',
+      REGISTRY_TABLE: 'registry',
+      REGISTRY_CACHE_TTL_SECONDS: '10',
+    });
+
+    expect(environment.registry).toEqual({
+      tableName: 'registry',
+      cacheTtlSeconds: 10,
+      cacheMaxWorkspaces: 2000,
+    });
+    expect(environment.destinationsJson).toBe('{"workspaces":[]}');
+    expect(() =>
+      readDispatcherEnvironment({
+        DEAD_LETTER_QUEUE_URL: 'q',
+        REGISTRY_TABLE: 'r',
+        REGISTRY_CACHE_TTL_SECONDS: '0',
+      }),
+    ).toThrow(/REGISTRY_CACHE_TTL_SECONDS must be a positive integer/);
+  });
+
   it('names every missing or invalid variable at once', () => {
     expect(() => readDispatcherEnvironment({ MAX_RECEIVE_COUNT: 'many', DELIVERY_CONCURRENCY: '0' })).toThrow(
-      'Dispatcher configuration is invalid: DESTINATIONS is not set; DEAD_LETTER_QUEUE_URL is not set; MAX_RECEIVE_COUNT must be a positive integer, got "many"; DELIVERY_CONCURRENCY must be a positive integer, got "0"',
+      'Dispatcher configuration is invalid: DEAD_LETTER_QUEUE_URL is not set; MAX_RECEIVE_COUNT must be a positive integer, got "many"; DELIVERY_CONCURRENCY must be a positive integer, got "0"',
     );
   });
 
   it('reads the payload bucket, which needs the region', () => {
-    const base = { DESTINATIONS: '[]', DEAD_LETTER_QUEUE_URL: 'q', PAYLOAD_BUCKET: 'platform-payloads' };
+    const base = {
+      DESTINATIONS: '{"workspaces":[]}',
+      DEAD_LETTER_QUEUE_URL: 'q',
+      PAYLOAD_BUCKET: 'platform-payloads',
+    };
 
     expect(readDispatcherEnvironment({ ...base, AWS_REGION: 'eu-west-1' }).payloadBucket).toBe(
       'platform-payloads',
@@ -86,13 +112,21 @@ describe('readDispatcherEnvironment', () => {
 describe('createDispatcherHandler', () => {
   it('fails at cold start when a destination offloads but there is no payload bucket', () => {
     const environment = readDispatcherEnvironment({
-      DESTINATIONS: JSON.stringify([{ ...standardTopicDestination, offloadOversize: true }]),
+      DESTINATIONS: JSON.stringify({
+        workspaces: [
+          {
+            id: WORKSPACE_ID,
+            externalId: EXTERNAL_ID,
+            destinations: [{ ...specOf(standardTopicDestination), offloadOversize: true }],
+          },
+        ],
+      }),
       DEAD_LETTER_QUEUE_URL: 'q',
       AWS_REGION: 'us-east-1',
     });
 
     expect(() => createDispatcherHandler(environment)).toThrow(
-      'Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations marketing offload oversize events',
+      'Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations ws-acme/marketing offload oversize events',
     );
     expect(() =>
       createDispatcherHandler({ ...environment, payloadBucket: 'platform-payloads' }),

@@ -10,12 +10,19 @@ describe('parseIngestMessage', () => {
     const parsed = parseIngestMessage(JSON.stringify(message));
 
     // Assess
-    expect(parsed).toEqual({ ok: true, payload: message });
+    const { workspace_id, ...payload } = message;
+    expect(parsed).toEqual({ ok: true, workspaceId: workspace_id, payload });
+    expect(parsed.ok && JSON.stringify(parsed.payload)).not.toContain('workspace_id');
   });
 
   it('derives the same distinct_id for the same content, whatever the key order', () => {
     const message = ingestMessage({ event: { distinct_id: undefined } });
-    const reordered = { user: message.user, visitor: message.visitor, event: message.event };
+    const reordered = {
+      user: message.user,
+      visitor: message.visitor,
+      event: message.event,
+      workspace_id: message.workspace_id,
+    };
 
     const first = parseIngestMessage(JSON.stringify(message));
     const second = parseIngestMessage(JSON.stringify(reordered));

@@ -5,6 +5,7 @@ import { offloadKey, S3PayloadStore, sizeAtDestination } from '../../lambda/disp
 import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { OffloadedPayloadSchema } from '../../lambda/shared/offloaded-payload';
 import {
+  fifoTopicDestination,
   ingestMessage,
   lambdaDestination,
   PERSONAL_DATA,
@@ -56,13 +57,21 @@ describe('sizeAtDestination', () => {
 });
 
 describe('offloadKey', () => {
-  it("puts the object under the destination's prefix, named by visitor and event only", () => {
-    const key = offloadKey('orders-fifo', payload(0, 'evt_1'));
+  it("puts the object under the role's account, the workspace and the destination, named by visitor and event only", () => {
+    const key = offloadKey(fifoTopicDestination, payload(0, 'evt_1'));
 
-    expect(key).toMatch(/^orders-fifo\/[0-9a-f]{64}\.json$/);
-    expect(offloadKey('orders-fifo', payload(10, 'evt_1'))).toBe(key);
-    expect(offloadKey('orders-fifo', payload(0, 'evt_2'))).not.toBe(key);
+    expect(key).toMatch(/^111122223333\/ws-acme\/orders-fifo\/[0-9a-f]{64}\.json$/);
+    expect(offloadKey(fifoTopicDestination, payload(10, 'evt_1'))).toBe(key);
+    expect(offloadKey(fifoTopicDestination, payload(0, 'evt_2'))).not.toBe(key);
     for (const personal of PERSONAL_DATA) expect(key).not.toContain(personal);
+  });
+
+  it('never gives two workspaces the same object for the same destination, visitor and event ids', () => {
+    const other = { ...fifoTopicDestination, workspaceId: 'ws-other' };
+
+    expect(offloadKey(other, payload(0, 'evt_1'))).not.toBe(
+      offloadKey(fifoTopicDestination, payload(0, 'evt_1')),
+    );
   });
 });
 
@@ -82,7 +91,7 @@ describe('S3PayloadStore', () => {
     const envelope = await store().offload(standardTopicDestination, event, message);
 
     // Assess
-    const key = offloadKey(standardTopicDestination.id, event);
+    const key = offloadKey(standardTopicDestination, event);
     expect(s3).toHaveReceivedCommandTimes(PutObjectCommand, 1);
     expect(s3).toHaveReceivedCommandWith(PutObjectCommand, {
       Bucket: BUCKET,

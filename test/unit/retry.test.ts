@@ -2,7 +2,6 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { backoffSeconds, type RetryPolicy, readAttempt } from '../../lambda/dispatcher/retry';
 import { readRetryBundle, toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
@@ -11,6 +10,7 @@ import {
   fifoTopicDestination,
   ingestMessage,
   lambdaDestination,
+  registryOf,
   sqsRecord,
   standardTopicDestination,
 } from '../support/fixtures';
@@ -61,11 +61,7 @@ describe('dispatchBatch with per-destination retries', () => {
   let logs: ReturnType<typeof capturingLogger>;
 
   const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies => ({
-    registry: new StaticDestinationRegistry([
-      lambdaDestination,
-      standardTopicDestination,
-      fifoTopicDestination,
-    ]),
+    registry: registryOf([lambdaDestination, standardTopicDestination, fifoTopicDestination]),
     clients: { sns: () => new SNSClient({}), lambda: () => new LambdaClient({}) },
     sqs: new SQSClient({}),
     deadLetterQueue: { url: DLQ, fifo: false },
@@ -127,7 +123,7 @@ describe('dispatchBatch with per-destination retries', () => {
         MessageBody: record.body,
         DelaySeconds: 1,
         // Its destination's message group: SQS fair queues keep other tenants' dwell time low.
-        MessageGroupId: 'marketing',
+        MessageGroupId: 'ws-acme/marketing',
         MessageAttributes: {
           target_destinations: { DataType: 'String', StringValue: 'marketing' },
           retry_attempt: { DataType: 'Number', StringValue: '2' },
@@ -145,10 +141,7 @@ describe('dispatchBatch with per-destination retries', () => {
     const records = ['r1', 'r2', 'r3', 'r4', 'r5'].map((id) => sqsRecord(event(id), { sentAt: Date.now() }));
 
     // Act
-    const response = await dispatchBatch(
-      records,
-      deps({ registry: new StaticDestinationRegistry([limited]) }),
-    );
+    const response = await dispatchBatch(records, deps({ registry: registryOf([limited]) }));
 
     // Assess
     expect(response.batchItemFailures).toEqual([]);
@@ -178,7 +171,7 @@ describe('dispatchBatch with per-destination retries', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(sentTo(INGEST)).toEqual([
-      expect.objectContaining({ MessageBody: record.body, MessageGroupId: 'marketing' }),
+      expect.objectContaining({ MessageBody: record.body, MessageGroupId: 'ws-acme/marketing' }),
     ]);
   });
 
@@ -241,7 +234,7 @@ describe('dispatchBatch with per-destination retries', () => {
       (r) => r.MessageAttributes?.target_destinations.StringValue === 'orders-fifo',
     );
     expect(others).toEqual([]);
-    expect(bundle.MessageGroupId).toBe('orders-fifo');
+    expect(bundle.MessageGroupId).toBe('ws-acme/orders-fifo');
     expect(bundle.MessageAttributes?.retry_bundle).toEqual({ DataType: 'Number', StringValue: '3' });
     const events = readRetryBundle(bundle.MessageBody ?? '') ?? [];
     expect(events.map((e) => JSON.parse(e.body).event.distinct_id)).toEqual(['a1', 'a2', 'a3']);
@@ -332,10 +325,7 @@ describe('dispatchBatch with per-destination retries', () => {
       }));
 
     // Act
-    const response = await dispatchBatch(
-      records,
-      deps({ registry: new StaticDestinationRegistry([limited]) }),
-    );
+    const response = await dispatchBatch(records, deps({ registry: registryOf([limited]) }));
 
     // Assess: f1 delivered; f2, deferred, is dead-lettered with its reason, not returned to the queue.
     expect(response.batchItemFailures).toEqual([]);

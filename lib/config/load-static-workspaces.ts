@@ -1,17 +1,18 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Node } from 'constructs';
-import { type Destination, parseDestinations } from '../../lambda/shared/destination-config';
+import { parseStaticWorkspaces, type WorkspaceRecord } from '../../lambda/shared/workspace';
 
 /**
- * Reads the destination config from CDK context: `destinations` (a JSON array, inline) wins over
- * `destinationsFile` (a path to a JSON file, relative to the working directory). Invalid config
- * throws, so `cdk synth` fails with every bad field named.
+ * Reads the static config (`{ "workspaces": [...] }`) from CDK context: `destinations` (JSON,
+ * inline) wins over `destinationsFile` (a path to a JSON file, relative to the working
+ * directory). Without either, every workspace lives in the registry. Invalid config throws, so
+ * `cdk synth` fails with every bad field named.
  */
-export function loadDestinations(node: Node): Destination[] {
+export function loadStaticWorkspaces(node: Node): WorkspaceRecord[] {
   const inline: unknown = node.tryGetContext('destinations');
   if (inline !== undefined) {
-    return parseDestinations(
+    return parseStaticWorkspaces(
       typeof inline === 'string' ? parseJson(inline, 'context "destinations"') : inline,
     );
   }
@@ -25,7 +26,7 @@ export function loadDestinations(node: Node): Destination[] {
   } catch (error) {
     throw new Error(`cannot read destinations file ${resolved}: ${(error as Error).message}`);
   }
-  return parseDestinations(parseJson(text, resolved));
+  return parseStaticWorkspaces(parseJson(text, resolved));
 }
 
 function parseJson(text: string, source: string): unknown {

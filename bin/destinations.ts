@@ -1,0 +1,446 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { DestinationClients } from '../lambda/dispatcher/clients';
+import type { DestinationInput, DestinationSpec } from '../lambda/shared/destination-config';
+import { resolveWorkspace } from '../lambda/shared/workspace';
+import { checkDestination } from '../lib/registry/setup-check';
+import { RegistryError, WorkspaceRegistry } from '../lib/registry/workspace-registry';
+
+const COMMON = `Options for every command:
+  --table NAME       the registry table (the platform stack's RegistryTable output; default: REGISTRY_TABLE)
+  --json             print JSON
+  --help             help for the command
+
+Works against AWS with your usual credentials, and against the local platform with
+AWS_ENDPOINT_URL (npm run local prints it). Exit status: 0 done, 1 failed, 2 usage or a bad value.`;
+
+const DESTINATION_FLAGS = `  Lambda:  --function-arn ARN, or --region REGION --function-name NAME (account from --role-arn, or --account)
+           --invocation-type Event|RequestResponse (default Event)
+  SNS:     --topic-arn ARN (standard or .fifo)
+  Both:    --role-arn ARN        the delivery role in your account (on the /event-delivery/ path); optional
+                                 for Lambda when your function's resource policy grants the dispatcher
+           --events A,B          event names it receives (default "*": all)
+           --offload-oversize    deliver events over the size limit as a pointer to the payload bucket
+           --max-events-per-second N`;
+
+const HELP: Record<string, string> = {
+  '': `npm run destinations -- COMMAND …
+
+Workspaces (platform customers) and their destinations in the live registry. A destination is
+added to the workspace's draft; publish makes the draft live as a new version, and the
+dispatcher picks it up within its cache TTL (30 s by default), with no redeploy.
+
+Commands:
+  workspaces create|list|show|disable|enable|add-invoke-account …
+  add WORKSPACE DESTINATION [flags]     add a destination to the draft
+  update WORKSPACE DESTINATION [flags]  change a draft destination
+  remove WORKSPACE DESTINATION          remove a destination from the draft
+  list WORKSPACE                        the draft's destinations, and the live version
+  show WORKSPACE DESTINATION            one destination, as drafted and as live
+  diff WORKSPACE                        the draft against the live version
+  publish WORKSPACE [--note TEXT]       make the draft live as version N+1
+  versions WORKSPACE                    every published version: when, who, what changed
+  rollback WORKSPACE [--to N] [--note]  make version N (default: the one before) live again, as a new version
+  check WORKSPACE DESTINATION [--send-test-event] [--dispatcher-role-arn ARN]
+                                        check the customer's setup, step by step
+
+${COMMON}`,
+  workspaces: `npm run destinations -- workspaces COMMAND …
+
+  create WORKSPACE                 a new workspace (1-64 letters, digits, "-", "_"), with its
+                                   platform-assigned external id: give it to the customer for
+                                   their delivery role's trust policy
+  list                             every workspace
+  show WORKSPACE                   its external id, status, live version, invoke accounts
+  disable WORKSPACE                its events are dead-lettered with WorkspaceNotFound
+  enable WORKSPACE                 undoes disable
+  add-invoke-account WORKSPACE ACCOUNT
+                                   lets the workspace's Lambda destinations in ACCOUNT be invoked
+                                   without a delivery role (the customer granted the platform on
+                                   the function). An account belongs to one workspace at most:
+                                   add it only once you have verified the customer owns it.
+
+${COMMON}`,
+  add: `npm run destinations -- add WORKSPACE DESTINATION [flags]
+
+Adds a destination to the workspace's draft; publish to start sending it events.
+
+${DESTINATION_FLAGS}
+
+${COMMON}`,
+  update: `npm run destinations -- update WORKSPACE DESTINATION [flags]
+
+Changes the given fields of a draft destination; publish to make the change live.
+
+${DESTINATION_FLAGS}
+
+${COMMON}`,
+  remove: `npm run destinations -- remove WORKSPACE DESTINATION\n\nRemoves a destination from the draft; publish to stop sending it events.\n\n${COMMON}`,
+  list: `npm run destinations -- list WORKSPACE\n\nThe draft's destinations, marked with what publish would change.\n\n${COMMON}`,
+  show: `npm run destinations -- show WORKSPACE DESTINATION\n\nOne destination as drafted and as live.\n\n${COMMON}`,
+  diff: `npm run destinations -- diff WORKSPACE\n\nDestinations added, removed and changed in the draft against the live version.\n\n${COMMON}`,
+  publish: `npm run destinations -- publish WORKSPACE [--note TEXT]\n\nMakes the draft live as the next version, recording when, by whom and what changed.\n\n${COMMON}`,
+  versions: `npm run destinations -- versions WORKSPACE\n\nEvery published version, oldest first.\n\n${COMMON}`,
+  rollback: `npm run destinations -- rollback WORKSPACE [--to N] [--note TEXT]
+
+Makes an earlier version's content live again, as a new version (history is never rewritten).
+Without --to, the version before the live one. The draft follows.
+
+${COMMON}`,
+  check: `npm run destinations -- check WORKSPACE DESTINATION [--send-test-event] [--dispatcher-role-arn ARN]
+
+Checks the customer's setup for a destination through the dispatcher's own client path:
+  - the delivery role is on the /event-delivery/ path;
+  - AssumeRole with the workspace's external id works, and without it is denied (if it is
+    allowed, the trust policy lacks the external-id condition: any workspace could get in);
+  - Lambda: Invoke with InvocationType DryRun;
+  - SNS: GetTopicAttributes through the role: the topic exists, FIFO matches the ARN, its KMS
+    key, and its MaximumMessageSize;
+  - --send-test-event: delivers one test event (event "Destination Setup Check",
+    event_properties.platform_setup_check = true) and reports the outcome.
+Checks the live version's destination, or the draft's when it is not published yet.
+Run it as the dispatcher: --dispatcher-role-arn (default DISPATCHER_ROLE_ARN) is assumed first.
+
+${COMMON}`,
+};
+
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly help = '',
+  ) {
+    super(message);
+  }
+}
+
+type Values = Record<string, string | boolean | undefined>;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      table: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+      'function-arn': { type: 'string' },
+      'function-name': { type: 'string' },
+      region: { type: 'string' },
+      account: { type: 'string' },
+      'invocation-type': { type: 'string' },
+      'topic-arn': { type: 'string' },
+      'role-arn': { type: 'string' },
+      events: { type: 'string' },
+      'offload-oversize': { type: 'boolean' },
+      'max-events-per-second': { type: 'string' },
+      note: { type: 'string' },
+      to: { type: 'string' },
+      'send-test-event': { type: 'boolean', default: false },
+      'dispatcher-role-arn': { type: 'string' },
+    },
+  });
+  const [command = '', ...args] = positionals;
+  const topic = command === 'workspaces' ? 'workspaces' : command;
+  if (values.help || command === '' || command === 'help') {
+    console.log(HELP[topic] ?? HELP['']);
+    return 0;
+  }
+  if (!(command in HELP)) throw new UsageError(`unknown command "${command}"`, HELP['']);
+  const tableName = values.table ?? process.env.REGISTRY_TABLE;
+  if (!tableName)
+    throw new UsageError('give the registry table: --table NAME, or REGISTRY_TABLE', HELP[topic]);
+
+  const sts = new STSClient({});
+  const { Arn: caller = 'unknown' } = await sts.send(new GetCallerIdentityCommand({}));
+  const registry = new WorkspaceRegistry(new DynamoDBClient({}), tableName, caller);
+  const out = (json: unknown, text: string) =>
+    console.log(values.json ? JSON.stringify(json, null, 2) : text);
+  const need = (count: number, names: string) => {
+    if (args.length < count) throw new UsageError(`${command} needs ${names}`, HELP[topic]);
+    return args;
+  };
+
+  switch (command) {
+    case 'workspaces':
+      return workspaces(registry, args, out);
+    case 'add': {
+      const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
+      const added = await registry.addDestination(workspace, destinationFrom(id, values, undefined));
+      out(added, `added ${id} to the draft of ${workspace}: publish to start sending it events`);
+      return 0;
+    }
+    case 'update': {
+      const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
+      const current = (await registry.draft(workspace)).find((d) => d.id === id);
+      if (!current)
+        throw new RegistryError(`no destination "${id}" in the draft of ${workspace}`, 'not-found');
+      const updated = await registry.updateDestination(workspace, id, destinationFrom(id, values, current));
+      out(updated, `updated ${id} in the draft of ${workspace}: publish to make it live`);
+      return 0;
+    }
+    case 'remove': {
+      const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
+      await registry.removeDestination(workspace, id);
+      out({ removed: id }, `removed ${id} from the draft of ${workspace}: publish to stop sending it events`);
+      return 0;
+    }
+    case 'list': {
+      const [workspace] = need(1, 'WORKSPACE');
+      const [draft, live, diff] = await Promise.all([
+        registry.draft(workspace),
+        registry.liveRecord(workspace),
+        registry.diff(workspace),
+      ]);
+      const mark = (id: string) =>
+        diff.added.includes(id)
+          ? ' (added, unpublished)'
+          : diff.changed.includes(id)
+            ? ' (changed, unpublished)'
+            : '';
+      out(
+        { workspace, liveVersion: live.liveVersion, draft, live: live.destinations, diff },
+        [
+          `${workspace}: live version ${live.liveVersion}`,
+          ...draft.map((d) => `  ${d.id.padEnd(24)} ${d.type.padEnd(7)} ${arnOf(d)}${mark(d.id)}`),
+          ...diff.removed.map((id) => `  ${id.padEnd(24)} (removed, unpublished)`),
+        ].join('\n'),
+      );
+      return 0;
+    }
+    case 'show': {
+      const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
+      const [draft, live] = await Promise.all([registry.draft(workspace), registry.liveRecord(workspace)]);
+      const drafted = draft.find((d) => d.id === id);
+      const published = live.destinations.find((d) => d.id === id);
+      if (!drafted && !published)
+        throw new RegistryError(`no destination "${id}" in ${workspace}`, 'not-found');
+      out(
+        { draft: drafted ?? null, live: published ?? null, liveVersion: live.liveVersion },
+        `draft:\n${JSON.stringify(drafted ?? null, null, 2)}\nlive (version ${live.liveVersion}):\n${JSON.stringify(published ?? null, null, 2)}`,
+      );
+      return 0;
+    }
+    case 'diff': {
+      const [workspace] = need(1, 'WORKSPACE');
+      const diff = await registry.diff(workspace);
+      const lines = [
+        ...diff.added.map((id) => `+ ${id}`),
+        ...diff.removed.map((id) => `- ${id}`),
+        ...diff.changed.map((id) => `~ ${id}`),
+      ];
+      out(diff, lines.length > 0 ? lines.join('\n') : 'the draft is the live version');
+      return 0;
+    }
+    case 'publish': {
+      const [workspace] = need(1, 'WORKSPACE');
+      const version = await registry.publish(workspace, values.note as string | undefined);
+      out(version, `published ${workspace} version ${version.version}: ${describeChanges(version.changes)}`);
+      return 0;
+    }
+    case 'versions': {
+      const [workspace] = need(1, 'WORKSPACE');
+      const versions = await registry.versions(workspace);
+      out(
+        versions,
+        versions
+          .map(
+            (v) =>
+              `${String(v.version).padStart(4)}  ${v.publishedAt}  ${v.publishedBy}  ${v.action === 'rollback' ? `rollback to ${v.restoredVersion}: ` : ''}${describeChanges(v.changes)}${v.note ? `  "${v.note}"` : ''}`,
+          )
+          .join('\n') || 'no published version',
+      );
+      return 0;
+    }
+    case 'rollback': {
+      const [workspace] = need(1, 'WORKSPACE');
+      const to = values.to === undefined ? undefined : Number(values.to);
+      if (to !== undefined && !Number.isInteger(to))
+        throw new UsageError('--to must be a version number', HELP.rollback);
+      const version = await registry.rollback(workspace, to, values.note as string | undefined);
+      out(
+        version,
+        `${workspace} version ${version.version} is live: the content of version ${version.restoredVersion}`,
+      );
+      return 0;
+    }
+    case 'check': {
+      const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
+      return check(registry, workspace, id, values, out);
+    }
+  }
+  return 2;
+}
+
+async function workspaces(
+  registry: WorkspaceRegistry,
+  args: string[],
+  out: (json: unknown, text: string) => void,
+): Promise<number> {
+  const [action, workspace, account] = args;
+  const need = (ok: unknown) => {
+    if (!ok) throw new UsageError(`workspaces ${action ?? ''}: missing arguments`, HELP.workspaces);
+  };
+  switch (action) {
+    case 'create': {
+      need(workspace);
+      const created = await registry.createWorkspace(workspace);
+      out(
+        created,
+        `created workspace ${workspace}\nexternal id: ${created.externalId}\n(the customer puts it in their delivery role's trust policy: sts:ExternalId)`,
+      );
+      return 0;
+    }
+    case 'list': {
+      const all = await registry.listWorkspaces();
+      out(
+        all,
+        all.map((w) => `${w.id.padEnd(32)} ${w.status.padEnd(8)} live version ${w.liveVersion}`).join('\n') ||
+          'no workspaces',
+      );
+      return 0;
+    }
+    case 'show': {
+      need(workspace);
+      const shown = await registry.workspace(workspace);
+      out(
+        shown,
+        Object.entries(shown)
+          .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
+          .join('\n'),
+      );
+      return 0;
+    }
+    case 'disable':
+    case 'enable': {
+      need(workspace);
+      await registry.setWorkspaceStatus(workspace, action === 'disable' ? 'disabled' : 'active');
+      out({ workspace, status: action === 'disable' ? 'disabled' : 'active' }, `${workspace} ${action}d`);
+      return 0;
+    }
+    case 'add-invoke-account': {
+      need(workspace && account);
+      await registry.addInvokeAccount(workspace, account);
+      out(
+        { workspace, account },
+        `${workspace} may now invoke functions of ${account} without a delivery role`,
+      );
+      return 0;
+    }
+    default:
+      throw new UsageError(
+        `workspaces needs create, list, show, disable, enable or add-invoke-account`,
+        HELP.workspaces,
+      );
+  }
+}
+
+async function check(
+  registry: WorkspaceRegistry,
+  workspaceId: string,
+  destinationId: string,
+  values: Values,
+  out: (json: unknown, text: string) => void,
+): Promise<number> {
+  const live = await registry.liveRecord(workspaceId);
+  const published = live.destinations.find((d) => d.id === destinationId);
+  const spec = published ?? (await registry.draft(workspaceId)).find((d) => d.id === destinationId);
+  if (!spec) throw new RegistryError(`no destination "${destinationId}" in ${workspaceId}`, 'not-found');
+  const [destination] = resolveWorkspace({ ...live, destinations: [spec] }).destinations;
+  const dispatcherRoleArn =
+    (values['dispatcher-role-arn'] as string | undefined) ?? process.env.DISPATCHER_ROLE_ARN;
+  // As the dispatcher: customers' trust policies admit its role, not the operator's.
+  const credentials = dispatcherRoleArn
+    ? fromTemporaryCredentials({
+        params: { RoleArn: dispatcherRoleArn, RoleSessionName: 'event-delivery-setup-check' },
+      })
+    : undefined;
+  const steps = await checkDestination(destination, {
+    clients: new DestinationClients({
+      sessionName: 'event-delivery-setup-check',
+      ...(credentials && { overrides: { credentials } }),
+    }),
+    sts: new STSClient(credentials ? { credentials } : {}),
+    sendTestEvent: values['send-test-event'] === true,
+  });
+  const failed = steps.some((s) => s.verdict === 'fail');
+  out(
+    {
+      workspace: workspaceId,
+      destination: destinationId,
+      source: published ? 'live' : 'draft',
+      steps,
+      ok: !failed,
+    },
+    [
+      `${workspaceId}/${destinationId} (${published ? `live version ${live.liveVersion}` : 'draft, unpublished'})`,
+      ...steps.flatMap((s) => [
+        `  ${s.verdict.toUpperCase().padEnd(5)} ${s.step}: ${s.detail}`,
+        ...(s.fix ? [`        fix: ${s.fix}`] : []),
+      ]),
+      failed ? 'setup check FAILED' : 'setup check passed',
+    ].join('\n'),
+  );
+  return failed ? 1 : 0;
+}
+
+/** A destination from command-line flags: new, or `current` with the given fields changed. */
+function destinationFrom(id: string, values: Values, current: DestinationSpec | undefined): DestinationInput {
+  const flag = (name: string) => values[name] as string | undefined;
+  const base: Record<string, unknown> = current ? { ...current } : { id };
+  const functionArn =
+    flag('function-arn') ??
+    (flag('function-name')
+      ? `arn:aws:lambda:${flag('region') ?? ''}:${flag('account') ?? flag('role-arn')?.split(':')[4] ?? ''}:function:${flag('function-name')}`
+      : undefined);
+  if (functionArn && flag('topic-arn'))
+    throw new UsageError('give a function or a topic, not both', HELP.add);
+  if (functionArn) Object.assign(base, { type: 'lambda', functionArn });
+  if (flag('topic-arn')) Object.assign(base, { type: 'sns', topicArn: flag('topic-arn') });
+  if (!base.type)
+    throw new UsageError('give --function-arn (or --region and --function-name), or --topic-arn', HELP.add);
+  if (flag('invocation-type')) base.invocationType = flag('invocation-type');
+  if (flag('role-arn') !== undefined) base.roleArn = flag('role-arn') || undefined;
+  base.events = flag('events')
+    ?.split(',')
+    .map((e) => e.trim()) ??
+    base.events ?? ['*'];
+  if (values['offload-oversize'] !== undefined) base.offloadOversize = values['offload-oversize'];
+  if (flag('max-events-per-second') !== undefined)
+    base.maxEventsPerSecond = Number(flag('max-events-per-second'));
+  return base as DestinationInput;
+}
+
+const arnOf = (d: DestinationSpec) => (d.type === 'lambda' ? d.functionArn : d.topicArn);
+
+function describeChanges(changes: { added: string[]; removed: string[]; changed: string[] }): string {
+  const parts = [
+    ...changes.added.map((id) => `+${id}`),
+    ...changes.removed.map((id) => `-${id}`),
+    ...changes.changed.map((id) => `~${id}`),
+  ];
+  return parts.length > 0 ? parts.join(' ') : 'no change';
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`${error.message}\n${error.help ? `\n${error.help}\n` : ''}`);
+      process.exit(2);
+    }
+    if (error instanceof RegistryError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(error.kind === 'invalid' ? 2 : 1);
+    }
+    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`${error.message}\n\n${HELP['']}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`${error.name}: ${error.message}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,66 @@
+import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import type { DestinationSpec } from './destination-config';
+import type { WorkspaceRecord } from './workspace';
+
+/**
+ * The destination registry's DynamoDB table, one item collection per workspace:
+ *
+ * | pk                    | sk                   | holds                                                   |
+ * |-----------------------|----------------------|---------------------------------------------------------|
+ * | `workspace#<id>`      | `workspace`          | external id, status, live version and its destinations  |
+ * | `workspace#<id>`      | `draft`              | the draft destinations, who changed them and when       |
+ * | `workspace#<id>`      | `version#<000000N>`  | published version N: content, when, who, what changed   |
+ * | `account#<12 digits>` | `invoke-account`     | the one workspace that may invoke this account's functions without a role |
+ *
+ * The workspace item carries a copy of the live version's destinations, written in the same
+ * transaction as the version, so the dispatcher loads a workspace with one `GetItem`.
+ */
+export const REGISTRY_KEY = { partition: 'pk', sort: 'sk' } as const;
+
+export const registryKeys = {
+  workspace: (id: string) => ({ pk: { S: `workspace#${id}` }, sk: { S: 'workspace' } }),
+  draft: (id: string) => ({ pk: { S: `workspace#${id}` }, sk: { S: 'draft' } }),
+  version: (id: string, version: number) => ({
+    pk: { S: `workspace#${id}` },
+    sk: { S: `version#${String(version).padStart(10, '0')}` },
+  }),
+  invokeAccount: (account: string) => ({ pk: { S: `account#${account}` }, sk: { S: 'invoke-account' } }),
+} satisfies Record<string, (...args: never[]) => Record<string, AttributeValue>>;
+
+/** The attributes the dispatcher reads: never the draft, never the history. */
+const ROUTING_ATTRIBUTES = 'external_id, workspace_status, live_version, live_destinations, invoke_accounts';
+
+/**
+ * Reads what routing needs of one workspace: undefined when it does not exist. Errors (throttling,
+ * network, access) are thrown for the caller to fall back on what it has.
+ */
+export async function readWorkspaceRecord(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  workspaceId: string,
+  abortSignal?: AbortSignal,
+): Promise<WorkspaceRecord | undefined> {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: registryKeys.workspace(workspaceId),
+      ProjectionExpression: ROUTING_ATTRIBUTES,
+    }),
+    { abortSignal },
+  );
+  return Item ? toWorkspaceRecord(workspaceId, Item) : undefined;
+}
+
+export function toWorkspaceRecord(
+  workspaceId: string,
+  item: Record<string, AttributeValue>,
+): WorkspaceRecord {
+  return {
+    id: workspaceId,
+    externalId: item.external_id?.S ?? '',
+    status: item.workspace_status?.S === 'disabled' ? 'disabled' : 'active',
+    liveVersion: Number(item.live_version?.N ?? 0),
+    destinations: JSON.parse(item.live_destinations?.S ?? '[]') as DestinationSpec[],
+    invokeAccounts: item.invoke_accounts?.SS ?? [],
+  };
+}

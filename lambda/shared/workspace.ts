@@ -1,0 +1,156 @@
+import { randomBytes } from 'node:crypto';
+import * as z from 'zod/mini';
+import {
+  arnParts,
+  type Destination,
+  type DestinationSpec,
+  EXTERNAL_ID_PATTERN,
+  InvalidDestinationConfigError,
+  parseDestinations,
+} from './destination-config';
+import { WorkspaceIdSchema } from './workspace-id';
+import './zod-messages';
+
+/**
+ * Workspaces: one customer of the platform each. Every ingest message names its workspace, and
+ * an event reaches only that workspace's destinations.
+ */
+
+const ACCOUNT_ID = /^\d{12}$/;
+
+/** A workspace's live destinations, as the dispatcher routes with them. */
+export interface LiveWorkspace {
+  readonly id: string;
+  /** The published version serving: 0 for a workspace from the static config. */
+  readonly version: number;
+  readonly destinations: readonly Destination[];
+  /**
+   * Accounts whose functions this workspace may invoke without a delivery role (the customer
+   * granted the dispatcher on the function). An account belongs to one workspace at most.
+   */
+  readonly invokeAccounts: ReadonlySet<string>;
+}
+
+/** What the registry keeps of a workspace to route its events (the live version, resolved). */
+export interface WorkspaceRecord {
+  readonly id: string;
+  readonly externalId: string;
+  readonly status: 'active' | 'disabled';
+  readonly liveVersion: number;
+  readonly destinations: readonly DestinationSpec[];
+  readonly invokeAccounts: readonly string[];
+}
+
+/** The destinations of a workspace with its external id applied to those that assume a role. */
+export function resolveWorkspace(record: WorkspaceRecord): LiveWorkspace {
+  return {
+    id: record.id,
+    version: record.liveVersion,
+    destinations: Object.freeze(
+      record.destinations.map((spec) =>
+        Object.freeze({
+          ...spec,
+          workspaceId: record.id,
+          ...(spec.roleArn && { externalId: record.externalId }),
+        }),
+      ),
+    ),
+    invokeAccounts: new Set(record.invokeAccounts),
+  };
+}
+
+/**
+ * Whether the dispatcher may deliver to this destination for its workspace. A delivery role is
+ * authorised by its own trust policy (the workspace's external id); a function invoked with the
+ * dispatcher's identity is authorised by the customer's grant to the platform, which names no
+ * workspace, so its account must belong to this workspace.
+ */
+export function authorizationProblem(workspace: LiveWorkspace, destination: Destination): string | undefined {
+  if (destination.type !== 'lambda' || destination.roleArn) return undefined;
+  const { account } = arnParts(destination.functionArn);
+  return workspace.invokeAccounts.has(account)
+    ? undefined
+    : `account ${account} is not an invoke account of workspace ${workspace.id}: give the destination a roleArn, or have the operator add the account to the workspace`;
+}
+
+/** An external id the platform assigns a workspace: 128 random bits, unguessable, STS-valid. */
+export function newExternalId(): string {
+  return `cdp-${randomBytes(16).toString('hex')}`;
+}
+
+const StaticWorkspaceSchema = z.strictObject({
+  id: WorkspaceIdSchema,
+  externalId: z
+    .string()
+    .check(
+      z.regex(EXTERNAL_ID_PATTERN, 'must be 2-1224 characters of letters, digits and +=,.@:/-_'),
+      z.minLength(16, 'must be at least 16 characters: it is the workspace secret in trust policies'),
+    ),
+  invokeAccounts: z.optional(z.array(z.string().check(z.regex(ACCOUNT_ID, 'must be a 12-digit account id')))),
+  destinations: z.array(z.unknown()),
+});
+
+const StaticConfigSchema = z.strictObject({ workspaces: z.array(StaticWorkspaceSchema) });
+
+/**
+ * The static config (`config/destinations.example.json`): workspaces, each with its external id
+ * and destinations, served as published version 0 of those workspaces. Every problem is reported
+ * at once, naming the workspace, the destination and the field.
+ */
+export function parseStaticWorkspaces(input: unknown): WorkspaceRecord[] {
+  if (Array.isArray(input)) {
+    throw new InvalidDestinationConfigError([
+      'the config is a list of destinations; it is now { "workspaces": [{ "id", "externalId", "destinations": [...] }] }: move the list into a workspace',
+    ]);
+  }
+  const result = StaticConfigSchema.safeParse(input);
+  if (!result.success) {
+    throw new InvalidDestinationConfigError(
+      result.error.issues.map((issue) => `${issue.path.join('.') || '(config)'}: ${issue.message}`),
+    );
+  }
+  const problems: string[] = [];
+  const workspaces: WorkspaceRecord[] = [];
+  const seen = {
+    ids: new Set<string>(),
+    externalIds: new Set<string>(),
+    accounts: new Map<string, string>(),
+  };
+  for (const workspace of result.data.workspaces) {
+    const where = `workspace "${workspace.id}"`;
+    if (seen.ids.has(workspace.id)) problems.push(`${where}: id is used twice`);
+    if (seen.externalIds.has(workspace.externalId))
+      problems.push(`${where}: externalId is another workspace's: each workspace needs its own`);
+    seen.ids.add(workspace.id);
+    seen.externalIds.add(workspace.externalId);
+    for (const account of workspace.invokeAccounts ?? []) {
+      const owner = seen.accounts.get(account);
+      if (owner && owner !== workspace.id)
+        problems.push(`${where}: invoke account ${account} already belongs to workspace "${owner}"`);
+      seen.accounts.set(account, workspace.id);
+    }
+    let destinations: DestinationSpec[] = [];
+    try {
+      destinations = parseDestinations(workspace.destinations);
+    } catch (error) {
+      if (!(error instanceof InvalidDestinationConfigError)) throw error;
+      problems.push(...error.problems.map((p) => `${where}: ${p}`));
+    }
+    const record: WorkspaceRecord = {
+      id: workspace.id,
+      externalId: workspace.externalId,
+      status: 'active',
+      liveVersion: 0,
+      destinations,
+      invokeAccounts: workspace.invokeAccounts ?? [],
+    };
+    const live = resolveWorkspace(record);
+    for (const destination of live.destinations) {
+      const problem = authorizationProblem(live, destination);
+      if (problem) problems.push(`${where}: destination "${destination.id}": ${problem}`);
+    }
+    workspaces.push(record);
+  }
+  if (problems.length > 0) throw new InvalidDestinationConfigError(problems);
+  return workspaces;
+}

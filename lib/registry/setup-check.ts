@@ -1,0 +1,260 @@
+import { randomUUID } from 'node:crypto';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import type { DestinationClients } from '../../lambda/dispatcher/clients';
+import { invokeFunction } from '../../lambda/dispatcher/deliver-lambda';
+import { planTopicBatches, publishBatch, SNS_LIMITS } from '../../lambda/dispatcher/deliver-sns';
+import { classifyError } from '../../lambda/dispatcher/errors';
+import { arnParts, type Destination, isFifoTopic } from '../../lambda/shared/destination-config';
+import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
+import { DeliveryRole } from '../constructs/delivery-role';
+
+export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
+
+export interface CheckStep {
+  readonly step: string;
+  readonly verdict: Verdict;
+  readonly detail: string;
+  /** What to change, when something is missing. */
+  readonly fix?: string;
+}
+
+export interface SetupCheckOptions {
+  /** The same client cache the dispatcher uses: AssumeRole with the workspace's external id. */
+  readonly clients: DestinationClients;
+  /** STS with the dispatcher's identity, for the probe without an external id. */
+  readonly sts: STSClient;
+  readonly sendTestEvent?: boolean;
+}
+
+/**
+ * Checks a customer's setup for one destination, step by step, through the dispatcher's own
+ * client path: each step's verdict names what is missing and how to fix it. The steps stop at
+ * the first one whose failure makes the rest meaningless.
+ */
+export async function checkDestination(
+  destination: Destination,
+  options: SetupCheckOptions,
+): Promise<CheckStep[]> {
+  const steps: CheckStep[] = [];
+  if (destination.roleArn) {
+    const roleSteps = await checkRole(destination.roleArn, destination.externalId ?? '', options.sts);
+    steps.push(...roleSteps);
+    if (roleSteps.some((s) => s.verdict === 'fail')) return steps;
+  } else {
+    steps.push({
+      step: 'access',
+      verdict: 'ok',
+      detail:
+        "no delivery role: the dispatcher invokes with its own identity, as the function's resource policy allows",
+    });
+  }
+  if (destination.type === 'lambda') {
+    steps.push(await checkFunction(destination, options.clients));
+  } else {
+    steps.push(...(await checkTopic(destination, options.clients)));
+  }
+  if (steps.some((s) => s.verdict === 'fail')) return steps;
+  steps.push(
+    options.sendTestEvent
+      ? await sendTestEvent(destination, options.clients)
+      : { step: 'test event', verdict: 'skip', detail: 'not sent: add --send-test-event to deliver one' },
+  );
+  return steps;
+}
+
+async function checkRole(roleArn: string, externalId: string, sts: STSClient): Promise<CheckStep[]> {
+  const steps: CheckStep[] = [];
+  const onPath = roleArn.includes(`:role${DeliveryRole.PATH}`);
+  steps.push(
+    onPath
+      ? { step: 'role path', verdict: 'ok', detail: `the role is on ${DeliveryRole.PATH}` }
+      : {
+          step: 'role path',
+          verdict: 'fail',
+          detail: `the role is not on the delivery-role path ${DeliveryRole.PATH}: the dispatcher may assume no other role`,
+          fix: `create the role with Path ${DeliveryRole.PATH} (the DeliveryRole construct does), and update the destination's roleArn`,
+        },
+  );
+  const attempt = async (withExternalId: boolean) => {
+    try {
+      await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: roleArn,
+          RoleSessionName: 'event-delivery-setup-check',
+          DurationSeconds: 900,
+          ...(withExternalId && { ExternalId: externalId }),
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      return classifyError(error);
+    }
+  };
+  const withId = await attempt(true);
+  steps.push(
+    withId
+      ? {
+          step: 'assume role with the external id',
+          verdict: 'fail',
+          detail: `AssumeRole was refused (${withId.code}): ${withId.message}`,
+          fix: `the role's trust policy must allow the platform's dispatcher role with sts:ExternalId equal to your workspace's external id ${externalId}; check the role ARN`,
+        }
+      : { step: 'assume role with the external id', verdict: 'ok', detail: 'allowed' },
+  );
+  if (withId) return steps;
+  const withoutId = await attempt(false);
+  steps.push(
+    withoutId
+      ? { step: 'assume role without the external id', verdict: 'ok', detail: 'denied, as it must be' }
+      : {
+          step: 'assume role without the external id',
+          verdict: 'fail',
+          detail:
+            'ALLOWED: the trust policy does not require the external id, so any workspace of the platform could deliver into this account (the confused deputy)',
+          fix: 'add the condition "StringEquals": { "sts:ExternalId": "<your external id>" } to the trust policy statement (the DeliveryRole construct does)',
+        },
+  );
+  return steps;
+}
+
+async function checkFunction(
+  destination: Extract<Destination, { type: 'lambda' }>,
+  clients: DestinationClients,
+): Promise<CheckStep> {
+  try {
+    await clients
+      .lambda(destination)
+      .send(new InvokeCommand({ FunctionName: destination.functionArn, InvocationType: 'DryRun' }));
+    return { step: 'invoke (DryRun)', verdict: 'ok', detail: 'the function exists and may be invoked' };
+  } catch (error) {
+    const classified = classifyError(error);
+    const viaRole = Boolean(destination.roleArn);
+    return {
+      step: 'invoke (DryRun)',
+      verdict: 'fail',
+      detail: `${classified.code}: ${classified.message}`,
+      fix:
+        classified.code === 'DestinationNotFound'
+          ? 'check the function name, region and account'
+          : viaRole
+            ? "grant lambda:InvokeFunction on the function to the delivery role (DeliveryRole's functions)"
+            : "add a resource policy to the function letting the platform's dispatcher role invoke it (lambda add-permission --principal <DispatcherRoleArn>)",
+    };
+  }
+}
+
+async function checkTopic(
+  destination: Extract<Destination, { type: 'sns' }>,
+  clients: DestinationClients,
+): Promise<CheckStep[]> {
+  let attributes: Record<string, string>;
+  try {
+    const response = await clients
+      .sns(destination)
+      .send(new GetTopicAttributesCommand({ TopicArn: destination.topicArn }));
+    attributes = response.Attributes ?? {};
+  } catch (error) {
+    const classified = classifyError(error);
+    return [
+      {
+        step: 'topic attributes',
+        verdict: 'fail',
+        detail: `${classified.code}: ${classified.message}`,
+        fix:
+          classified.code === 'DestinationNotFound'
+            ? 'check the topic ARN: no such topic in that account and region'
+            : 'grant sns:GetTopicAttributes and sns:Publish on the topic to the delivery role (the DeliveryRole construct does)',
+      },
+    ];
+  }
+  const steps: CheckStep[] = [
+    { step: 'topic attributes', verdict: 'ok', detail: 'the topic exists and is readable through the role' },
+  ];
+  const fifo = attributes.FifoTopic === 'true';
+  steps.push(
+    fifo === isFifoTopic(destination)
+      ? {
+          step: 'FIFO',
+          verdict: 'ok',
+          detail: fifo ? 'FIFO topic: events grouped by visitor' : 'standard topic',
+        }
+      : {
+          step: 'FIFO',
+          verdict: 'fail',
+          detail: `the topic is ${fifo ? 'FIFO' : 'standard'} but its ARN ${fifo ? 'lacks' : 'ends in'} .fifo`,
+          fix: 'use the topic ARN exactly as SNS gives it',
+        },
+  );
+  if (fifo && attributes.ContentBasedDeduplication === 'true') {
+    steps.push({
+      step: 'deduplication',
+      verdict: 'warn',
+      detail:
+        'content-based deduplication is on: the platform sends its own deduplication id per destination and event',
+      fix: 'turn content-based deduplication off',
+    });
+  }
+  const key = attributes.KmsMasterKeyId;
+  steps.push(
+    key
+      ? {
+          step: 'encryption',
+          verdict: 'ok',
+          detail: `encrypted with ${key}; the role needs kms:GenerateDataKey and kms:Decrypt on it (verified by --send-test-event)`,
+        }
+      : {
+          step: 'encryption',
+          verdict: 'warn',
+          detail: 'the topic is not encrypted with a KMS key',
+          fix: 'set a customer-managed KMS key on the topic',
+        },
+  );
+  const maximum = Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes);
+  steps.push({
+    step: 'message size',
+    verdict: 'ok',
+    detail: `the topic accepts messages up to ${maximum} bytes; larger events are ${
+      destination.offloadOversize ? 'offloaded to the payload bucket' : 'dead-lettered with PayloadTooLarge'
+    }`,
+  });
+  return steps;
+}
+
+/** Delivers one flagged test event the consumer can recognise (`event_properties.platform_setup_check`). */
+async function sendTestEvent(destination: Destination, clients: DestinationClients): Promise<CheckStep> {
+  const distinctId = `setup-check-${randomUUID()}`;
+  const payload: DeliveredPayload = {
+    event: {
+      event: 'Destination Setup Check',
+      distinct_id: distinctId,
+      time: Date.now(),
+      event_properties: { platform_setup_check: true },
+    },
+    visitor: { visitor_id: 'platform-setup-check' },
+    user: null,
+  };
+  const message = JSON.stringify(payload);
+  let result: Awaited<ReturnType<typeof invokeFunction>>;
+  if (destination.type === 'lambda') {
+    result = await invokeFunction(clients.lambda(destination), destination, message);
+  } else {
+    const [batch] = planTopicBatches(destination, [{ payload, message }]).batches;
+    [result] = await publishBatch(clients.sns(destination), destination, batch);
+  }
+  if (result.ok) return { step: 'test event', verdict: 'ok', detail: `delivered, distinct_id ${distinctId}` };
+  const { code, message: reason } = result.error;
+  return {
+    step: 'test event',
+    verdict: 'fail',
+    detail: `${code}: ${reason}`,
+    fix:
+      code === 'KmsError'
+        ? "grant the delivery role kms:GenerateDataKey and kms:Decrypt on the topic's key, and let the key policy allow it"
+        : 'see the error: the dispatcher would dead-letter or retry events the same way',
+  };
+}
+
+export const accountOf = (destination: Destination): string =>
+  arnParts(destination.type === 'lambda' ? destination.functionArn : destination.topicArn).account;
