@@ -13,9 +13,12 @@ Messages go out with SendMessageBatch, 10 per call; on a FIFO queue (URL ending 
 each message is grouped by its visitor_id.
 
   --queue-url URL      the ingest queue (the platform stack's IngestQueueUrl output)   [required]
+  --workspace ID       the workspace generated events belong to (workspace_id); repeat to
+                       spread them over several (default workspace-1)
   --count N            events to generate: several visitors, several event names,
                        distinct ids (default 10)
-  --file FILE          send these JSON lines instead, exactly as written (blank lines skipped)
+  --file FILE          send these JSON lines instead, exactly as written (blank lines skipped);
+                       each names its own workspace_id
   --duplicates RATE    share of messages sent a second time, to exercise deduplication (default 0)
   --oversize N         generated events made 300 KB larger, past SNS's 256 KiB: offloaded where the
                        destination has offloadOversize, else dead-lettered with PayloadTooLarge (default 0)
@@ -27,6 +30,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       'queue-url': { type: 'string' },
+      workspace: { type: 'string', multiple: true, default: [] },
       count: { type: 'string', default: '10' },
       file: { type: 'string' },
       duplicates: { type: 'string', default: '0' },
@@ -56,7 +60,7 @@ async function main(): Promise<number> {
     ? readFileSync(values.file, 'utf8')
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
-    : withOversize(generateEvents(count, { random }), oversize, random);
+    : withOversize(generateEvents(count, { random, workspaces: values.workspace }), oversize, random);
   const bodies = withDuplicates(events, rate, random);
   const region =
     values.region ?? /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1] ?? process.env.AWS_REGION;

@@ -103,6 +103,13 @@ export class LocalGateway {
     if (form?.get('Action') === 'PublishBatch' && this.options.faults) {
       return this.publishBatchWithFaults(this.options.faults, form, request, body, response);
     }
+    if (form?.get('Action') === 'PublishBatch') {
+      const reply = await this.send(request, body);
+      const successful = /<Successful>([\s\S]*?)<\/Successful>/.exec(reply.body.toString('utf8'))?.[1] ?? '';
+      this.countDelivered(form.get('TopicArn') ?? '', successful.split('<Id>').length - 1);
+      response.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
+      return void response.end(reply.body);
+    }
     // Only S3 is called with PUT here: the dispatcher offloading an oversize payload.
     const fault = request.method === 'PUT' ? this.options.faults?.decide() : undefined;
     if (fault) {
@@ -169,6 +176,7 @@ export class LocalGateway {
     const fault = this.options.faults?.decide();
     if (fault) return this.options.faults?.respond(fault, 'lambda', request, response);
     this.counts.invocations += 1;
+    this.countDelivered(arn, 1);
     const payload: unknown = body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
     const invocationType = request.headers['x-amz-invocation-type'] ?? 'RequestResponse';
 
@@ -190,6 +198,14 @@ export class LocalGateway {
         { errorType: e.name, errorMessage: e.message },
       );
     }
+  }
+
+  /** Events each destination (`workspace/destination`) accepted: invocations, published entries. */
+  readonly delivered = new Map<string, number>();
+
+  private countDelivered(arn: string, events: number): void {
+    const key = this.options.destinationIds?.get(arn) ?? arn;
+    this.delivered.set(key, (this.delivered.get(key) ?? 0) + events);
   }
 
   /**

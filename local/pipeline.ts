@@ -419,6 +419,39 @@ export class LocalPipeline {
     });
   }
 
+  /**
+   * What each destination has seen so far, for the local platform's status view: events it
+   * accepted, events its consumer processed and duplicates it skipped, dead letters by code;
+   * and the messages waiting in the queues.
+   */
+  async status(): Promise<{
+    destinations: Record<
+      string,
+      { delivered: number; processed: number; duplicatesSkipped: number; deadLetters: Record<string, number> }
+    >;
+    backlog: number;
+  }> {
+    const letters = await this.deadLetters();
+    const destinations: Awaited<ReturnType<LocalPipeline['status']>>['destinations'] = {};
+    const entry = (scope: string) => {
+      destinations[scope] ??= { delivered: 0, processed: 0, duplicatesSkipped: 0, deadLetters: {} };
+      return destinations[scope];
+    };
+    for (const workspace of this.resources.workspaces) {
+      for (const destination of workspace.destinations) entry(`${workspace.id}/${destination.id}`);
+    }
+    for (const [scope, count] of this.gateway.delivered) entry(scope).delivered = count;
+    for (const [scope, processed] of this.ledger.processed) entry(scope).processed = processed.size;
+    for (const [scope, count] of this.ledger.duplicatesSkipped) entry(scope).duplicatesSkipped = count;
+    for (const letter of letters) {
+      const workspaceId = letter.scope?.split('/')[0] ?? workspaceOf(letter.body);
+      const scope = letter.scope ?? `${workspaceId}/${letter.destinationId ?? '(none)'}`;
+      const codes = entry(scope).deadLetters;
+      codes[letter.errorCode] = (codes[letter.errorCode] ?? 0) + 1;
+    }
+    return { destinations, backlog: await this.backlog() };
+  }
+
   /** How often each destination's circuit opened. */
   circuitOpenings(): Map<string, number> {
     const openings = new Map<string, number>();
@@ -559,5 +592,15 @@ export class LocalPipeline {
     await Promise.allSettled(this.sources.map((s) => s.stop()));
     await this.gateway.stop().catch(() => {});
     await Promise.allSettled(this.emulators.map((e) => e.stop()));
+  }
+}
+
+/** The workspace a raw ingest body names, for grouping dead letters; `(unknown)` when it names none. */
+function workspaceOf(body: string): string {
+  try {
+    const id = (JSON.parse(body) as { workspace_id?: unknown }).workspace_id;
+    return typeof id === 'string' ? id : '(unknown)';
+  } catch {
+    return '(unknown)';
   }
 }

@@ -40,6 +40,11 @@ export interface LocalWorkspace {
   readonly deliveryRoleArn: string;
   /** The customer's consumer function role: it assumes the delivery role to read offloaded payloads. */
   readonly consumerRoleArn: string;
+  /**
+   * A role of the customer account that the platform account's credentials may assume, with full
+   * access: how a person (AWS CLI, boto3) acts as this customer on the local platform.
+   */
+  readonly developerRoleArn: string;
   readonly consumerFunctionArn: string;
   readonly invocationDeadLetterQueue: Queue;
   readonly subscriptionQueues: SubscriptionQueue[];
@@ -342,6 +347,31 @@ async function provisionCustomer(
     }),
   );
   const deliveryRoleArn = deliveryRole.Role?.Arn ?? '';
+  const developerRole = await customerIam.send(
+    new CreateRoleCommand({
+      RoleName: 'LocalDeveloper',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+            Action: 'sts:AssumeRole',
+          },
+        ],
+      }),
+    }),
+  );
+  await customerIam.send(
+    new PutRolePolicyCommand({
+      RoleName: 'LocalDeveloper',
+      PolicyName: 'everything',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }],
+      }),
+    }),
+  );
 
   const viaRole = { roleArn: deliveryRoleArn, events: ['*'], offloadOversize: true };
   return {
@@ -350,6 +380,7 @@ async function provisionCustomer(
     externalId: workspace.externalId,
     deliveryRoleArn,
     consumerRoleArn,
+    developerRoleArn: developerRole.Role?.Arn ?? '',
     consumerFunctionArn,
     invocationDeadLetterQueue,
     subscriptionQueues,

@@ -1,0 +1,123 @@
+#!/usr/bin/env node
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import { REGION } from '../local/accounts';
+import { LocalPipeline } from '../local/pipeline';
+
+const HELP = `npm run local -- [options]
+
+Starts the platform on this machine and keeps it up until Ctrl-C: the AWS API emulator (moto),
+the ingest queue, the destination registry, the dispatcher polling the queue, and workspaces
+workspace-1 … workspace-N, each with its own customer account holding the example function,
+a standard and a FIFO topic, the delivery role and the consumers, their destinations published.
+When ready it prints one JSON line on stdout: where everything is.
+
+Then use it with any AWS client, pointed at the printed endpoint:
+  export AWS_ENDPOINT_URL=<endpoint> AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  npm run send-test-events -- --queue-url <ingestQueueUrl> --workspace workspace-1 --count 20
+  npm run destinations -- --table <registryTable> list workspace-1
+  aws sqs send-message --queue-url <ingestQueueUrl> --message-body '{"workspace_id":"workspace-1",…}'
+  curl <statusUrl>
+Credentials act in the platform account; to act as a workspace's customer (subscribe your own
+queue to its topic, say), assume its developerRoleArn.
+
+  --workspaces N          workspaces to provision (default 1; 0: an empty registry)
+  --fifo-ingest           a FIFO ingest queue (MessageGroupId = visitor_id)
+  --registry-ttl SECONDS  how long the dispatcher serves a workspace before reading the
+                          registry again: a publish takes effect within it (default 30)
+  --verbose               the handlers' own logs, on stderr
+  --help                  this text`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      workspaces: { type: 'string', default: '1' },
+      'fifo-ingest': { type: 'boolean', default: false },
+      'registry-ttl': { type: 'string', default: '30' },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const workspaces = Number(values.workspaces);
+  const ttl = Number(values['registry-ttl']);
+  if (!Number.isInteger(workspaces) || workspaces < 0 || workspaces > 20)
+    throw new UsageError('--workspaces must be a whole number from 0 to 20');
+  if (!Number.isInteger(ttl) || ttl < 1)
+    throw new UsageError('--registry-ttl must be a whole number of seconds');
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+
+  const pipeline = await LocalPipeline.start({
+    workspaces,
+    fifoIngestQueue: values['fifo-ingest'],
+    registryCacheTtlSeconds: ttl,
+    // Long-lived: what a consumer failed on stays in its dead-letter queue for a person to look at.
+    logLevel: values.verbose ? 'INFO' : 'SILENT',
+    log: say,
+  });
+  const statusServer = http.createServer((request, response) => {
+    pipeline
+      .status()
+      .then((status) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(`${JSON.stringify(status, null, 2)}\n`);
+      })
+      .catch((error: Error) => {
+        response.writeHead(500, { 'content-type': 'text/plain' });
+        response.end(`${error.message}\n`);
+      });
+    void request;
+  });
+  await new Promise<void>((resolve) => statusServer.listen(0, '127.0.0.1', resolve));
+  const { resources } = pipeline;
+  const ready = {
+    endpoint: pipeline.gateway.endpoint,
+    region: REGION,
+    ingestQueueUrl: resources.ingestQueue.url,
+    deadLetterQueueUrl: resources.deadLetterQueue.url,
+    registryTable: resources.registryTable,
+    destinationStatusTable: resources.destinationStatusTable,
+    dispatcherRoleArn: resources.dispatcherRoleArn,
+    statusUrl: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/`,
+    workspaces: resources.workspaces.map((w) => ({
+      id: w.id,
+      account: w.account,
+      externalId: w.externalId,
+      deliveryRoleArn: w.deliveryRoleArn,
+      developerRoleArn: w.developerRoleArn,
+      destinations: w.destinations.map((d) => ({
+        id: d.id,
+        type: d.type,
+        arn: d.type === 'lambda' ? d.functionArn : d.topicArn,
+      })),
+    })),
+  };
+  process.stdout.write(`${JSON.stringify(ready)}\n`);
+  say('the local platform is up: Ctrl-C stops it');
+
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', resolve);
+    process.once('SIGTERM', resolve);
+  });
+  say('stopping');
+  statusServer.close();
+  await pipeline.stop();
+  return 0;
+}
+
+class UsageError extends Error {}
+
+main().then(
+  (code) => process.exit(code),
+  (error: Error) => {
+    process.stderr.write(
+      `${error instanceof UsageError ? `${error.message}\n\n${HELP}` : (error.stack ?? error.message)}\n`,
+    );
+    process.exit(error instanceof UsageError ? 2 : 1);
+  },
+);
