@@ -1,0 +1,67 @@
+import { parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { DeliveryLedger } from '../../local/ledger';
+import { buildReport } from '../../local/report';
+
+const topic = (account: string) => ({
+  id: 'orders',
+  type: 'sns' as const,
+  topicArn: `arn:aws:sns:us-east-1:${account}:orders`,
+  roleArn: `arn:aws:iam::${account}:role/event-delivery/EventDelivery`,
+  events: ['*'],
+});
+// The same ids in both workspaces, different content.
+const body = (workspace: string, total: number) =>
+  JSON.stringify({
+    workspace_id: workspace,
+    event: { event: 'Order Completed', distinct_id: 'e1', event_properties: { total } },
+    visitor: { visitor_id: 'v1' },
+  });
+const payloadOf = (text: string) => {
+  const parsed = parseIngestMessage(text);
+  if (!parsed.ok) throw new Error(parsed.reason);
+  return parsed.payload;
+};
+
+function report(record: (ledger: DeliveryLedger, bodies: [string, string]) => void) {
+  const bodies: [string, string] = [body('ws-a', 1), body('ws-b', 2)];
+  const ledger = new DeliveryLedger();
+  record(ledger, bodies);
+  return buildReport({
+    sentBodies: bodies,
+    rejected: [],
+    firstSentAt: new Map(bodies.map((b) => [b, 0])),
+    workspaces: [
+      { id: 'ws-a', destinations: [topic('111111111111')] },
+      { id: 'ws-b', destinations: [topic('222222222222')] },
+    ],
+    ledger,
+    deadLetters: [],
+    durationMs: 1,
+    orderedScopes: [],
+    offloaded: new Map(),
+  });
+}
+
+describe('the demo report', () => {
+  it('passes when each workspace destination processed its own workspace events', () => {
+    const result = report((ledger, [a, b]) => {
+      ledger.recordProcessed('ws-a/orders', payloadOf(a));
+      ledger.recordProcessed('ws-b/orders', payloadOf(b));
+    });
+
+    expect(result.crossWorkspaceDeliveries).toBe(0);
+    expect(result.unaccounted).toBe(0);
+    expect(Object.keys(result.destinations)).toEqual(['ws-a/orders', 'ws-b/orders']);
+    expect(result.verdict).toMatch(/^PASS/);
+  });
+
+  it("fails when a destination processed another workspace's event, judged by content though the ids match", () => {
+    const result = report((ledger, [a]) => {
+      ledger.recordProcessed('ws-a/orders', payloadOf(a));
+      ledger.recordProcessed('ws-b/orders', payloadOf(a));
+    });
+
+    expect(result.crossWorkspaceDeliveries).toBe(1);
+    expect(result.verdict).toMatch(/^FAIL: .*1 delivered to another workspace/);
+  });
+});
