@@ -1,0 +1,121 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand, PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand as NestedAssumeRole, STSClient as NestedSts } from '@aws-sdk/nested-clients/sts';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DestinationClients } from '../../lambda/dispatcher/clients';
+import { checkDestination } from '../../lib/registry/setup-check';
+import {
+  assumedRoleCredentials,
+  EXTERNAL_ID,
+  fifoTopicDestination,
+  lambdaDestination,
+} from '../support/fixtures';
+
+const sts = mockClient(STSClient);
+const nestedSts = mockClient(NestedSts);
+const sns = mockClient(SNSClient);
+const lambda = mockClient(LambdaClient);
+
+const ON_PATH = 'arn:aws:iam::111122223333:role/event-delivery/EventDelivery';
+const topic = { ...fifoTopicDestination, roleArn: ON_PATH };
+const fn = { ...lambdaDestination, roleArn: ON_PATH };
+const awsError = (name: string, message = name) =>
+  Object.assign(new Error(message), { name, $fault: 'client' });
+
+const check = (destination: Parameters<typeof checkDestination>[0], sendTestEvent = false) =>
+  checkDestination(destination, {
+    clients: new DestinationClients({ sessionName: 'setup-check' }),
+    sts: new STSClient({ region: 'us-east-1' }),
+    sendTestEvent,
+  });
+const verdicts = (steps: Awaited<ReturnType<typeof check>>) =>
+  Object.fromEntries(steps.map((s) => [s.step, s.verdict]));
+const failing = (steps: Awaited<ReturnType<typeof check>>) => steps.filter((s) => s.verdict === 'fail');
+
+beforeEach(() => {
+  for (const mock of [sts, nestedSts, sns, lambda]) mock.reset();
+  nestedSts.on(NestedAssumeRole).resolves(assumedRoleCredentials());
+  // A well-built trust policy: the external id is required.
+  sts.on(AssumeRoleCommand, { ExternalId: EXTERNAL_ID }).resolves(assumedRoleCredentials());
+  sts.on(AssumeRoleCommand, { ExternalId: undefined }).rejects(awsError('AccessDenied', 'not authorized'));
+  sns.on(GetTopicAttributesCommand).resolves({
+    Attributes: { FifoTopic: 'true', KmsMasterKeyId: 'alias/topics', MaximumMessageSize: '1048576' },
+  });
+  sns.on(PublishBatchCommand).resolves({ Successful: [{ Id: '0', MessageId: 'm' }] });
+  lambda.on(InvokeCommand).resolves({ StatusCode: 204 });
+});
+
+describe('the setup check', () => {
+  it('passes a sound SNS setup, reporting the FIFO, key and real message size limit', async () => {
+    const steps = await check(topic, true);
+
+    expect(failing(steps)).toEqual([]);
+    expect(steps.find((s) => s.step === 'message size')?.detail).toContain('1048576 bytes');
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, { RoleArn: ON_PATH, ExternalId: EXTERNAL_ID });
+    expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
+  });
+
+  it('warns loudly when the trust policy lets the platform in without the external id', async () => {
+    sts.on(AssumeRoleCommand, { ExternalId: undefined }).resolves(assumedRoleCredentials());
+
+    const [problem] = failing(await check(topic));
+
+    expect(problem.step).toBe('assume role without the external id');
+    expect(problem.detail).toMatch(/^ALLOWED: the trust policy does not require the external id/);
+    expect(problem.fix).toContain('sts:ExternalId');
+  });
+
+  it('names the trust policy when the external id is refused (a wrong one, or another workspace role)', async () => {
+    sts
+      .on(AssumeRoleCommand, { ExternalId: EXTERNAL_ID })
+      .rejects(awsError('AccessDenied', 'not authorized'));
+
+    const steps = await check(topic);
+
+    expect(verdicts(steps)['assume role with the external id']).toBe('fail');
+    expect(failing(steps)[0].fix).toContain(EXTERNAL_ID);
+    expect(sns).not.toHaveReceivedCommand(GetTopicAttributesCommand);
+  });
+
+  it('refuses a role off the delivery-role path', async () => {
+    const [problem] = failing(
+      await check({ ...topic, roleArn: 'arn:aws:iam::111122223333:role/EventDelivery' }),
+    );
+
+    expect(problem.step).toBe('role path');
+    expect(problem.fix).toContain('/event-delivery/');
+  });
+
+  it('names the missing KMS grant when the test event fails on the topic key', async () => {
+    sns.on(PublishBatchCommand).resolves({
+      Failed: [{ Id: '0', Code: 'KMSAccessDenied', SenderFault: true, Message: 'not allowed' }],
+    });
+
+    const [problem] = failing(await check(topic, true));
+
+    expect(problem.step).toBe('test event');
+    expect(problem.detail).toMatch(/^KmsError/);
+    expect(problem.fix).toContain('kms:GenerateDataKey');
+  });
+
+  it('finds a FIFO topic given without .fifo, and a topic that does not exist', async () => {
+    sns.on(GetTopicAttributesCommand).resolves({ Attributes: { FifoTopic: 'false' } });
+    expect(verdicts(await check(topic)).FIFO).toBe('fail');
+
+    sns.on(GetTopicAttributesCommand).rejects(awsError('NotFoundException', 'Topic does not exist'));
+    const [problem] = failing(await check(topic));
+    expect(problem.fix).toContain('check the topic ARN');
+  });
+
+  it('dry-runs a function, and names the missing resource policy of a role-less one', async () => {
+    expect(failing(await check(fn))).toEqual([]);
+    expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { InvocationType: 'DryRun' });
+
+    lambda.on(InvokeCommand).rejects(awsError('AccessDeniedException', 'not authorized to invoke'));
+    const { roleArn: _r, externalId: _e, ...roleLess } = fn;
+    const [problem] = failing(await check(roleLess));
+    expect(problem.step).toBe('invoke (DryRun)');
+    expect(problem.fix).toContain('resource policy');
+  });
+});
