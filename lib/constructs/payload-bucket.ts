@@ -12,6 +12,14 @@ export interface PayloadBucketProps {
    */
   readonly destinations: readonly Destination[];
   /**
+   * Delivery roles of registry workspaces whose destinations offload: each may read its
+   * workspace's prefix in its own account (`<role account>/<workspace id>/`). A bucket policy
+   * can grant only fixed principals (S3 Block Public Access refuses patterns), so each is
+   * listed here when the operator onboards it.
+   * @default none
+   */
+  readonly workspaceReaders?: readonly { readonly workspaceId: string; readonly roleArn: string }[];
+  /**
    * How long a payload is kept. At least as long as any queue may hold its pointer: SQS keeps
    * messages (and the customer's dead letters) for up to 14 days.
    * @default Duration.days(14)
@@ -34,14 +42,27 @@ export class PayloadBucket extends Construct {
   constructor(scope: Construct, id: string, props: PayloadBucketProps) {
     super(scope, id);
     const retention = props.retention ?? PayloadBucket.DEFAULTS.retention;
-    const readers = props.destinations.filter((d) => d.offloadOversize);
+    const offloading = props.destinations.filter((d) => d.offloadOversize);
     const problems: string[] = [];
     const days = retention.toDays({ integral: false });
     if (!Number.isInteger(days) || days < 1)
       problems.push('retention must be a whole number of days, at least 1');
-    for (const d of readers) {
+    for (const d of offloading) {
       if (!d.roleArn) problems.push(`destination "${d.id}" offloads oversize events but has no roleArn`);
     }
+    for (const r of props.workspaceReaders ?? []) {
+      if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(r.roleArn))
+        problems.push(`workspace reader of "${r.workspaceId}": roleArn must be an IAM role ARN`);
+    }
+    // Who may read which prefix: each offloading destination's role its destination's, each
+    // listed workspace role its workspace's.
+    const readers = [
+      ...offloading.map((d) => ({ roleArn: d.roleArn as string, prefix: offloadPrefix(d) })),
+      ...(props.workspaceReaders ?? []).map((r) => ({
+        roleArn: r.roleArn,
+        prefix: `${r.roleArn.split(':')[4]}/${r.workspaceId}/`,
+      })),
+    ];
     if (problems.length > 0) throw new Error(`PayloadBucket ${this.node.path}: ${problems.join('; ')}`);
 
     this.encryptionKey = new kms.Key(this, 'Key', {
@@ -70,9 +91,9 @@ export class PayloadBucket extends Construct {
     });
 
     const { partition, region } = Stack.of(this);
-    for (const destination of readers) {
-      const roleArn = destination.roleArn as string;
-      const prefix = `${offloadPrefix(destination)}*`;
+    for (const reader of readers) {
+      const { roleArn } = reader;
+      const prefix = `${reader.prefix}*`;
       // The role named in a condition, not as the principal: the policy can be deployed before the
       // customer creates the role, and keeps working if they ever recreate it. A fixed
       // aws:PrincipalArn keeps the policy non-public for S3's Block Public Access.
@@ -110,7 +131,7 @@ export class PayloadBucket extends Construct {
           resources: [this.bucket.arnForObjects('*')],
           conditions: {
             ArnNotEquals: {
-              'aws:PrincipalArn': [...new Set(readers.map((d) => d.roleArn as string))].sort(),
+              'aws:PrincipalArn': [...new Set(readers.map((r) => r.roleArn))].sort(),
             },
           },
         }),

@@ -11,7 +11,7 @@ export interface CustomerStackProps extends StackProps {
   readonly platformAccountId: string;
   /** The platform dispatcher's role ARN (the platform stack's `DispatcherRoleArn` output). */
   readonly dispatcherRoleArn: string;
-  /** The external id agreed with the platform. */
+  /** Your workspace's external id, assigned by the platform (`destinations workspaces show`). */
   readonly externalId: string;
   /**
    * The platform's payload bucket (its `PayloadBucketArn` output): oversize events are offloaded
@@ -73,14 +73,14 @@ export class CustomerStack extends Stack {
 
     const delivery = {
       roleArn: this.deliveryRole.role.roleArn,
-      externalId: props.externalId,
       events: ['*'],
       ...(props.payloadBucketArn && { offloadOversize: true }),
     };
     new CfnOutput(this, 'DeliveryRoleArn', { value: this.deliveryRole.role.roleArn });
     new CfnOutput(this, 'ExternalId', { value: props.externalId });
     new CfnOutput(this, 'DestinationConfig', {
-      description: 'Paste into the platform destination config',
+      description:
+        "Your destinations: add each to your workspace (npm run destinations -- add …), or to a static config's workspace",
       value: this.toJsonString([
         {
           id: `${this.stackName}-fn`,

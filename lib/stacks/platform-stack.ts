@@ -18,6 +18,12 @@ export interface PlatformStackProps extends StackProps {
    */
   readonly staticWorkspaces?: readonly WorkspaceRecord[];
   /**
+   * Delivery roles of registry workspaces whose destinations offload oversize events: each may
+   * read its workspace's offloaded payloads (see `PayloadBucketProps.workspaceReaders`).
+   * @default none
+   */
+  readonly payloadReaders?: readonly { readonly workspaceId: string; readonly roleArn: string }[];
+  /**
    * Make the ingest queue FIFO for per-visitor order end to end.
    * @default false
    */
@@ -96,9 +102,10 @@ export class PlatformStack extends Stack {
     const staticDestinations = (props.staticWorkspaces ?? []).flatMap(
       (w) => resolveWorkspace(w).destinations,
     );
-    if (staticDestinations.some((d) => d.offloadOversize)) {
+    if (staticDestinations.some((d) => d.offloadOversize) || (props.payloadReaders ?? []).length > 0) {
       this.payloadBucket = new PayloadBucket(this, 'Payloads', {
         destinations: staticDestinations,
+        workspaceReaders: props.payloadReaders,
         retention: props.payloadRetention,
       });
     }

@@ -21,6 +21,8 @@ const PLATFORM = '999999999999';
 const CUSTOMER = '111122223333';
 const env = { account: PLATFORM, region: 'us-east-1' };
 const OTHER_CUSTOMER_ROLE = 'arn:aws:iam::444455556666:role/EventDelivery';
+/** A registry workspace's delivery role, onboarded as a payload reader. */
+const REGISTRY_ROLE = 'arn:aws:iam::555566667777:role/event-delivery/EventDelivery';
 /** Concrete names for the tokens of the synthesized templates. */
 const BUCKET_ARN = 'arn:aws:s3:::platform-payloads';
 const KEY_ARN = `arn:aws:kms:us-east-1:${PLATFORM}:key/00000000-1111-2222-3333-444444444444`;
@@ -33,7 +35,11 @@ const destinations: Destination[] = [
 ];
 
 const platform = Template.fromStack(
-  new PlatformStack(testApp(), 'Platform', { env, staticWorkspaces: workspacesOf(destinations) }),
+  new PlatformStack(testApp(), 'Platform', {
+    env,
+    staticWorkspaces: workspacesOf(destinations),
+    payloadReaders: [{ workspaceId: 'ws-registry', roleArn: REGISTRY_ROLE }],
+  }),
 );
 const logicalId = (type: string, pattern: RegExp) =>
   Object.keys(platform.findResources(type)).find((id) => pattern.test(id)) as string;
@@ -179,6 +185,22 @@ describe('PayloadBucket', () => {
     await expect(readObject(principal, policy, destinationId)).resolves.not.toBe('Allowed');
   });
 
+  it("lets a registry workspace's onboarded role read its workspace prefix in its own account, and nothing else", async () => {
+    const read = (key: string) =>
+      simulate({
+        principal: REGISTRY_ROLE,
+        action: 's3:GetObject',
+        resource: `${BUCKET_ARN}/${key}`,
+        resourceAccount: PLATFORM,
+        identityPolicies: [everything],
+        resourcePolicy: bucketPolicy,
+      });
+
+    await expect(read('555566667777/ws-registry/orders/0123abcd.json')).resolves.toBe('Allowed');
+    await expect(read('555566667777/ws-other/orders/0123abcd.json')).resolves.not.toBe('Allowed');
+    await expect(read('111122223333/ws-acme/orders-fifo/0123abcd.json')).resolves.not.toBe('Allowed');
+  });
+
   it("keeps a delivery role out of another workspace's destination with the same id", async () => {
     await expect(
       readObject(CUSTOMER_ROLE, deliveryPolicy, fifoTopicDestination.id, 'ws-other'),
@@ -226,6 +248,12 @@ describe('PayloadBucket', () => {
           StringLike: {
             'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/444455556666/ws-acme/other-customer/*',
           },
+        }),
+      }),
+      expect.objectContaining({
+        Condition: expect.objectContaining({
+          ArnEquals: { 'aws:PrincipalArn': REGISTRY_ROLE },
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': 'arn:aws:s3:::*/555566667777/ws-registry/*' },
         }),
       }),
     ]);
