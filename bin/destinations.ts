@@ -20,6 +20,7 @@ AWS_ENDPOINT_URL (npm run local prints it). Exit status: 0 done, 1 failed, 2 usa
 const DESTINATION_FLAGS = `  Lambda:  --function-arn ARN, or --region REGION --function-name NAME (account from --role-arn, or --account)
            --invocation-type Event|RequestResponse (default Event)
   SNS:     --topic-arn ARN (standard or .fifo)
+           --max-message-bytes N  the topic's MaximumMessageSize, when raised above 262144 (up to 1048576)
   Both:    --role-arn ARN        the delivery role in your account (on the /event-delivery/ path); optional
                                  for Lambda when your function's resource policy grants the dispatcher
            --events A,B          event names it receives (default "*": all)
@@ -137,6 +138,7 @@ async function main(argv: string[]): Promise<number> {
       events: { type: 'string' },
       'offload-oversize': { type: 'boolean' },
       'max-events-per-second': { type: 'string' },
+      'max-message-bytes': { type: 'string' },
       note: { type: 'string' },
       to: { type: 'string' },
       'send-test-event': { type: 'boolean', default: false },
@@ -411,6 +413,7 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
   if (values['offload-oversize'] !== undefined) base.offloadOversize = values['offload-oversize'];
   if (flag('max-events-per-second') !== undefined)
     base.maxEventsPerSecond = Number(flag('max-events-per-second'));
+  if (flag('max-message-bytes') !== undefined) base.maxMessageBytes = Number(flag('max-message-bytes'));
   return base as DestinationInput;
 }
 

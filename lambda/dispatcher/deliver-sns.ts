@@ -11,7 +11,14 @@ import {
   PermanentDeliveryError,
 } from './errors';
 
+/** A topic's default limits: 10 entries, and 256 KiB per message and per PublishBatch call. */
 export const SNS_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
+
+/** A topic's limits: its `MaximumMessageSize` (up to 1 MiB) bounds one message and one call. */
+export const topicLimits = (destination: SnsDestination) => ({
+  maxCount: SNS_LIMITS.maxCount,
+  maxBytes: destination.maxMessageBytes ?? SNS_LIMITS.maxBytes,
+});
 
 /** SNS FIFO message group ids: 1–128 printable ASCII characters. */
 const VALID_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
@@ -86,20 +93,21 @@ export function publishEntrySize(entry: PublishBatchRequestEntry): number {
 export function planTopicBatches(destination: SnsDestination, events: readonly OutgoingEvent[]): TopicPlan {
   const rejected: TopicPlan['rejected'] = [];
   const entries: PlannedEntry[] = [];
+  const limits = topicLimits(destination);
   events.forEach((event, index) => {
     const entry = toPublishEntry(destination, event);
     const bytes = publishEntrySize(entry);
-    if (bytes > SNS_LIMITS.maxBytes) {
+    if (bytes > limits.maxBytes) {
       const error = new PermanentDeliveryError(
         'PayloadTooLarge',
-        `message is ${bytes} bytes; SNS accepts at most ${SNS_LIMITS.maxBytes}`,
+        `message is ${bytes} bytes; the topic accepts at most ${limits.maxBytes}`,
       );
       rejected.push({ index, result: { ok: false, error } });
     } else {
       entries.push({ index, entry, bytes });
     }
   });
-  const batches = chunkByCountAndSize(entries, (e) => e.bytes, SNS_LIMITS).map((batch) =>
+  const batches = chunkByCountAndSize(entries, (e) => e.bytes, limits).map((batch) =>
     batch.map((planned, position) => ({ ...planned, entry: { ...planned.entry, Id: String(position) } })),
   );
   return { batches, rejected };

@@ -5,7 +5,7 @@ import type { DeliveredPayload } from '../shared/ingest-message';
 import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloaded-payload';
 import { utf8Bytes } from './batching';
 import { LAMBDA_PAYLOAD_LIMITS } from './deliver-lambda';
-import { publishEntrySize, SNS_LIMITS, toPublishEntry } from './deliver-sns';
+import { publishEntrySize, toPublishEntry, topicLimits } from './deliver-sns';
 import type { Delivery } from './delivery';
 import {
   classifyError,
@@ -67,7 +67,7 @@ export function sizeAtDestination(
   // SNS counts the message attributes too.
   return {
     bytes: publishEntrySize(toPublishEntry(destination, { payload, message })),
-    limit: SNS_LIMITS.maxBytes,
+    limit: topicLimits(destination).maxBytes,
   };
 }
 

@@ -70,6 +70,18 @@ export const SnsDestinationSchema = z.strictObject({
   type: z.literal('sns'),
   topicArn: z.string().check(z.regex(TOPIC_ARN_PATTERN, 'must be an SNS topic ARN')),
   roleArn,
+  /**
+   * The topic's `MaximumMessageSize` (SNS accepts up to 1 MiB when a topic is configured so):
+   * the size limit of one message and of one PublishBatch call. The setup check reads the real one.
+   */
+  maxMessageBytes: z.optional(
+    z
+      .int()
+      .check(
+        z.gte(1_024, 'must be 1,024 to 1,048,576 bytes'),
+        z.lte(1_048_576, 'must be 1,024 to 1,048,576 bytes'),
+      ),
+  ),
   events: eventAllowList,
   offloadOversize,
   maxEventsPerSecond,

@@ -4,7 +4,7 @@ import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DestinationClients } from '../../lambda/dispatcher/clients';
 import { invokeFunction } from '../../lambda/dispatcher/deliver-lambda';
-import { planTopicBatches, publishBatch, SNS_LIMITS } from '../../lambda/dispatcher/deliver-sns';
+import { planTopicBatches, publishBatch, SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/deliver-sns';
 import { classifyError } from '../../lambda/dispatcher/errors';
 import { arnParts, type Destination, isFifoTopic } from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
@@ -212,13 +212,31 @@ async function checkTopic(
         },
   );
   const maximum = Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes);
-  steps.push({
-    step: 'message size',
-    verdict: 'ok',
-    detail: `the topic accepts messages up to ${maximum} bytes; larger events are ${
-      destination.offloadOversize ? 'offloaded to the payload bucket' : 'dead-lettered with PayloadTooLarge'
-    }`,
-  });
+  const configured = topicLimits(destination).maxBytes;
+  const beyond = destination.offloadOversize
+    ? 'offloaded to the payload bucket'
+    : 'dead-lettered with PayloadTooLarge';
+  steps.push(
+    maximum === configured
+      ? {
+          step: 'message size',
+          verdict: 'ok',
+          detail: `the topic accepts messages up to ${maximum} bytes; larger events are ${beyond}`,
+        }
+      : maximum > configured
+        ? {
+            step: 'message size',
+            verdict: 'warn',
+            detail: `the topic accepts ${maximum} bytes but the destination sends at most ${configured}: larger events are ${beyond}`,
+            fix: `update the destination with --max-message-bytes ${maximum}`,
+          }
+        : {
+            step: 'message size',
+            verdict: 'fail',
+            detail: `the destination sends up to ${configured} bytes but the topic accepts only ${maximum}: SNS would refuse larger events`,
+            fix: `update the destination with --max-message-bytes ${maximum}, or raise the topic's MaximumMessageSize`,
+          },
+  );
   return steps;
 }
 

@@ -149,3 +149,24 @@ describe('publishBatch', () => {
     expect(result).toEqual({ ok: false, error: expect.objectContaining({ retryable: true }) });
   });
 });
+
+describe("a topic's MaximumMessageSize", () => {
+  it('takes messages and PublishBatch calls up to the size the destination gives, up to 1 MiB', () => {
+    const big = (n: number) => ({
+      ...payload({ event: { distinct_id: `e${n}` } }),
+      message: 'x'.repeat(400_000),
+    });
+    const events = [big(1), big(2), big(3)];
+
+    const standard = planTopicBatches(standardTopicDestination, events);
+    const raised = planTopicBatches({ ...standardTopicDestination, maxMessageBytes: 1_048_576 }, events);
+
+    expect(standard.rejected.map((r) => r.result.ok === false && r.result.error.code)).toEqual([
+      'PayloadTooLarge',
+      'PayloadTooLarge',
+      'PayloadTooLarge',
+    ]);
+    expect(raised.rejected).toEqual([]);
+    expect(raised.batches.map((b) => b.length)).toEqual([2, 1]);
+  });
+});

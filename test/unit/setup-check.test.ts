@@ -56,6 +56,19 @@ describe('the setup check', () => {
     expect(sns).toHaveReceivedCommandTimes(PublishBatchCommand, 1);
   });
 
+  it("compares the topic's real MaximumMessageSize with the destination's", async () => {
+    const raised = { ...topic, maxMessageBytes: 1_048_576 };
+    expect(verdicts(await check(raised))['message size']).toBe('ok');
+
+    const [advice] = (await check(topic)).filter((s) => s.step === 'message size');
+    expect(advice.verdict).toBe('warn');
+    expect(advice.fix).toBe('update the destination with --max-message-bytes 1048576');
+
+    sns.on(GetTopicAttributesCommand).resolves({ Attributes: { FifoTopic: 'true' } });
+    const [problem] = failing(await check(raised));
+    expect(problem.detail).toMatch(/topic accepts only 262144: SNS would refuse larger events/);
+  });
+
   it('warns loudly when the trust policy lets the platform in without the external id', async () => {
     sts.on(AssumeRoleCommand, { ExternalId: undefined }).resolves(assumedRoleCredentials());
 
