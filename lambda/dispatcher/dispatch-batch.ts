@@ -50,7 +50,7 @@ export async function dispatchBatch(
   deps: DispatchDependencies,
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
-  const { deliveries, deadLetters, unresolved } = await prepareDeliveries(
+  const { deliveries, deadLetters, unresolved, unrouted } = await prepareDeliveries(
     records,
     deps.registry,
     deps.logger,
@@ -90,6 +90,8 @@ export async function dispatchBatch(
   deps.logger.info('batch dispatched', {
     records: records.length,
     deliveries: deliveries.length,
+    unrouted,
+    unresolved: unresolved.length,
     delivered: deliveries.filter((d) => d.result?.ok).length,
     deadLettered: settlement.deadLettered,
     retriesScheduled: settlement.retriesScheduled,

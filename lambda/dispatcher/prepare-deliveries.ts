@@ -27,6 +27,8 @@ export interface PreparedBatch {
   /** Records that failed validation or routing: dead-lettered, never thrown. */
   readonly deadLetters: DeadLetter[];
   readonly unresolved: UnresolvedEvent[];
+  /** Valid events that no destination of their workspace accepts: acknowledged, counted. */
+  readonly unrouted: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export async function prepareDeliveries(
   const deadLetters: DeadLetter[] = [];
   const deliveries: Delivery[] = [];
   const unresolved: UnresolvedEvent[] = [];
+  let unrouted = 0;
   const events = records.flatMap((record) => {
     // Only a FIFO queue's group orders its messages: on a standard queue a group id is there for
     // SQS fair queues (tenants), and orders nothing.
@@ -99,6 +102,7 @@ export async function prepareDeliveries(
       return;
     }
     if (routed.destinations.length === 0) {
+      unrouted += 1;
       logger.debug('no destination accepts this event', {
         messageId: record.messageId,
         workspaceId,
@@ -137,7 +141,7 @@ export async function prepareDeliveries(
     }
   });
   assignWaves(deliveries);
-  return { deliveries, deadLetters, unresolved };
+  return { deliveries, deadLetters, unresolved, unrouted };
 }
 
 /** Each workspace of the batch, looked up once; `unavailable` when the registry could not say. */

@@ -206,6 +206,22 @@ describe('PlatformStack with a standard ingest queue', () => {
     template.hasResourceProperties('AWS::SNS::TopicPolicy', denyInsecureTransport);
   });
 
+  it('keeps the destination registry encrypted with the stack key, recoverable to any point and deletion protected', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] },
+      },
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+
   it('uses no managed policies', () => {
     template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
   });
@@ -218,6 +234,8 @@ describe('PlatformStack with a standard ingest queue', () => {
       'PlatformAccountId',
       'OperatorTopicArn',
       'DestinationStatusTable',
+      'RegistryTable',
+      'DeliveryRolePath',
     ]) {
       template.hasOutput(output, Match.anyValue());
     }
