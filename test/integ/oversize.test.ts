@@ -104,6 +104,6 @@ describe('local pipeline, oversize events', () => {
     expect(letters.map(({ errorCode, destinationId, body }) => ({ errorCode, destinationId, body }))).toEqual(
       [{ errorCode: 'PayloadTooLarge', destinationId: INLINE_ONLY, body: large }],
     );
-    expect(letters[0].errorMessage).toMatch(/^message is \d+ bytes; SNS accepts at most 262144$/);
+    expect(letters[0].errorMessage).toMatch(/^message is \d+ bytes; the topic accepts at most 262144$/);
   });
 });
