@@ -122,16 +122,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   const dispatcherRole = await platformIam.send(
     new CreateRoleCommand({
       RoleName: 'EventDeliveryPlatform-Dispatcher',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
+      AssumeRolePolicyDocument: trustedByPlatformAccount,
     }),
   );
   const dispatcherRoleArn = dispatcherRole.Role?.Arn ?? '';
@@ -148,20 +139,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     }),
   );
   const registryTable = 'event-delivery-registry';
-  await platformDynamodb.send(
-    new CreateTableCommand({
-      TableName: registryTable,
-      KeySchema: [
-        { AttributeName: REGISTRY_KEY.partition, KeyType: 'HASH' },
-        { AttributeName: REGISTRY_KEY.sort, KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: REGISTRY_KEY.partition, AttributeType: 'S' },
-        { AttributeName: REGISTRY_KEY.sort, AttributeType: 'S' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await createRegistryTable(platformDynamodb, registryTable);
   const platformSns = emulatorClient(SNSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
   const operatorTopic = await platformSns.send(new CreateTopicCommand({ Name: 'event-delivery-operator' }));
 
@@ -348,19 +326,7 @@ async function provisionCustomer(
   );
   const deliveryRoleArn = deliveryRole.Role?.Arn ?? '';
   const developerRole = await customerIam.send(
-    new CreateRoleCommand({
-      RoleName: 'LocalDeveloper',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    }),
+    new CreateRoleCommand({ RoleName: 'LocalDeveloper', AssumeRolePolicyDocument: trustedByPlatformAccount }),
   );
   await customerIam.send(
     new PutRolePolicyCommand({
@@ -397,6 +363,36 @@ async function provisionCustomer(
       { id: DESTINATION_IDS.fifoTopic, type: 'sns', topicArn: fifoTopic.TopicArn ?? '', ...viaRole },
     ],
   };
+}
+
+/** A trust policy letting the platform account's principals in: the local runtime's own roles. */
+const trustedByPlatformAccount = JSON.stringify({
+  Version: '2012-10-17',
+  Statement: [
+    {
+      Effect: 'Allow',
+      Principal: { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` },
+      Action: 'sts:AssumeRole',
+    },
+  ],
+});
+
+/** The destination registry's table, keyed as `DestinationRegistryTable` defines it. */
+export async function createRegistryTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      KeySchema: [
+        { AttributeName: REGISTRY_KEY.partition, KeyType: 'HASH' },
+        { AttributeName: REGISTRY_KEY.sort, KeyType: 'RANGE' },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: REGISTRY_KEY.partition, AttributeType: 'S' },
+        { AttributeName: REGISTRY_KEY.sort, AttributeType: 'S' },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
 }
 
 /** The platform's payload bucket as `PayloadBucket` defines it: its own KMS key, objects expiring. */

@@ -6,7 +6,7 @@ import type { DestinationClients } from '../../lambda/dispatcher/clients';
 import { invokeFunction } from '../../lambda/dispatcher/deliver-lambda';
 import { planTopicBatches, publishBatch, SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/deliver-sns';
 import { classifyError } from '../../lambda/dispatcher/errors';
-import { arnParts, type Destination, isFifoTopic } from '../../lambda/shared/destination-config';
+import { type Destination, isFifoTopic } from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import { DeliveryRole } from '../constructs/delivery-role';
 
@@ -273,6 +273,3 @@ async function sendTestEvent(destination: Destination, clients: DestinationClien
         : 'see the error: the dispatcher would dead-letter or retry events the same way',
   };
 }
-
-export const accountOf = (destination: Destination): string =>
-  arnParts(destination.type === 'lambda' ? destination.functionArn : destination.topicArn).account;

@@ -11,7 +11,6 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
-  arnParts,
   type DestinationInput,
   type DestinationSpec,
   parseDestinations,
@@ -468,7 +467,3 @@ function toVersion(item: Record<string, AttributeValue>): PublishedVersion {
     ...(item.note?.S && { note: item.note.S }),
   };
 }
-
-/** The account a destination delivers into. */
-export const destinationAccount = (d: DestinationSpec): string =>
-  arnParts(d.type === 'lambda' ? d.functionArn : d.topicArn).account;

@@ -1,8 +1,9 @@
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { REGISTRY_KEY, readWorkspaceRecord } from '../../lambda/shared/registry-table';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { readWorkspaceRecord } from '../../lambda/shared/registry-table';
 import { RegistryError, WorkspaceRegistry } from '../../lib/registry/workspace-registry';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { type Emulator, startEmulator } from '../../local/emulator';
+import { createRegistryTable } from '../../local/provision';
 
 jest.setTimeout(60_000);
 
@@ -23,20 +24,7 @@ describe('the destination registry on DynamoDB (emulator)', () => {
   beforeAll(async () => {
     emulator = await startEmulator({});
     dynamodb = emulatorClient(DynamoDBClient, emulator.endpoint, PLATFORM_ACCOUNT);
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: TABLE,
-        KeySchema: [
-          { AttributeName: REGISTRY_KEY.partition, KeyType: 'HASH' },
-          { AttributeName: REGISTRY_KEY.sort, KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: REGISTRY_KEY.partition, AttributeType: 'S' },
-          { AttributeName: REGISTRY_KEY.sort, AttributeType: 'S' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await createRegistryTable(dynamodb, TABLE);
   }, 60_000);
   afterAll(async () => {
     await emulator?.stop();
