@@ -1,4 +1,6 @@
 import { route } from '../lambda/dispatcher/route';
+import { consentAllows } from '../lambda/shared/consent';
+import { type CompiledMapping, compileMapping } from '../lambda/shared/data-mapping';
 import {
   type DestinationInput,
   type DestinationSpec,
@@ -44,6 +46,8 @@ export interface DemoReport {
    * workspace: judged by content (ids repeat across workspaces). Must be 0.
    */
   crossWorkspaceDeliveries: number;
+  /** Events a consumer processed whose content is not what its destination's mapping makes of any sent event. Must be 0. */
+  unexpectedContent: number;
   faults?: { injected: number; byKind: Record<string, number>; retriesReceived: number };
   /** Destinations made slow or failing for a window (`--slow`, `--fail`), and the calls affected. */
   destinationFaults?: { destinationId: string; fault: string; seconds: number | null; calls: number }[];
@@ -97,7 +101,17 @@ export function buildReport(input: ReportInput): DemoReport {
 
   // Keys are workspace-scoped: the same visitor and event ids may be another workspace's event.
   const firstSentByKey = new Map<string, number>();
-  const contentByWorkspace = new Map<string, Set<string>>();
+  // What each destination's consumer should see of each event: its mapping applied, by the same compiled code as the dispatcher.
+  const mappings = new Map<string, CompiledMapping>(
+    [...workspaces].flatMap(([workspaceId, destinations]) =>
+      destinations.map((d): [string, CompiledMapping] => [
+        `${workspaceId}/${d.id}`,
+        compileMapping(d.mapping),
+      ]),
+    ),
+  );
+  const contentByScope = new Map<string, Set<string>>();
+  const workspacesByContent = new Map<string, Set<string>>();
   const expected = new Map<string, { body: string; scopes: string[] | null }>();
   for (const body of new Set(input.sentBodies)) {
     if (rejectedBodies.has(body) && !input.firstSentAt.has(body)) continue;
@@ -110,13 +124,24 @@ export function buildReport(input: ReportInput): DemoReport {
       continue;
     }
     const { workspaceId } = parsed;
-    const content = contentByWorkspace.get(workspaceId) ?? new Set<string>();
-    contentByWorkspace.set(workspaceId, content.add(payloadDigest(parsed.payload)));
+    for (const destination of destinations) {
+      const scope = `${workspaceId}/${destination.id}`;
+      const digest = payloadDigest((mappings.get(scope) as CompiledMapping).apply(parsed.payload));
+      contentByScope.set(scope, (contentByScope.get(scope) ?? new Set<string>()).add(digest));
+      workspacesByContent.set(
+        digest,
+        (workspacesByContent.get(digest) ?? new Set<string>()).add(workspaceId),
+      );
+    }
     const key = `${workspaceId}\n${eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id)}`;
     firstSentByKey.set(key, Math.min(firstSentByKey.get(key) ?? sentAt, sentAt));
     const resolved = destinations.map((d) => ({ ...d, workspaceId }));
     const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
-    const scopes = routed.ok ? routed.destinations.map((d) => `${workspaceId}/${d.id}`) : null;
+    const scopes = routed.ok
+      ? routed.destinations
+          .filter((d) => consentAllows(parsed.consent, d.requiredConsent))
+          .map((d) => `${workspaceId}/${d.id}`)
+      : null;
     const previous = expected.get(key);
     expected.set(key, { body: previous?.body ?? body, scopes });
   }
@@ -174,11 +199,19 @@ export function buildReport(input: ReportInput): DemoReport {
     }
   }
 
-  // Judged by content: whatever a consumer processed must be an event sent to its own workspace.
+  // Judged by content: whatever a consumer processed must be an event of its own workspace, as
+  // its destination's mapping shapes it.
   let crossWorkspaceDeliveries = 0;
+  let unexpectedContent = 0;
   for (const [scope, digests] of input.ledger.digests) {
-    const own = contentByWorkspace.get(scope.slice(0, scope.indexOf('/'))) ?? new Set<string>();
-    for (const digest of digests.values()) if (!own.has(digest)) crossWorkspaceDeliveries += 1;
+    const workspaceId = scope.slice(0, scope.indexOf('/'));
+    const own = contentByScope.get(scope) ?? new Set<string>();
+    for (const digest of digests.values()) {
+      if (own.has(digest)) continue;
+      const others = [...(workspacesByContent.get(digest) ?? [])].filter((w) => w !== workspaceId);
+      if (others.length > 0) crossWorkspaceDeliveries += 1;
+      else unexpectedContent += 1;
+    }
   }
 
   const groups = new Map<string, { error_code: string; destination_id: string | null; count: number }>();
@@ -218,6 +251,7 @@ export function buildReport(input: ReportInput): DemoReport {
     fifoOrderViolations,
     processedMoreThanOnce,
     crossWorkspaceDeliveries,
+    unexpectedContent,
     ...(input.faults && { faults: input.faults }),
     ...(input.destinationFaults && { destinationFaults: input.destinationFaults }),
     durationMs: input.durationMs,
@@ -227,9 +261,10 @@ export function buildReport(input: ReportInput): DemoReport {
     unaccounted === 0 &&
     fifoOrderViolations === 0 &&
     processedMoreThanOnce === 0 &&
-    crossWorkspaceDeliveries === 0
+    crossWorkspaceDeliveries === 0 &&
+    unexpectedContent === 0
       ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once, none outside its workspace`
-      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace`;
+      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace, ${unexpectedContent} not as their destination's mapping shapes them`;
   return report;
 }
 

@@ -15,6 +15,8 @@ export interface DeadLetter {
   readonly attempts: number;
   /** Message group of the source message on a FIFO ingest queue. */
   readonly messageGroupId?: string;
+  /** The workspace version whose mapping the event had: a redrive keeps it. */
+  readonly mappingVersion?: number;
 }
 
 export interface DeadLetterQueue {
@@ -30,6 +32,8 @@ export function toDeadLetterEntry(letter: DeadLetter, fifo: boolean): SendMessag
   };
   if (letter.destinationId)
     attributes.destination_id = { DataType: 'String', StringValue: letter.destinationId };
+  if (letter.mappingVersion !== undefined)
+    attributes.mapping_version = { DataType: 'Number', StringValue: String(letter.mappingVersion) };
   const entry: SendMessageBatchRequestEntry = {
     Id: '0',
     MessageBody: letter.body,

@@ -17,9 +17,8 @@ export interface AcceptedRecord {
   readonly workspaceId: string;
   /** Its message group on a FIFO ingest queue: the group keeps its order across destinations. */
   readonly messageGroupId?: string;
+  /** The event as it came in, before any destination's mapping. */
   readonly payload: DeliveredPayload;
-  /** The payload's JSON, serialized once for all its destinations. */
-  readonly message: string;
 }
 
 /** One event to one destination. */
@@ -30,8 +29,12 @@ export interface Delivery {
   readonly orderKey?: string;
   /** The position of this delivery in its order key's sequence: 0 for unordered deliveries. */
   wave: number;
-  /** What is sent: the record's message, or the pointer envelope once the payload is offloaded. */
+  /** The event as this destination's mapping shapes it. */
+  readonly payload: DeliveredPayload;
+  /** What is sent: the mapped payload's JSON, or the pointer envelope once the payload is offloaded. */
   message: string;
+  /** The workspace version whose mapping shaped it: its retries keep it. */
+  readonly mappingVersion: number;
   /** Set once, by whatever decides the delivery's outcome first. */
   result?: DeliveryResult;
 }

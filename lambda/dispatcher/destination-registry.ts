@@ -1,6 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Destination } from '../shared/destination-config';
-import { readWorkspaceRecord } from '../shared/registry-table';
+import type { Destination, DestinationSpec } from '../shared/destination-config';
+import { readVersionDestinations, readWorkspaceRecord } from '../shared/registry-table';
 import {
   type LiveWorkspace,
   parseStaticWorkspaces,
@@ -18,6 +18,12 @@ export interface DestinationRegistry {
    * @throws RegistryUnavailableError when the registry cannot be read and nothing is cached
    */
   workspace(workspaceId: string): Promise<LiveWorkspace | undefined>;
+  /**
+   * An earlier published version of the workspace, for the mapping a retry started with:
+   * undefined when there is no such version (or the workspace is gone).
+   * @throws RegistryUnavailableError when the registry cannot be read
+   */
+  version(workspaceId: string, version: number): Promise<LiveWorkspace | undefined>;
 }
 
 /** The registry could not be read: the record is retried, never dead-lettered or dropped. */
@@ -55,6 +61,11 @@ export class StaticDestinationRegistry implements DestinationRegistry {
   async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
     return this.workspaces.get(workspaceId);
   }
+
+  /** A static workspace has one version, 0. */
+  async version(workspaceId: string, version: number): Promise<LiveWorkspace | undefined> {
+    return version === 0 ? this.workspaces.get(workspaceId) : undefined;
+  }
 }
 
 export interface CachedRegistryOptions {
@@ -71,8 +82,13 @@ const STALE_RETRY_MS = 5_000;
 
 interface CacheEntry {
   readonly workspace: LiveWorkspace | undefined;
+  /** What it was resolved from: an earlier version is resolved with the same external id and keys. */
+  readonly record?: WorkspaceRecord;
   readonly loadedAt: number;
 }
+
+/** Published versions are immutable: this many are kept, least recently used dropped first. */
+const MAX_CACHED_VERSIONS = 500;
 
 /**
  * The live registry, cached per execution environment: a workspace is read on demand (one
@@ -84,6 +100,7 @@ interface CacheEntry {
 export class CachedRegistry implements DestinationRegistry {
   private readonly entries = new Map<string, CacheEntry>();
   private readonly loading = new Map<string, Promise<LiveWorkspace | undefined>>();
+  private readonly versions = new Map<string, Promise<LiveWorkspace | undefined>>();
   private readonly ttlMs: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
@@ -93,6 +110,10 @@ export class CachedRegistry implements DestinationRegistry {
     options: CachedRegistryOptions = {},
     /** Told when a stale entry is served because the registry could not be read. */
     private readonly onStale?: (workspaceId: string, error: unknown) => void,
+    private readonly loadVersion?: (
+      workspaceId: string,
+      version: number,
+    ) => Promise<DestinationSpec[] | undefined>,
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE.ttlMs;
     this.maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE.maxEntries;
@@ -111,6 +132,8 @@ export class CachedRegistry implements DestinationRegistry {
       (id) => readWorkspaceRecord(dynamodb, tableName, id, AbortSignal.timeout(timeout)),
       options,
       onStale,
+      (id, version) =>
+        readVersionDestinations(dynamodb, tableName, id, version, AbortSignal.timeout(timeout)),
     );
   }
 
@@ -134,6 +157,31 @@ export class CachedRegistry implements DestinationRegistry {
     return pending;
   }
 
+  /** An earlier version: its destinations with the workspace's current external id and keys. Cached for good. */
+  async version(workspaceId: string, version: number): Promise<LiveWorkspace | undefined> {
+    const live = await this.workspace(workspaceId);
+    const record = this.entries.get(workspaceId)?.record;
+    if (!live || !record || !this.loadVersion) return undefined;
+    if (version === live.version) return live;
+    const key = `${workspaceId}#${version}`;
+    let pending = this.versions.get(key);
+    if (!pending) {
+      pending = this.loadVersion(workspaceId, version).then(
+        (destinations) =>
+          destinations ? resolveWorkspace({ ...record, liveVersion: version, destinations }) : undefined,
+        (error: unknown) => {
+          this.versions.delete(key);
+          throw new RegistryUnavailableError(workspaceId, error);
+        },
+      );
+      this.versions.set(key, pending);
+      while (this.versions.size > MAX_CACHED_VERSIONS) {
+        this.versions.delete(this.versions.keys().next().value as string);
+      }
+    }
+    return pending;
+  }
+
   private async refresh(
     workspaceId: string,
     stale: CacheEntry | undefined,
@@ -146,12 +194,20 @@ export class CachedRegistry implements DestinationRegistry {
       this.onStale?.(workspaceId, error);
       // Served stale for a few seconds before the next read: an outage costs no batch a wait per record.
       const retryAt = this.now() - this.ttlMs + Math.min(this.ttlMs, STALE_RETRY_MS);
-      this.entries.set(workspaceId, { workspace: stale.workspace, loadedAt: retryAt });
+      this.entries.set(workspaceId, { ...stale, loadedAt: retryAt });
       return stale.workspace;
     }
-    const workspace = record && record.status === 'active' ? resolveWorkspace(record) : undefined;
+    let workspace: LiveWorkspace | undefined;
+    try {
+      workspace = record && record.status === 'active' ? resolveWorkspace(record) : undefined;
+    } catch (error) {
+      // A version that cannot be compiled (its HMAC key missing) is not served: nothing is sent unmapped.
+      if (!stale) throw new RegistryUnavailableError(workspaceId, error);
+      this.onStale?.(workspaceId, error);
+      return stale.workspace;
+    }
     this.entries.delete(workspaceId);
-    this.entries.set(workspaceId, { workspace, loadedAt: this.now() });
+    this.entries.set(workspaceId, { workspace, ...(record && { record }), loadedAt: this.now() });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next().value as string;
       this.entries.delete(oldest);
@@ -169,5 +225,11 @@ export class LayeredRegistry implements DestinationRegistry {
 
   async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
     return this.fixed.has(workspaceId) ? this.fixed.workspace(workspaceId) : this.live.workspace(workspaceId);
+  }
+
+  async version(workspaceId: string, version: number): Promise<LiveWorkspace | undefined> {
+    return this.fixed.has(workspaceId)
+      ? this.fixed.version(workspaceId, version)
+      : this.live.version(workspaceId, version);
   }
 }

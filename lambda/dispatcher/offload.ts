@@ -37,16 +37,16 @@ export async function offloadOversize(
   upload: (delivery: Delivery, call: (signal: AbortSignal) => Promise<string>) => Promise<string>,
 ): Promise<void> {
   if (!payloads) return;
-  const oversize = deliveries.filter(({ destination, record, message, result }) => {
+  const oversize = deliveries.filter(({ destination, payload, message, result }) => {
     if (result || !destination.offloadOversize) return false;
-    const { bytes, limit } = sizeAtDestination(destination, record.payload, message);
+    const { bytes, limit } = sizeAtDestination(destination, payload, message);
     return bytes > limit;
   });
   await Promise.all(
     oversize.map(async (delivery) => {
       try {
         delivery.message = await upload(delivery, (signal) =>
-          payloads.offload(delivery.destination, delivery.record.payload, delivery.message, signal),
+          payloads.offload(delivery.destination, delivery.payload, delivery.message, signal),
         );
       } catch (error) {
         delivery.result = failed(error);

@@ -34,7 +34,7 @@ export function planCalls(
   }
   const plan = planTopicBatches(
     destination,
-    deliveries.map((d) => ({ payload: d.record.payload, message: d.message })),
+    deliveries.map((d) => ({ payload: d.payload, message: d.message })),
   );
   for (const { index, result } of plan.rejected) deliveries[index].result = result;
   return plan.batches.map((batch) => ({

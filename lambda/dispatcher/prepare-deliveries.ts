@@ -1,12 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
+import { consentAllows } from '../shared/consent';
+import type { CompiledMapping } from '../shared/data-mapping';
 import { type Destination, destinationKey, isFifoTopic } from '../shared/destination-config';
-import { parseIngestMessage } from '../shared/ingest-message';
+import { type DeliveredPayload, parseIngestMessage } from '../shared/ingest-message';
 import { authorizationProblem, type LiveWorkspace } from '../shared/workspace';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
 import type { DestinationRegistry } from './destination-registry';
-import { RETRY_ATTEMPT_ATTRIBUTE, readAttempt } from './retry';
+import { RETRY_ATTEMPT_ATTRIBUTE, readAttempt, readMappingVersion } from './retry';
 import { readRetryBundle } from './retry-bundle';
 import { readTargetDestinations, route } from './route';
 
@@ -20,6 +22,7 @@ export interface UnresolvedEvent {
   /** The destinations it was still going to, when it was a retry or a redrive. */
   readonly targets?: readonly string[];
   readonly messageGroupId?: string;
+  readonly mappingVersion?: number;
 }
 
 export interface PreparedBatch {
@@ -29,6 +32,8 @@ export interface PreparedBatch {
   readonly unresolved: UnresolvedEvent[];
   /** Valid events that no destination of their workspace accepts: acknowledged, counted. */
   readonly unrouted: number;
+  /** (Event, destination) pairs not delivered because the visitor did not consent: counted only. */
+  readonly blockedByConsent: number;
 }
 
 /**
@@ -46,6 +51,7 @@ export async function prepareDeliveries(
   const deliveries: Delivery[] = [];
   const unresolved: UnresolvedEvent[] = [];
   let unrouted = 0;
+  let blockedByConsent = 0;
   const events = records.flatMap((record) => {
     // Only a FIFO queue's group orders its messages: on a standard queue a group id is there for
     // SQS fair queues (tenants), and orders nothing.
@@ -56,124 +62,195 @@ export async function prepareDeliveries(
     return eventsOf(record).map((event) => ({ ...event, record, messageGroupId, targets }));
   });
   const parsed = events.map((event) => parseIngestMessage(event.body));
-  const workspaces = await lookUpWorkspaces(
+  const workspaces = await lookUp(
     parsed.flatMap((p) => (p.ok ? [p.workspaceId] : [])),
-    registry,
+    (id) => registry.workspace(id),
+    logger,
+  );
+  // Retries keep the mapping they started with: the published versions they name, looked up once.
+  const pinned = await lookUp(
+    events.flatMap(({ mappingVersion }, index) => {
+      const message = parsed[index];
+      const live = message.ok ? workspaces.get(message.workspaceId) : undefined;
+      return message.ok &&
+        live &&
+        live !== 'unavailable' &&
+        mappingVersion !== undefined &&
+        mappingVersion !== live.version
+        ? [`${message.workspaceId}#${mappingVersion}`]
+        : [];
+    }),
+    (key) => {
+      const [id, version] = key.split('#');
+      return registry.version(id, Number(version));
+    },
     logger,
   );
 
   // On a FIFO ingest queue, a group's later events wait behind one that could not be resolved.
   const heldGroups = new Set<string>();
-  events.forEach(({ record, eventId, body, attempts, firstAttemptAt, messageGroupId, targets }, index) => {
-    const source = { body, sourceMessageId: record.messageId, attempts, messageGroupId };
-    const message = parsed[index];
-    if (!message.ok) {
-      deadLetters.push({ ...source, errorCode: message.errorCode, errorMessage: message.reason });
-      return;
-    }
-    const { workspaceId } = message;
-    const held = messageGroupId !== undefined && heldGroups.has(messageGroupId);
-    const workspace = held ? 'unavailable' : workspaces.get(workspaceId);
-    if (workspace === 'unavailable') {
-      if (messageGroupId) heldGroups.add(messageGroupId);
-      unresolved.push({
-        messageId: record.messageId,
-        body,
-        workspaceId,
-        attempts,
-        firstAttemptAt,
-        ...(targets && { targets }),
-        ...(messageGroupId && { messageGroupId }),
-      });
-      return;
-    }
-    if (!workspace) {
-      deadLetters.push({
-        ...source,
-        errorCode: 'WorkspaceNotFound',
-        errorMessage: 'message names a workspace that does not exist or is disabled',
-      });
-      return;
-    }
-    const routed = route(message.payload.event.event, message.destinations, workspace.destinations, targets);
-    if (!routed.ok) {
-      const { errorCode, reason, destinationId } = routed;
-      deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
-      return;
-    }
-    if (routed.destinations.length === 0) {
-      unrouted += 1;
-      logger.debug('no destination accepts this event', {
-        messageId: record.messageId,
-        workspaceId,
-        distinctId: message.payload.event.distinct_id,
-      });
-    }
-    const accepted: AcceptedRecord = {
-      messageId: record.messageId,
-      eventId,
-      body,
-      attempts,
-      firstAttemptAt,
-      workspaceId,
-      payload: message.payload,
-      message: JSON.stringify(message.payload),
-      ...(messageGroupId && { messageGroupId }),
-    };
-    for (const destination of routed.destinations) {
-      const unauthorized = authorizationProblem(workspace, destination);
-      if (unauthorized) {
+  events.forEach(
+    ({ record, eventId, body, attempts, firstAttemptAt, messageGroupId, targets, mappingVersion }, index) => {
+      const source = { body, sourceMessageId: record.messageId, attempts, messageGroupId };
+      const message = parsed[index];
+      if (!message.ok) {
+        deadLetters.push({ ...source, errorCode: message.errorCode, errorMessage: message.reason });
+        return;
+      }
+      const { workspaceId } = message;
+      const held = messageGroupId !== undefined && heldGroups.has(messageGroupId);
+      const live = held ? 'unavailable' : workspaces.get(workspaceId);
+      const version =
+        live && live !== 'unavailable' && mappingVersion !== undefined && mappingVersion !== live.version
+          ? pinned.get(`${workspaceId}#${mappingVersion}`)
+          : live;
+      const workspace = version === 'unavailable' ? 'unavailable' : live;
+      if (workspace === 'unavailable') {
+        if (messageGroupId) heldGroups.add(messageGroupId);
+        unresolved.push({
+          messageId: record.messageId,
+          body,
+          workspaceId,
+          attempts,
+          firstAttemptAt,
+          ...(targets && { targets }),
+          ...(messageGroupId && { messageGroupId }),
+          ...(mappingVersion !== undefined && { mappingVersion }),
+        });
+        return;
+      }
+      // The published version a retry's mapping is pinned to, when it is not the live one.
+      const pinnedVersion = version !== 'unavailable' && version !== workspace ? version : undefined;
+      if (!workspace) {
         deadLetters.push({
           ...source,
-          errorCode: 'AccountNotAuthorized',
-          errorMessage: unauthorized,
-          destinationId: destination.id,
+          errorCode: 'WorkspaceNotFound',
+          errorMessage: 'message names a workspace that does not exist or is disabled',
         });
-        continue;
+        return;
       }
-      deliveries.push({
-        record: accepted,
-        destination,
-        orderKey: orderKeyOf(accepted, destination),
-        wave: 0,
-        message: accepted.message,
-      });
-    }
-  });
+      const routed = route(
+        message.payload.event.event,
+        message.destinations,
+        workspace.destinations,
+        targets,
+      );
+      if (!routed.ok) {
+        const { errorCode, reason, destinationId } = routed;
+        deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
+        return;
+      }
+      if (routed.destinations.length === 0) {
+        unrouted += 1;
+        logger.debug('no destination accepts this event', {
+          messageId: record.messageId,
+          workspaceId,
+          distinctId: message.payload.event.distinct_id,
+        });
+      }
+      const accepted: AcceptedRecord = {
+        messageId: record.messageId,
+        eventId,
+        body,
+        attempts,
+        firstAttemptAt,
+        workspaceId,
+        payload: message.payload,
+        ...(messageGroupId && { messageGroupId }),
+      };
+      // One mapped message per distinct mapping: destinations on the defaults share one.
+      const mapped = new Map<CompiledMapping, { payload: DeliveredPayload; message: string }>();
+      for (const destination of routed.destinations) {
+        if (!consentAllows(message.consent, destination.requiredConsent)) {
+          blockedByConsent += 1;
+          logger.debug('not delivered: no consent', {
+            messageId: record.messageId,
+            workspaceId,
+            destinationId: destination.id,
+            distinctId: message.payload.event.distinct_id,
+          });
+          continue;
+        }
+        const unauthorized = authorizationProblem(workspace, destination);
+        if (unauthorized) {
+          deadLetters.push({
+            ...source,
+            errorCode: 'AccountNotAuthorized',
+            errorMessage: unauthorized,
+            destinationId: destination.id,
+          });
+          continue;
+        }
+        // The pinned version's mapping when the destination was in it; else the live one.
+        const pinnedMapping = pinnedVersion?.mappings.get(destination.id);
+        const mapping = pinnedMapping ?? (workspace.mappings.get(destination.id) as CompiledMapping);
+        let shaped = mapped.get(mapping);
+        if (!shaped) {
+          const payload = mapping.apply(message.payload);
+          shaped = { payload, message: JSON.stringify(payload) };
+          mapped.set(mapping, shaped);
+        }
+        deliveries.push({
+          record: accepted,
+          destination,
+          orderKey: orderKeyOf(accepted, destination),
+          wave: 0,
+          payload: shaped.payload,
+          message: shaped.message,
+          mappingVersion: pinnedMapping && pinnedVersion ? pinnedVersion.version : workspace.version,
+        });
+      }
+    },
+  );
   assignWaves(deliveries);
-  return { deliveries, deadLetters, unresolved, unrouted };
+  return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent };
 }
 
-/** Each workspace of the batch, looked up once; `unavailable` when the registry could not say. */
-async function lookUpWorkspaces(
-  ids: readonly string[],
-  registry: DestinationRegistry,
+/** Each key of the batch looked up once; `unavailable` when the registry could not say. */
+async function lookUp(
+  keys: readonly string[],
+  find: (key: string) => Promise<LiveWorkspace | undefined>,
   logger: Logger,
 ): Promise<Map<string, LiveWorkspace | undefined | 'unavailable'>> {
-  const unique = [...new Set(ids)];
-  const outcomes = await Promise.allSettled(unique.map((id) => registry.workspace(id)));
-  const workspaces = new Map<string, LiveWorkspace | undefined | 'unavailable'>();
+  const unique = [...new Set(keys)];
+  const outcomes = await Promise.allSettled(unique.map(find));
+  const found = new Map<string, LiveWorkspace | undefined | 'unavailable'>();
   outcomes.forEach((outcome, index) => {
     if (outcome.status === 'fulfilled') {
-      workspaces.set(unique[index], outcome.value);
+      found.set(unique[index], outcome.value);
       return;
     }
     logger.error('workspace not loaded: its events will be retried', {
-      workspaceId: unique[index],
+      workspace: unique[index],
       errorName: (outcome.reason as Error)?.name,
     });
-    workspaces.set(unique[index], 'unavailable');
+    found.set(unique[index], 'unavailable');
   });
-  return workspaces;
+  return found;
 }
 
 /** The events a record carries: itself, or each event of a retry bundle, with its own attempt count. */
-function eventsOf(
-  record: SQSRecord,
-): { eventId: string; body: string; attempts: number; firstAttemptAt: number }[] {
+function eventsOf(record: SQSRecord): {
+  eventId: string;
+  body: string;
+  attempts: number;
+  firstAttemptAt: number;
+  mappingVersion?: number;
+}[] {
   const { attempt, firstAttemptAt } = readAttempt(record);
   const bundled = readRetryBundle(record.body);
-  if (!bundled) return [{ eventId: record.messageId, body: record.body, attempts: attempt, firstAttemptAt }];
+  if (!bundled) {
+    const mappingVersion = readMappingVersion(record.messageAttributes ?? {});
+    return [
+      {
+        eventId: record.messageId,
+        body: record.body,
+        attempts: attempt,
+        firstAttemptAt,
+        ...(mappingVersion !== undefined && { mappingVersion }),
+      },
+    ];
+  }
   // `attempt` counts this message's own receives on top of the retry attempt it carries.
   const redeliveries =
     attempt - (Number(record.messageAttributes?.[RETRY_ATTEMPT_ATTRIBUTE]?.stringValue) || 1);
@@ -182,6 +259,7 @@ function eventsOf(
     body: event.body,
     attempts: event.attempt + Math.max(0, redeliveries),
     firstAttemptAt: event.first_attempt_at,
+    ...(event.mapping_version !== undefined && { mappingVersion: event.mapping_version }),
   }));
 }
 

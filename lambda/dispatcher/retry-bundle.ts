@@ -21,6 +21,8 @@ export interface BundledEvent {
   readonly first_attempt_at: number;
   /** Why the last attempt failed. */
   readonly last_error_code: string;
+  /** The workspace version whose mapping shaped the event's first attempt. */
+  readonly mapping_version?: number;
 }
 
 export interface RetryBundle {

@@ -7,6 +7,8 @@ export const RETRY_ATTEMPT_ATTRIBUTE = 'retry_attempt';
 export const FIRST_ATTEMPT_AT_ATTRIBUTE = 'first_attempt_at';
 /** Why the last attempt failed (an error code): what a retry is for, without reading logs. */
 export const LAST_ERROR_CODE_ATTRIBUTE = 'last_error_code';
+/** The workspace version whose mapping shaped the event's first attempt: retries and redrives keep it. */
+export const MAPPING_VERSION_ATTRIBUTE = 'mapping_version';
 /** On a retry bundle: how many events it carries (the attempt and reason attributes are its first event's). */
 export const RETRY_BUNDLE_ATTRIBUTE = 'retry_bundle';
 
@@ -55,6 +57,16 @@ export function readAttempt(record: SQSRecord): { attempt: number; firstAttemptA
   return { attempt: (Number.isInteger(carried) && carried > 0 ? carried : 1) + receives - 1, firstAttemptAt };
 }
 
+/** The mapping version a retry or redrive carries, if any. */
+export function readMappingVersion(
+  attributes: Record<string, { stringValue?: string } | undefined>,
+): number | undefined {
+  const version = Number(attributes[MAPPING_VERSION_ATTRIBUTE]?.stringValue);
+  return Number.isInteger(version) && version >= 0 && attributes[MAPPING_VERSION_ATTRIBUTE]
+    ? version
+    : undefined;
+}
+
 export function toRetryEntry(retry: {
   body: string;
   targets: readonly string[];
@@ -65,6 +77,8 @@ export function toRetryEntry(retry: {
   reason: string;
   /** The tenant's message group on a standard queue, for SQS fair queues. */
   messageGroupId: string;
+  /** The workspace version whose mapping the event keeps. */
+  mappingVersion?: number;
 }): SendMessageBatchRequestEntry {
   return {
     Id: '0',
@@ -79,6 +93,9 @@ export function toRetryEntry(retry: {
       [RETRY_ATTEMPT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.attempt) },
       [FIRST_ATTEMPT_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.firstAttemptAt) },
       [LAST_ERROR_CODE_ATTRIBUTE]: { DataType: 'String', StringValue: retry.reason },
+      ...(retry.mappingVersion !== undefined && {
+        [MAPPING_VERSION_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.mappingVersion) },
+      }),
     },
   };
 }

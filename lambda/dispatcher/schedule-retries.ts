@@ -113,6 +113,7 @@ function toBundledEvent(retry: ScheduledRetry): BundledEvent {
     attempt: nextAttempt(retry),
     first_attempt_at: retry.delivery.record.firstAttemptAt,
     last_error_code: retry.error.code,
+    mapping_version: retry.delivery.mappingVersion,
   };
 }
 
@@ -126,6 +127,7 @@ function toMessageEntry({ retries, delaySeconds }: RetryMessage): SendMessageBat
     firstAttemptAt: first.delivery.record.firstAttemptAt,
     delaySeconds,
     reason: first.error.code,
+    mappingVersion: first.delivery.mappingVersion,
     // A destination's retries are its own tenant for SQS fair queues.
     messageGroupId: destinationKey(destination),
   });

@@ -64,6 +64,7 @@ export async function settle(
       destinationId: destination.id,
       attempts: record.attempts,
       messageGroupId: record.messageGroupId,
+      mappingVersion: delivery.mappingVersion,
     };
     if (!error.retryable) {
       deadLetters.push({ ...letter, errorCode: error.code, errorMessage: error.message });
@@ -160,6 +161,7 @@ async function retryUnresolved(
           delaySeconds: backoffSeconds(retry, 2),
           reason: 'RegistryUnavailable',
           messageGroupId: event.workspaceId,
+          ...(event.mappingVersion !== undefined && { mappingVersion: event.mappingVersion }),
         }),
       ),
     );

@@ -1,4 +1,6 @@
 import * as z from 'zod/mini';
+import { ConsentCategorySchema } from './consent';
+import { DataMappingSchema } from './data-mapping';
 import './zod-messages';
 
 /**
@@ -47,6 +49,11 @@ const maxEventsPerSecond = z.optional(
 
 const roleArn = z.string().check(z.regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN'));
 
+/** What leaves for this destination (see `data-mapping.ts`). @default privacy-safe defaults */
+const mapping = z.optional(DataMappingSchema);
+/** Consent categories an event's visitor must all have granted for it to go here. @default none */
+const requiredConsent = z.optional(z.array(ConsentCategorySchema).check(z.minLength(1), z.maxLength(10)));
+
 export const LambdaDestinationSchema = z
   .strictObject({
     id: destinationId,
@@ -57,6 +64,8 @@ export const LambdaDestinationSchema = z
     events: eventAllowList,
     offloadOversize,
     maxEventsPerSecond,
+    mapping,
+    requiredConsent,
   })
   .check(
     z.refine((d) => !d.offloadOversize || d.roleArn !== undefined, {
@@ -70,6 +79,8 @@ export const SnsDestinationSchema = z.strictObject({
   type: z.literal('sns'),
   topicArn: z.string().check(z.regex(TOPIC_ARN_PATTERN, 'must be an SNS topic ARN')),
   roleArn,
+  mapping,
+  requiredConsent,
   /**
    * The topic's `MaximumMessageSize` (SNS accepts up to 1 MiB when a topic is configured so):
    * the size limit of one message and of one PublishBatch call. The setup check reads the real one.

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
+import { ConsentCategorySchema } from './consent';
 import { WorkspaceIdSchema } from './workspace-id';
 import './zod-messages';
 
@@ -31,6 +32,8 @@ export const IngestMessageSchema = z.strictObject({
   visitor: VisitorSchema,
   user: z.optional(UserSchema),
   destinations: z.optional(z.array(text(64)).check(z.minLength(1), z.maxLength(100))),
+  /** The consent categories the visitor granted (`marketing`, `analytics`, …). Never delivered. */
+  consent: z.optional(z.array(ConsentCategorySchema).check(z.maxLength(50))),
 });
 
 export type IngestMessage = z.infer<typeof IngestMessageSchema>;
@@ -43,7 +46,13 @@ export interface DeliveredPayload {
 }
 
 export type ParsedMessage =
-  | { ok: true; workspaceId: string; payload: DeliveredPayload; destinations?: string[] }
+  | {
+      ok: true;
+      workspaceId: string;
+      payload: DeliveredPayload;
+      destinations?: string[];
+      consent?: string[];
+    }
   | { ok: false; errorCode: 'InvalidJson' | 'InvalidEvent'; reason: string };
 
 const MAX_DEPTH = 32;
@@ -78,13 +87,19 @@ export function parseIngestMessage(body: string): ParsedMessage {
     };
   }
 
-  const { workspace_id: workspaceId, event, visitor, user, destinations } = result.data;
+  const { workspace_id: workspaceId, event, visitor, user, destinations, consent } = result.data;
   const payload: DeliveredPayload = {
     event: { ...event, distinct_id: event.distinct_id ?? deriveDistinctId(result.data) },
     visitor,
     user: user ?? null,
   };
-  return destinations ? { ok: true, workspaceId, payload, destinations } : { ok: true, workspaceId, payload };
+  return {
+    ok: true,
+    workspaceId,
+    payload,
+    ...(destinations && { destinations }),
+    ...(consent && { consent }),
+  };
 }
 
 /**

@@ -51,6 +51,25 @@ export async function readWorkspaceRecord(
   return Item ? toWorkspaceRecord(workspaceId, Item) : undefined;
 }
 
+/** The destinations of one published version: undefined when there is no such version. */
+export async function readVersionDestinations(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  workspaceId: string,
+  version: number,
+  abortSignal?: AbortSignal,
+): Promise<DestinationSpec[] | undefined> {
+  const { Item } = await dynamodb.send(
+    new GetItemCommand({
+      TableName: tableName,
+      Key: registryKeys.version(workspaceId, version),
+      ProjectionExpression: 'destinations',
+    }),
+    { abortSignal },
+  );
+  return Item ? (JSON.parse(Item.destinations?.S ?? '[]') as DestinationSpec[]) : undefined;
+}
+
 export function toWorkspaceRecord(
   workspaceId: string,
   item: Record<string, AttributeValue>,

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
+import { type CompiledMapping, compileMapping } from './data-mapping';
 import {
   arnParts,
   type Destination,
@@ -29,6 +30,8 @@ export interface LiveWorkspace {
    * granted the dispatcher on the function). An account belongs to one workspace at most.
    */
   readonly invokeAccounts: ReadonlySet<string>;
+  /** Each destination's data mapping, compiled once for this version. */
+  readonly mappings: ReadonlyMap<string, CompiledMapping>;
 }
 
 /** What the registry keeps of a workspace to route its events (the live version, resolved). */
@@ -39,10 +42,14 @@ export interface WorkspaceRecord {
   readonly liveVersion: number;
   readonly destinations: readonly DestinationSpec[];
   readonly invokeAccounts: readonly string[];
+  /** The workspace's key for `hmac` mappings, when one of its destinations uses it. */
+  readonly hmacKey?: Buffer;
 }
 
 /** The destinations of a workspace with its external id applied to those that assume a role. */
 export function resolveWorkspace(record: WorkspaceRecord): LiveWorkspace {
+  // Destinations without a mapping share the defaults, compiled once.
+  const defaults = compileMapping(undefined);
   return {
     id: record.id,
     version: record.liveVersion,
@@ -56,6 +63,12 @@ export function resolveWorkspace(record: WorkspaceRecord): LiveWorkspace {
       ),
     ),
     invokeAccounts: new Set(record.invokeAccounts),
+    mappings: new Map(
+      record.destinations.map((d) => [
+        d.id,
+        d.mapping ? compileMapping(d.mapping, record.hmacKey) : defaults,
+      ]),
+    ),
   };
 }
 

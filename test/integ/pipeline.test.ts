@@ -1,5 +1,7 @@
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { redrive } from '../../bin/redrive';
+import { compileMapping } from '../../lambda/shared/data-mapping';
+import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';
@@ -96,9 +98,11 @@ describe('local pipeline, standard ingest queue', () => {
 
   it("never lets one workspace's event stand in for another's, though their ids are the same", () => {
     const sent = new Map(WORKSPACES.map((w) => [w, new Set<string>()]));
+    // What each consumer should see: the event as the default mapping shapes it (personal data hashed).
+    const defaults = compileMapping(undefined);
     for (const body of events) {
-      const { workspace_id, ...payload } = JSON.parse(body);
-      sent.get(workspace_id)?.add(payloadDigest(payload));
+      const parsed = parseIngestMessage(body);
+      if (parsed.ok) sent.get(parsed.workspaceId)?.add(payloadDigest(defaults.apply(parsed.payload)));
     }
     for (const scope of SCOPES) {
       const own = sent.get(scope.split('/')[0]) as Set<string>;

@@ -186,6 +186,7 @@ describe('dispatchBatch', () => {
           error_message: { DataType: 'String', StringValue: expect.stringContaining('AuthorizationError') },
           destination_id: { DataType: 'String', StringValue: 'marketing' },
           attempts: { DataType: 'Number', StringValue: '2' },
+          mapping_version: { DataType: 'Number', StringValue: '0' },
         },
       }),
     ]);

@@ -129,6 +129,8 @@ describe('dispatchBatch with per-destination retries', () => {
           retry_attempt: { DataType: 'Number', StringValue: '2' },
           first_attempt_at: { DataType: 'Number', StringValue: String(sentAt) },
           last_error_code: { DataType: 'String', StringValue: 'ServiceUnavailable' },
+          // The mapping it was shaped with: the static config's version 0.
+          mapping_version: { DataType: 'Number', StringValue: '0' },
         },
       },
     ]);

@@ -216,6 +216,7 @@ describe('role-less Lambda destinations', () => {
         // As if acme's published version named globex's function without a role.
         return { ...live, destinations: [...live.destinations, { ...roleLess, workspaceId: 'ws-acme' }] };
       },
+      version: async () => undefined,
     };
 
     await dispatchBatch(
@@ -245,6 +246,9 @@ describe('role-less Lambda destinations', () => {
 describe('a registry that cannot be read', () => {
   const unavailable: DestinationRegistry = {
     workspace: async (id) => {
+      throw new RegistryUnavailableError(id, new Error('ProvisionedThroughputExceededException'));
+    },
+    version: async (id) => {
       throw new RegistryUnavailableError(id, new Error('ProvisionedThroughputExceededException'));
     },
   };
