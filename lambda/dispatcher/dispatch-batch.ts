@@ -50,7 +50,7 @@ export async function dispatchBatch(
   deps: DispatchDependencies,
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
-  const { deliveries, deadLetters, unresolved, unrouted } = await prepareDeliveries(
+  const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent } = await prepareDeliveries(
     records,
     deps.registry,
     deps.logger,
@@ -91,6 +91,7 @@ export async function dispatchBatch(
     records: records.length,
     deliveries: deliveries.length,
     unrouted,
+    blockedByConsent,
     unresolved: unresolved.length,
     delivered: deliveries.filter((d) => d.result?.ok).length,
     deadLettered: settlement.deadLettered,

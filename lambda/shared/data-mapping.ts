@@ -4,6 +4,7 @@ import {
   emailDomain,
   hmacSha256Hex,
   kindOf,
+  looksLikeEmail,
   normaliseForHash,
   personalDataDefault,
   REDACTED,
@@ -33,26 +34,45 @@ const PropertyRuleSchema = z.union([
     rename: z.optional(z.string().check(z.regex(/^[^.\s]{1,256}$/, 'must be a property name (no dots)'))),
   }),
 ]);
-const RulesSchema = z.record(
-  z.string().check(
-    z.regex(PROPERTY_PATH, `must start with ${ROOTS.join(', ')} and name a property`),
-    z.refine((path) => !FIXED_PATHS.has(path), 'always goes out unchanged: consumers deduplicate on it'),
-  ),
-  PropertyRuleSchema,
-);
+const RulesSchema = z.record(z.string(), PropertyRuleSchema);
 
-export const DataMappingSchema = z.strictObject({
-  /** `all`: everything not excluded (personal data still hashed or redacted); `listed`: only what `properties` names. */
-  mode: z._default(z.enum(['all', 'listed']), 'all'),
-  /** Event names renamed on the way out, by allowed name (matched ignoring case). */
-  events: z.optional(
-    z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1), z.maxLength(1000))),
-  ),
-  /** Rules for every event, by property path. */
-  properties: z.optional(RulesSchema),
-  /** Rules for one event (by name, ignoring case), over `properties`. */
-  overrides: z.optional(z.record(z.string().check(z.minLength(1)), RulesSchema)),
-});
+/** Each rule's path must name a property the mapping may change: the problem names the path. */
+function checkPaths(
+  rules: Record<string, unknown> | undefined,
+  where: (string | number)[],
+  ctx: z.core.$RefinementCtx,
+): void {
+  for (const path of Object.keys(rules ?? {})) {
+    const problem = !PROPERTY_PATH.test(path)
+      ? `must start with ${ROOTS.join(', ')} and name a property`
+      : FIXED_PATHS.has(path)
+        ? 'always goes out unchanged: consumers deduplicate on it'
+        : undefined;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [...where, path] });
+  }
+}
+
+export const DataMappingSchema = z
+  .strictObject({
+    /** `all`: everything not excluded (personal data still hashed or redacted); `listed`: only what `properties` names. */
+    mode: z._default(z.enum(['all', 'listed']), 'all'),
+    /** Event names renamed on the way out, by allowed name (matched ignoring case). */
+    events: z.optional(
+      z.record(z.string().check(z.minLength(1)), z.string().check(z.minLength(1), z.maxLength(1000))),
+    ),
+    /** Rules for every event, by property path. */
+    properties: z.optional(RulesSchema),
+    /** Rules for one event (by name, ignoring case), over `properties`. */
+    overrides: z.optional(z.record(z.string().check(z.minLength(1)), RulesSchema)),
+  })
+  .check(
+    z.superRefine((mapping, ctx) => {
+      checkPaths(mapping.properties, ['properties'], ctx);
+      for (const [event, rules] of Object.entries(mapping.overrides ?? {})) {
+        checkPaths(rules, ['overrides', event], ctx);
+      }
+    }),
+  );
 
 export type DataMapping = z.infer<typeof DataMappingSchema>;
 export type PropertyRule = z.infer<typeof PropertyRuleSchema>;
@@ -120,8 +140,8 @@ export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffe
   const defaults = (key: string, value: unknown): unknown => {
     const personal = personalDataDefault(key);
     if (personal) return modify(personal, key, value);
-    if (Array.isArray(value))
-      return value.map((item) => (isPlainObject(item) ? mapObject(item, undefined) : item));
+    if (typeof value === 'string' && looksLikeEmail(value)) return modify('hash', 'email', value);
+    if (Array.isArray(value)) return value.map((item) => defaults(key, item));
     if (isPlainObject(value)) return mapObject(value, undefined);
     return value;
   };

@@ -1,7 +1,8 @@
 import { createHash, createHmac } from 'node:crypto';
 
 /**
- * Personal data a destination never receives in the clear unless its mapping says `keep`:
+ * Personal data a destination never receives in the clear unless its mapping says `keep`
+ * (besides any string value shaped like an email address, which is hashed wherever it is):
  * property names (compared case-insensitively, ignoring `_`, `-`, `.` and spaces) found anywhere
  * in `visitor`, `user`, `event.event_properties` or `event.default_properties`, at any depth.
  * Identifiers advertising platforms match on are hashed; the rest are redacted. A bare `name` is
@@ -9,8 +10,10 @@ import { createHash, createHmac } from 'node:crypto';
  */
 export const PERSONAL_DATA_DEFAULTS: Readonly<Record<string, 'hash' | 'redact'>> = Object.freeze({
   email: 'hash',
+  emails: 'hash',
   emailaddress: 'hash',
   phone: 'hash',
+  phones: 'hash',
   phonenumber: 'hash',
   mobile: 'hash',
   mobilephone: 'hash',
@@ -50,8 +53,11 @@ export const REDACTED = '[redacted]';
 
 type Kind = 'email' | 'phone' | 'name' | 'other';
 
-const EMAIL_KEYS = new Set(['email', 'emailaddress']);
-const PHONE_KEYS = new Set(['phone', 'phonenumber', 'mobile', 'mobilephone']);
+const EMAIL_KEYS = new Set(['email', 'emails', 'emailaddress']);
+const PHONE_KEYS = new Set(['phone', 'phones', 'phonenumber', 'mobile', 'mobilephone']);
+
+/** A string that is an email address, whatever its property is called: hashed by default too. */
+export const looksLikeEmail = (value: string): boolean => /^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$/.test(value);
 const NAME_KEYS = new Set(['firstname', 'lastname', 'givenname', 'familyname', 'fullname', 'name']);
 
 /** How a value is normalised before hashing: by its property name, else by its shape. */
