@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DestinationClients } from '../lambda/dispatcher/clients';
@@ -158,7 +159,12 @@ async function main(argv: string[]): Promise<number> {
 
   const sts = new STSClient({});
   const { Arn: caller = 'unknown' } = await sts.send(new GetCallerIdentityCommand({}));
-  const registry = new WorkspaceRegistry(new DynamoDBClient({}), tableName, caller);
+  const registry = new WorkspaceRegistry(
+    new DynamoDBClient({}),
+    tableName,
+    caller,
+    new SecretsManagerClient({}),
+  );
   const out = (json: unknown, text: string) =>
     console.log(values.json ? JSON.stringify(json, null, 2) : text);
   const need = (count: number, names: string) => {

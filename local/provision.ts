@@ -8,6 +8,7 @@ import {
   PutBucketLifecycleConfigurationCommand,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { DestinationInput } from '../lambda/shared/destination-config';
@@ -143,7 +144,12 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
   const platformSns = emulatorClient(SNSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
   const operatorTopic = await platformSns.send(new CreateTopicCommand({ Name: 'event-delivery-operator' }));
 
-  const registry = new WorkspaceRegistry(platformDynamodb, registryTable, LOCAL_OPERATOR);
+  const registry = new WorkspaceRegistry(
+    platformDynamodb,
+    registryTable,
+    LOCAL_OPERATOR,
+    emulatorClient(SecretsManagerClient, options.messagingEndpoint, PLATFORM_ACCOUNT),
+  );
   const workspaces: LocalWorkspace[] = [];
   for (let n = 1; n <= options.workspaces; n++) {
     const created = await registry.createWorkspace(workspaceId(n));

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
@@ -10,6 +11,7 @@ import { BatchDeadline } from './deadline';
 import { DestinationHealth } from './destination-health';
 import { CachedRegistry, LayeredRegistry, StaticDestinationRegistry } from './destination-registry';
 import { DynamoDbDestinationStatus } from './destination-status';
+import { HmacKeys } from './hmac-keys';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
 import { S3PayloadStore } from './offload';
@@ -50,6 +52,7 @@ export function createDispatcherHandler(
           {
             ttlMs: environment.registry.cacheTtlSeconds * 1000,
             maxEntries: environment.registry.cacheMaxWorkspaces,
+            hmacKeys: new HmacKeys(new SecretsManagerClient(ownClientConfig)),
           },
           (workspaceId, error) =>
             logger.warn('registry unreadable: serving the cached version', {

@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { Destination, DestinationSpec } from '../shared/destination-config';
+import { MappingKeyMissingError, usesHmac } from '../shared/data-mapping';
+import type { Destination } from '../shared/destination-config';
 import { readVersionDestinations, readWorkspaceRecord } from '../shared/registry-table';
 import {
   type LiveWorkspace,
@@ -7,6 +8,7 @@ import {
   resolveWorkspace,
   type WorkspaceRecord,
 } from '../shared/workspace';
+import type { HmacKeys } from './hmac-keys';
 
 /**
  * Where the dispatcher looks a workspace's live destinations up. Async and behind an interface:
@@ -110,30 +112,47 @@ export class CachedRegistry implements DestinationRegistry {
     options: CachedRegistryOptions = {},
     /** Told when a stale entry is served because the registry could not be read. */
     private readonly onStale?: (workspaceId: string, error: unknown) => void,
+    /** An earlier version of a workspace, resolved against its current record (external id, keys). */
     private readonly loadVersion?: (
-      workspaceId: string,
+      current: WorkspaceRecord,
       version: number,
-    ) => Promise<DestinationSpec[] | undefined>,
+    ) => Promise<WorkspaceRecord | undefined>,
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE.ttlMs;
     this.maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE.maxEntries;
     this.now = options.now ?? Date.now;
   }
 
-  /** Reads through a registry table with the dispatcher's DynamoDB client, each read bounded. */
+  /**
+   * Reads through a registry table with the dispatcher's DynamoDB client, each read bounded; a
+   * version whose mappings use `hmac` is loaded with its workspace's key.
+   */
   static fromTable(
     dynamodb: DynamoDBClient,
     tableName: string,
-    options: CachedRegistryOptions & { readTimeoutMs?: number } = {},
+    options: CachedRegistryOptions & { readTimeoutMs?: number; hmacKeys?: HmacKeys } = {},
     onStale?: (workspaceId: string, error: unknown) => void,
   ): CachedRegistry {
     const timeout = options.readTimeoutMs ?? 2_000;
+    const withKey = async (record: WorkspaceRecord | undefined) => {
+      if (!record || !record.destinations.some((d) => usesHmac(d.mapping))) return record;
+      if (!options.hmacKeys) throw new MappingKeyMissingError();
+      return { ...record, hmacKey: await options.hmacKeys.key(record.id, AbortSignal.timeout(timeout)) };
+    };
     return new CachedRegistry(
-      (id) => readWorkspaceRecord(dynamodb, tableName, id, AbortSignal.timeout(timeout)),
+      async (id) => withKey(await readWorkspaceRecord(dynamodb, tableName, id, AbortSignal.timeout(timeout))),
       options,
       onStale,
-      (id, version) =>
-        readVersionDestinations(dynamodb, tableName, id, version, AbortSignal.timeout(timeout)),
+      async (current, version) => {
+        const destinations = await readVersionDestinations(
+          dynamodb,
+          tableName,
+          current.id,
+          version,
+          AbortSignal.timeout(timeout),
+        );
+        return destinations && withKey({ ...current, liveVersion: version, destinations });
+      },
     );
   }
 
@@ -166,9 +185,8 @@ export class CachedRegistry implements DestinationRegistry {
     const key = `${workspaceId}#${version}`;
     let pending = this.versions.get(key);
     if (!pending) {
-      pending = this.loadVersion(workspaceId, version).then(
-        (destinations) =>
-          destinations ? resolveWorkspace({ ...record, liveVersion: version, destinations }) : undefined,
+      pending = this.loadVersion(record, version).then(
+        (earlier) => (earlier ? resolveWorkspace(earlier) : undefined),
         (error: unknown) => {
           this.versions.delete(key);
           throw new RegistryUnavailableError(workspaceId, error);

@@ -27,6 +27,14 @@ export const registryKeys = {
   invokeAccount: (account: string) => ({ pk: { S: `account#${account}` }, sk: { S: 'invoke-account' } }),
 } satisfies Record<string, (...args: never[]) => Record<string, AttributeValue>>;
 
+/**
+ * A workspace's key for `hmac` mappings: a Secrets Manager secret (32 random bytes, base64) the
+ * registry creates with the workspace. Only the dispatcher reads it; nobody needs to see it.
+ */
+export const hmacKeySecretName = (workspaceId: string): string =>
+  `event-delivery/workspaces/${workspaceId}/hmac-key`;
+export const HMAC_KEY_SECRET_PREFIX = 'event-delivery/workspaces/';
+
 /** The attributes the dispatcher reads: never the draft, never the history. */
 const ROUTING_ATTRIBUTES = 'external_id, workspace_status, live_version, live_destinations, invoke_accounts';
 

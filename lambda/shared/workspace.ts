@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod/mini';
-import { type CompiledMapping, compileMapping } from './data-mapping';
+import { type CompiledMapping, compileMapping, usesHmac } from './data-mapping';
 import {
   arnParts,
   type Destination,
@@ -148,6 +148,12 @@ export function parseStaticWorkspaces(input: unknown): WorkspaceRecord[] {
     } catch (error) {
       if (!(error instanceof InvalidDestinationConfigError)) throw error;
       problems.push(...error.problems.map((p) => `${where}: ${p}`));
+    }
+    if (destinations.some((d) => usesHmac(d.mapping))) {
+      problems.push(
+        `${where}: hmac mappings need the registry's per-workspace key: use hash here, or move the workspace to the registry`,
+      );
+      destinations = [];
     }
     const record: WorkspaceRecord = {
       id: workspace.id,

@@ -12,6 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_REGISTRY_CACHE } from '../../lambda/dispatcher/destination-registry';
 import { arnParts, type Destination } from '../../lambda/shared/destination-config';
+import { HMAC_KEY_SECRET_PREFIX } from '../../lambda/shared/registry-table';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
 import { DeliveryRole } from './delivery-role';
 import type { DestinationRegistryTable } from './destination-registry-table';
@@ -193,6 +194,21 @@ export class EventDispatcher extends Construct {
     this.logGroup.grantWrite(this.role);
     this.grantDelivery(destinations);
     props.registry.grantRouting(this.role);
+    // Workspaces' HMAC keys for `hmac` mappings: read only, and only these secrets.
+    const { partition, region, account } = Stack.of(this);
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [`arn:${partition}:secretsmanager:${region}:${account}:secret:${HMAC_KEY_SECRET_PREFIX}*`],
+      }),
+    );
+    // As cdk-nag prints it: literals where the app resolves them, else the pseudo parameters.
+    const shown = (value: string, pseudo: string) => (Token.isUnresolved(value) ? `<AWS::${pseudo}>` : value);
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${shown(partition, 'Partition')}:secretsmanager:${shown(region, 'Region')}:${shown(account, 'AccountId')}:secret:${HMAC_KEY_SECRET_PREFIX}*]`,
+      reason:
+        'Workspaces are created at run time, each with its HMAC key secret under this prefix: GetSecretValue only, on these secrets only, in this account and region.',
+    });
 
     // A destination's standing across execution environments: small, written rarely, kept.
     this.statusTable = new dynamodb.Table(this, 'StatusTable', {

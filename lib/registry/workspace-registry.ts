@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
   ConditionalCheckFailedException,
@@ -11,11 +12,16 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import {
+  CreateSecretCommand,
+  ResourceExistsException,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
   type DestinationInput,
   type DestinationSpec,
   parseDestinations,
 } from '../../lambda/shared/destination-config';
-import { registryKeys, toWorkspaceRecord } from '../../lambda/shared/registry-table';
+import { hmacKeySecretName, registryKeys, toWorkspaceRecord } from '../../lambda/shared/registry-table';
 import {
   authorizationProblem,
   newExternalId,
@@ -72,6 +78,8 @@ export class WorkspaceRegistry {
     readonly tableName: string,
     /** Who is making changes: an IAM ARN, recorded on every change. */
     private readonly caller: string,
+    /** Where workspaces' HMAC keys are created. @default none: `hmac` mappings cannot be used */
+    private readonly secrets?: SecretsManagerClient,
     private readonly now: () => Date = () => new Date(),
   ) {}
 
@@ -101,6 +109,7 @@ export class WorkspaceRegistry {
         throw new RegistryError(`workspace "${workspaceId}" already exists`, 'conflict');
       throw error;
     }
+    await this.createHmacKey(workspaceId);
     return {
       id: workspaceId,
       externalId,
@@ -110,6 +119,23 @@ export class WorkspaceRegistry {
       createdAt: at,
       createdBy: this.caller,
     };
+  }
+
+  /** The workspace's key for `hmac` mappings: 32 random bytes, readable by the dispatcher only. */
+  private async createHmacKey(workspaceId: string): Promise<void> {
+    if (!this.secrets) return;
+    try {
+      await this.secrets.send(
+        new CreateSecretCommand({
+          Name: hmacKeySecretName(workspaceId),
+          Description: `Event delivery: HMAC key of workspace ${workspaceId}, for hmac data mappings`,
+          SecretString: randomBytes(32).toString('base64'),
+        }),
+      );
+    } catch (error) {
+      // A workspace created again keeps its key: earlier pseudonyms stay comparable.
+      if (!(error instanceof ResourceExistsException)) throw error;
+    }
   }
 
   async listWorkspaces(): Promise<WorkspaceSummary[]> {
