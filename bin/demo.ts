@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { withExampleMappings } from '../local/example-mappings';
 import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { LocalPipeline } from '../local/pipeline';
 import { DESTINATION_IDS, workspaceId } from '../local/provision';
@@ -19,6 +20,7 @@ if any event is unaccounted for or reached another workspace's destination.
 
   --workspaces N       workspaces to provision (default 2)
   --events N           events to generate (default 1000)
+  --plain-destinations no example data mappings or consent: every destination on the defaults
   --duplicates RATE    share of events sent a second time (default 0.1)
   --oversize N         generated events made larger than SNS's 256 KiB (300 KB more): offloaded to
                        the payload bucket, delivered as a pointer the consumer resolves (default 3)
@@ -50,6 +52,7 @@ async function main(): Promise<number> {
     options: {
       workspaces: { type: 'string', default: '2' },
       events: { type: 'string', default: '1000' },
+      'plain-destinations': { type: 'boolean', default: false },
       duplicates: { type: 'string', default: '0.1' },
       oversize: { type: 'string', default: '3' },
       'events-file': { type: 'string' },
@@ -111,7 +114,11 @@ async function main(): Promise<number> {
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '')
     : withDuplicates(
-        withOversize(generateEvents(count, { random, workspaces }), oversize, random),
+        withOversize(
+          generateEvents(count, { random, workspaces, consent: !values['plain-destinations'] }),
+          oversize,
+          random,
+        ),
         duplicateRate,
         random,
       );
@@ -119,6 +126,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   const pipeline = await LocalPipeline.start({
     workspaces: workspaceCount,
+    ...(!values['plain-destinations'] && {
+      configure: (_workspace, provisioned) => withExampleMappings(provisioned),
+    }),
     fifoIngestQueue: values['fifo-ingest'],
     ...(faultRate > 0 && { faults: { rate: faultRate, seed: faultSeed } }),
     destinationFaults,

@@ -1,12 +1,16 @@
 #!/usr/bin/env node
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DestinationClients } from '../lambda/dispatcher/clients';
+import { HmacKeys } from '../lambda/dispatcher/hmac-keys';
+import { usesHmac } from '../lambda/shared/data-mapping';
 import type { DestinationInput, DestinationSpec } from '../lambda/shared/destination-config';
 import { resolveWorkspace } from '../lambda/shared/workspace';
+import { mappingReport, testMappings, toCsv } from '../lib/registry/mapping-report';
 import { checkDestination } from '../lib/registry/setup-check';
 import { RegistryError, WorkspaceRegistry } from '../lib/registry/workspace-registry';
 
@@ -26,7 +30,8 @@ const DESTINATION_FLAGS = `  Lambda:  --function-arn ARN, or --region REGION --f
                                  for Lambda when your function's resource policy grants the dispatcher
            --events A,B          event names it receives (default "*": all)
            --offload-oversize    deliver events over the size limit as a pointer to the payload bucket
-           --max-events-per-second N`;
+           --max-events-per-second N
+           --required-consent A,B  consent categories an event's visitor must have granted (none: "")`;
 
 const HELP: Record<string, string> = {
   '': `npm run destinations -- COMMAND …
@@ -48,6 +53,7 @@ Commands:
   rollback WORKSPACE [--to N] [--note]  make version N (default: the one before) live again, as a new version
   check WORKSPACE DESTINATION [--send-test-event] [--dispatcher-role-arn ARN]
                                         check the customer's setup, step by step
+  mapping show|set|test|export …        what each destination receives (see mapping --help)
 
 ${COMMON}`,
   workspaces: `npm run destinations -- workspaces COMMAND …
@@ -90,6 +96,24 @@ ${COMMON}`,
 
 Makes an earlier version's content live again, as a new version (history is never rewritten).
 Without --to, the version before the live one. The draft follows.
+
+${COMMON}`,
+  mapping: `npm run destinations -- mapping COMMAND …
+
+Data mapping: what each destination receives. A mapping is part of the destination: set it in
+the draft, then publish. Without one, a destination gets the privacy-safe defaults (personal
+data hashed or redacted; see README "Data mapping and consent").
+
+  show WORKSPACE DESTINATION            the mapping and required consent, drafted and live
+  set WORKSPACE DESTINATION --file F    set the draft destination's mapping from a JSON file
+                                        (--clear: back to the defaults)
+  test WORKSPACE --events-file FILE [--draft]
+                                        for each line of FILE (ingest messages) and each
+                                        destination: exactly what it would receive, computed by
+                                        the dispatcher's own compiled mapping; or why not
+  export WORKSPACE [--format json|csv] [--draft]
+                                        the compliance report: per destination, which events,
+                                        which consent, and how each property is treated
 
 ${COMMON}`,
   check: `npm run destinations -- check WORKSPACE DESTINATION [--send-test-event] [--dispatcher-role-arn ARN]
@@ -140,6 +164,12 @@ async function main(argv: string[]): Promise<number> {
       'offload-oversize': { type: 'boolean' },
       'max-events-per-second': { type: 'string' },
       'max-message-bytes': { type: 'string' },
+      'required-consent': { type: 'string' },
+      file: { type: 'string' },
+      clear: { type: 'boolean', default: false },
+      'events-file': { type: 'string' },
+      draft: { type: 'boolean', default: false },
+      format: { type: 'string', default: 'json' },
       note: { type: 'string' },
       to: { type: 'string' },
       'send-test-event': { type: 'boolean', default: false },
@@ -279,6 +309,8 @@ async function main(argv: string[]): Promise<number> {
       const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
       return check(registry, workspace, id, values, out);
     }
+    case 'mapping':
+      return mappingCommand(registry, args, values, out);
   }
   return 2;
 }
@@ -395,6 +427,79 @@ async function check(
   return failed ? 1 : 0;
 }
 
+async function mappingCommand(
+  registry: WorkspaceRegistry,
+  args: string[],
+  values: Values,
+  out: (json: unknown, text: string) => void,
+): Promise<number> {
+  const [action, workspace, id] = args;
+  if (!workspace || (['show', 'set'].includes(action) && !id))
+    throw new UsageError(`mapping ${action ?? ''}: missing arguments`, HELP.mapping);
+  const destinations = async () =>
+    values.draft ? registry.draft(workspace) : [...(await registry.liveRecord(workspace)).destinations];
+  switch (action) {
+    case 'show': {
+      const [draft, live] = await Promise.all([registry.draft(workspace), registry.liveRecord(workspace)]);
+      const pick = (list: readonly DestinationSpec[]) => {
+        const d = list.find((x) => x.id === id);
+        return d && { mapping: d.mapping ?? null, requiredConsent: d.requiredConsent ?? null };
+      };
+      const shown = { draft: pick(draft) ?? null, live: pick(live.destinations) ?? null };
+      if (!shown.draft && !shown.live)
+        throw new RegistryError(`no destination "${id}" in ${workspace}`, 'not-found');
+      out(shown, JSON.stringify(shown, null, 2));
+      return 0;
+    }
+    case 'set': {
+      let mapping: unknown;
+      if (!values.clear) {
+        if (typeof values.file !== 'string')
+          throw new UsageError('mapping set needs --file FILE or --clear', HELP.mapping);
+        try {
+          mapping = JSON.parse(readFileSync(values.file, 'utf8'));
+        } catch (error) {
+          throw new UsageError(`--file: ${(error as Error).message}`, HELP.mapping);
+        }
+      }
+      const updated = await registry.updateDestination(workspace, id, { mapping });
+      out(updated, `set the mapping of ${id} in the draft of ${workspace}: publish to make it live`);
+      return 0;
+    }
+    case 'test': {
+      if (typeof values.events !== 'string')
+        throw new UsageError('mapping test needs --events FILE', HELP.mapping);
+      const bodies = readFileSync(values.events, 'utf8')
+        .split(/\r?\n/)
+        .filter((line) => line.trim() !== '');
+      const list = await destinations();
+      const key = list.some((d) => usesHmac(d.mapping))
+        ? await new HmacKeys(new SecretsManagerClient({})).key(workspace)
+        : undefined;
+      const results = testMappings(workspace, list, bodies, key);
+      out(
+        results,
+        results
+          .map(
+            (r) =>
+              `line ${r.line} → ${r.destination}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}${r.payload ? `\n${JSON.stringify(r.payload, null, 2)}` : ''}`,
+          )
+          .join('\n'),
+      );
+      return results.some((r) => r.outcome === 'invalid') ? 1 : 0;
+    }
+    case 'export': {
+      const rows = mappingReport(await destinations());
+      if (values.format === 'csv') console.log(toCsv(rows));
+      else if (values.format === 'json') console.log(JSON.stringify(rows, null, 2));
+      else throw new UsageError('--format must be json or csv', HELP.mapping);
+      return 0;
+    }
+    default:
+      throw new UsageError('mapping needs show, set, test or export', HELP.mapping);
+  }
+}
+
 /** A destination from command-line flags: new, or `current` with the given fields changed. */
 function destinationFrom(id: string, values: Values, current: DestinationSpec | undefined): DestinationInput {
   const flag = (name: string) => values[name] as string | undefined;
@@ -420,6 +525,13 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
   if (flag('max-events-per-second') !== undefined)
     base.maxEventsPerSecond = Number(flag('max-events-per-second'));
   if (flag('max-message-bytes') !== undefined) base.maxMessageBytes = Number(flag('max-message-bytes'));
+  if (flag('required-consent') !== undefined) {
+    const categories = flag('required-consent')
+      ?.split(',')
+      .map((c) => c.trim())
+      .filter(Boolean);
+    base.requiredConsent = categories?.length ? categories : undefined;
+  }
   return base as DestinationInput;
 }
 

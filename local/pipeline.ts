@@ -2,6 +2,7 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
   ChangeMessageVisibilityBatchCommand,
   GetQueueAttributesCommand,
@@ -16,11 +17,13 @@ import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
 import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
+import { HmacKeys } from '../lambda/dispatcher/hmac-keys';
 import {
   DEFAULT_RETRY_POLICY,
   RETRY_ATTEMPT_ATTRIBUTE,
   RETRY_BUNDLE_ATTRIBUTE,
 } from '../lambda/dispatcher/retry';
+import { type DataMapping, usesHmac } from '../lambda/shared/data-mapping';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
@@ -401,6 +404,7 @@ export class LocalPipeline {
       orderedScopes: fifo ? this.resources.workspaces.map((w) => `${w.id}/${DESTINATION_IDS.fifoTopic}`) : [],
       offloaded: await this.offloadedPayloads(),
       circuitOpenings: this.circuitOpenings(),
+      hmacKeys: await this.hmacKeys(),
       ...(this.destinationFaults && {
         destinationFaults: this.destinationFaults.faults.map((f) => ({
           destinationId: f.destinationId,
@@ -450,6 +454,15 @@ export class LocalPipeline {
       codes[letter.errorCode] = (codes[letter.errorCode] ?? 0) + 1;
     }
     return { destinations, backlog: await this.backlog() };
+  }
+
+  /** The HMAC keys of workspaces whose destinations use `hmac`, read as the dispatcher reads them. */
+  private async hmacKeys(): Promise<Map<string, Buffer>> {
+    const keys = new HmacKeys(emulatorClient(SecretsManagerClient, this.messagingEndpoint, PLATFORM_ACCOUNT));
+    const users = this.resources.workspaces.filter((w) =>
+      w.destinations.some((d) => usesHmac(d.mapping as DataMapping | undefined)),
+    );
+    return new Map(await Promise.all(users.map(async (w) => [w.id, await keys.key(w.id)] as const)));
   }
 
   /** How often each destination's circuit opened. */

@@ -28,6 +28,8 @@ export interface DemoReport {
       latencyMs: { p50: number; p99: number };
       /** Times the dispatcher's circuit breaker for this destination opened. */
       circuitOpenings: number;
+      /** Events this destination did not get because the visitor had not consented to what it requires. */
+      blockedByConsent: number;
     }
   >;
   consumer: { processed: number; duplicatesSkipped: number };
@@ -70,6 +72,8 @@ export interface ReportInput {
   readonly faults?: DemoReport['faults'];
   /** Payloads in the payload bucket, by `workspace/destination`. */
   readonly offloaded: ReadonlyMap<string, number>;
+  /** Workspaces' HMAC keys, for destinations whose mapping uses `hmac`. */
+  readonly hmacKeys?: ReadonlyMap<string, Buffer>;
   /** Circuit breaker openings, by `workspace/destination`. */
   readonly circuitOpenings?: ReadonlyMap<string, number>;
   readonly destinationFaults?: DemoReport['destinationFaults'];
@@ -106,11 +110,14 @@ export function buildReport(input: ReportInput): DemoReport {
     [...workspaces].flatMap(([workspaceId, destinations]) =>
       destinations.map((d): [string, CompiledMapping] => [
         `${workspaceId}/${d.id}`,
-        compileMapping(d.mapping),
+        compileMapping(d.mapping, input.hmacKeys?.get(workspaceId)),
       ]),
     ),
   );
   const contentByScope = new Map<string, Set<string>>();
+  // Events each destination must not get, for want of consent (counted once per event).
+  const blockedByScope = new Map<string, number>();
+  const previousKeys = new Set<string>();
   const workspacesByContent = new Map<string, Set<string>>();
   const expected = new Map<string, { body: string; scopes: string[] | null }>();
   for (const body of new Set(input.sentBodies)) {
@@ -124,24 +131,33 @@ export function buildReport(input: ReportInput): DemoReport {
       continue;
     }
     const { workspaceId } = parsed;
+    const key = `${workspaceId}\n${eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id)}`;
+    firstSentByKey.set(key, Math.min(firstSentByKey.get(key) ?? sentAt, sentAt));
+    const resolved = destinations.map((d) => ({ ...d, workspaceId }));
+    const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
+    const consented = routed.ok
+      ? routed.destinations.filter((d) => consentAllows(parsed.consent, d.requiredConsent))
+      : [];
+    if (routed.ok && !previousKeys.has(key)) {
+      for (const d of routed.destinations) {
+        if (consented.includes(d)) continue;
+        const scope = `${workspaceId}/${d.id}`;
+        blockedByScope.set(scope, (blockedByScope.get(scope) ?? 0) + 1);
+      }
+    }
+    previousKeys.add(key);
+    const scopes = routed.ok ? consented.map((d) => `${workspaceId}/${d.id}`) : null;
+    // What each destination it goes to should receive; what any destination of its workspace would.
     for (const destination of destinations) {
       const scope = `${workspaceId}/${destination.id}`;
       const digest = payloadDigest((mappings.get(scope) as CompiledMapping).apply(parsed.payload));
-      contentByScope.set(scope, (contentByScope.get(scope) ?? new Set<string>()).add(digest));
+      if (scopes?.includes(scope))
+        contentByScope.set(scope, (contentByScope.get(scope) ?? new Set<string>()).add(digest));
       workspacesByContent.set(
         digest,
         (workspacesByContent.get(digest) ?? new Set<string>()).add(workspaceId),
       );
     }
-    const key = `${workspaceId}\n${eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id)}`;
-    firstSentByKey.set(key, Math.min(firstSentByKey.get(key) ?? sentAt, sentAt));
-    const resolved = destinations.map((d) => ({ ...d, workspaceId }));
-    const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
-    const scopes = routed.ok
-      ? routed.destinations
-          .filter((d) => consentAllows(parsed.consent, d.requiredConsent))
-          .map((d) => `${workspaceId}/${d.id}`)
-      : null;
     const previous = expected.get(key);
     expected.set(key, { body: previous?.body ?? body, scopes });
   }
@@ -195,6 +211,7 @@ export function buildReport(input: ReportInput): DemoReport {
         offloaded: input.offloaded.get(scope) ?? 0,
         latencyMs: percentiles(destinationLatencies),
         circuitOpenings: input.circuitOpenings?.get(scope) ?? 0,
+        blockedByConsent: blockedByScope.get(scope) ?? 0,
       };
     }
   }
@@ -307,15 +324,15 @@ export function formatReport(report: DemoReport): string {
     '',
     `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
-    'destination                   type    delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened',
+    'destination                   type    delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened  no consent',
     ...Object.entries(report.destinations).map(
       ([id, d]) =>
-        `${id.padEnd(29)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)}`,
+        `${id.padEnd(29)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)} ${String(d.blockedByConsent).padStart(11)}`,
     ),
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,
     `latency (sent → processed): p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
-    `FIFO order violations: ${report.fifoOrderViolations}; processed more than once: ${report.processedMoreThanOnce}; delivered to another workspace: ${report.crossWorkspaceDeliveries}`,
+    `FIFO order violations: ${report.fifoOrderViolations}; processed more than once: ${report.processedMoreThanOnce}; delivered to another workspace: ${report.crossWorkspaceDeliveries}; not as mapped: ${report.unexpectedContent}`,
   ];
   if (report.faults) {
     const kinds = Object.entries(report.faults.byKind)

@@ -23,7 +23,13 @@ export function seededRandom(seed: number): () => number {
  */
 export function generateEvents(
   count: number,
-  options: { random?: () => number; visitors?: number; workspaces?: readonly string[] } = {},
+  options: {
+    random?: () => number;
+    visitors?: number;
+    workspaces?: readonly string[];
+    /** Add the consent each visitor granted: `analytics` always, `marketing` for about two in three. */
+    consent?: boolean;
+  } = {},
 ): string[] {
   const workspaces = options.workspaces?.length ? options.workspaces : ['workspace-1'];
   const random = options.random ?? Math.random;
@@ -37,6 +43,7 @@ export function generateEvents(
   }));
   const start = Date.now();
   const visitorOf: (typeof visitors)[number][] = [];
+  const consentOf = visitors.map(() => (random() < 0.67 ? ['analytics', 'marketing'] : ['analytics']));
   return Array.from({ length: count }, (_, i) => {
     // The k-th event of every workspace has the same ids: the same visitor, the same distinct id.
     const workspace = workspaces[i % workspaces.length];
@@ -57,6 +64,7 @@ export function generateEvents(
       },
       visitor,
       user: random() < 0.5 ? { external_id: `user_${visitor.visitor_id}`, email: visitor.email } : null,
+      ...(options.consent && { consent: consentOf[visitors.indexOf(visitor)] }),
     });
   });
 }

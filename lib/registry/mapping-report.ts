@@ -1,0 +1,173 @@
+import { route } from '../../lambda/dispatcher/route';
+import { consentAllows } from '../../lambda/shared/consent';
+import { compileMapping, type DataMapping, type PropertyRule } from '../../lambda/shared/data-mapping';
+import type { DestinationSpec } from '../../lambda/shared/destination-config';
+import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { PERSONAL_DATA_DEFAULTS } from '../../lambda/shared/personal-data';
+
+/** What one destination would receive of one event, or why it would not. */
+export interface MappingTestResult {
+  readonly line: number;
+  readonly destination: string;
+  readonly outcome: 'delivered' | 'not routed' | 'blocked by consent' | 'invalid';
+  readonly payload?: DeliveredPayload;
+  readonly reason?: string;
+}
+
+/**
+ * Runs ingest messages through a workspace's destinations exactly as the dispatcher does:
+ * validation, routing, consent, then each destination's compiled mapping.
+ */
+export function testMappings(
+  workspaceId: string,
+  destinations: readonly DestinationSpec[],
+  bodies: readonly string[],
+  hmacKey?: Buffer,
+): MappingTestResult[] {
+  const compiled = new Map(destinations.map((d) => [d.id, compileMapping(d.mapping, hmacKey)]));
+  const resolved = destinations.map((d) => ({ ...d, workspaceId }));
+  return bodies.flatMap((body, index): MappingTestResult[] => {
+    const line = index + 1;
+    const parsed = parseIngestMessage(body);
+    if (!parsed.ok)
+      return [
+        { line, destination: '*', outcome: 'invalid', reason: `${parsed.errorCode}: ${parsed.reason}` },
+      ];
+    if (parsed.workspaceId !== workspaceId)
+      return [
+        {
+          line,
+          destination: '*',
+          outcome: 'invalid',
+          reason: `names workspace ${parsed.workspaceId}, not ${workspaceId}`,
+        },
+      ];
+    const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
+    if (!routed.ok)
+      return [{ line, destination: routed.destinationId, outcome: 'invalid', reason: routed.reason }];
+    const accepted = new Set(routed.destinations.map((d) => d.id));
+    return destinations.map((d): MappingTestResult => {
+      if (!accepted.has(d.id)) return { line, destination: d.id, outcome: 'not routed' };
+      if (!consentAllows(parsed.consent, d.requiredConsent))
+        return {
+          line,
+          destination: d.id,
+          outcome: 'blocked by consent',
+          reason: `requires ${d.requiredConsent?.join(', ')}`,
+        };
+      return {
+        line,
+        destination: d.id,
+        outcome: 'delivered',
+        payload: compiled.get(d.id)?.apply(parsed.payload),
+      };
+    });
+  });
+}
+
+/** One row of the compliance report: a property rule of a destination, or a default. */
+export interface MappingReportRow {
+  readonly destination: string;
+  readonly type: string;
+  readonly arn: string;
+  readonly events: string;
+  readonly consent: string;
+  readonly mode: string;
+  readonly scope: string;
+  readonly property: string;
+  readonly treatment: string;
+}
+
+/**
+ * What a compliance review asks for, per destination: which events (and their outgoing names),
+ * which consent, and how each property is treated: the mapping's rules, then the defaults that
+ * apply to whatever the rules do not name.
+ */
+export function mappingReport(destinations: readonly DestinationSpec[]): MappingReportRow[] {
+  return destinations.flatMap((d) => {
+    const mapping: DataMapping = d.mapping ?? { mode: 'all' };
+    const renames = Object.entries(mapping.events ?? {});
+    const base = {
+      destination: d.id,
+      type: d.type,
+      arn: d.type === 'lambda' ? d.functionArn : d.topicArn,
+      events: d.events
+        .map((name) => {
+          const renamed = renames.find(([from]) => from.toLowerCase() === name.toLowerCase())?.[1];
+          return renamed ? `${name} → ${renamed}` : name;
+        })
+        .join('; '),
+      consent: d.requiredConsent?.join('; ') ?? 'none required',
+      mode: mapping.mode === 'listed' ? 'only listed properties' : 'all properties not excluded',
+    };
+    const rows: MappingReportRow[] = [];
+    const ruleRows = (scope: string, rules: Record<string, PropertyRule>) => {
+      for (const [property, rule] of Object.entries(rules))
+        rows.push({ ...base, scope, property, treatment: describeRule(rule) });
+    };
+    ruleRows('every event', mapping.properties ?? {});
+    for (const [event, rules] of Object.entries(mapping.overrides ?? {})) ruleRows(`event "${event}"`, rules);
+    rows.push({
+      ...base,
+      scope: 'every event',
+      property: 'visitor.visitor_id, event.distinct_id',
+      treatment: 'sent unchanged (deduplication key)',
+    });
+    if (mapping.mode !== 'listed') {
+      for (const [key, treatment] of Object.entries(PERSONAL_DATA_DEFAULTS)) {
+        rows.push({
+          ...base,
+          scope: 'default, not named above',
+          property: `any property named like "${key}"`,
+          treatment: describeRule(treatment),
+        });
+      }
+      rows.push({
+        ...base,
+        scope: 'default, not named above',
+        property: 'any value shaped like an email address',
+        treatment: describeRule('hash'),
+      });
+      rows.push({
+        ...base,
+        scope: 'default, not named above',
+        property: 'everything else',
+        treatment: 'sent as is',
+      });
+    } else {
+      rows.push({ ...base, scope: 'default', property: 'everything not listed', treatment: 'not sent' });
+    }
+    return rows;
+  });
+}
+
+function describeRule(rule: PropertyRule): string {
+  const { action, rename } = typeof rule === 'string' ? { action: rule, rename: undefined } : rule;
+  const what = {
+    keep: 'sent as is',
+    hash: 'SHA-256 of the normalised value',
+    hmac: "HMAC-SHA-256 with the workspace's key",
+    redact: 'replaced by [redacted]',
+    null: 'sent as null',
+    drop: 'not sent',
+    domain_only: 'email domain only',
+  }[action];
+  return rename ? `${what}, renamed ${rename}` : what;
+}
+
+/** CSV with every field quoted. */
+export function toCsv(rows: readonly MappingReportRow[]): string {
+  const header: (keyof MappingReportRow)[] = [
+    'destination',
+    'type',
+    'arn',
+    'events',
+    'consent',
+    'mode',
+    'scope',
+    'property',
+    'treatment',
+  ];
+  const quote = (value: string) => `"${value.replaceAll('"', '""')}"`;
+  return [header.join(','), ...rows.map((row) => header.map((h) => quote(row[h])).join(','))].join('\n');
+}
