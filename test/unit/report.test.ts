@@ -65,3 +65,63 @@ describe('the demo report', () => {
     expect(result.verdict).toMatch(/^FAIL: .*1 delivered to another workspace/);
   });
 });
+
+describe('the demo report with mappings and consent', () => {
+  const marketing = {
+    ...topic('333333333333'),
+    requiredConsent: ['marketing'],
+    mapping: { properties: { 'visitor.email': 'domain_only' as const } },
+  };
+  const consented = JSON.stringify({
+    workspace_id: 'ws-a',
+    event: { event: 'Signed Up', distinct_id: 'e1' },
+    visitor: { visitor_id: 'v1', email: 'pat@example.com' },
+    consent: ['marketing'],
+  });
+  const refused = JSON.stringify({
+    workspace_id: 'ws-a',
+    event: { event: 'Signed Up', distinct_id: 'e2' },
+    visitor: { visitor_id: 'v1', email: 'pat@example.com' },
+  });
+  const run = (record: (ledger: DeliveryLedger) => void) => {
+    const ledger = new DeliveryLedger();
+    record(ledger);
+    return buildReport({
+      sentBodies: [consented, refused],
+      rejected: [],
+      firstSentAt: new Map([
+        [consented, 0],
+        [refused, 0],
+      ]),
+      workspaces: [{ id: 'ws-a', destinations: [marketing] }],
+      ledger,
+      deadLetters: [],
+      durationMs: 1,
+      orderedScopes: [],
+      offloaded: new Map(),
+    });
+  };
+  const asMapped = { ...payloadOf(consented), visitor: { visitor_id: 'v1', email: 'example.com' } };
+
+  it('expects the mapped payload, and no event the visitor did not consent to', () => {
+    const result = run((ledger) => ledger.recordProcessed('ws-a/orders', asMapped));
+
+    expect(result.verdict).toMatch(/^PASS/);
+    expect(result.destinations['ws-a/orders']).toMatchObject({ delivered: 1, blockedByConsent: 1 });
+  });
+
+  it('fails when a consumer got the payload unmapped, or an event without consent', () => {
+    expect(
+      run((ledger) => ledger.recordProcessed('ws-a/orders', payloadOf(consented))).unexpectedContent,
+    ).toBe(1);
+    const leaked = run((ledger) => {
+      ledger.recordProcessed('ws-a/orders', asMapped);
+      ledger.recordProcessed('ws-a/orders', {
+        ...payloadOf(refused),
+        visitor: { visitor_id: 'v1', email: 'example.com' },
+      });
+    });
+    expect(leaked.unexpectedContent).toBe(1);
+    expect(leaked.verdict).toMatch(/^FAIL/);
+  });
+});
