@@ -62,7 +62,9 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 for (const [, run] of variants) eventsPerSecond(run);
 const rates = variants.map(() => [] as number[]);
 for (let round = 0; round < ROUNDS; round++) {
-  variants.forEach(([, run], index) => rates[index].push(eventsPerSecond(run)));
+  variants.forEach(([, run], index) => {
+    rates[index].push(eventsPerSecond(run));
+  });
 }
 const base = rates[0];
 console.log(

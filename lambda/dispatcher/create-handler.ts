@@ -11,9 +11,9 @@ import { BatchDeadline } from './deadline';
 import { DestinationHealth } from './destination-health';
 import { CachedRegistry, LayeredRegistry, StaticDestinationRegistry } from './destination-registry';
 import { DynamoDbDestinationStatus } from './destination-status';
-import { HmacKeys } from './hmac-keys';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
+import { HmacKeys } from './hmac-keys';
 import { S3PayloadStore } from './offload';
 import { RateLimiter } from './rate-limiter';
 

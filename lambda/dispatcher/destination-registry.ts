@@ -135,7 +135,7 @@ export class CachedRegistry implements DestinationRegistry {
   ): CachedRegistry {
     const timeout = options.readTimeoutMs ?? 2_000;
     const withKey = async (record: WorkspaceRecord | undefined) => {
-      if (!record || !record.destinations.some((d) => usesHmac(d.mapping))) return record;
+      if (!record?.destinations.some((d) => usesHmac(d.mapping))) return record;
       if (!options.hmacKeys) throw new MappingKeyMissingError();
       return { ...record, hmacKey: await options.hmacKeys.key(record.id, AbortSignal.timeout(timeout)) };
     };
