@@ -11,6 +11,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { MAPPING_VERSION_ATTRIBUTE } from '../lambda/dispatcher/retry';
 import { TARGET_DESTINATIONS_ATTRIBUTE } from '../lambda/dispatcher/route';
 import { progressBar } from '../local/send-events';
 
@@ -137,6 +138,11 @@ function toIngestEntry(message: Message, id: string, fifo: boolean) {
   const attributes: Record<string, MessageAttributeValue> = destinationId
     ? { [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: destinationId } }
     : {};
+  // The mapping the event started with goes back with it: its consumer sees the same content again.
+  const mappingVersion = attribute(message, MAPPING_VERSION_ATTRIBUTE);
+  if (destinationId && mappingVersion !== undefined) {
+    attributes[MAPPING_VERSION_ATTRIBUTE] = { DataType: 'Number', StringValue: mappingVersion };
+  }
   return {
     Id: id,
     MessageBody: message.Body ?? '',
