@@ -467,9 +467,10 @@ async function mappingCommand(
       return 0;
     }
     case 'test': {
-      if (typeof values.events !== 'string')
-        throw new UsageError('mapping test needs --events FILE', HELP.mapping);
-      const bodies = readFileSync(values.events, 'utf8')
+      const file = values['events-file'];
+      if (typeof file !== 'string')
+        throw new UsageError('mapping test needs --events-file FILE', HELP.mapping);
+      const bodies = readFileSync(file, 'utf8')
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '');
       const list = await destinations();
