@@ -5,6 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { destinationKey } from '../shared/destination-config';
+import { PowertoolsMetricsSink } from './batch-metrics';
 import { CircuitBreakers, type CircuitTransition } from './circuit-breaker';
 import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './clients';
 import { BatchDeadline } from './deadline';
@@ -95,6 +96,7 @@ export function createDispatcherHandler(
       if (status && to === 'closed') statusWrites.push(status.reportRecovered(destinationId));
     }),
     rateLimiter: new RateLimiter(),
+    ...(environment.metricsNamespace && { metrics: new PowertoolsMetricsSink(environment.metricsNamespace) }),
     ...(status && { status }),
     ...(environment.retry && { retry: environment.retry }),
     ...(payloadBucket &&

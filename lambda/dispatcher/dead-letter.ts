@@ -12,6 +12,8 @@ export interface DeadLetter {
   /** Names fields, rules and AWS error codes only: never event content. */
   readonly errorMessage: string;
   readonly destinationId?: string;
+  /** The type of that destination, for metrics. */
+  readonly destinationType?: 'lambda' | 'sns';
   readonly attempts: number;
   /** Message group of the source message on a FIFO ingest queue. */
   readonly messageGroupId?: string;

@@ -1,4 +1,5 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { type MetricsSink, publishBatchMetrics } from './batch-metrics';
 import { CallCutError, CallPool, type CallPoolLimits } from './call-pool';
 import { CircuitBreakers } from './circuit-breaker';
 import type { DeliveryClients } from './clients';
@@ -31,6 +32,8 @@ export interface DispatchDependencies extends SettleDependencies {
    * @default none: oversize events are dead-lettered with `PayloadTooLarge`
    */
   readonly payloads?: PayloadStore;
+  /** Where the batch's metrics go. @default none: counts are only logged */
+  readonly metrics?: MetricsSink;
 }
 
 /** At most this share of a batch's call slots goes to one destination. */
@@ -87,6 +90,14 @@ export async function dispatchBatch(
   for (const delivery of deliveries) delivery.result ??= failed(new CallCutError('deadline'));
 
   const settlement = await settle(deliveries, deadLetters, deps, unresolved);
+  if (deps.metrics) {
+    try {
+      publishBatchMetrics(deps.metrics, deps.logger, { deliveries, ...settlement });
+    } catch (error) {
+      // Metrics are for people: a failure to emit them never fails delivery.
+      deps.logger.error('metrics not published', { errorName: (error as Error).name });
+    }
+  }
   deps.logger.info('batch dispatched', {
     records: records.length,
     deliveries: deliveries.length,

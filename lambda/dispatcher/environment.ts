@@ -5,6 +5,8 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
 export interface DispatcherEnvironment {
   /** The static config as JSON: `{ "workspaces": [...] }` (validated again at cold start). */
   readonly destinationsJson: string;
+  /** CloudWatch namespace of the dispatcher's embedded-format metrics. @default none: not published */
+  readonly metricsNamespace?: string;
   /** The live registry: every workspace not in the static config is looked up here. @default none */
   readonly registry?: {
     readonly tableName: string;
@@ -94,8 +96,10 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
   if (payloadBucket && !env.AWS_REGION) problems.push('AWS_REGION is not set (the payload bucket region)');
   if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
 
+  const metricsNamespace = env.POWERTOOLS_METRICS_NAMESPACE || undefined;
   return {
     destinationsJson,
+    ...(metricsNamespace && { metricsNamespace }),
     ...(registry && { registry }),
     deadLetterQueue: { url: deadLetterQueueUrl, fifo: deadLetterQueueUrl.endsWith('.fifo') },
     maxReceiveCount,

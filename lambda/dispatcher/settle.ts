@@ -23,6 +23,10 @@ export interface Settlement {
   readonly failedRecords: ReadonlySet<string>;
   readonly deadLettered: number;
   readonly retriesScheduled: number;
+  /** The dead letters written, for metrics. */
+  readonly written: readonly DeadLetter[];
+  /** The deliveries whose retry was sent, for metrics. */
+  readonly retried: readonly Delivery[];
 }
 
 /**
@@ -62,6 +66,7 @@ export async function settle(
       body: record.body,
       sourceMessageId: record.messageId,
       destinationId: destination.id,
+      destinationType: destination.type,
       attempts: record.attempts,
       messageGroupId: record.messageGroupId,
       mappingVersion: delivery.mappingVersion,
@@ -132,6 +137,8 @@ export async function settle(
     failedRecords,
     deadLettered: deadLetters.length - unwritten.size,
     retriesScheduled: retries.length - unsentRetries,
+    written: deadLetters.filter((_, index) => !unwritten.has(index)),
+    retried: retries.filter((r) => !failedRecords.has(r.delivery.record.messageId)).map((r) => r.delivery),
   };
 }
 

@@ -115,6 +115,9 @@ export class EventDispatcher extends Construct {
     deliveryConcurrency: 16,
   } as const;
 
+  /** Where the dispatcher's embedded-format metrics go (dimensions `service`, `DestinationType`, `ErrorCode`). */
+  static readonly METRICS_NAMESPACE = 'EventDelivery';
+
   public readonly function: nodejs.NodejsFunction;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
@@ -252,6 +255,7 @@ export class EventDispatcher extends Construct {
         ...(props.operatorTopic && { OPERATOR_TOPIC_ARN: props.operatorTopic.topicArn }),
         DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),
         POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
+        POWERTOOLS_METRICS_NAMESPACE: EventDispatcher.METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
       },
       bundling: {

@@ -1,0 +1,130 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { utf8Bytes } from './batching';
+import type { DeadLetter } from './dead-letter';
+import type { Delivery } from './delivery';
+
+type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
+
+/** Where the dispatcher's metrics go: CloudWatch embedded metric format, one namespace. */
+export interface MetricsSink {
+  /** One EMF document: these dimensions, these metrics (a metric may take several values). */
+  emit(dimensions: Record<string, string>, metrics: Record<string, { unit: Unit; values: number[] }>): void;
+}
+
+/** Powertools Metrics: each document flushed to stdout, where Lambda's log group turns it into metrics. */
+export class PowertoolsMetricsSink implements MetricsSink {
+  constructor(private readonly namespace: string) {}
+
+  emit(dimensions: Record<string, string>, metrics: Record<string, { unit: Unit; values: number[] }>): void {
+    // EMF takes at most 100 values of a metric per document: more go in further documents.
+    const documents = Math.max(1, ...Object.values(metrics).map((m) => Math.ceil(m.values.length / 100)));
+    for (let i = 0; i < documents; i++) {
+      const document = new Metrics({ namespace: this.namespace, serviceName: 'event-dispatcher' });
+      document.addDimensions(dimensions);
+      for (const [name, { unit, values }] of Object.entries(metrics)) {
+        for (const value of values.slice(i * 100, (i + 1) * 100)) document.addMetric(name, unit, value);
+      }
+      document.publishStoredMetrics();
+    }
+  }
+}
+
+type Counts = { delivered: number; failed: number; deadLettered: number; retried: number; bytes: number };
+
+/**
+ * A batch's metrics, by destination type only (a few dimensions, whatever the number of
+ * destinations): Delivered, DeliveryFailures, RetriesScheduled, DeliveredBytes, DeliveryLatency
+ * (first ingest to delivered), and DeadLettered by error code. Per-destination and per-workspace
+ * figures go in one `destination summary` log line each, to query with Logs Insights instead of
+ * paying for a custom metric per destination.
+ */
+export function publishBatchMetrics(
+  sink: MetricsSink,
+  logger: Logger,
+  batch: {
+    deliveries: readonly Delivery[];
+    written: readonly DeadLetter[];
+    retried: readonly Delivery[];
+    now?: number;
+  },
+): void {
+  const now = batch.now ?? Date.now();
+  const byType = new Map<string, Counts & { latencies: number[] }>();
+  const byDestination = new Map<
+    string,
+    Counts & { workspaceId: string; destinationId: string; type: string }
+  >();
+  const retried = new Set(batch.retried);
+  const countsOf = (type: string) => {
+    let counts = byType.get(type);
+    if (!counts) {
+      counts = { delivered: 0, failed: 0, deadLettered: 0, retried: 0, bytes: 0, latencies: [] };
+      byType.set(type, counts);
+    }
+    return counts;
+  };
+  for (const delivery of batch.deliveries) {
+    const { destination, record } = delivery;
+    const key = `${destination.workspaceId}/${destination.id}`;
+    let summary = byDestination.get(key);
+    if (!summary) {
+      summary = {
+        workspaceId: destination.workspaceId,
+        destinationId: destination.id,
+        type: destination.type,
+        delivered: 0,
+        failed: 0,
+        deadLettered: 0,
+        retried: 0,
+        bytes: 0,
+      };
+      byDestination.set(key, summary);
+    }
+    const counts = countsOf(destination.type);
+    if (delivery.result?.ok) {
+      const bytes = utf8Bytes(delivery.message);
+      for (const c of [counts, summary]) {
+        c.delivered += 1;
+        c.bytes += bytes;
+      }
+      counts.latencies.push(Math.max(0, now - record.firstAttemptAt));
+    } else {
+      for (const c of [counts, summary]) c.failed += 1;
+      if (retried.has(delivery)) for (const c of [counts, summary]) c.retried += 1;
+    }
+  }
+  const deadByCode = new Map<string, number>();
+  for (const letter of batch.written) {
+    const type = letter.destinationType ?? 'none';
+    const key = `${type}\n${letter.errorCode}`;
+    deadByCode.set(key, (deadByCode.get(key) ?? 0) + 1);
+    const summary = [...byDestination.values()].find(
+      (s) => s.destinationId === letter.destinationId && s.type === letter.destinationType,
+    );
+    if (summary) summary.deadLettered += 1;
+  }
+
+  for (const [type, c] of byType) {
+    sink.emit(
+      { DestinationType: type },
+      {
+        Delivered: { unit: MetricUnit.Count, values: [c.delivered] },
+        DeliveryFailures: { unit: MetricUnit.Count, values: [c.failed] },
+        RetriesScheduled: { unit: MetricUnit.Count, values: [c.retried] },
+        DeliveredBytes: { unit: MetricUnit.Bytes, values: [c.bytes] },
+        ...(c.latencies.length > 0 && {
+          DeliveryLatency: { unit: MetricUnit.Milliseconds, values: c.latencies },
+        }),
+      },
+    );
+  }
+  for (const [key, count] of deadByCode) {
+    const [type, code] = key.split('\n');
+    sink.emit(
+      { DestinationType: type, ErrorCode: code },
+      { DeadLettered: { unit: MetricUnit.Count, values: [count] } },
+    );
+  }
+  for (const summary of byDestination.values()) logger.info('destination summary', { ...summary });
+}
