@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import { DeliveryAlarms } from '../constructs/delivery-alarms';
 import { DeliveryRole } from '../constructs/delivery-role';
 import { DestinationRegistryTable } from '../constructs/destination-registry-table';
 import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
@@ -66,6 +67,8 @@ export class PlatformStack extends Stack {
   public readonly ingestQueue: IngestQueue;
   public readonly dispatcher: EventDispatcher;
   public readonly payloadBucket?: PayloadBucket;
+  /** Alarms to the operator topic, and the dashboard. */
+  public readonly alarms: DeliveryAlarms;
   /** The live destination registry: workspaces, drafts, published versions. */
   public readonly registry: DestinationRegistryTable;
   /** Operator events (a destination disabled); subscribe your on-call channel to it. */
@@ -126,6 +129,21 @@ export class PlatformStack extends Stack {
       timeout,
     });
 
+    this.alarms = new DeliveryAlarms(this, 'Alarms', {
+      ingestQueue: this.ingestQueue,
+      dispatcher: this.dispatcher,
+      operatorTopic: this.operatorTopic,
+    });
+    // CloudWatch alarms publish to the operator topic, encrypted with this key: let them, for this account's alarms only.
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
+      }),
+    );
+
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestQueue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DispatcherRoleArn', {
@@ -135,7 +153,8 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'PlatformAccountId', { value: this.account });
     new CfnOutput(this, 'OperatorTopicArn', {
       value: this.operatorTopic.topicArn,
-      description: 'Operator events, such as a destination disabled after failing for long',
+      description:
+        'Operator events: alarms and their recovery, and a destination disabled after failing for long',
     });
     new CfnOutput(this, 'RegistryTable', {
       value: this.registry.table.tableName,

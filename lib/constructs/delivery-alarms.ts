@@ -1,0 +1,173 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import { EventDispatcher } from './event-dispatcher';
+import type { IngestQueue } from './ingest-queue';
+
+export interface DeliveryAlarmsProps {
+  readonly ingestQueue: IngestQueue;
+  readonly dispatcher: EventDispatcher;
+  /** Where every alarm (and its recovery) is sent. */
+  readonly operatorTopic: sns.ITopic;
+  /**
+   * The oldest ingest message may wait this long before the alarm fires.
+   * @default Duration.minutes(5)
+   */
+  readonly maxIngestAge?: Duration;
+  /**
+   * Share of deliveries failing (retried or dead-lettered), in percent, over 15 minutes, that fires.
+   * @default 5
+   */
+  readonly maxFailurePercent?: number;
+}
+
+const DESTINATION_TYPES = ['lambda', 'sns'] as const;
+
+/**
+ * What an operator is woken for, each alarm (and its recovery) sent to the operator topic, and a
+ * dashboard of the same: dead letters waiting, the ingest queue falling behind, the dispatcher
+ * failing or throttled, and deliveries failing.
+ */
+export class DeliveryAlarms extends Construct {
+  public readonly deadLetters: cloudwatch.Alarm;
+  public readonly ingestBacklog: cloudwatch.Alarm;
+  public readonly dispatcherErrors: cloudwatch.Alarm;
+  public readonly dispatcherThrottles: cloudwatch.Alarm;
+  public readonly failureRate: cloudwatch.Alarm;
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: DeliveryAlarmsProps) {
+    super(scope, id);
+    const { ingestQueue, dispatcher } = props;
+    const fiveMinutes = Duration.minutes(5);
+    const maxIngestAge = props.maxIngestAge ?? Duration.minutes(5);
+
+    this.deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
+      alarmDescription:
+        'Events are waiting in the dead-letter queue: read their error_code, fix, then npm run redrive (README "Runbook")',
+      metric: ingestQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.ingestBacklog = new cloudwatch.Alarm(this, 'IngestBacklog', {
+      alarmDescription: `The oldest ingest message is older than ${maxIngestAge.toHumanString()}: the dispatcher is falling behind or failing`,
+      metric: ingestQueue.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: maxIngestAge.toSeconds(),
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.dispatcherErrors = new cloudwatch.Alarm(this, 'DispatcherErrors', {
+      alarmDescription: 'The dispatcher failed whole invocations (not single deliveries): see its error logs',
+      metric: dispatcher.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.dispatcherThrottles = new cloudwatch.Alarm(this, 'DispatcherThrottles', {
+      alarmDescription: 'The dispatcher was throttled: raise its concurrency quota or reserved concurrency',
+      metric: dispatcher.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const delivered = DESTINATION_TYPES.map((type) => deliveryMetric('Delivered', type));
+    const failed = DESTINATION_TYPES.map((type) => deliveryMetric('DeliveryFailures', type));
+    const maxFailurePercent = props.maxFailurePercent ?? 5;
+    this.failureRate = new cloudwatch.Alarm(this, 'FailureRate', {
+      alarmDescription: `More than ${maxFailurePercent}% of deliveries failed (retried or dead-lettered) for 15 minutes: see the destination summary logs`,
+      metric: new cloudwatch.MathExpression({
+        expression:
+          '100 * (FILL(fl, 0) + FILL(fs, 0)) / MAX([1, FILL(dl, 0) + FILL(ds, 0) + FILL(fl, 0) + FILL(fs, 0)])',
+        usingMetrics: { dl: delivered[0], ds: delivered[1], fl: failed[0], fs: failed[1] },
+        period: fiveMinutes,
+        label: 'Failed deliveries (%)',
+      }),
+      threshold: maxFailurePercent,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const action = new SnsAction(props.operatorTopic);
+    const alarms = [
+      this.deadLetters,
+      this.ingestBacklog,
+      this.dispatcherErrors,
+      this.dispatcherThrottles,
+      this.failureRate,
+    ];
+    for (const alarm of alarms) {
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+    }
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      defaultInterval: Duration.hours(3),
+      widgets: [
+        [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 })],
+        [
+          new cloudwatch.GraphWidget({ title: 'Delivered', left: delivered, width: 8, stacked: true }),
+          new cloudwatch.GraphWidget({
+            title: 'Failed (retried or dead-lettered)',
+            left: failed,
+            width: 8,
+            stacked: true,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Delivery latency, ingest to delivered (p50, p99)',
+            left: DESTINATION_TYPES.flatMap((type) =>
+              ['p50', 'p99'].map((statistic) => deliveryMetric('DeliveryLatency', type, statistic)),
+            ),
+            width: 8,
+          }),
+        ],
+        [
+          new cloudwatch.GraphWidget({
+            title: 'Dead-letter queue',
+            left: [
+              ingestQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum' }),
+            ],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Oldest ingest message (s)',
+            left: [ingestQueue.queue.metricApproximateAgeOfOldestMessage({ statistic: 'Maximum' })],
+            width: 8,
+          }),
+          new cloudwatch.GraphWidget({
+            title: 'Dispatcher',
+            left: [dispatcher.function.metricErrors(), dispatcher.function.metricThrottles()],
+            right: [dispatcher.function.metricDuration({ statistic: 'p99' })],
+            width: 8,
+          }),
+        ],
+      ],
+    });
+  }
+}
+
+/** One of the dispatcher's metrics for one destination type, with the dimensions it publishes. */
+function deliveryMetric(name: string, type: string, statistic = 'Sum'): cloudwatch.Metric {
+  return new cloudwatch.Metric({
+    namespace: EventDispatcher.METRICS_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { service: 'event-dispatcher', DestinationType: type },
+    statistic,
+    period: Duration.minutes(5),
+    label: `${name} ${type}${statistic === 'Sum' ? '' : ` ${statistic}`}`,
+  });
+}
