@@ -24,7 +24,7 @@ describe('alarms and dashboard', () => {
       'ApproximateAgeOfOldestMessage',
       300,
       'Maximum',
-      /^IngestQueue/,
+      /"IngestQueue[0-9A-F]{8}"/,
     ],
     ['the dispatcher fails invocations', 'AWS/Lambda', 'Errors', 1, 'Sum', /DispatcherFunction/],
     ['the dispatcher is throttled', 'AWS/Lambda', 'Throttles', 1, 'Sum', /DispatcherFunction/],
