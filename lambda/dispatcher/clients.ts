@@ -43,12 +43,16 @@ export const DELIVERY_MAX_ATTEMPTS = 2;
 const CREDENTIAL_LIFETIME_SECONDS = 3_600;
 
 /**
- * One SDK client per (service, region, roleArn, externalId), kept for the life of the execution
- * environment. Each client refreshes its own temporary credentials, so AssumeRole runs once per
- * credential lifetime, not once per event.
+ * SDK clients kept for the life of the execution environment: one per (service, region, role,
+ * external id), all clients of one (role, external id) sharing one temporary-credentials
+ * provider, so AssumeRole runs once per role per credential lifetime, whatever the services it
+ * is used for. A destination's client is remembered on the destination object itself (each
+ * loaded version's destinations are frozen and reused), so a send builds no cache key.
  */
 export class DestinationClients implements DeliveryClients {
   private readonly cache = new Map<string, SNSClient | LambdaClient>();
+  private readonly credentials = new Map<string, SNSClientConfig['credentials']>();
+  private readonly byDestination = new WeakMap<object, SNSClient | LambdaClient>();
 
   constructor(private readonly options: DestinationClientsOptions) {}
 
@@ -65,6 +69,8 @@ export class DestinationClients implements DeliveryClients {
     destination: SnsDestination | LambdaDestination,
     create: (config: ConstructorParameters<typeof SNSClient>[0] & object) => C,
   ): C {
+    const remembered = this.byDestination.get(destination) as C | undefined;
+    if (remembered) return remembered;
     const { region } = arnParts(destinationArn(destination));
     const { roleArn, externalId } = destination;
     const key = JSON.stringify([service, region, roleArn ?? null, externalId ?? null]);
@@ -75,31 +81,79 @@ export class DestinationClients implements DeliveryClients {
         credentials,
         requestHandler = BOUNDED_REQUEST_HANDLER,
       } = this.options.overrides ?? {};
-      const shared = { requestHandler, ...(endpoint && { endpoint }) };
       client = create({
         region,
         maxAttempts: DELIVERY_MAX_ATTEMPTS,
-        ...shared,
+        requestHandler,
+        ...(endpoint && { endpoint }),
         ...(credentials && { credentials }),
-        ...(roleArn && {
-          credentials: fromTemporaryCredentials({
-            params: {
-              RoleArn: roleArn,
-              ExternalId: externalId,
-              RoleSessionName: this.options.sessionName,
-              DurationSeconds: CREDENTIAL_LIFETIME_SECONDS,
-            },
-            ...(credentials && { masterCredentials: credentials }),
-            clientConfig: {
-              region: this.options.stsRegion ?? region,
-              maxAttempts: DELIVERY_MAX_ATTEMPTS,
-              ...shared,
-            },
-          }),
-        }),
+        ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
       });
       this.cache.set(key, client);
     }
+    this.byDestination.set(destination, client);
     return client;
   }
+
+  /** One temporary-credentials provider per (role, external id), shared by every service's client. */
+  private roleCredentials(roleArn: string, externalId: string | undefined, region: string) {
+    const key = JSON.stringify([roleArn, externalId ?? null]);
+    let provider = this.credentials.get(key);
+    if (!provider) {
+      const {
+        endpoint,
+        credentials,
+        requestHandler = BOUNDED_REQUEST_HANDLER,
+      } = this.options.overrides ?? {};
+      provider = fromTemporaryCredentials({
+        params: {
+          RoleArn: roleArn,
+          ExternalId: externalId,
+          RoleSessionName: this.options.sessionName,
+          DurationSeconds: CREDENTIAL_LIFETIME_SECONDS,
+        },
+        ...(credentials && { masterCredentials: credentials }),
+        clientConfig: {
+          region: this.options.stsRegion ?? region,
+          maxAttempts: DELIVERY_MAX_ATTEMPTS,
+          requestHandler,
+          ...(endpoint && { endpoint }),
+        },
+      });
+      provider = shared(provider as () => Promise<AwsCredentialIdentity>);
+      this.credentials.set(key, provider);
+    }
+    return provider;
+  }
+}
+
+type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
+
+/** Refreshed this long before they expire, as the SDK does. */
+const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
+
+/**
+ * One set of credentials for every client of a role: each SDK client memoizes its provider on
+ * its own, so a provider shared as is would still be called once per client.
+ */
+function shared(provider: () => Promise<AwsCredentialIdentity>): () => Promise<AwsCredentialIdentity> {
+  let current: Promise<AwsCredentialIdentity> | undefined;
+  let refreshAt = 0;
+  return () => {
+    if (!current || Date.now() >= refreshAt) {
+      refreshAt = Number.POSITIVE_INFINITY;
+      current = provider().then(
+        (credentials) => {
+          refreshAt =
+            (credentials.expiration?.getTime() ?? Number.POSITIVE_INFINITY) - REFRESH_BEFORE_EXPIRY_MS;
+          return credentials;
+        },
+        (error: unknown) => {
+          current = undefined;
+          throw error;
+        },
+      );
+    }
+    return current;
+  };
 }

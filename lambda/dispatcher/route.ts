@@ -48,12 +48,22 @@ export function route(
     candidates = [...new Set(requestedIds)].map((id) => byId.get(id) as Destination);
   }
   const name = eventName.toLowerCase();
-  return {
-    ok: true,
-    destinations: candidates.filter((d) =>
-      d.events.some((allowed) => allowed === '*' || allowed.toLowerCase() === name),
-    ),
-  };
+  return { ok: true, destinations: candidates.filter((d) => accepts(d, name)) };
+}
+
+/** Each destination's allow-list, lower-cased once (destinations are frozen per loaded version). */
+const allowLists = new WeakMap<Destination, { all: boolean; names: ReadonlySet<string> }>();
+
+function accepts(destination: Destination, lowerCaseName: string): boolean {
+  let list = allowLists.get(destination);
+  if (!list) {
+    list = {
+      all: destination.events.includes('*'),
+      names: new Set(destination.events.map((e) => e.toLowerCase())),
+    };
+    allowLists.set(destination, list);
+  }
+  return list.all || list.names.has(lowerCaseName);
 }
 
 function unknownDestination(

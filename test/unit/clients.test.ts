@@ -58,6 +58,21 @@ describe('DestinationClients', () => {
     });
   });
 
+  it('assumes a role once whatever the services and regions it delivers to', async () => {
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher', stsRegion: 'us-east-1' });
+
+    for (const client of [
+      clients.sns(fifoTopicDestination),
+      clients.sns(standardTopicDestination),
+      clients.lambda(lambdaDestination),
+    ]) {
+      await client.config.credentials();
+    }
+
+    expect(clients.sns(standardTopicDestination)).not.toBe(clients.sns(fifoTopicDestination));
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
+  });
+
   it('uses the dispatcher identity for a function granted by resource policy', async () => {
     const { roleArn: _r, externalId: _e, ...direct } = lambdaDestination;
     const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
