@@ -89,6 +89,7 @@ export class LoopbackAws {
     if (target === 'AmazonSQS.SendMessageBatch') this.sendMessageBatch(JSON.parse(body), response);
     else if (form.get('Action') === 'AssumeRole') this.assumeRole(form, response);
     else if (form.get('Action') === 'PublishBatch') this.publishBatch(form, response);
+    else if (form.get('Action') === 'Publish') this.publish(form, response);
     else this.refuse(request, target ?? form.get('Action'), response);
   }
 
@@ -131,6 +132,18 @@ export class LoopbackAws {
       xml(
         response,
         `<PublishBatchResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishBatchResult><Successful>${members.join('')}</Successful><Failed/></PublishBatchResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishBatchResponse>`,
+      );
+    });
+  }
+
+  /** A single Publish: what a naive dispatcher sends, one per event. */
+  private publish(form: URLSearchParams, response: http.ServerResponse): void {
+    const name = (form.get('TopicArn') ?? '').split(':').pop() ?? '';
+    this.later(name, response, () => {
+      this.count(this.counts.delivered, name, 1);
+      xml(
+        response,
+        `<PublishResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><PublishResult><MessageId>${randomUUID()}</MessageId></PublishResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></PublishResponse>`,
       );
     });
   }

@@ -1,0 +1,380 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: the real dispatcher handler, wired as in Lambda, against a loopback stand-in
+ * for AWS (STS, SNS, Lambda, SQS) that counts every call, side by side with
+ * - a bare loop making the same API calls with no validation, routing or mapping (the
+ *   architecture's limit), and
+ * - a naive dispatcher: AssumeRole and one Publish or Invoke per event,
+ * interleaved round by round in one process, for SNS FIFO, SNS standard, Lambda and all three, at
+ * batch sizes 100 and 10. Prints the table and writes it, with a chart, to docs/performance.md.
+ */
+import { writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
+import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
+import type { DestinationInput } from '../lambda/shared/destination-config';
+import { invocationContext } from '../local/lambda-context';
+import { generateEvents, seededRandom } from '../local/test-events';
+import { LoopbackAws } from './loopback-aws';
+
+const ACCOUNT = '111122223333';
+const ROLE = `arn:aws:iam::${ACCOUNT}:role/event-delivery/EventDelivery`;
+const EXTERNAL_ID = 'bench-external-id-0001';
+const WORKSPACE = 'bench';
+const CONCURRENCY = 16;
+const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
+
+const TARGETS = {
+  fifo: {
+    id: 'orders-fifo',
+    type: 'sns',
+    topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:orders.fifo`,
+    roleArn: ROLE,
+    events: ['*'],
+  },
+  standard: {
+    id: 'events',
+    type: 'sns',
+    topicArn: `arn:aws:sns:us-east-1:${ACCOUNT}:events`,
+    roleArn: ROLE,
+    events: ['*'],
+  },
+  lambda: {
+    id: 'orders-fn',
+    type: 'lambda',
+    functionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:orders`,
+    roleArn: ROLE,
+    events: ['*'],
+  },
+} satisfies Record<string, DestinationInput>;
+const SCENARIOS: Record<string, DestinationInput[]> = {
+  'SNS FIFO': [TARGETS.fifo],
+  'SNS standard': [TARGETS.standard],
+  Lambda: [TARGETS.lambda],
+  'all three': [TARGETS.fifo, TARGETS.standard, TARGETS.lambda],
+};
+
+type Variant = 'dispatcher' | 'bare loop' | 'naive';
+interface Run {
+  deliveriesPerSecond: number;
+  apiCallsPerEvent: number;
+  snsCallsPerSnsEvent: number;
+  assumeRoles: number;
+  peakHeapMb: number;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string', default: '4000' },
+      rounds: { type: 'string', default: '3' },
+      'no-write': { type: 'boolean', default: false },
+    },
+  });
+  const eventCount = Number(values.events);
+  const rounds = Number(values.rounds);
+  const aws = new LoopbackAws();
+  await aws.start();
+  const bodies = generateEvents(eventCount, { random: seededRandom(7), workspaces: [WORKSPACE] });
+  const results = new Map<string, Run[]>();
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
+        for (const batchSize of [100, 10]) {
+          for (const variant of ['dispatcher', 'bare loop', 'naive'] as Variant[]) {
+            const run = await measure(aws, variant, destinations, bodies, batchSize);
+            const key = `${scenario}\n${batchSize}\n${variant}`;
+            results.set(key, [...(results.get(key) ?? []), run]);
+          }
+        }
+      }
+      process.stderr.write(`round ${round} of ${rounds} done\n`);
+    }
+  } finally {
+    await aws.stop();
+  }
+  const report = render(results, eventCount, rounds);
+  console.log(report.table);
+  if (!values['no-write']) {
+    const file = path.join(__dirname, '..', 'docs', 'performance.md');
+    writeFileSync(file, report.markdown);
+    process.stderr.write(`written: ${file}\n`);
+  }
+}
+
+async function measure(
+  aws: LoopbackAws,
+  variant: Variant,
+  destinations: DestinationInput[],
+  bodies: string[],
+  batchSize: number,
+): Promise<Run> {
+  aws.reset();
+  const batches = toBatches(bodies, batchSize);
+  const run =
+    variant === 'dispatcher'
+      ? dispatcher(aws, destinations)
+      : variant === 'bare loop'
+        ? bareLoop(aws, destinations)
+        : naive(aws, destinations);
+  global.gc?.();
+  let peakHeap = process.memoryUsage().heapUsed;
+  const sampler = setInterval(() => {
+    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+  }, 20);
+  const started = performance.now();
+  for (const batch of batches) await run(batch);
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const deliveries = [...aws.counts.delivered.values()].reduce((a, b) => a + b, 0);
+  const expected = bodies.length * destinations.length;
+  if (deliveries !== expected) throw new Error(`${variant}: ${deliveries} deliveries, expected ${expected}`);
+  const calls = [...aws.counts.calls.values()].reduce((a, b) => a + b, 0) + aws.counts.assumeRole;
+  const snsTargets = destinations
+    .filter((d) => d.type === 'sns')
+    .map((d) => (d as { topicArn: string }).topicArn.split(':').pop() as string);
+  const snsCalls = snsTargets.reduce((sum, t) => sum + (aws.counts.calls.get(t) ?? 0), 0);
+  return {
+    deliveriesPerSecond: deliveries / seconds,
+    apiCallsPerEvent: calls / deliveries,
+    snsCallsPerSnsEvent: snsTargets.length > 0 ? snsCalls / (bodies.length * snsTargets.length) : 0,
+    assumeRoles: aws.counts.assumeRole,
+    peakHeapMb: peakHeap / 1_048_576,
+  };
+}
+
+/** The real handler, as Lambda runs it: a fresh execution environment per run. */
+function dispatcher(aws: LoopbackAws, destinations: DestinationInput[]) {
+  const handler = createDispatcherHandler(
+    {
+      destinationsJson: JSON.stringify({
+        workspaces: [{ id: WORKSPACE, externalId: EXTERNAL_ID, destinations }],
+      }),
+      deadLetterQueue: { url: `${aws.endpoint}/${ACCOUNT}/dlq`, fifo: false },
+      maxReceiveCount: 5,
+      concurrency: CONCURRENCY,
+      region: 'us-east-1',
+      retry: { ...DEFAULT_RETRY_POLICY, queueUrl: `${aws.endpoint}/${ACCOUNT}/ingest` },
+    },
+    {
+      overrides: { endpoint: aws.endpoint, credentials: CREDENTIALS },
+      logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
+    },
+  );
+  return async (event: SQSEvent) => {
+    const response = await handler(event, invocationContext(30_000));
+    if (response.batchItemFailures.length > 0) throw new Error('dispatcher reported failures');
+  };
+}
+
+/** The same calls with nothing else: PublishBatch by 10 (FIFO grouped by visitor, in order), one Invoke per event. */
+function bareLoop(aws: LoopbackAws, destinations: DestinationInput[]) {
+  const credentials = fromTemporaryCredentials({
+    params: { RoleArn: ROLE, ExternalId: EXTERNAL_ID, RoleSessionName: 'bench' },
+    masterCredentials: CREDENTIALS,
+    clientConfig: { region: 'us-east-1', endpoint: aws.endpoint },
+  });
+  const sns = new SNSClient({ region: 'us-east-1', endpoint: aws.endpoint, credentials });
+  const lambda = new LambdaClient({ region: 'us-east-1', endpoint: aws.endpoint, credentials });
+  return async (event: SQSEvent) => {
+    const calls: (() => Promise<unknown>)[] = [];
+    for (const destination of destinations) {
+      if (destination.type === 'lambda') {
+        for (const record of event.Records) {
+          calls.push(() =>
+            lambda.send(
+              new InvokeCommand({
+                FunctionName: destination.functionArn,
+                InvocationType: 'Event',
+                Payload: Buffer.from(record.body),
+              }),
+            ),
+          );
+        }
+        continue;
+      }
+      const fifo = destination.topicArn.endsWith('.fifo');
+      for (let i = 0; i < event.Records.length; i += 10) {
+        const entries = event.Records.slice(i, i + 10).map((record, j) => ({
+          Id: String(j),
+          Message: record.body,
+          ...(fifo && {
+            MessageGroupId: (JSON.parse(record.body) as { visitor: { visitor_id: string } }).visitor
+              .visitor_id,
+            MessageDeduplicationId: record.messageId,
+          }),
+        }));
+        calls.push(() =>
+          sns.send(
+            new PublishBatchCommand({ TopicArn: destination.topicArn, PublishBatchRequestEntries: entries }),
+          ),
+        );
+      }
+    }
+    await pool(calls);
+  };
+}
+
+/** AssumeRole and one Publish or Invoke per event: what the design replaces. */
+function naive(aws: LoopbackAws, destinations: DestinationInput[]) {
+  // One connection pool for all its short-lived clients: a client per delivery, but not a socket per delivery.
+  const requestHandler = { httpAgent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
+  const sts = new STSClient({
+    region: 'us-east-1',
+    endpoint: aws.endpoint,
+    credentials: CREDENTIALS,
+    requestHandler,
+  });
+  return async (event: SQSEvent) => {
+    const calls = destinations.flatMap((destination) =>
+      event.Records.map((record) => async () => {
+        const { Credentials } = await sts.send(
+          new AssumeRoleCommand({ RoleArn: ROLE, ExternalId: EXTERNAL_ID, RoleSessionName: 'naive' }),
+        );
+        const credentials = {
+          accessKeyId: Credentials?.AccessKeyId ?? '',
+          secretAccessKey: Credentials?.SecretAccessKey ?? '',
+          sessionToken: Credentials?.SessionToken,
+        };
+        const config = { region: 'us-east-1', endpoint: aws.endpoint, credentials, requestHandler };
+        if (destination.type === 'lambda') {
+          await new LambdaClient(config).send(
+            new InvokeCommand({
+              FunctionName: destination.functionArn,
+              InvocationType: 'Event',
+              Payload: Buffer.from(record.body),
+            }),
+          );
+          return;
+        }
+        const { visitor } = JSON.parse(record.body) as { visitor: { visitor_id: string } };
+        await new SNSClient(config).send(
+          new PublishCommand({
+            TopicArn: destination.topicArn,
+            Message: record.body,
+            ...(destination.topicArn.endsWith('.fifo') && {
+              MessageGroupId: visitor.visitor_id,
+              MessageDeduplicationId: record.messageId,
+            }),
+          }),
+        );
+      }),
+    );
+    await pool(calls);
+  };
+}
+
+/** Runs calls with at most CONCURRENCY in flight, as the dispatcher's call pool allows. */
+async function pool(calls: (() => Promise<unknown>)[]): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < calls.length) await calls[next++]();
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, calls.length) }, worker));
+}
+
+function toBatches(bodies: string[], size: number): SQSEvent[] {
+  const batches: SQSEvent[] = [];
+  for (let i = 0; i < bodies.length; i += size) {
+    batches.push({ Records: bodies.slice(i, i + size).map((body, j) => record(body, `m-${i + j}`)) });
+  }
+  return batches;
+}
+
+function record(body: string, messageId: string): SQSRecord {
+  return {
+    messageId,
+    receiptHandle: messageId,
+    body,
+    attributes: {
+      ApproximateReceiveCount: '1',
+      SentTimestamp: String(Date.now()),
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: String(Date.now()),
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: `arn:aws:sqs:us-east-1:${ACCOUNT}:ingest`,
+    awsRegion: 'us-east-1',
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+function render(results: Map<string, Run[]>, eventCount: number, rounds: number) {
+  const rows: string[] = [];
+  const chart: { label: string; dispatcher: number; bare: number; naive: number }[] = [];
+  for (const scenario of Object.keys(SCENARIOS)) {
+    for (const batchSize of [100, 10]) {
+      const of = (variant: Variant) => results.get(`${scenario}\n${batchSize}\n${variant}`) ?? [];
+      const [d, b, n] = (['dispatcher', 'bare loop', 'naive'] as Variant[]).map(of);
+      const vsBare = d.map((r, i) => r.deliveriesPerSecond / b[i].deliveriesPerSecond);
+      const vsNaive = d.map((r, i) => r.deliveriesPerSecond / n[i].deliveriesPerSecond);
+      const rate = (runs: Run[]) => Math.round(median(runs.map((r) => r.deliveriesPerSecond)));
+      chart.push({ label: `${scenario}, ${batchSize}`, dispatcher: rate(d), bare: rate(b), naive: rate(n) });
+      rows.push(
+        `| ${scenario} | ${batchSize} | ${rate(d)} | ${rate(b)} | ${rate(n)} | ${fmt(median(vsBare))} (${fmt(Math.min(...vsBare))}–${fmt(Math.max(...vsBare))}) | ${fmt(median(vsNaive), 1)} (${fmt(Math.min(...vsNaive), 1)}–${fmt(Math.max(...vsNaive), 1)}) | ${fmt(median(d.map((r) => r.apiCallsPerEvent)), 3)} / ${fmt(median(n.map((r) => r.apiCallsPerEvent)), 1)} | ${d[0].snsCallsPerSnsEvent > 0 ? fmt(median(d.map((r) => r.snsCallsPerSnsEvent)), 3) : '–'} | ${median(d.map((r) => r.assumeRoles))} / ${median(n.map((r) => r.assumeRoles))} | ${fmt(median(d.map((r) => r.peakHeapMb)), 0)} |`,
+      );
+    }
+  }
+  const header = [
+    '| scenario | batch | dispatcher deliveries/s | bare loop | naive | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | API calls per delivery (dispatcher / naive) | SNS calls per SNS delivery | AssumeRole (dispatcher / naive) | peak heap MB (dispatcher) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ];
+  const table = [...header, ...rows].join('\n');
+  const markdown = `# Performance
+
+Measured with \`npm run bench\` (\`bench/throughput.ts\`): ${eventCount} generated events of about
+${Math.round(JSON.stringify(JSON.parse(generateEvents(1, { random: seededRandom(7), workspaces: [WORKSPACE] })[0])).length)} bytes per run, ${rounds} rounds, the variants interleaved within each round, one
+process, against the loopback stand-in for AWS (\`bench/loopback-aws.ts\`, answers at once and
+counts every call). A delivery is one event to one destination. The dispatcher is the real
+handler with a fresh execution environment per run (so one AssumeRole per run), per-destination
+retries configured, the privacy-safe default mapping applied. The bare loop makes the same
+delivery calls with no validation, routing or mapping; the naive dispatcher assumes the role and
+makes one Publish or Invoke per delivery. All three keep at most ${CONCURRENCY} calls in flight.
+
+${table}
+
+${svgChart(chart)}
+
+Regenerate with \`npm run bench\` (\`-- --events N --rounds N\`); the numbers move with the
+machine's load, the ratios much less.
+`;
+  return { table, markdown };
+}
+
+function svgChart(rows: { label: string; dispatcher: number; bare: number; naive: number }[]): string {
+  const max = Math.max(...rows.flatMap((r) => [r.dispatcher, r.bare, r.naive]));
+  const barHeight = 10;
+  const rowHeight = 3 * barHeight + 14;
+  const width = 760;
+  const left = 150;
+  const scale = (width - left - 80) / max;
+  const colours = { dispatcher: '#1f77b4', bare: '#aaaaaa', naive: '#d62728' };
+  const bars = rows
+    .map((row, i) => {
+      const y = 30 + i * rowHeight;
+      const bar = (key: 'dispatcher' | 'bare' | 'naive', k: number) =>
+        `<rect x="${left}" y="${y + k * barHeight}" width="${Math.max(1, row[key] * scale).toFixed(1)}" height="${barHeight - 1}" fill="${colours[key]}"/><text x="${left + row[key] * scale + 4}" y="${y + k * barHeight + 8}" font-size="9">${row[key]}</text>`;
+      return `<text x="4" y="${y + 18}" font-size="11">${row.label}</text>${bar('dispatcher', 0)}${bar('bare', 1)}${bar('naive', 2)}`;
+    })
+    .join('');
+  const height = 40 + rows.length * rowHeight;
+  const legend = `<text x="${left}" y="16" font-size="11"><tspan fill="${colours.dispatcher}">■ dispatcher</tspan>  <tspan fill="#777">■ bare loop</tspan>  <tspan fill="${colours.naive}">■ naive</tspan>   deliveries per second (median)</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">${legend}${bars}</svg>`;
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`${error.stack ?? error.message}\n`);
+  process.exit(1);
+});
