@@ -375,7 +375,7 @@ function svgChart(rows: { label: string; dispatcher: number; bare: number; naive
     .join('');
   const height = 40 + rows.length * rowHeight;
   const legend = `<text x="${left}" y="16" font-size="11"><tspan fill="${colours.dispatcher}">■ dispatcher</tspan>  <tspan fill="#777">■ bare loop</tspan>  <tspan fill="${colours.naive}">■ naive</tspan>   deliveries per second (median)</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif">${legend}${bars}</svg>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><title>Deliveries per second: dispatcher, bare loop and naive dispatcher, by scenario and batch size</title>${legend}${bars}</svg>`;
 }
 
 main().catch((error: Error) => {
