@@ -15,6 +15,7 @@ import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
 import { LoopbackAws } from './loopback-aws';
+import { sqsRecord } from './sqs-record';
 
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/EventDelivery`;
@@ -123,22 +124,7 @@ function batchOf(batch: number, size: number): SQSEvent {
       visitor: { visitor_id: `visitor_${n % 20}` },
       user: null,
     });
-    return {
-      messageId: `m-${n}`,
-      receiptHandle: `r-${n}`,
-      body,
-      attributes: {
-        ApproximateReceiveCount: '1',
-        SentTimestamp: String(Date.now()),
-        SenderId: 'bench',
-        ApproximateFirstReceiveTimestamp: String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:us-east-1:${ACCOUNT}:ingest`,
-      awsRegion: 'us-east-1',
-    };
+    return sqsRecord(body, `m-${n}`, ACCOUNT);
   });
   return { Records: records };
 }

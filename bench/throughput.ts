@@ -18,13 +18,14 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import type { SQSEvent } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
 import { generateEvents, seededRandom } from '../local/test-events';
 import { LoopbackAws } from './loopback-aws';
+import { sqsRecord } from './sqs-record';
 
 const ACCOUNT = '111122223333';
 const ROLE = `arn:aws:iam::${ACCOUNT}:role/event-delivery/EventDelivery`;
@@ -288,28 +289,11 @@ async function pool(calls: (() => Promise<unknown>)[]): Promise<void> {
 function toBatches(bodies: string[], size: number): SQSEvent[] {
   const batches: SQSEvent[] = [];
   for (let i = 0; i < bodies.length; i += size) {
-    batches.push({ Records: bodies.slice(i, i + size).map((body, j) => record(body, `m-${i + j}`)) });
+    batches.push({
+      Records: bodies.slice(i, i + size).map((body, j) => sqsRecord(body, `m-${i + j}`, ACCOUNT)),
+    });
   }
   return batches;
-}
-
-function record(body: string, messageId: string): SQSRecord {
-  return {
-    messageId,
-    receiptHandle: messageId,
-    body,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: String(Date.now()),
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: String(Date.now()),
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: `arn:aws:sqs:us-east-1:${ACCOUNT}:ingest`,
-    awsRegion: 'us-east-1',
-  };
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
