@@ -43,7 +43,7 @@ const platform = Template.fromStack(
 );
 const logicalId = (type: string, pattern: RegExp) =>
   Object.keys(platform.findResources(type)).find((id) => pattern.test(id)) as string;
-const bucketId = logicalId('AWS::S3::Bucket', /^Payloads/);
+const bucketId = logicalId('AWS::S3::Bucket', /^PayloadsBucket/);
 const payloadKeyId = logicalId('AWS::KMS::Key', /^Payloads/);
 
 /** Replaces the template's references to the payload bucket and key with concrete ARNs. */
@@ -60,7 +60,9 @@ function resolve(value: unknown): unknown {
 }
 
 const bucketPolicy = resolve(
-  Object.values(platform.findResources('AWS::S3::BucketPolicy'))[0].Properties.PolicyDocument,
+  Object.values(
+    platform.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: { Ref: bucketId } } }),
+  )[0].Properties.PolicyDocument,
 ) as { Statement: unknown[] };
 const keyPolicy = resolve(platform.findResources('AWS::KMS::Key')[payloadKeyId].Properties.KeyPolicy) as {
   Statement: unknown[];
@@ -148,6 +150,22 @@ describe('PayloadBucket', () => {
     platform.hasResourceProperties('AWS::KMS::Key', {
       Description: Match.stringLikeRegexp('offloaded'),
       EnableKeyRotation: true,
+    });
+  });
+
+  it('logs every request to its own access-log bucket (S3-managed encryption, TLS-only, kept a year)', () => {
+    platform.hasResourceProperties('AWS::S3::Bucket', {
+      LoggingConfiguration: {
+        DestinationBucketName: { Ref: Match.stringLikeRegexp('^PayloadsAccessLogs') },
+        LogFilePrefix: 'payloads/',
+      },
+    });
+    platform.hasResourceProperties('AWS::S3::Bucket', {
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: 365 })] },
+      PublicAccessBlockConfiguration: Match.objectLike({ BlockPublicPolicy: true }),
     });
   });
 
