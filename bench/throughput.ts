@@ -24,6 +24,7 @@ import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
 import { generateEvents, seededRandom } from '../local/test-events';
+import { type BundleReport, measureBundles } from './bundle';
 import { LoopbackAws } from './loopback-aws';
 import { sqsRecord } from './sqs-record';
 
@@ -103,7 +104,8 @@ async function main(): Promise<void> {
   } finally {
     await aws.stop();
   }
-  const report = render(results, eventCount, rounds);
+  process.stderr.write('measuring the bundles\n');
+  const report = render(results, eventCount, rounds, measureBundles());
   console.log(report.table);
   if (!values['no-write']) {
     const file = path.join(__dirname, '..', 'docs', 'performance.md');
@@ -299,7 +301,7 @@ function toBatches(bodies: string[], size: number): SQSEvent[] {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
-function render(results: Map<string, Run[]>, eventCount: number, rounds: number) {
+function render(results: Map<string, Run[]>, eventCount: number, rounds: number, bundles: BundleReport) {
   const rows: string[] = [];
   const chart: { label: string; dispatcher: number; bare: number; naive: number }[] = [];
   for (const scenario of Object.keys(SCENARIOS)) {
@@ -319,7 +321,17 @@ function render(results: Map<string, Run[]>, eventCount: number, rounds: number)
     '| scenario | batch | dispatcher deliveries/s | bare loop | naive | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | API calls per delivery (dispatcher / naive) | SNS calls per SNS delivery | AssumeRole (dispatcher / naive) | peak heap MB (dispatcher) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
-  const table = [...header, ...rows].join('\n');
+  const kb = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
+  const ratio = (a: number, b: number) => (a / b).toFixed(2);
+  const bundleTable = [
+    '| bundle | minified | gzip | module initialisation (median of 15) |',
+    '| --- | ---: | ---: | ---: |',
+    `| dispatcher (\`lambda/dispatcher/index.ts\`) | ${kb(bundles.dispatcher.bytes)} | ${kb(bundles.dispatcher.gzipBytes)} | ${bundles.dispatcher.initMs.toFixed(0)} ms |`,
+    `| floor: only the SDK clients and Powertools utilities it uses | ${kb(bundles.floor.bytes)} | ${kb(bundles.floor.gzipBytes)} | ${bundles.floor.initMs.toFixed(0)} ms |`,
+    `| dispatcher ÷ floor | ${ratio(bundles.dispatcher.bytes, bundles.floor.bytes)} | ${ratio(bundles.dispatcher.gzipBytes, bundles.floor.gzipBytes)} | ${ratio(bundles.dispatcher.initMs, bundles.floor.initMs)} |`,
+  ].join('\n');
+  const deliveryTable = [...header, ...rows].join('\n');
+  const table = `${deliveryTable}\n\n${bundleTable}`;
   const markdown = `# Performance
 
 Measured with \`npm run bench\` (\`bench/throughput.ts\`): ${eventCount} generated events of about
@@ -331,9 +343,15 @@ retries configured, the privacy-safe default mapping applied. The bare loop make
 delivery calls with no validation, routing or mapping; the naive dispatcher assumes the role and
 makes one Publish or Invoke per delivery. All three keep at most ${CONCURRENCY} calls in flight.
 
-${table}
+${deliveryTable}
 
 ![Deliveries per second, median per scenario](performance.svg)
+
+The dispatcher's bundle, built as the \`EventDispatcher\` construct builds it (esbuild, minified,
+the SDK bundled), next to a floor of only the SDK clients and Powertools utilities it constructs
+(\`bench/bundle.ts\`); initialisation is \`require\` in a fresh process, the two interleaved:
+
+${bundleTable}
 
 Regenerate with \`npm run bench\` (\`-- --events N --rounds N\`); the numbers move with the
 machine's load, the ratios much less.
