@@ -115,6 +115,9 @@ export class EventDispatcher extends Construct {
     deliveryConcurrency: 16,
   } as const;
 
+  /** Modules the bundle leaves to the Lambda runtime (which ships the AWS SDK v3). */
+  static readonly RUNTIME_PROVIDED_MODULES = ['@aws-sdk/client-s3'] as const;
+
   /** Where the dispatcher's embedded-format metrics go (dimensions `service`, `DestinationType`, `ErrorCode`). */
   static readonly METRICS_NAMESPACE = 'EventDelivery';
 
@@ -264,6 +267,9 @@ export class EventDispatcher extends Construct {
         target: 'node24',
         // Bundle the SDK clients: pinned versions, and esbuild keeps only what is used.
         bundleAwsSDK: true,
+        // Except S3, loaded only for an oversize event (most environments never see one): the
+        // Lambda runtime's own copy serves it, and the bundle is about 195 KiB smaller.
+        externalModules: [...EventDispatcher.RUNTIME_PROVIDED_MODULES],
       },
     });
 
