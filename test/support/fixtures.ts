@@ -163,3 +163,14 @@ export function workspacesOf(destinations: readonly Destination[]): WorkspaceRec
 /** A static registry serving these destinations' workspaces. */
 export const registryOf = (destinations: readonly Destination[]): StaticDestinationRegistry =>
   new StaticDestinationRegistry(workspacesOf(destinations));
+
+/** A mocked PublishBatch that publishes every entry: `sns.on(PublishBatchCommand).callsFake(everyEntryPublished)`. */
+export const everyEntryPublished = (input: { PublishBatchRequestEntries?: { Id?: string }[] }) => ({
+  Successful: (input.PublishBatchRequestEntries ?? []).map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+});
+
+/** A mocked SendMessageBatch that accepts every entry: `sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent)`. */
+export const everyMessageSent = (input: { Entries?: { Id?: string }[] }) => ({
+  Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: `d-${e.Id}`, MD5OfMessageBody: '' })),
+  Failed: [],
+});

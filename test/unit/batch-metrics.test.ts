@@ -1,12 +1,13 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type MetricsSink, PowertoolsMetricsSink } from '../../lambda/dispatcher/batch-metrics';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
 import { capturingLogger } from '../support/capture-logs';
 import {
+  everyMessageSent,
   fifoTopicDestination,
   ingestMessage,
   invokeResponsePayload,
@@ -31,10 +32,7 @@ describe('batch metrics', () => {
     sns
       .on(PublishBatchCommand, { TopicArn: fifoTopicDestination.topicArn })
       .rejects(Object.assign(new Error('busy'), { name: 'ThrottledException', $fault: 'client' }));
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'x', MD5OfMessageBody: '' })),
-      Failed: [],
-    }));
+    sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
     const emitted: { dimensions: Record<string, string>; metrics: Record<string, { values: number[] }> }[] =
       [];
     const sink: MetricsSink = { emit: (dimensions, metrics) => emitted.push({ dimensions, metrics }) };

@@ -10,6 +10,8 @@ import { PermanentDeliveryError, RetryableDeliveryError } from '../../lambda/dis
 import { type Destination, destinationKey } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {
+  everyEntryPublished,
+  everyMessageSent,
   fifoTopicDestination,
   ingestMessage,
   invokeResponsePayload,
@@ -50,18 +52,9 @@ function dependencies(
 }
 
 /** Every PublishBatch succeeds, entry by entry. */
-const publishSucceeds = () =>
-  sns
-    .on(PublishBatchCommand)
-    .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => ({
-      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
-    }));
+const publishSucceeds = () => sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
 
-const deadLettersSucceed = () =>
-  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-    Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: `d-${e.Id}`, MD5OfMessageBody: '' })),
-    Failed: [],
-  }));
+const deadLettersSucceed = () => sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
 
 const deadLetterEntries = () =>
   sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);

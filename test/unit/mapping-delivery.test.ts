@@ -1,5 +1,5 @@
-import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
@@ -9,6 +9,8 @@ import { resolveWorkspace } from '../../lambda/shared/workspace';
 import { capturingLogger } from '../support/capture-logs';
 import {
   EXTERNAL_ID,
+  everyEntryPublished,
+  everyMessageSent,
   fifoTopicDestination,
   ingestMessage,
   PERSONAL_DATA,
@@ -76,15 +78,8 @@ beforeEach(() => {
   sns.reset();
   sqs.reset();
   logs = capturingLogger();
-  sns
-    .on(PublishBatchCommand)
-    .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => ({
-      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: 'm' })),
-    }));
-  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-    Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'x', MD5OfMessageBody: '' })),
-    Failed: [],
-  }));
+  sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
+  sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
 });
 afterEach(() => logs.restore());
 

@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DeliveryClients } from '../../lambda/dispatcher/clients';
 import {
@@ -13,6 +13,8 @@ import { toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {
+  everyEntryPublished,
+  everyMessageSent,
   fifoTopicDestination,
   ingestMessage,
   invokeResponsePayload,
@@ -91,16 +93,9 @@ beforeEach(() => {
   sqs.reset();
   usedFor.length = 0;
   logs = capturingLogger();
-  sns
-    .on(PublishBatchCommand)
-    .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => ({
-      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
-    }));
+  sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
   lambda.on(InvokeCommand).resolves({ StatusCode: 202, Payload: invokeResponsePayload(null) });
-  sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-    Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'x', MD5OfMessageBody: '' })),
-    Failed: [],
-  }));
+  sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
 });
 afterEach(() => logs.restore());
 
