@@ -20,6 +20,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { SQSEvent } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
+import { messageDeduplicationId } from '../lambda/dispatcher/deliver-sns';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
@@ -65,7 +66,14 @@ const SCENARIOS: Record<string, DestinationInput[]> = {
   'all three': [TARGETS.fifo, TARGETS.standard, TARGETS.lambda],
 };
 
-type Variant = 'dispatcher' | 'bare loop' | 'naive';
+/** What the bare loop and the naive dispatcher read of an event. */
+interface BenchEvent {
+  event: { event: string; distinct_id: string };
+  visitor: { visitor_id: string };
+}
+
+const VARIANTS = ['dispatcher', 'bare loop', 'naive'] as const;
+type Variant = (typeof VARIANTS)[number];
 interface Run {
   deliveriesPerSecond: number;
   apiCallsPerEvent: number;
@@ -80,6 +88,10 @@ async function main(): Promise<void> {
       events: { type: 'string', default: '4000' },
       rounds: { type: 'string', default: '3' },
       'no-write': { type: 'boolean', default: false },
+      /** Only this scenario (for profiling one); implies --no-write. */
+      scenario: { type: 'string' },
+      /** Only these variants, comma-separated (for profiling one); implies --no-write. */
+      variants: { type: 'string' },
     },
   });
   const eventCount = Number(values.events);
@@ -91,8 +103,10 @@ async function main(): Promise<void> {
   try {
     for (let round = 1; round <= rounds; round++) {
       for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
+        if (values.scenario && scenario !== values.scenario) continue;
         for (const batchSize of [100, 10]) {
-          for (const variant of ['dispatcher', 'bare loop', 'naive'] as Variant[]) {
+          for (const variant of VARIANTS) {
+            if (values.variants && !values.variants.split(',').includes(variant)) continue;
             const run = await measure(aws, variant, destinations, bodies, batchSize);
             const key = `${scenario}\n${batchSize}\n${variant}`;
             results.set(key, [...(results.get(key) ?? []), run]);
@@ -103,6 +117,13 @@ async function main(): Promise<void> {
     }
   } finally {
     await aws.stop();
+  }
+  if (values.scenario || values.variants) {
+    for (const [key, runs] of results) {
+      const rate = median(runs.map((r) => r.deliveriesPerSecond));
+      console.log(`${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s`);
+    }
+    return;
   }
   process.stderr.write('measuring the bundles\n');
   const report = render(results, eventCount, rounds, measureBundles());
@@ -182,7 +203,7 @@ function dispatcher(aws: LoopbackAws, destinations: DestinationInput[]) {
   };
 }
 
-/** The same calls with nothing else: PublishBatch by 10 (FIFO grouped by visitor, in order), one Invoke per event. */
+/** The same calls with nothing else: PublishBatch by 10 with the same entries, one Invoke per event. */
 function bareLoop(aws: LoopbackAws, destinations: DestinationInput[]) {
   const credentials = fromTemporaryCredentials({
     params: { RoleArn: ROLE, ExternalId: EXTERNAL_ID, RoleSessionName: 'bench' },
@@ -210,15 +231,23 @@ function bareLoop(aws: LoopbackAws, destinations: DestinationInput[]) {
       }
       const fifo = destination.topicArn.endsWith('.fifo');
       for (let i = 0; i < event.Records.length; i += 10) {
-        const entries = event.Records.slice(i, i + 10).map((record, j) => ({
-          Id: String(j),
-          Message: record.body,
-          ...(fifo && {
-            MessageGroupId: (JSON.parse(record.body) as { visitor: { visitor_id: string } }).visitor
-              .visitor_id,
-            MessageDeduplicationId: record.messageId,
-          }),
-        }));
+        // The entries the dispatcher sends: its two message attributes, and on a FIFO topic the
+        // visitor as the group and a hash as the deduplication id.
+        const entries = event.Records.slice(i, i + 10).map((record, j) => {
+          const { event, visitor } = JSON.parse(record.body) as BenchEvent;
+          return {
+            Id: String(j),
+            Message: record.body,
+            MessageAttributes: {
+              event_name: { DataType: 'String', StringValue: event.event },
+              distinct_id: { DataType: 'String', StringValue: event.distinct_id },
+            },
+            ...(fifo && {
+              MessageGroupId: visitor.visitor_id,
+              MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
+            }),
+          };
+        });
         calls.push(() =>
           sns.send(
             new PublishBatchCommand({ TopicArn: destination.topicArn, PublishBatchRequestEntries: entries }),
@@ -262,14 +291,18 @@ function naive(aws: LoopbackAws, destinations: DestinationInput[]) {
           );
           return;
         }
-        const { visitor } = JSON.parse(record.body) as { visitor: { visitor_id: string } };
+        const { event, visitor } = JSON.parse(record.body) as BenchEvent;
         await new SNSClient(config).send(
           new PublishCommand({
             TopicArn: destination.topicArn,
             Message: record.body,
+            MessageAttributes: {
+              event_name: { DataType: 'String', StringValue: event.event },
+              distinct_id: { DataType: 'String', StringValue: event.distinct_id },
+            },
             ...(destination.topicArn.endsWith('.fifo') && {
               MessageGroupId: visitor.visitor_id,
-              MessageDeduplicationId: record.messageId,
+              MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
             }),
           }),
         );
@@ -307,7 +340,7 @@ function render(results: Map<string, Run[]>, eventCount: number, rounds: number,
   for (const scenario of Object.keys(SCENARIOS)) {
     for (const batchSize of [100, 10]) {
       const of = (variant: Variant) => results.get(`${scenario}\n${batchSize}\n${variant}`) ?? [];
-      const [d, b, n] = (['dispatcher', 'bare loop', 'naive'] as Variant[]).map(of);
+      const [d, b, n] = VARIANTS.map(of);
       const vsBare = d.map((r, i) => r.deliveriesPerSecond / b[i].deliveriesPerSecond);
       const vsNaive = d.map((r, i) => r.deliveriesPerSecond / n[i].deliveriesPerSecond);
       const rate = (runs: Run[]) => Math.round(median(runs.map((r) => r.deliveriesPerSecond)));

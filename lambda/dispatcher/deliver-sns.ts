@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { PublishBatchCommand, type PublishBatchRequestEntry, type SNSClient } from '@aws-sdk/client-sns';
 import { destinationKey, isFifoTopic, type SnsDestination } from '../shared/destination-config';
 import type { DeliveredPayload } from '../shared/ingest-message';
@@ -83,8 +83,10 @@ export function toPublishEntry(
 /** SNS counts the message and every attribute's name, type and value against the size limit. */
 export function publishEntrySize(entry: PublishBatchRequestEntry): number {
   let bytes = utf8Bytes(entry.Message ?? '');
-  for (const [name, value] of Object.entries(entry.MessageAttributes ?? {})) {
-    bytes += utf8Bytes(name) + utf8Bytes(value.DataType ?? '') + utf8Bytes(value.StringValue ?? '');
+  const attributes = entry.MessageAttributes ?? {};
+  for (const name in attributes) {
+    const { DataType = '', StringValue = '' } = attributes[name];
+    bytes += utf8Bytes(name) + utf8Bytes(DataType) + utf8Bytes(StringValue);
   }
   return bytes;
 }
@@ -107,9 +109,13 @@ export function planTopicBatches(destination: SnsDestination, events: readonly O
       entries.push({ index, entry, bytes });
     }
   });
-  const batches = chunkByCountAndSize(entries, (e) => e.bytes, limits).map((batch) =>
-    batch.map((planned, position) => ({ ...planned, entry: { ...planned.entry, Id: String(position) } })),
-  );
+  const batches = chunkByCountAndSize(entries, (e) => e.bytes, limits);
+  // Each entry is this plan's own object: its id is its position in its call.
+  for (const batch of batches) {
+    batch.forEach((planned, position) => {
+      planned.entry.Id = String(position);
+    });
+  }
   return { batches, rejected };
 }
 
@@ -146,5 +152,5 @@ export async function publishBatch(
 }
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text);
 }

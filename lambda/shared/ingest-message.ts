@@ -70,7 +70,7 @@ export function parseIngestMessage(body: string): ParsedMessage {
   } catch {
     return { ok: false, errorCode: 'InvalidJson', reason: 'body is not valid JSON' };
   }
-  const unsafe = findUnsafeValue(raw, '', 0);
+  const unsafe = findUnsafeValue(raw);
   if (unsafe) return { ok: false, errorCode: 'InvalidEvent', reason: unsafe };
 
   const result = IngestMessageSchema.safeParse(raw);
@@ -127,29 +127,50 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
-/** Rejects what JSON allows but delivery must not pass on: prototype keys, lone surrogates, infinities, deep nesting. */
-function findUnsafeValue(value: unknown, path: string, depth: number): string | undefined {
-  if (depth > MAX_DEPTH) return `${path || '(body)'}: nested deeper than ${MAX_DEPTH} levels`;
+/**
+ * Rejects what JSON allows but delivery must not pass on: prototype keys, lone surrogates,
+ * infinities, deep nesting. The path is only built for the value that fails.
+ */
+function findUnsafeValue(value: unknown): string | undefined {
+  const found = unsafeAt(value, 0);
+  if (!found) return undefined;
+  const path = found.path
+    .reverse()
+    .reduce<string>(
+      (text, step) => (typeof step === 'number' ? `${text}[${step}]` : text ? `${text}.${step}` : step),
+      '',
+    );
+  return `${path || '(body)'}: ${found.problem}`;
+}
+
+/** The first unsafe value's problem, and its path from the value up (reversed: built on the way out). */
+function unsafeAt(value: unknown, depth: number): { problem: string; path: (string | number)[] } | undefined {
+  if (depth > MAX_DEPTH) return { problem: `nested deeper than ${MAX_DEPTH} levels`, path: [] };
   if (typeof value === 'string') {
-    return value.isWellFormed() ? undefined : `${path || '(body)'}: string is not well-formed Unicode`;
+    return value.isWellFormed() ? undefined : { problem: 'string is not well-formed Unicode', path: [] };
   }
   if (typeof value === 'number') {
-    return Number.isFinite(value) ? undefined : `${path || '(body)'}: number is out of range`;
+    return Number.isFinite(value) ? undefined : { problem: 'number is out of range', path: [] };
   }
   if (value === null || typeof value !== 'object') return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const problem = findUnsafeValue(value[i], `${path}[${i}]`, depth + 1);
-      if (problem) return problem;
+      const found = unsafeAt(value[i], depth + 1);
+      if (found) {
+        found.path.push(i);
+        return found;
+      }
     }
     return undefined;
   }
-  for (const key of Object.keys(value)) {
-    const keyPath = path ? `${path}.${key}` : key;
-    if (FORBIDDEN_KEYS.has(key)) return `${path || '(body)'}: key "${key}" is not allowed`;
-    if (!key.isWellFormed()) return `${path || '(body)'}: key is not well-formed Unicode`;
-    const problem = findUnsafeValue((value as Record<string, unknown>)[key], keyPath, depth + 1);
-    if (problem) return problem;
+  for (const key in value) {
+    if (FORBIDDEN_KEYS.has(key)) return { problem: `key "${key}" is not allowed`, path: [] };
+    if (!key.isWellFormed()) return { problem: 'key is not well-formed Unicode', path: [] };
+    const found = unsafeAt((value as Record<string, unknown>)[key], depth + 1);
+    if (found) {
+      found.path.push(key);
+      return found;
+    }
   }
   return undefined;
 }

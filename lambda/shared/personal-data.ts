@@ -1,4 +1,4 @@
-import { createHash, createHmac } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 
 /**
  * Personal data a destination never receives in the clear unless its mapping says `keep`
@@ -45,8 +45,20 @@ export const PERSONAL_DATA_DEFAULTS: Readonly<Record<string, 'hash' | 'redact'>>
 /** A property name as the personal-data list compares it. */
 export const normaliseKey = (key: string): string => key.toLowerCase().replace(/[\s._-]/g, '');
 
-export const personalDataDefault = (key: string): 'hash' | 'redact' | undefined =>
-  PERSONAL_DATA_DEFAULTS[normaliseKey(key)];
+/** Property names seen, with their default: events repeat the same few names. Bounded. */
+const defaultsByKey = new Map<string, 'hash' | 'redact' | undefined>();
+const MAX_REMEMBERED_KEYS = 10_000;
+
+export function personalDataDefault(key: string): 'hash' | 'redact' | undefined {
+  const known = defaultsByKey.get(key);
+  if (known !== undefined || defaultsByKey.has(key)) return known;
+  const action = Object.hasOwn(PERSONAL_DATA_DEFAULTS, normaliseKey(key))
+    ? PERSONAL_DATA_DEFAULTS[normaliseKey(key)]
+    : undefined;
+  if (defaultsByKey.size >= MAX_REMEMBERED_KEYS) defaultsByKey.clear();
+  defaultsByKey.set(key, action);
+  return action;
+}
 
 /** What a redacted value becomes. */
 export const REDACTED = '[redacted]';
@@ -57,7 +69,8 @@ const EMAIL_KEYS = new Set(['email', 'emails', 'emailaddress']);
 const PHONE_KEYS = new Set(['phone', 'phones', 'phonenumber', 'mobile', 'mobilephone']);
 
 /** A string that is an email address, whatever its property is called: hashed by default too. */
-export const looksLikeEmail = (value: string): boolean => /^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$/.test(value);
+export const looksLikeEmail = (value: string): boolean =>
+  value.includes('@') && /^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$/.test(value);
 const NAME_KEYS = new Set(['firstname', 'lastname', 'givenname', 'familyname', 'fullname', 'name']);
 
 /** How a value is normalised before hashing: by its property name, else by its shape. */
@@ -88,7 +101,7 @@ export function normaliseForHash(kind: Kind, value: string): string {
   }
 }
 
-export const sha256Hex = (text: string): string => createHash('sha256').update(text, 'utf8').digest('hex');
+export const sha256Hex = (text: string): string => hash('sha256', text);
 export const hmacSha256Hex = (key: Buffer, text: string): string =>
   createHmac('sha256', key).update(text, 'utf8').digest('hex');
 

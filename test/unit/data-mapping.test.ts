@@ -87,6 +87,17 @@ describe('the privacy-safe defaults (no mapping)', () => {
     });
   });
 
+  it('treats property names that match Object.prototype members (Constructor, toString) as ordinary data', () => {
+    const input = payload();
+    input.event.event_properties = { Constructor: 'c', toString: 't', __defineGetter__: 'g' };
+
+    expect(compileMapping(undefined).apply(input).event.event_properties).toEqual({
+      Constructor: 'c',
+      toString: 't',
+      __defineGetter__: 'g',
+    });
+  });
+
   it('leaves a null user null and the input untouched', () => {
     const input = { ...payload(), user: null };
     const before = JSON.stringify(input);
