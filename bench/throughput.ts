@@ -121,7 +121,10 @@ async function main(): Promise<void> {
   if (values.scenario || values.variants) {
     for (const [key, runs] of results) {
       const rate = median(runs.map((r) => r.deliveriesPerSecond));
-      console.log(`${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s`);
+      const calls = median(runs.map((r) => r.apiCallsPerEvent));
+      console.log(
+        `${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s, ${calls.toFixed(3)} API calls per delivery`,
+      );
     }
     return;
   }

@@ -45,11 +45,10 @@ const blockedBehindFailure = (): DeliveryResult => ({
 /**
  * Delivers a batch's deliveries, each destination in its own lane so that no destination waits
  * for another: on a standard ingest queue order matters only within a destination (a FIFO
- * topic's visitor), so lanes are per destination. On a FIFO ingest queue a message group keeps
- * its order across all destinations, so the batch is one lane.
- *
- * Within a lane, deliveries go out in waves (the n-th event of an order key in wave n); after a
- * retryable failure, the rest of that order key is kept behind it.
+ * topic's visitor), so lanes are per destination, and a FIFO topic's calls keep its visitors'
+ * order (see `planTopicBatches`). On a FIFO ingest queue a message group keeps its order across
+ * all destinations, so the batch is one lane, in waves (the n-th event of a group in wave n).
+ * After a retryable failure, the rest of that order key is kept behind it.
  */
 export async function deliverInLanes(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
   const lanes = groupBy(deliveries, (d) =>
@@ -86,11 +85,7 @@ async function deliverLane(deliveries: readonly Delivery[], deps: LaneContext): 
       [...byDestination.values()].map((group) => deliverToDestination(group[0].destination, group, deps)),
     );
     for (const delivery of runnable) {
-      const { result, orderKey } = delivery;
-      // A delivery on its last attempt is dead-lettered rather than retried: nothing to keep behind it.
-      if (orderKey && result && !result.ok && result.error.retryable && deps.willBeRetried(delivery)) {
-        blocked.add(orderKey);
-      }
+      if (delivery.orderKey && keepsOthersBehind(delivery, deps)) blocked.add(delivery.orderKey);
     }
   }
 }
@@ -132,28 +127,80 @@ async function deliverToDestination(
   await offloadOversize(admitted, deps.payloads, (_delivery, upload) =>
     deps.pool.run(key, deps.uploadPatienceMs, upload),
   );
-  const calls = planCalls(
-    destination,
-    admitted.filter((d) => !d.result),
-    deps.clients,
-  );
+  const sendable = admitted.filter((d) => !d.result);
+  const calls = planCalls(destination, sendable, deps.clients);
   if (calls.length === 0) return;
+  const previous = previousInOrder(sendable);
+  const run = (call: DeliveryCall) => makeCall(call, previous, deps);
   if (admission.kind === 'probe') {
     // Half-open: one call decides; the others go only if it closes the circuit.
-    await makeCall(calls[0], deps);
+    const first = run(calls[0]);
+    await first;
     const after = deps.breakers.admit(key);
     if (after.kind === 'deferred') {
       for (const call of calls.slice(1)) settleAll(call.deliveries, { ok: false, error: after.error });
       return;
     }
-    await Promise.all(calls.slice(1).map((call) => makeCall(call, deps)));
+    await runInOrder(calls, run, first);
     return;
   }
-  await Promise.all(calls.map((call) => makeCall(call, deps)));
+  await runInOrder(calls, run);
 }
 
-/** One call through the pool; its outcome sets each delivery's result and informs the breaker. */
-async function makeCall(call: DeliveryCall, deps: LaneContext): Promise<void> {
+/** Runs a destination's calls, each once the calls it comes after have answered. */
+async function runInOrder(
+  calls: readonly DeliveryCall[],
+  run: (call: DeliveryCall) => Promise<void>,
+  firstStarted?: Promise<void>,
+): Promise<void> {
+  const answered: Promise<void>[] = [];
+  calls.forEach((call, index) => {
+    answered[index] =
+      index === 0 && firstStarted
+        ? firstStarted
+        : Promise.all(call.after.map((earlier) => answered[earlier])).then(() => run(call));
+  });
+  await Promise.all(answered);
+}
+
+/** Each delivery's previous delivery of the same order key, if any. */
+function previousInOrder(deliveries: readonly Delivery[]): Map<Delivery, Delivery> {
+  const last = new Map<string, Delivery>();
+  const previous = new Map<Delivery, Delivery>();
+  for (const delivery of deliveries) {
+    if (!delivery.orderKey) continue;
+    const before = last.get(delivery.orderKey);
+    if (before) previous.set(delivery, before);
+    last.set(delivery.orderKey, delivery);
+  }
+  return previous;
+}
+
+/**
+ * Whether a delivery's failure keeps the rest of its order key behind it: a retryable failure
+ * that will be retried. A delivery on its last attempt is dead-lettered instead: nothing to keep
+ * behind it.
+ */
+function keepsOthersBehind(delivery: Delivery, deps: LaneContext): boolean {
+  const { result } = delivery;
+  return Boolean(result && !result.ok && result.error.retryable && deps.willBeRetried(delivery));
+}
+
+/**
+ * One call through the pool, for those of its deliveries not kept behind an earlier failure of
+ * their order key; its outcome sets each delivery's result and informs the breaker.
+ */
+async function makeCall(
+  call: DeliveryCall,
+  previous: ReadonlyMap<Delivery, Delivery>,
+  deps: LaneContext,
+): Promise<void> {
+  for (const delivery of call.deliveries) {
+    const before = previous.get(delivery);
+    if (before && keepsOthersBehind(before, deps)) delivery.result ??= blockedBehindFailure();
+  }
+  const pending = call.deliveries.filter((d) => !d.result);
+  if (pending.length === 0) return;
   const id = destinationKey(call.destination);
   // Timed from when the call starts, not from when it queued for a slot.
   let startedAt = Date.now();
@@ -161,14 +208,14 @@ async function makeCall(call: DeliveryCall, deps: LaneContext): Promise<void> {
   try {
     results = await deps.pool.run(id, deps.breakers.patienceMs(id), (signal) => {
       startedAt = Date.now();
-      return call.send(signal);
+      return call.send(signal, pending);
     });
     deps.batch.answered.add(id);
   } catch (error) {
     const result = failed(error);
-    results = call.deliveries.map(() => result);
+    results = pending.map(() => result);
   }
-  call.deliveries.forEach((delivery, index) => {
+  pending.forEach((delivery, index) => {
     delivery.result ??= results[index];
   });
   const outcome = callOutcome(results);

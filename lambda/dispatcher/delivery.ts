@@ -27,7 +27,7 @@ export interface Delivery {
   readonly destination: Destination;
   /** Deliveries sharing an order key go out one after another, in queue order. */
   readonly orderKey?: string;
-  /** The position of this delivery in its order key's sequence: 0 for unordered deliveries. */
+  /** On a FIFO ingest queue, the position of its record in its message group; else 0. */
   wave: number;
   /** The event as this destination's mapping shapes it. */
   readonly payload: DeliveredPayload;

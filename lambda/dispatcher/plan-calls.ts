@@ -1,7 +1,7 @@
 import type { Destination } from '../shared/destination-config';
 import type { DeliveryClients } from './clients';
 import { invokeFunction } from './deliver-lambda';
-import { planTopicBatches, publishBatch } from './deliver-sns';
+import { type PlannedEntry, planTopicBatches, publishBatch } from './deliver-sns';
 import type { Delivery } from './delivery';
 import type { DeliveryResult } from './errors';
 
@@ -9,14 +9,16 @@ import type { DeliveryResult } from './errors';
 export interface DeliveryCall {
   readonly destination: Destination;
   readonly deliveries: readonly Delivery[];
-  /** Makes the call; a result per delivery, in order. */
-  send(abortSignal: AbortSignal): Promise<DeliveryResult[]>;
+  /** The calls (by index in the plan) that must have answered before this one starts. */
+  readonly after: readonly number[];
+  /** Makes the call for those of its deliveries still to send; a result per one sent, in order. */
+  send(abortSignal: AbortSignal, deliveries: readonly Delivery[]): Promise<DeliveryResult[]>;
 }
 
 /**
- * Plans the calls for deliveries to one destination: a PublishBatch of up to 10 events per
- * topic, an Invoke per event per function. Deliveries that can never be sent (too large) get
- * their result here and no call.
+ * Plans the calls for deliveries to one destination: PublishBatch calls of up to 10 events per
+ * topic (a visitor's events on a FIFO topic in successive calls), an Invoke per event per
+ * function. Deliveries that can never be sent (too large) get their result here and no call.
  */
 export function planCalls(
   destination: Destination,
@@ -27,6 +29,7 @@ export function planCalls(
     return deliveries.map((delivery) => ({
       destination,
       deliveries: [delivery],
+      after: [],
       send: async (signal) => [
         await invokeFunction(clients.lambda(destination), destination, delivery.message, signal),
       ],
@@ -34,14 +37,24 @@ export function planCalls(
   }
   const plan = planTopicBatches(
     destination,
-    deliveries.map((d) => ({ payload: d.payload, message: d.message })),
+    deliveries.map((d) => ({ payload: d.payload, message: d.message, orderKey: d.orderKey })),
   );
   for (const { index, result } of plan.rejected) deliveries[index].result = result;
-  return plan.batches.map((batch) => ({
-    destination,
-    deliveries: batch.map(({ index }) => deliveries[index]),
-    send: (signal) => publishBatch(clients.sns(destination), destination, batch, signal),
-  }));
+  return plan.batches.map((batch, position) => {
+    const entryOf = new Map(batch.map((planned) => [deliveries[planned.index], planned]));
+    return {
+      destination,
+      deliveries: [...entryOf.keys()],
+      after: plan.after[position],
+      send: (signal, toSend) =>
+        publishBatch(
+          clients.sns(destination),
+          destination,
+          toSend.map((delivery) => entryOf.get(delivery) as PlannedEntry),
+          signal,
+        ),
+    };
+  });
 }
 
 /** A call's outcome for the breaker: alive if any event got through, else its first error. */

@@ -275,11 +275,15 @@ function orderKeyOf(record: AcceptedRecord, destination: Destination): string | 
   return undefined;
 }
 
-/** The n-th record of an order key goes in wave n; unordered deliveries all go in wave 0. */
+/**
+ * On a FIFO ingest queue, the n-th record of a message group goes in wave n, across all
+ * destinations. Other deliveries all go in wave 0: a FIFO topic orders its visitors' events
+ * within its own calls.
+ */
 function assignWaves(deliveries: Delivery[]): void {
   const recordsByKey = new Map<string, string[]>();
   for (const delivery of deliveries) {
-    if (!delivery.orderKey) continue;
+    if (!delivery.orderKey || !delivery.record.messageGroupId) continue;
     const ids = recordsByKey.get(delivery.orderKey) ?? [];
     if (ids.at(-1) !== delivery.record.eventId) ids.push(delivery.record.eventId);
     recordsByKey.set(delivery.orderKey, ids);

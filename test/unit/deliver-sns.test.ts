@@ -64,6 +64,32 @@ describe('planTopicBatches', () => {
     for (const batch of batches) expect(new Set(batch.map((p) => p.entry.Id)).size).toBe(batch.length);
   });
 
+  it("puts a visitor's events in successive calls, each after the one before, and fills the room with others", () => {
+    // 30 events: visitor A's five, then 25 other visitors' one each.
+    const events = [
+      ...Array.from({ length: 5 }, (_, i) => ({
+        ...payload({ event: { distinct_id: `a${i}` } }),
+        orderKey: 'visitor:A',
+      })),
+      ...Array.from({ length: 25 }, (_, i) => ({
+        ...payload({ event: { distinct_id: `o${i}` } }),
+        orderKey: `visitor:O${i}`,
+      })),
+    ];
+
+    const { batches, after } = planTopicBatches(fifoTopicDestination, events);
+
+    // Every visitor's first event first (26, in three calls), then A's later ones: the second
+    // fills the room left in the third call, the others follow it one per call.
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 7, 1, 1, 1]);
+    const callOf = (index: number) => batches.findIndex((b) => b.some((p) => p.index === index));
+    expect([0, 1, 2, 3, 4].map(callOf)).toEqual([0, 2, 3, 4, 5]);
+    expect(after).toEqual([[], [], [0], [2], [3], [4]]);
+    // Within a call, queue order.
+    expect(batches[2].map((p) => p.index)).toEqual([1, 24, 25, 26, 27, 28, 29]);
+    for (const batch of batches) expect(batch.map((p) => p.entry.Id)).toEqual(batch.map((_, i) => String(i)));
+  });
+
   it('splits by size: at most 256 KiB per call', () => {
     const big = (i: number) =>
       payload({ event: { distinct_id: `evt_${i}`, event_properties: { blob: 'x'.repeat(100_000) } } });

@@ -248,6 +248,52 @@ describe('dispatchBatch with per-destination retries', () => {
     expect(events.map((e) => e.body)).toEqual(records.map((r) => r.body));
   });
 
+  it("sends a FIFO topic visitor's next event only after the call with its previous one answered, and not after its entry failed", async () => {
+    // Prepare: a1 then a2 of visitor A, and ten other visitors' events: two calls, a1 in the first, a2 in the second.
+    const sentAt = Date.now();
+    const records = [
+      sqsRecord(event('a1', 'A'), { messageId: 'm-a1', sentAt }),
+      sqsRecord(event('a2', 'A'), { messageId: 'm-a2', sentAt }),
+      ...Array.from({ length: 10 }, (_, i) =>
+        sqsRecord(event(`b${i}`, `B${i}`), { messageId: `m-b${i}`, sentAt }),
+      ),
+    ];
+    const a1 = JSON.parse(records[0].body).event.distinct_id;
+    const published: string[][] = [];
+    sns
+      .on(PublishBatchCommand)
+      .callsFake((input: { PublishBatchRequestEntries: PublishBatchRequestEntry[] }) => {
+        published.push(
+          input.PublishBatchRequestEntries.map((e) => JSON.parse(e.Message ?? '').event.distinct_id),
+        );
+        const failedEntry = input.PublishBatchRequestEntries.find(
+          (e) => JSON.parse(e.Message ?? '').event.distinct_id === a1,
+        );
+        return {
+          Successful: input.PublishBatchRequestEntries.filter((e) => e !== failedEntry).map((e) => ({
+            Id: e.Id,
+          })),
+          Failed: failedEntry ? [{ Id: failedEntry.Id, Code: 'InternalError', SenderFault: false }] : [],
+        };
+      });
+
+    // Act
+    await dispatchBatch(records, deps({ registry: registryOf([fifoTopicDestination]) }));
+
+    // Assess: 12 events in 2 calls; the second waited for the first, and a2 stayed behind a1.
+    expect(published).toEqual([['a1', ...Array.from({ length: 9 }, (_, i) => `b${i}`)], ['b9']]);
+    const [bundle] = sentTo(INGEST);
+    expect(
+      (readRetryBundle(bundle.MessageBody ?? '') ?? []).map((e) => [
+        JSON.parse(e.body).event.distinct_id,
+        e.last_error_code,
+      ]),
+    ).toEqual([
+      ['a1', 'ServiceUnavailable'],
+      ['a2', 'OrderBlocked'],
+    ]);
+  });
+
   it('delivers a received retry bundle to its target only, each event in order, with its own attempt count', async () => {
     // Prepare
     const bodies = ['b1', 'b2'].map((id) => JSON.stringify(event(id, 'B')));
