@@ -26,6 +26,13 @@ import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
 import { generateEvents, seededRandom } from '../local/test-events';
 import { type BundleReport, measureBundles } from './bundle';
+import {
+  type CostScenario,
+  dispatcherCost,
+  type MeasuredApproach,
+  offloadCostPerMillion,
+  pipesCost,
+} from './cost';
 import { LoopbackAws } from './loopback-aws';
 import { sqsRecord } from './sqs-record';
 
@@ -66,6 +73,8 @@ const SCENARIOS: Record<string, DestinationInput[]> = {
   'all three': [TARGETS.fifo, TARGETS.standard, TARGETS.lambda],
 };
 
+const destinationArnOf = (d: DestinationInput) => (d.type === 'lambda' ? d.functionArn : d.topicArn);
+
 /** What the bare loop and the naive dispatcher read of an event. */
 interface BenchEvent {
   event: { event: string; distinct_id: string };
@@ -78,6 +87,8 @@ interface Run {
   deliveriesPerSecond: number;
   apiCallsPerEvent: number;
   snsCallsPerSnsEvent: number;
+  /** Calls per delivery to each kind of target, for the cost table. */
+  callsPerDelivery: { snsStandard: number; snsFifo: number; lambda: number };
   assumeRoles: number;
   peakHeapMb: number;
 }
@@ -171,11 +182,20 @@ async function measure(
   const calls = [...aws.counts.calls.values()].reduce((a, b) => a + b, 0) + aws.counts.assumeRole;
   const snsTargets = destinations
     .filter((d) => d.type === 'sns')
-    .map((d) => (d as { topicArn: string }).topicArn.split(':').pop() as string);
+    .map((d) => destinationArnOf(d).split(':').pop() as string);
   const snsCalls = snsTargets.reduce((sum, t) => sum + (aws.counts.calls.get(t) ?? 0), 0);
+  const callsPerDelivery = (target: DestinationInput) => {
+    const name = destinationArnOf(target).split(':').pop() as string;
+    return (aws.counts.calls.get(name) ?? 0) / (aws.counts.delivered.get(name) || 1);
+  };
   return {
     deliveriesPerSecond: deliveries / seconds,
     apiCallsPerEvent: calls / deliveries,
+    callsPerDelivery: {
+      snsStandard: callsPerDelivery(TARGETS.standard),
+      snsFifo: callsPerDelivery(TARGETS.fifo),
+      lambda: callsPerDelivery(TARGETS.lambda),
+    },
     snsCallsPerSnsEvent: snsTargets.length > 0 ? snsCalls / (bodies.length * snsTargets.length) : 0,
     assumeRoles: aws.counts.assumeRole,
     peakHeapMb: peakHeap / 1_048_576,
@@ -339,11 +359,16 @@ const fmt = (n: number, digits = 2) => n.toFixed(digits);
 
 function render(results: Map<string, Run[]>, eventCount: number, rounds: number, bundles: BundleReport) {
   const rows: string[] = [];
+  const costRows: string[] = [];
   const chart: { label: string; dispatcher: number; bare: number; naive: number }[] = [];
-  for (const scenario of Object.keys(SCENARIOS)) {
+  const eventBytes = generateEvents(1, { random: seededRandom(7), workspaces: [WORKSPACE] })[0].length;
+  for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
     for (const batchSize of [100, 10]) {
       const of = (variant: Variant) => results.get(`${scenario}\n${batchSize}\n${variant}`) ?? [];
       const [d, b, n] = VARIANTS.map(of);
+      costRows.push(
+        `| ${scenario} | ${batchSize} | ${costCells(destinations, batchSize, eventBytes, d, n)} |`,
+      );
       const vsBare = d.map((r, i) => r.deliveriesPerSecond / b[i].deliveriesPerSecond);
       const vsNaive = d.map((r, i) => r.deliveriesPerSecond / n[i].deliveriesPerSecond);
       const rate = (runs: Run[]) => Math.round(median(runs.map((r) => r.deliveriesPerSecond)));
@@ -367,6 +392,11 @@ function render(results: Map<string, Run[]>, eventCount: number, rounds: number,
     `| dispatcher ÷ floor | ${ratio(bundles.dispatcher.bytes, bundles.floor.bytes)} | ${ratio(bundles.dispatcher.gzipBytes, bundles.floor.gzipBytes)} | ${ratio(bundles.dispatcher.initMs, bundles.floor.initMs)} |`,
   ].join('\n');
   const deliveryTable = [...header, ...rows].join('\n');
+  const costTable = [
+    '| scenario | batch | this project: platform | destination owner | naive dispatcher: platform | destination owner | EventBridge Pipes: platform | destination owner |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...costRows,
+  ].join('\n');
   const table = `${deliveryTable}\n\n${bundleTable}`;
   const markdown = `# Performance
 
@@ -389,10 +419,66 @@ the SDK bundled), next to a floor of only the SDK clients and Powertools utiliti
 
 ${bundleTable}
 
+## Cost per million events
+
+US dollars at list prices (US East, no free tier; \`bench/cost.ts\` holds the prices and their
+pages), computed from the calls counted above and the measured time per event, the median of the
+rounds. The platform pays for its ingest queue (producers sending 10 messages per request, the
+poller receiving and deleting 10 per request), its dispatcher (Arm, 512 MB, one invocation per
+batch) and the queue's KMS requests (data keys reused for 5 minutes: counted for a million
+events a day). The destination's owner pays for the publishes to its topic and the invocations of
+its function. EventBridge Pipes: one pipe, and its own queue, per destination, each event a pipe
+request and one call to the target (Pipes publishes to an SNS target one message per call).
+Offloaded payloads add ${offloadCostPerMillion(0.01).toFixed(2)} per million events for each 1% of events offloaded (an S3
+PUT and a consumer's GET each).
+
+${costTable}
+
+The dispatcher's time here is against a stand-in that answers at once: in AWS each call waits
+for the network, so the dispatcher's GB-seconds grow with its calls' latency, by the same
+factor for this project and the naive dispatcher (which makes 20 times as many calls per event).
+What the table leaves out: Pipes cannot assume a customer's role per workspace, apply a mapping
+or consent per destination, or route by event name without one pipe per rule.
+
 Regenerate with \`npm run bench\` (\`-- --events N --rounds N\`); the numbers move with the
 machine's load, the ratios much less.
 `;
   return { table, markdown, svg: svgChart(chart) };
+}
+
+/** Platform and destination owner cost per million events: this project, the naive dispatcher, Pipes. */
+function costCells(
+  destinations: readonly DestinationInput[],
+  batchSize: number,
+  messageBytes: number,
+  dispatcherRuns: readonly Run[],
+  naiveRuns: readonly Run[],
+): string {
+  const count = (match: (d: DestinationInput) => boolean) => destinations.filter(match).length;
+  const isFifo = (d: DestinationInput) => d.type === 'sns' && d.topicArn.endsWith('.fifo');
+  const scenario: CostScenario = {
+    destinations: {
+      snsStandard: count((d) => d.type === 'sns' && !isFifo(d)),
+      snsFifo: count(isFifo),
+      lambda: count((d) => d.type === 'lambda'),
+    },
+    batchSize,
+    messageBytes,
+  };
+  const measured = (runs: readonly Run[]): MeasuredApproach => ({
+    deliveriesPerSecond: median(runs.map((r) => r.deliveriesPerSecond)),
+    snsStandardCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.snsStandard)),
+    snsFifoCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.snsFifo)),
+    lambdaCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.lambda)),
+  });
+  const dollars = (n: number) => `$${n.toFixed(3)}`;
+  return [
+    dispatcherCost(scenario, measured(dispatcherRuns)),
+    dispatcherCost(scenario, measured(naiveRuns)),
+    pipesCost(scenario),
+  ]
+    .map((cost) => `${dollars(cost.platform)} | ${dollars(cost.destinations)}`)
+    .join(' | ');
 }
 
 function svgChart(rows: { label: string; dispatcher: number; bare: number; naive: number }[]): string {
