@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { REGION } from '../local/accounts';
 import { LocalPipeline } from '../local/pipeline';
@@ -19,6 +20,7 @@ Then use it with any AWS client, pointed at the printed endpoint:
   npm run destinations -- --table <registryTable> list workspace-1
   aws sqs send-message --queue-url <ingestQueueUrl> --message-body '{"workspace_id":"workspace-1",…}'
   curl <statusUrl>
+  npm run trace -- --log-file <dispatcherLog> --dlq-url <deadLetterQueueUrl> --distinct-id ID
 Credentials act in the platform account; to act as a workspace's customer (subscribe your own
 queue to its topic, say), assume its developerRoleArn.
 
@@ -26,7 +28,9 @@ queue to its topic, say), assume its developerRoleArn.
   --fifo-ingest           a FIFO ingest queue (MessageGroupId = visitor_id)
   --registry-ttl SECONDS  how long the dispatcher serves a workspace before reading the
                           registry again: a publish takes effect within it (default 30)
-  --verbose               the handlers' own logs, on stderr
+  --verbose               the consumers' own logs, on stderr (the dispatcher's go to --log-file)
+  --log-file PATH         where the dispatcher writes its log lines, as it would to CloudWatch
+                          Logs, for npm run trace (default .local/dispatcher.log)
   --help                  this text`;
 
 async function main(): Promise<number> {
@@ -36,6 +40,7 @@ async function main(): Promise<number> {
       'fifo-ingest': { type: 'boolean', default: false },
       'registry-ttl': { type: 'string', default: '30' },
       verbose: { type: 'boolean', default: false },
+      'log-file': { type: 'string', default: path.join('.local', 'dispatcher.log') },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -58,6 +63,7 @@ async function main(): Promise<number> {
     registryCacheTtlSeconds: ttl,
     // Long-lived: what a consumer failed on stays in its dead-letter queue for a person to look at.
     logLevel: values.verbose ? 'INFO' : 'SILENT',
+    dispatcherLogFile: path.resolve(values['log-file']),
     log: say,
   });
   const statusServer = http.createServer((request, response) => {
@@ -84,6 +90,7 @@ async function main(): Promise<number> {
     destinationStatusTable: resources.destinationStatusTable,
     dispatcherRoleArn: resources.dispatcherRoleArn,
     statusUrl: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/`,
+    dispatcherLog: path.resolve(values['log-file']),
     workspaces: resources.workspaces.map((w) => ({
       id: w.id,
       account: w.account,

@@ -11,7 +11,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { MAPPING_VERSION_ATTRIBUTE } from '../lambda/dispatcher/retry';
+import { MAPPING_VERSION_ATTRIBUTE, REDRIVEN_AT_ATTRIBUTE } from '../lambda/dispatcher/retry';
 import { TARGET_DESTINATIONS_ATTRIBUTE } from '../lambda/dispatcher/route';
 import { progressBar } from '../local/send-events';
 
@@ -39,6 +39,8 @@ export interface RedriveOptions {
   /** How long letters being looked at stay hidden from other readers. @default 120 s */
   readonly visibilityTimeoutSeconds?: number;
   readonly onProgress?: (looked: number) => void;
+  /** Told of every letter looked at (with `dryRun`, the queue is read and left as it was). */
+  readonly onLetter?: (letter: Message) => void;
 }
 
 export interface RedriveSummary {
@@ -82,6 +84,7 @@ export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<
     keep.push(...fresh);
     const earlier = Messages.filter((m) => !fresh.includes(m));
     looked += earlier.length;
+    for (const letter of earlier) options.onLetter?.(letter);
     const chosen = earlier.filter(
       (m) =>
         (!options.errorCode || attribute(m, 'error_code') === options.errorCode) &&
@@ -135,9 +138,12 @@ export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<
 function toIngestEntry(message: Message, id: string, fifo: boolean) {
   const destinationId = attribute(message, 'destination_id');
   // A letter of one destination goes back to it alone; an invalid message has none and goes to all.
-  const attributes: Record<string, MessageAttributeValue> = destinationId
-    ? { [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: destinationId } }
-    : {};
+  const attributes: Record<string, MessageAttributeValue> = {
+    [REDRIVEN_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now()) },
+    ...(destinationId && {
+      [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: destinationId },
+    }),
+  };
   // The mapping the event started with goes back with it: its consumer sees the same content again.
   const mappingVersion = attribute(message, MAPPING_VERSION_ATTRIBUTE);
   if (destinationId && mappingVersion !== undefined) {

@@ -32,6 +32,7 @@ import { IngestQueue } from '../lib/constructs/ingest-queue';
 import { EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type Emulator, startEmulator } from './emulator';
 import { type DestinationFault, DestinationFaults, FaultInjector, type FaultOptions } from './fault-injector';
+import { FileLogger } from './file-logger';
 import { type LocalFunction, LocalGateway } from './gateway';
 import { invocationContext } from './lambda-context';
 import { DeliveryLedger } from './ledger';
@@ -68,6 +69,11 @@ export interface LocalPipelineOptions {
   readonly destinationFaults?: readonly DestinationFault[];
   /** Handler log level: the dispatcher and consumers log as they would in Lambda. @default 'SILENT' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
+  /**
+   * A file the dispatcher writes its log lines to (at least at INFO, as in Lambda), for
+   * `npm run trace -- --log-file`. @default none: its lines follow `logLevel`, on stdout
+   */
+  readonly dispatcherLogFile?: string;
   /** Progress lines about the runtime itself. */
   readonly log?: (line: string) => void;
 }
@@ -271,7 +277,12 @@ export class LocalPipeline {
             requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
           }),
         },
-        logger: new Logger({ serviceName: 'event-dispatcher', logLevel }),
+        logger: options.dispatcherLogFile
+          ? new FileLogger(options.dispatcherLogFile, {
+              serviceName: 'event-dispatcher',
+              logLevel: logLevel === 'DEBUG' ? 'DEBUG' : 'INFO',
+            })
+          : new Logger({ serviceName: 'event-dispatcher', logLevel }),
         onCircuitTransition: (transition) => pipeline.circuitTransitions.push(transition),
       },
     );

@@ -19,6 +19,9 @@ export interface DeadLetter {
   readonly messageGroupId?: string;
   /** The workspace version whose mapping the event had: a redrive keeps it. */
   readonly mappingVersion?: number;
+  /** The event's workspace and distinct id, when its body says: logged for the trace. */
+  readonly workspaceId?: string;
+  readonly distinctId?: string;
 }
 
 export interface DeadLetterQueue {

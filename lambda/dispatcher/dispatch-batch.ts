@@ -5,6 +5,7 @@ import { CircuitBreakers } from './circuit-breaker';
 import type { DeliveryClients } from './clients';
 import { BatchDeadline } from './deadline';
 import { deliverInLanes } from './deliver-lanes';
+import { logDeliveries, logReceived } from './delivery-log';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
 import type { DestinationStatus } from './destination-status';
@@ -53,11 +54,9 @@ export async function dispatchBatch(
   deps: DispatchDependencies,
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
-  const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent } = await prepareDeliveries(
-    records,
-    deps.registry,
-    deps.logger,
-  );
+  const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received } =
+    await prepareDeliveries(records, deps.registry, deps.logger);
+  logReceived(deps.logger, received);
 
   const breakers = deps.breakers ?? new CircuitBreakers();
   const pool = new CallPool(
@@ -90,6 +89,7 @@ export async function dispatchBatch(
   for (const delivery of deliveries) delivery.result ??= failed(new CallCutError('deadline'));
 
   const settlement = await settle(deliveries, deadLetters, deps, unresolved);
+  logDeliveries(deps.logger, deliveries);
   if (deps.metrics) {
     try {
       publishBatchMetrics(deps.metrics, deps.logger, { deliveries, ...settlement });

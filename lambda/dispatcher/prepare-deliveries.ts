@@ -7,8 +7,9 @@ import { type DeliveredPayload, parseIngestMessage } from '../shared/ingest-mess
 import { authorizationProblem, type LiveWorkspace } from '../shared/workspace';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
+import type { ReceivedEvent } from './delivery-log';
 import type { DestinationRegistry } from './destination-registry';
-import { RETRY_ATTEMPT_ATTRIBUTE, readAttempt, readMappingVersion } from './retry';
+import { REDRIVEN_AT_ATTRIBUTE, RETRY_ATTEMPT_ATTRIBUTE, readAttempt, readMappingVersion } from './retry';
 import { readRetryBundle } from './retry-bundle';
 import { readTargetDestinations, route } from './route';
 
@@ -34,6 +35,8 @@ export interface PreparedBatch {
   readonly unrouted: number;
   /** (Event, destination) pairs not delivered because the visitor did not consent: counted only. */
   readonly blockedByConsent: number;
+  /** Every event valid enough to name its workspace and id: what the trace starts from. */
+  readonly received: ReceivedEvent[];
 }
 
 /**
@@ -50,6 +53,7 @@ export async function prepareDeliveries(
   const deadLetters: DeadLetter[] = [];
   const deliveries: Delivery[] = [];
   const unresolved: UnresolvedEvent[] = [];
+  const received: ReceivedEvent[] = [];
   let unrouted = 0;
   let blockedByConsent = 0;
   const events = records.flatMap((record) => {
@@ -90,14 +94,33 @@ export async function prepareDeliveries(
   // On a FIFO ingest queue, a group's later events wait behind one that could not be resolved.
   const heldGroups = new Set<string>();
   events.forEach(
-    ({ record, eventId, body, attempts, firstAttemptAt, messageGroupId, targets, mappingVersion }, index) => {
-      const source = { body, sourceMessageId: record.messageId, attempts, messageGroupId };
+    (
+      { record, eventId, body, attempts, firstAttemptAt, messageGroupId, targets, mappingVersion, redriven },
+      index,
+    ) => {
       const message = parsed[index];
       if (!message.ok) {
-        deadLetters.push({ ...source, errorCode: message.errorCode, errorMessage: message.reason });
+        deadLetters.push({
+          body,
+          sourceMessageId: record.messageId,
+          attempts,
+          messageGroupId,
+          errorCode: message.errorCode,
+          errorMessage: message.reason,
+        });
         return;
       }
       const { workspaceId } = message;
+      const distinctId = message.payload.event.distinct_id;
+      received.push({ workspaceId, distinctId, attempt: attempts, ...(redriven && { redriven }) });
+      const source = {
+        body,
+        sourceMessageId: record.messageId,
+        attempts,
+        messageGroupId,
+        workspaceId,
+        distinctId,
+      };
       const held = messageGroupId !== undefined && heldGroups.has(messageGroupId);
       const live = held ? 'unavailable' : workspaces.get(workspaceId);
       const version =
@@ -203,7 +226,7 @@ export async function prepareDeliveries(
     },
   );
   assignWaves(deliveries);
-  return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent };
+  return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received };
 }
 
 /** Each key of the batch looked up once; `unavailable` when the registry could not say. */
@@ -236,8 +259,10 @@ function eventsOf(record: SQSRecord): {
   attempts: number;
   firstAttemptAt: number;
   mappingVersion?: number;
+  redriven: boolean;
 }[] {
   const { attempt, firstAttemptAt } = readAttempt(record);
+  const redriven = Boolean(record.messageAttributes?.[REDRIVEN_AT_ATTRIBUTE]);
   const bundled = readRetryBundle(record.body);
   if (!bundled) {
     const mappingVersion = readMappingVersion(record.messageAttributes ?? {});
@@ -248,6 +273,7 @@ function eventsOf(record: SQSRecord): {
         attempts: attempt,
         firstAttemptAt,
         ...(mappingVersion !== undefined && { mappingVersion }),
+        redriven,
       },
     ];
   }
@@ -260,6 +286,7 @@ function eventsOf(record: SQSRecord): {
     attempts: event.attempt + Math.max(0, redeliveries),
     firstAttemptAt: event.first_attempt_at,
     ...(event.mapping_version !== undefined && { mappingVersion: event.mapping_version }),
+    redriven,
   }));
 }
 

@@ -11,6 +11,8 @@ export const LAST_ERROR_CODE_ATTRIBUTE = 'last_error_code';
 export const MAPPING_VERSION_ATTRIBUTE = 'mapping_version';
 /** On a retry bundle: how many events it carries (the attempt and reason attributes are its first event's). */
 export const RETRY_BUNDLE_ATTRIBUTE = 'retry_bundle';
+/** When a dead letter was sent back by `npm run redrive` (epoch ms): the trace shows it. */
+export const REDRIVEN_AT_ATTRIBUTE = 'redriven_at';
 
 /**
  * Per-destination retries: a retry is a new message on the ingest queue, sent with a delay and

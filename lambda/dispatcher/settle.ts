@@ -70,6 +70,8 @@ export async function settle(
       attempts: record.attempts,
       messageGroupId: record.messageGroupId,
       mappingVersion: delivery.mappingVersion,
+      workspaceId: record.workspaceId,
+      distinctId: record.payload.event.distinct_id,
     };
     if (!error.retryable) {
       deadLetters.push({ ...letter, errorCode: error.code, errorMessage: error.message });
@@ -86,6 +88,7 @@ export async function settle(
     const perDestination = Boolean(deps.retry) && !record.messageGroupId;
     const log = {
       messageId: record.messageId,
+      workspaceId: record.workspaceId,
       distinctId: record.payload.event.distinct_id,
       destinationId: destination.id,
       errorCode: error.code,
@@ -121,6 +124,8 @@ export async function settle(
     const writeError = unwritten.get(index);
     const log = {
       messageId: letter.sourceMessageId,
+      ...(letter.workspaceId && { workspaceId: letter.workspaceId }),
+      ...(letter.distinctId && { distinctId: letter.distinctId }),
       destinationId: letter.destinationId,
       errorCode: letter.errorCode,
       errorMessage: letter.errorMessage,

@@ -146,6 +146,10 @@ export class PlatformStack extends Stack {
 
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DispatcherLogGroupName', {
+      value: this.dispatcher.logGroup.logGroupName,
+      description: 'npm run trace -- --log-group: where the dispatcher logs each event it handles',
+    });
     new CfnOutput(this, 'DispatcherRoleArn', {
       value: this.dispatcher.role.roleArn,
       description: 'Customers trust this role (aws:PrincipalArn) in their delivery role',

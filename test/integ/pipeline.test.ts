@@ -1,7 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { redrive } from '../../bin/redrive';
 import { compileMapping } from '../../lambda/shared/data-mapping';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { readLogFile } from '../../lib/trace/log-sources';
+import { type QueuedDeadLetter, renderTrace, traceEvent } from '../../lib/trace/timeline';
 import { payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';
@@ -10,6 +15,7 @@ import { generateEvents, seededRandom, withDuplicates } from '../../local/test-e
 import { BAD_INPUT_CASES, CORPUS_PERSONAL_DATA } from '../support/bad-input-corpus';
 
 const DRAIN_TIMEOUT_MS = 90_000;
+const DISPATCHER_LOG = path.join(mkdtempSync(path.join(tmpdir(), 'event-delivery-')), 'dispatcher.log');
 // Each test may wait for the pipeline to drain.
 jest.setTimeout(120_000);
 /** A workspace-2 destination pointing at workspace-1's topic and delivery role. */
@@ -46,6 +52,7 @@ describe('local pipeline, standard ingest queue', () => {
     let first: LocalWorkspace | undefined;
     pipeline = await LocalPipeline.start({
       workspaces: 2,
+      dispatcherLogFile: DISPATCHER_LOG,
       // Workspace 2 points a destination at workspace 1's topic and delivery role: the role's trust
       // policy wants workspace 1's external id, and the dispatcher sends workspace 2's.
       configure: (workspace, provisioned) => {
@@ -208,6 +215,47 @@ describe('local pipeline, standard ingest queue', () => {
         .sort();
     expect(ids(after)).toEqual(ids(before));
     expect(new Map(pipeline.ledger.duplicatesSkipped)).toEqual(skippedBefore);
+  });
+
+  it('traces a redriven event from the dispatcher log and the dead-letter queue, per workspace, ids and codes only', async () => {
+    // Prepare: an event of workspace 2 dead-lettered for the wrong destination, then redriven (above).
+    const letters = (await pipeline.deadLetters()).filter((l) => l.destinationId === WRONG_ID);
+    const distinctId: string = JSON.parse(letters[0].body).event.distinct_id;
+    const queued: QueuedDeadLetter[] = [];
+    await redrive(pipeline.producer, {
+      deadLetterQueueUrl: pipeline.resources.deadLetterQueue.url,
+      ingestQueueUrl: pipeline.resources.deadLetterQueue.url,
+      dryRun: true,
+      visibilityTimeoutSeconds: 5,
+      onLetter: (letter) =>
+        queued.push({
+          body: letter.Body ?? '',
+          attributes: Object.fromEntries(
+            Object.entries(letter.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]),
+          ),
+        }),
+    });
+
+    // Act
+    const lines = readLogFile(DISPATCHER_LOG, 0);
+    const both = traceEvent({ distinctId }, lines, queued);
+    const [trace] = traceEvent({ distinctId, workspaceId: 'workspace-2' }, lines, queued);
+
+    // Assess: the same id in both workspaces, told apart; workspace 2's story in order.
+    expect(both.map((t) => t.workspaceId)).toEqual(['workspace-1', 'workspace-2']);
+    const kinds = trace.steps.map((s) => `${s.kind}${'destinationId' in s ? ` ${s.destinationId}` : ''}`);
+    expect(kinds[0]).toBe('received');
+    expect(kinds).toContain(`dead-lettered ${WRONG_ID}`);
+    expect(trace.steps).toContainEqual(expect.objectContaining({ kind: 'received', redriven: true }));
+    const redrivenAt = trace.steps.findIndex((s) => s.kind === 'received' && s.redriven);
+    expect(kinds.slice(redrivenAt + 1)).toEqual([`dead-lettered ${WRONG_ID}`]);
+    expect(kinds.filter((k) => k.startsWith('delivered'))).not.toContain(`delivered ${WRONG_ID}`);
+    expect(trace.inDeadLetterQueue).toEqual([
+      { destinationId: WRONG_ID, errorCode: 'AccessDenied', attempts: 1 },
+    ]);
+    const text = renderTrace([trace]);
+    expect(text).toContain(`${WRONG_ID}: dead-lettered, AccessDenied`);
+    expect(text).not.toMatch(/@|example\.com/);
   });
 });
 
