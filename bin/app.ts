@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
 import { loadStaticWorkspaces } from '../lib/config/load-static-workspaces';
-import { applyNagPacks } from '../lib/nag';
+import { applyCompliancePacks } from '../lib/nag';
 import { PlatformStack } from '../lib/stacks/platform-stack';
 
 const app = new App();
@@ -28,4 +28,4 @@ new PlatformStack(app, 'EventDeliveryPlatform', {
   },
 });
 
-applyNagPacks(app);
+applyCompliancePacks(app);

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { App } from 'aws-cdk-lib';
-import { applyNagPacks } from '../lib/nag';
+import { applyCompliancePacks } from '../lib/nag';
 import { CustomerStack } from '../lib/stacks/customer-stack';
 
 /** The customer kit, deployed into a customer's account: `npm run deploy:customer -- -c …`. */
@@ -29,4 +29,4 @@ new CustomerStack(app, 'EventDeliveryCustomer', {
   payloadKeyArn: context('payloadKeyArn'),
 });
 
-applyNagPacks(app);
+applyCompliancePacks(app);

@@ -1,9 +1,9 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { DeliveryRole } from '../constructs/delivery-role';
+import { EncryptionKey } from '../constructs/encryption-key';
 import { EventConsumer } from '../constructs/event-consumer';
 
 export interface CustomerStackProps extends StackProps {
@@ -40,10 +40,7 @@ export class CustomerStack extends Stack {
     super(scope, id, props);
 
     // The topics' own key: the consumer's key policy names the topics, so one shared key would be a cycle.
-    const topicKey = new kms.Key(this, 'TopicKey', {
-      description: 'Event delivery topics',
-      enableKeyRotation: true,
-    });
+    const topicKey = new EncryptionKey(this, 'TopicKey', { description: 'Event delivery topics' });
     this.topic = new sns.Topic(this, 'Events', { masterKey: topicKey, enforceSSL: true });
     // No content-based deduplication: the platform sends a deduplication id per destination and event.
     this.fifoTopic = new sns.Topic(this, 'EventsFifo', {

@@ -1,12 +1,13 @@
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
 import { DeliveryAlarms } from '../constructs/delivery-alarms';
 import { DeliveryRole } from '../constructs/delivery-role';
 import { DestinationRegistryTable } from '../constructs/destination-registry-table';
+import { EncryptionKey } from '../constructs/encryption-key';
 import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
 import { IngestQueue } from '../constructs/ingest-queue';
 import { PayloadBucket } from '../constructs/payload-bucket';
@@ -77,9 +78,8 @@ export class PlatformStack extends Stack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
 
-    this.encryptionKey = new kms.Key(this, 'Key', {
+    this.encryptionKey = new EncryptionKey(this, 'Key', {
       description: 'Event delivery platform: ingest queues and dispatcher logs',
-      enableKeyRotation: true,
     });
     // CloudWatch Logs encrypts the dispatcher's log group with this key, only for this account's log groups.
     this.encryptionKey.addToResourcePolicy(

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import * as path from 'node:path';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { EventConsumer } from '../../lib/constructs/event-consumer';
-import { applyNagPacks } from '../../lib/nag';
+import { applyCompliancePacks } from '../../lib/nag';
 import { CustomerStack } from '../../lib/stacks/customer-stack';
 import { testApp } from '../support/app';
 
@@ -214,7 +214,7 @@ describe('CustomerStack receiving oversize events', () => {
   it('finds nothing unacknowledged (AwsSolutions, HIPAA.Security, Serverless)', () => {
     const app = testApp();
     new CustomerStack(app, 'Customer', { ...props, ...payloads });
-    applyNagPacks(app);
+    applyCompliancePacks(app);
 
     expect(() => app.synth()).not.toThrow();
   });
@@ -236,7 +236,7 @@ describe('customer app', () => {
   it('finds nothing unacknowledged in the customer stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
     const app = testApp();
     new CustomerStack(app, 'Customer', props);
-    applyNagPacks(app);
+    applyCompliancePacks(app);
 
     expect(() => app.synth()).not.toThrow();
   });

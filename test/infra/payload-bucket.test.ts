@@ -169,6 +169,18 @@ describe('PayloadBucket', () => {
     });
   });
 
+  it("sends both buckets' object events to EventBridge, with no custom resource (Control Tower CT.S3.PR.4)", () => {
+    const buckets = platform.findResources('AWS::S3::Bucket');
+
+    expect(Object.keys(buckets)).toHaveLength(2);
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.NotificationConfiguration).toEqual({
+        EventBridgeConfiguration: { EventBridgeEnabled: true },
+      });
+    }
+    platform.resourceCountIs('Custom::S3BucketNotifications', 0);
+  });
+
   it('denies requests without TLS 1.2', () => {
     expect(bucketPolicy.Statement).toEqual(
       expect.arrayContaining([

@@ -1,12 +1,13 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { DestinationRegistryTable } from '../../lib/constructs/destination-registry-table';
+import { EncryptionKey } from '../../lib/constructs/encryption-key';
 import { EventDispatcher } from '../../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../../lib/constructs/ingest-queue';
-import { applyNagPacks } from '../../lib/nag';
+import { applyCompliancePacks } from '../../lib/nag';
 import { PlatformStack, type PlatformStackProps } from '../../lib/stacks/platform-stack';
 import { testApp } from '../support/app';
 import {
@@ -58,6 +59,25 @@ describe('PlatformStack with a standard ingest queue', () => {
   it('encrypts with a customer-managed key that rotates', () => {
     template.resourceCountIs('AWS::KMS::Key', 1);
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+  });
+
+  it('lets only AWS services create grants on the key, for AWS resources (Control Tower CT.KMS.PR.3)', () => {
+    template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([
+          {
+            Sid: 'GrantsOnlyForAwsResources',
+            Effect: 'Deny',
+            Principal: { AWS: '*' },
+            Action: 'kms:CreateGrant',
+            Resource: '*',
+            Condition: {
+              BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+            },
+          },
+        ]),
+      },
+    });
   });
 
   it('encrypts both queues with the key, keeps messages 14 days and dead-letters after 5 receives', () => {
@@ -236,6 +256,7 @@ describe('PlatformStack with a standard ingest queue', () => {
       'DestinationStatusTable',
       'RegistryTable',
       'DeliveryRolePath',
+      'DispatcherLogGroupName',
     ]) {
       template.hasOutput(output, Match.anyValue());
     }
@@ -311,8 +332,8 @@ describe('PlatformStack validation', () => {
   });
 });
 
-describe('cdk-nag', () => {
-  it('finds nothing unacknowledged in the platform stack (AwsSolutions, HIPAA.Security, Serverless)', () => {
+describe('compliance packs', () => {
+  it('find nothing unacknowledged in the platform stack (cdk-nag AwsSolutions, HIPAA.Security, Serverless; Control Tower proactive controls)', () => {
     const app = testApp();
     new PlatformStack(app, 'Platform', { env, staticWorkspaces: workspacesOf(destinations) });
     new PlatformStack(app, 'PlatformRegistryOnly', { env });
@@ -321,7 +342,7 @@ describe('cdk-nag', () => {
       env,
       staticWorkspaces: workspacesOf([{ ...standardTopicDestination, offloadOversize: true }]),
     });
-    applyNagPacks(app);
+    applyCompliancePacks(app);
 
     expect(() => app.synth()).not.toThrow();
   });
@@ -331,8 +352,30 @@ describe('cdk-nag', () => {
     new sqs.Queue(new Stack(app, 'Insecure', { env }), 'Plain', {
       encryption: sqs.QueueEncryption.UNENCRYPTED,
     });
-    applyNagPacks(app);
+    applyCompliancePacks(app);
 
     expect(() => app.synth()).toThrow(/AwsSolutions-SQS2/);
+  });
+
+  it('fail synth on an unacknowledged Control Tower finding, and take a reasoned acknowledgement next to the resource', () => {
+    const build = (acknowledged: boolean) => {
+      const app = testApp();
+      const stack = new Stack(app, 'NoDlq', { env });
+      const key = new EncryptionKey(stack, 'Key', { description: 'test' });
+      const queue = new sqs.Queue(stack, 'Queue', { encryptionMasterKey: key, enforceSSL: true });
+      const acknowledgements = [
+        { id: 'AwsSolutions::AwsSolutions-SQS3', reason: 'test' },
+        { id: 'Serverless::Serverless-SQSRedrivePolicy', reason: 'test' },
+        { id: 'HIPAA.Security::HIPAA.Security-SQSQueueSSLRequestsOnly', reason: 'test' },
+      ];
+      if (acknowledged)
+        acknowledgements.push({ id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: 'test' });
+      Validations.of(queue).acknowledge(...acknowledgements);
+      applyCompliancePacks(app);
+      return app;
+    };
+
+    expect(() => build(false).synth()).toThrow(/CT\.SQS\.PR\.1/);
+    expect(() => build(true).synth()).not.toThrow();
   });
 });
