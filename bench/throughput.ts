@@ -415,9 +415,11 @@ ${Math.round(JSON.stringify(JSON.parse(generateEvents(1, { random: seededRandom(
 process, against the loopback stand-in for AWS (\`bench/loopback-aws.ts\`, answers at once and
 counts every call). A delivery is one event to one destination. The dispatcher is the real
 handler with a fresh execution environment per run (so one AssumeRole per run), per-destination
-retries configured, the privacy-safe default mapping applied. The bare loop makes the same
-delivery calls with no validation, routing or mapping; the naive dispatcher assumes the role and
-makes one Publish or Invoke per delivery. All three keep at most ${CONCURRENCY} calls in flight.
+retries configured, the privacy-safe default mapping applied, logging at INFO as in Lambda (each
+line serialized, then dropped). The bare loop makes the same delivery calls (the same entries:
+message attributes, FIFO group and deduplication ids) with no validation, routing, mapping or
+logging; the naive dispatcher assumes the role and makes one Publish or Invoke per delivery. All
+three keep at most ${CONCURRENCY} calls in flight.
 
 ${deliveryTable}
 
@@ -435,7 +437,7 @@ US dollars at list prices (US East, no free tier; \`bench/cost.ts\` holds the pr
 pages), computed from the calls counted above and the measured time per event, the median of the
 rounds. The platform pays for its ingest queue (producers sending 10 messages per request, the
 poller receiving and deleting 10 per request), its dispatcher (Arm, 512 MB, one invocation per
-batch) and the queue's KMS requests (data keys reused for 5 minutes: counted for a million
+batch) and the queue's KMS requests (data keys reused for an hour: counted for a million
 events a day). The destination's owner pays for the publishes to its topic and the invocations of
 its function. EventBridge Pipes: one pipe, and its own queue, per destination, each event a pipe
 request and one call to the target (Pipes publishes to an SNS target one message per call).
