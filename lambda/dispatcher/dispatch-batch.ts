@@ -1,10 +1,12 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
+import { destinationKey } from '../shared/destination-config';
 import { type MetricsSink, publishBatchMetrics } from './batch-metrics';
 import { CallCutError, CallPool, type CallPoolLimits } from './call-pool';
 import { CircuitBreakers } from './circuit-breaker';
 import type { DeliveryClients } from './clients';
 import { BatchDeadline } from './deadline';
 import { deliverInLanes } from './deliver-lanes';
+import type { Delivery } from './delivery';
 import { logDeliveries, logReceived } from './delivery-log';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
@@ -37,8 +39,19 @@ export interface DispatchDependencies extends SettleDependencies {
   readonly metrics?: MetricsSink;
 }
 
-/** At most this share of a batch's call slots goes to one destination. */
-const PER_DESTINATION_SHARE = 4;
+/** A destination's share of a batch's call slots is never less than one in this many. */
+const MIN_SHARE_DIVISOR = 4;
+
+/**
+ * Each destination of the batch gets an equal share of the call slots, at least a quarter of
+ * them: a batch for one destination uses them all, and a hung destination holds only its own
+ * share while the others keep theirs.
+ */
+function fairShares(total: number, deliveries: readonly Delivery[]): CallPoolLimits {
+  const destinations = new Set(deliveries.map((d) => destinationKey(d.destination))).size;
+  const share = Math.ceil(total / Math.min(MIN_SHARE_DIVISOR, Math.max(1, destinations)));
+  return { total, perDestination: Math.max(1, share) };
+}
 
 /**
  * Delivers one SQS batch: validate and route, deliver in lanes, settle each record.
@@ -60,12 +73,7 @@ export async function dispatchBatch(
 
   const breakers = deps.breakers ?? new CircuitBreakers();
   const pool = new CallPool(
-    typeof deps.concurrency === 'number'
-      ? {
-          total: deps.concurrency,
-          perDestination: Math.max(1, Math.ceil(deps.concurrency / PER_DESTINATION_SHARE)),
-        }
-      : deps.concurrency,
+    typeof deps.concurrency === 'number' ? fairShares(deps.concurrency, deliveries) : deps.concurrency,
   );
   const stopAtDeadline = deadline.onReached(() => pool.close('deadline'));
   try {

@@ -480,12 +480,41 @@ describe('dispatchBatch', () => {
       hangFor(new Set(Array.from({ length: 12 }, (_, i) => `e${i}`)));
       const breakers = breakersWithShortPatience();
 
-      // The deployed 16 calls in flight: 4 to one destination, all sent and cut, open it at once.
-      // The 8 calls never sent count for nothing: they are deferrals.
+      // The deployed 16 calls in flight, all the batch's one destination's: its 12 calls, all sent
+      // and cut, open its circuit at once.
       await dispatchBatch(records(), dependencies([lambdaDestination], { breakers, concurrency: 16 }));
 
       expect(breakers.state(destinationKey(lambdaDestination))).toBe('open');
-      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 4);
+      expect(lambda).toHaveReceivedCommandTimes(InvokeCommand, 12);
+    });
+
+    it("shares the call slots equally between the batch's destinations: a hung one holds only its share", async () => {
+      // Prepare: two functions; every call to the first hangs, the second answers at once.
+      const hungFunction = {
+        ...lambdaDestination,
+        id: 'hung-fn',
+        functionArn: `${lambdaDestination.functionArn}-hung`,
+      };
+      lambda
+        .on(InvokeCommand)
+        .callsFake((input: { FunctionName: string }) =>
+          input.FunctionName === hungFunction.functionArn
+            ? new Promise((resolve) => setTimeout(() => resolve({ StatusCode: 202 }), 60_000).unref())
+            : Promise.resolve({ StatusCode: 202 }),
+        );
+      const breakers = breakersWithShortPatience();
+
+      // Act: 12 events to each, 16 slots.
+      await dispatchBatch(
+        records(),
+        dependencies([hungFunction, lambdaDestination], { breakers, concurrency: 16 }),
+      );
+
+      // Assess: the hung function got its half of the slots (8 calls, cut), the other all its 12 events.
+      const invoked = (arn: string) =>
+        lambda.commandCalls(InvokeCommand).filter((c) => c.args[0].input.FunctionName === arn).length;
+      expect(invoked(hungFunction.functionArn)).toBe(8);
+      expect(invoked(lambdaDestination.functionArn)).toBe(12);
     });
   });
 
