@@ -81,7 +81,7 @@ export function dispatcherCost(scenario: CostScenario, measured: MeasuredApproac
   const lines = {
     'SQS requests': MILLION * SQS_REQUESTS_PER_EVENT * PRICES.sqsStandardPerRequest,
     'dispatcher requests': (MILLION / batchSize) * PRICES.lambdaPerRequest,
-    'dispatcher GB-seconds': MILLION * secondsPerEvent * DISPATCHER_MEMORY_GB * PRICES.lambdaArmPerGbSecond,
+    'dispatcher GB-seconds': dispatcherTimeCostPerMillion(secondsPerEvent),
     'KMS requests': KMS_REQUESTS_PER_MILLION_EVENTS * PRICES.kmsPerRequest,
     ...destinationLines(scenario, {
       snsStandardRequests: MILLION * d.snsStandard * measured.snsStandardCallsPerDelivery,
@@ -114,6 +114,26 @@ export function pipesCost(scenario: CostScenario): CostPerMillion {
     }),
   };
   return split(lines);
+}
+
+/** What a dispatcher's time costs per million events, at so many seconds per event. */
+export const dispatcherTimeCostPerMillion = (secondsPerEvent: number): number =>
+  MILLION * secondsPerEvent * DISPATCHER_MEMORY_GB * PRICES.lambdaArmPerGbSecond;
+
+/**
+ * Seconds per event a dispatcher waits on the network when each call takes `latencyMs`: a batch's
+ * calls go out `slots` at a time, each event's `callsInARow` one after the other.
+ */
+export function secondsPerEventAtLatency(options: {
+  batchSize: number;
+  callsPerEvent: number;
+  callsInARow?: number;
+  slots: number;
+  latencyMs: number;
+}): number {
+  const { batchSize, callsPerEvent, callsInARow = 1, slots, latencyMs } = options;
+  const rounds = Math.ceil((batchSize * callsPerEvent) / callsInARow / slots) * callsInARow;
+  return (rounds * latencyMs) / 1000 / batchSize;
 }
 
 /** S3 cost per million events of offloading a share of them (one PUT, one GET by the consumer each). */

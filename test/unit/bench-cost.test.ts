@@ -1,4 +1,10 @@
-import { dispatcherCost, offloadCostPerMillion, PRICES, pipesCost } from '../../bench/cost';
+import {
+  dispatcherCost,
+  offloadCostPerMillion,
+  PRICES,
+  pipesCost,
+  secondsPerEventAtLatency,
+} from '../../bench/cost';
 
 const standardTopic = {
   destinations: { snsStandard: 1, snsFifo: 0, lambda: 0 },
@@ -46,6 +52,23 @@ describe('cost per million events', () => {
     expect(cost.lines['Pipes requests']).toBeCloseTo(0.8, 6);
     expect(cost.lines['topic publishes (destination owner)']).toBeCloseTo(0.5, 6);
     expect(cost.lines['function invocations (destination owner)']).toBeCloseTo(0.2, 6);
+  });
+
+  it("models network waits: calls in rounds of the slots, an event's calls in a row one after another", () => {
+    // 10 PublishBatch calls for 100 events, 16 slots: one round of 20 ms.
+    expect(
+      secondsPerEventAtLatency({ batchSize: 100, callsPerEvent: 0.1, slots: 16, latencyMs: 20 }),
+    ).toBeCloseTo(0.0002, 9);
+    // AssumeRole then Publish for each of 100 events: 7 rounds of two calls.
+    expect(
+      secondsPerEventAtLatency({
+        batchSize: 100,
+        callsPerEvent: 2,
+        callsInARow: 2,
+        slots: 16,
+        latencyMs: 20,
+      }),
+    ).toBeCloseTo(0.0028, 9);
   });
 
   it('prices offloaded payloads by the share of events offloaded', () => {
