@@ -213,7 +213,7 @@ export function renderTrace(traces: readonly EventTrace[]): string {
           : `  dead-letter queue now: ${trace.inDeadLetterQueue
               .map(
                 (l) =>
-                  `${l.destinationId ?? 'all destinations'} (${l.errorCode ?? 'no error code'}${l.attempts ? `, ${l.attempts} attempts` : ''})`,
+                  `${l.destinationId ?? 'all destinations'} (${l.errorCode ?? 'no error code'}${l.attempts ? `, ${l.attempts} attempt${l.attempts === 1 ? '' : 's'}` : ''})`,
               )
               .join(', ')}`;
       return [`event ${trace.distinctId} in workspace ${trace.workspaceId}`, ...lines, queued].join('\n');
