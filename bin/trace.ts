@@ -39,6 +39,32 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
+/**
+ * Every letter in a dead-letter queue, each hidden for a moment while the queue is read and put
+ * back at once (as `npm run redrive -- --dry-run` does): the queue is left as it was.
+ */
+export async function readDeadLetterQueue(
+  sqs: SQSClient,
+  queueUrl: string,
+  visibilityTimeoutSeconds = 30,
+): Promise<QueuedDeadLetter[]> {
+  const letters: QueuedDeadLetter[] = [];
+  await redrive(sqs, {
+    deadLetterQueueUrl: queueUrl,
+    ingestQueueUrl: queueUrl,
+    dryRun: true,
+    visibilityTimeoutSeconds,
+    onLetter: (letter) =>
+      letters.push({
+        body: letter.Body ?? '',
+        attributes: Object.fromEntries(
+          Object.entries(letter.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
+        ),
+      }),
+  });
+  return letters;
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -72,22 +98,9 @@ async function main(): Promise<number> {
         distinctId,
         sinceMs,
       });
-  const deadLetters: QueuedDeadLetter[] = [];
-  if (values['dlq-url']) {
-    await redrive(new SQSClient({ ...(region && { region }) }), {
-      deadLetterQueueUrl: values['dlq-url'],
-      ingestQueueUrl: values['dlq-url'],
-      dryRun: true,
-      visibilityTimeoutSeconds: 30,
-      onLetter: (letter) =>
-        deadLetters.push({
-          body: letter.Body ?? '',
-          attributes: Object.fromEntries(
-            Object.entries(letter.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
-          ),
-        }),
-    });
-  }
+  const deadLetters = values['dlq-url']
+    ? await readDeadLetterQueue(new SQSClient({ ...(region && { region }) }), values['dlq-url'])
+    : [];
   const traces = traceEvent({ distinctId, workspaceId: values.workspace }, lines, deadLetters);
   process.stdout.write(values.json ? `${JSON.stringify(traces, null, 2)}\n` : renderTrace(traces));
   return traces.length > 0 ? 0 : 1;

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { redrive } from '../../bin/redrive';
+import { readDeadLetterQueue } from '../../bin/trace';
 import { compileMapping } from '../../lambda/shared/data-mapping';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { readLogFile } from '../../lib/trace/log-sources';
-import { type QueuedDeadLetter, renderTrace, traceEvent } from '../../lib/trace/timeline';
+import { renderTrace, traceEvent } from '../../lib/trace/timeline';
 import { payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';
@@ -221,20 +222,7 @@ describe('local pipeline, standard ingest queue', () => {
     // Prepare: an event of workspace 2 dead-lettered for the wrong destination, then redriven (above).
     const letters = (await pipeline.deadLetters()).filter((l) => l.destinationId === WRONG_ID);
     const distinctId: string = JSON.parse(letters[0].body).event.distinct_id;
-    const queued: QueuedDeadLetter[] = [];
-    await redrive(pipeline.producer, {
-      deadLetterQueueUrl: pipeline.resources.deadLetterQueue.url,
-      ingestQueueUrl: pipeline.resources.deadLetterQueue.url,
-      dryRun: true,
-      visibilityTimeoutSeconds: 5,
-      onLetter: (letter) =>
-        queued.push({
-          body: letter.Body ?? '',
-          attributes: Object.fromEntries(
-            Object.entries(letter.MessageAttributes ?? {}).map(([k, v]) => [k, v.StringValue]),
-          ),
-        }),
-    });
+    const queued = await readDeadLetterQueue(pipeline.producer, pipeline.resources.deadLetterQueue.url, 5);
 
     // Act
     const lines = readLogFile(DISPATCHER_LOG, 0);
