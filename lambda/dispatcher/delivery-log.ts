@@ -17,7 +17,7 @@ export interface ReceivedEvent {
  * The lines `npm run trace` follows an event by, besides the per-event failure and dead-letter
  * lines: one `events received` line per batch and one `deliveries` line per destination and
  * batch, naming events by workspace and distinct id only (ids, never content), so an event's
- * story costs about 60 bytes of log per delivery instead of a line of its own.
+ * story costs about 50–100 bytes of log per delivery in a full batch, not a line of its own.
  */
 export function logReceived(logger: Logger, events: readonly ReceivedEvent[]): void {
   if (events.length === 0 || !logsInfo(logger)) return;
