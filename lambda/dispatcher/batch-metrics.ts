@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { destinationKey } from '../shared/destination-config';
 import { utf8Bytes } from './batching';
 import type { DeadLetter } from './dead-letter';
 import type { Delivery } from './delivery';
@@ -66,7 +67,7 @@ export function publishBatchMetrics(
   };
   for (const delivery of batch.deliveries) {
     const { destination, record } = delivery;
-    const key = `${destination.workspaceId}/${destination.id}`;
+    const key = destinationKey(destination);
     let summary = byDestination.get(key);
     if (!summary) {
       summary = {
@@ -99,10 +100,9 @@ export function publishBatchMetrics(
     const type = letter.destinationType ?? 'none';
     const key = `${type}\n${letter.errorCode}`;
     deadByCode.set(key, (deadByCode.get(key) ?? 0) + 1);
-    const summary = [...byDestination.values()].find(
-      (s) => s.destinationId === letter.destinationId && s.type === letter.destinationType,
-    );
-    if (summary) summary.deadLettered += 1;
+    // A destination id repeats across workspaces: the letter counts for its own workspace's.
+    const summary = byDestination.get(`${letter.workspaceId}/${letter.destinationId}`);
+    if (summary && summary.type === letter.destinationType) summary.deadLettered += 1;
   }
 
   for (const [type, c] of byType) {

@@ -2,9 +2,14 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { type MetricsSink, PowertoolsMetricsSink } from '../../lambda/dispatcher/batch-metrics';
+import {
+  type MetricsSink,
+  PowertoolsMetricsSink,
+  publishBatchMetrics,
+} from '../../lambda/dispatcher/batch-metrics';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {
   everyMessageSent,
@@ -83,6 +88,45 @@ describe('batch metrics', () => {
       ]),
     );
     for (const personal of PERSONAL_DATA) expect(logs.lines().join('\n')).not.toContain(personal);
+  });
+
+  it("counts a dead letter in its own workspace's destination summary, though another workspace has a destination of that id", () => {
+    const other = { ...standardTopicDestination, workspaceId: 'ws-other' };
+    const delivery = (destination: Destination, ok: boolean) =>
+      ({
+        destination,
+        record: { firstAttemptAt: 0 },
+        message: '{}',
+        result: ok ? { ok: true } : { ok: false, error: new Error('no') },
+      }) as never;
+    const logs = capturingLogger();
+
+    publishBatchMetrics({ emit: () => {} }, logs.logger, {
+      deliveries: [delivery(standardTopicDestination, true), delivery(other, false)],
+      written: [
+        {
+          body: '{}',
+          sourceMessageId: 'm1',
+          errorCode: 'AccessDenied',
+          errorMessage: 'denied',
+          destinationId: other.id,
+          destinationType: 'sns',
+          attempts: 1,
+          workspaceId: 'ws-other',
+        },
+      ],
+      retried: [],
+    });
+    logs.restore();
+
+    const summaries = logs
+      .lines()
+      .map((line) => JSON.parse(line))
+      .filter((line) => line.message === 'destination summary');
+    expect(summaries).toEqual([
+      expect.objectContaining({ workspaceId: standardTopicDestination.workspaceId, deadLettered: 0 }),
+      expect.objectContaining({ workspaceId: 'ws-other', failed: 1, deadLettered: 1 }),
+    ]);
   });
 
   it('writes CloudWatch embedded metric format, at most 100 values of a metric per document', () => {
