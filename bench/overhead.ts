@@ -7,7 +7,6 @@
  * the bare loop of `npm run bench` also makes. Best of --rounds, by batch size.
  */
 import { parseArgs } from 'node:util';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -18,16 +17,10 @@ import { type DispatchDependencies, dispatchBatch } from '../lambda/dispatcher/d
 import { RateLimiter } from '../lambda/dispatcher/rate-limiter';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import { generateEvents, seededRandom } from '../local/test-events';
+import { DroppingLogger } from './dropping-logger';
 import { sqsRecord } from './sqs-record';
 
 const ACCOUNT = '111122223333';
-
-/** Serializes each line as Powertools does in Lambda, and writes it nowhere. */
-class DroppingLogger extends Logger {
-  protected override printLog(_logLevel: number, log: Parameters<Logger['printLog']>[1]): void {
-    JSON.stringify(log.getAttributes(), this.getJsonReplacer());
-  }
-}
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

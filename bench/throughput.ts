@@ -13,7 +13,6 @@ import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { Logger } from '@aws-lambda-powertools/logger';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
@@ -35,6 +34,7 @@ import {
   pipesCost,
   secondsPerEventAtLatency,
 } from './cost';
+import { DroppingLogger } from './dropping-logger';
 import { LoopbackAws } from './loopback-aws';
 import { sqsRecord } from './sqs-record';
 
@@ -76,13 +76,6 @@ const SCENARIOS: Record<string, DestinationInput[]> = {
 };
 
 const destinationArnOf = (d: DestinationInput) => (d.type === 'lambda' ? d.functionArn : d.topicArn);
-
-/** A Powertools logger that serializes each line as it would in Lambda, and writes it nowhere. */
-class DroppingLogger extends Logger {
-  protected override printLog(_logLevel: number, log: Parameters<Logger['printLog']>[1]): void {
-    JSON.stringify(log.getAttributes(), this.getJsonReplacer());
-  }
-}
 
 /** What the bare loop and the naive dispatcher read of an event. */
 interface BenchEvent {
