@@ -3,7 +3,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { consentAllows } from '../shared/consent';
 import type { CompiledMapping } from '../shared/data-mapping';
 import { type Destination, destinationKey, isFifoTopic } from '../shared/destination-config';
-import { type DeliveredPayload, parseIngestMessage } from '../shared/ingest-message';
+import { type DeliveredPayload, type ParsedMessage, parseIngestMessage } from '../shared/ingest-message';
 import { authorizationProblem, type LiveWorkspace } from '../shared/workspace';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
@@ -56,34 +56,29 @@ export async function prepareDeliveries(
   const received: ReceivedEvent[] = [];
   let unrouted = 0;
   let blockedByConsent = 0;
-  const events = records.flatMap((record) => {
-    // Only a FIFO queue's group orders its messages: on a standard queue a group id is there for
-    // SQS fair queues (tenants), and orders nothing.
-    const messageGroupId = record.eventSourceARN.endsWith('.fifo')
-      ? record.attributes.MessageGroupId
-      : undefined;
-    const targets = readTargetDestinations(record.messageAttributes ?? {});
-    return eventsOf(record).map((event) => ({ ...event, record, messageGroupId, targets }));
-  });
-  const parsed = events.map((event) => parseIngestMessage(event.body));
-  const workspaces = await lookUp(
-    parsed.flatMap((p) => (p.ok ? [p.workspaceId] : [])),
-    (id) => registry.workspace(id),
-    logger,
-  );
+  // Plain loops, and objects of one shape: this runs for every event, so it stays cheap.
+  const events: IncomingEvent[] = [];
+  for (const record of records) eventsOf(record, events);
+  const parsed: ParsedMessage[] = new Array(events.length);
+  const workspaceIds = new Set<string>();
+  for (let index = 0; index < events.length; index++) {
+    const message = parseIngestMessage(events[index].body);
+    parsed[index] = message;
+    if (message.ok) workspaceIds.add(message.workspaceId);
+  }
+  const workspaces = await lookUp(workspaceIds, (id) => registry.workspace(id), logger);
   // Retries keep the mapping they started with: the published versions they name, looked up once.
+  const pinnedKeys = new Set<string>();
+  for (let index = 0; index < events.length; index++) {
+    const { mappingVersion } = events[index];
+    const message = parsed[index];
+    if (mappingVersion === undefined || !message.ok) continue;
+    const live = workspaces.get(message.workspaceId);
+    if (live && live !== 'unavailable' && mappingVersion !== live.version)
+      pinnedKeys.add(`${message.workspaceId}#${mappingVersion}`);
+  }
   const pinned = await lookUp(
-    events.flatMap(({ mappingVersion }, index) => {
-      const message = parsed[index];
-      const live = message.ok ? workspaces.get(message.workspaceId) : undefined;
-      return message.ok &&
-        live &&
-        live !== 'unavailable' &&
-        mappingVersion !== undefined &&
-        mappingVersion !== live.version
-        ? [`${message.workspaceId}#${mappingVersion}`]
-        : [];
-    }),
+    pinnedKeys,
     (key) => {
       const [id, version] = key.split('#');
       return registry.version(id, Number(version));
@@ -93,149 +88,154 @@ export async function prepareDeliveries(
 
   // On a FIFO ingest queue, a group's later events wait behind one that could not be resolved.
   const heldGroups = new Set<string>();
-  events.forEach(
-    (
-      { record, eventId, body, attempts, firstAttemptAt, messageGroupId, targets, mappingVersion, redriven },
-      index,
-    ) => {
-      const message = parsed[index];
-      if (!message.ok) {
-        deadLetters.push({
-          body,
-          sourceMessageId: record.messageId,
-          attempts,
-          messageGroupId,
-          errorCode: message.errorCode,
-          errorMessage: message.reason,
-        });
-        return;
-      }
-      const { workspaceId } = message;
-      const distinctId = message.payload.event.distinct_id;
-      received.push({ workspaceId, distinctId, attempt: attempts, ...(redriven && { redriven }) });
-      const source = {
+  for (let index = 0; index < events.length; index++) {
+    const {
+      record,
+      eventId,
+      body,
+      attempts,
+      firstAttemptAt,
+      messageGroupId,
+      targets,
+      mappingVersion,
+      redriven,
+    } = events[index];
+    const message = parsed[index];
+    if (!message.ok) {
+      deadLetters.push({
         body,
         sourceMessageId: record.messageId,
         attempts,
         messageGroupId,
-        workspaceId,
-        distinctId,
-      };
-      const held = messageGroupId !== undefined && heldGroups.has(messageGroupId);
-      const live = held ? 'unavailable' : workspaces.get(workspaceId);
-      const version =
-        live && live !== 'unavailable' && mappingVersion !== undefined && mappingVersion !== live.version
-          ? pinned.get(`${workspaceId}#${mappingVersion}`)
-          : live;
-      const workspace = version === 'unavailable' ? 'unavailable' : live;
-      if (workspace === 'unavailable') {
-        if (messageGroupId) heldGroups.add(messageGroupId);
-        unresolved.push({
-          messageId: record.messageId,
-          body,
-          workspaceId,
-          attempts,
-          firstAttemptAt,
-          ...(targets && { targets }),
-          ...(messageGroupId && { messageGroupId }),
-          ...(mappingVersion !== undefined && { mappingVersion }),
-        });
-        return;
-      }
-      // The published version a retry's mapping is pinned to, when it is not the live one.
-      const pinnedVersion = version !== 'unavailable' && version !== workspace ? version : undefined;
-      if (!workspace) {
-        deadLetters.push({
-          ...source,
-          errorCode: 'WorkspaceNotFound',
-          errorMessage: 'message names a workspace that does not exist or is disabled',
-        });
-        return;
-      }
-      const routed = route(
-        message.payload.event.event,
-        message.destinations,
-        workspace.destinations,
-        targets,
-      );
-      if (!routed.ok) {
-        const { errorCode, reason, destinationId } = routed;
-        deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
-        return;
-      }
-      if (routed.destinations.length === 0) {
-        unrouted += 1;
-        logger.debug('no destination accepts this event', {
-          messageId: record.messageId,
-          workspaceId,
-          distinctId: message.payload.event.distinct_id,
-        });
-      }
-      const accepted: AcceptedRecord = {
+        errorCode: message.errorCode,
+        errorMessage: message.reason,
+      });
+      continue;
+    }
+    const { workspaceId } = message;
+    const distinctId = message.payload.event.distinct_id;
+    received.push(
+      redriven
+        ? { workspaceId, distinctId, attempt: attempts, redriven }
+        : { workspaceId, distinctId, attempt: attempts },
+    );
+    const source = {
+      body,
+      sourceMessageId: record.messageId,
+      attempts,
+      messageGroupId,
+      workspaceId,
+      distinctId,
+    };
+    const held = messageGroupId !== undefined && heldGroups.has(messageGroupId);
+    const live = held ? 'unavailable' : workspaces.get(workspaceId);
+    const version =
+      live && live !== 'unavailable' && mappingVersion !== undefined && mappingVersion !== live.version
+        ? pinned.get(`${workspaceId}#${mappingVersion}`)
+        : live;
+    const workspace = version === 'unavailable' ? 'unavailable' : live;
+    if (workspace === 'unavailable') {
+      if (messageGroupId) heldGroups.add(messageGroupId);
+      unresolved.push({
         messageId: record.messageId,
-        eventId,
         body,
+        workspaceId,
         attempts,
         firstAttemptAt,
-        workspaceId,
-        payload: message.payload,
+        ...(targets && { targets }),
         ...(messageGroupId && { messageGroupId }),
-      };
-      // One mapped message per distinct mapping: destinations on the defaults share one.
-      const mapped = new Map<CompiledMapping, { payload: DeliveredPayload; message: string }>();
-      for (const destination of routed.destinations) {
-        if (!consentAllows(message.consent, destination.requiredConsent)) {
-          blockedByConsent += 1;
-          logger.debug('not delivered: no consent', {
-            messageId: record.messageId,
-            workspaceId,
-            destinationId: destination.id,
-            distinctId: message.payload.event.distinct_id,
-          });
-          continue;
-        }
-        const unauthorized = authorizationProblem(workspace, destination);
-        if (unauthorized) {
-          deadLetters.push({
-            ...source,
-            errorCode: 'AccountNotAuthorized',
-            errorMessage: unauthorized,
-            destinationId: destination.id,
-          });
-          continue;
-        }
-        // The pinned version's mapping when the destination was in it; else the live one.
-        const pinnedMapping = pinnedVersion?.mappings.get(destination.id);
-        const mapping = pinnedMapping ?? (workspace.mappings.get(destination.id) as CompiledMapping);
-        let shaped = mapped.get(mapping);
-        if (!shaped) {
-          const payload = mapping.apply(message.payload);
-          shaped = { payload, message: JSON.stringify(payload) };
-          mapped.set(mapping, shaped);
-        }
-        deliveries.push({
-          record: accepted,
-          destination,
-          orderKey: orderKeyOf(accepted, destination),
-          wave: 0,
-          payload: shaped.payload,
-          message: shaped.message,
-          mappingVersion: pinnedMapping && pinnedVersion ? pinnedVersion.version : workspace.version,
+        ...(mappingVersion !== undefined && { mappingVersion }),
+      });
+      continue;
+    }
+    // The published version a retry's mapping is pinned to, when it is not the live one.
+    const pinnedVersion = version !== 'unavailable' && version !== workspace ? version : undefined;
+    if (!workspace) {
+      deadLetters.push({
+        ...source,
+        errorCode: 'WorkspaceNotFound',
+        errorMessage: 'message names a workspace that does not exist or is disabled',
+      });
+      continue;
+    }
+    const routed = route(message.payload.event.event, message.destinations, workspace.destinations, targets);
+    if (!routed.ok) {
+      const { errorCode, reason, destinationId } = routed;
+      deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
+      continue;
+    }
+    if (routed.destinations.length === 0) {
+      unrouted += 1;
+      logger.debug('no destination accepts this event', {
+        messageId: record.messageId,
+        workspaceId,
+        distinctId: message.payload.event.distinct_id,
+      });
+    }
+    const accepted: AcceptedRecord = {
+      messageId: record.messageId,
+      eventId,
+      body,
+      attempts,
+      firstAttemptAt,
+      workspaceId,
+      payload: message.payload,
+      messageGroupId,
+    };
+    // One mapped message per distinct mapping: destinations on the defaults share one.
+    const mapped = new Map<CompiledMapping, { payload: DeliveredPayload; message: string }>();
+    for (const destination of routed.destinations) {
+      if (!consentAllows(message.consent, destination.requiredConsent)) {
+        blockedByConsent += 1;
+        logger.debug('not delivered: no consent', {
+          messageId: record.messageId,
+          workspaceId,
+          destinationId: destination.id,
+          distinctId: message.payload.event.distinct_id,
         });
+        continue;
       }
-    },
-  );
+      const unauthorized = authorizationProblem(workspace, destination);
+      if (unauthorized) {
+        deadLetters.push({
+          ...source,
+          errorCode: 'AccountNotAuthorized',
+          errorMessage: unauthorized,
+          destinationId: destination.id,
+        });
+        continue;
+      }
+      // The pinned version's mapping when the destination was in it; else the live one.
+      const pinnedMapping = pinnedVersion?.mappings.get(destination.id);
+      const mapping = pinnedMapping ?? (workspace.mappings.get(destination.id) as CompiledMapping);
+      let shaped = mapped.get(mapping);
+      if (!shaped) {
+        const payload = mapping.apply(message.payload);
+        shaped = { payload, message: JSON.stringify(payload) };
+        mapped.set(mapping, shaped);
+      }
+      deliveries.push({
+        record: accepted,
+        destination,
+        orderKey: orderKeyOf(accepted, destination),
+        wave: 0,
+        payload: shaped.payload,
+        message: shaped.message,
+        mappingVersion: pinnedMapping && pinnedVersion ? pinnedVersion.version : workspace.version,
+      });
+    }
+  }
   assignWaves(deliveries);
   return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received };
 }
 
 /** Each key of the batch looked up once; `unavailable` when the registry could not say. */
 async function lookUp(
-  keys: readonly string[],
+  keys: ReadonlySet<string>,
   find: (key: string) => Promise<LiveWorkspace | undefined>,
   logger: Logger,
 ): Promise<Map<string, LiveWorkspace | undefined | 'unavailable'>> {
-  const unique = [...new Set(keys)];
+  const unique = [...keys];
   const outcomes = await Promise.allSettled(unique.map(find));
   const found = new Map<string, LiveWorkspace | undefined | 'unavailable'>();
   outcomes.forEach((outcome, index) => {
@@ -252,42 +252,64 @@ async function lookUp(
   return found;
 }
 
-/** The events a record carries: itself, or each event of a retry bundle, with its own attempt count. */
-function eventsOf(record: SQSRecord): {
-  eventId: string;
-  body: string;
-  attempts: number;
-  firstAttemptAt: number;
-  mappingVersion?: number;
-  redriven: boolean;
-}[] {
+/** One event of the batch as it came in: a record, or one event of a retry bundle. */
+interface IncomingEvent {
+  readonly record: SQSRecord;
+  readonly eventId: string;
+  readonly body: string;
+  readonly attempts: number;
+  readonly firstAttemptAt: number;
+  readonly mappingVersion: number | undefined;
+  readonly redriven: boolean;
+  /** Only a FIFO ingest queue's group orders its messages. */
+  readonly messageGroupId: string | undefined;
+  /** The destinations a retry or redrive is still going to. */
+  readonly targets: string[] | undefined;
+}
+
+/**
+ * Appends the events a record carries: itself, or each event of a retry bundle, with its own
+ * attempt count.
+ */
+function eventsOf(record: SQSRecord, events: IncomingEvent[]): void {
+  const attributes = record.messageAttributes ?? {};
   const { attempt, firstAttemptAt } = readAttempt(record);
-  const redriven = Boolean(record.messageAttributes?.[REDRIVEN_AT_ATTRIBUTE]);
+  const redriven = Boolean(attributes[REDRIVEN_AT_ATTRIBUTE]);
+  // On a standard queue a group id is there for SQS fair queues (tenants), and orders nothing.
+  const messageGroupId = record.eventSourceARN.endsWith('.fifo')
+    ? record.attributes.MessageGroupId
+    : undefined;
+  const targets = readTargetDestinations(attributes);
   const bundled = readRetryBundle(record.body);
   if (!bundled) {
-    const mappingVersion = readMappingVersion(record.messageAttributes ?? {});
-    return [
-      {
-        eventId: record.messageId,
-        body: record.body,
-        attempts: attempt,
-        firstAttemptAt,
-        ...(mappingVersion !== undefined && { mappingVersion }),
-        redriven,
-      },
-    ];
+    events.push({
+      record,
+      eventId: record.messageId,
+      body: record.body,
+      attempts: attempt,
+      firstAttemptAt,
+      mappingVersion: readMappingVersion(attributes),
+      redriven,
+      messageGroupId,
+      targets,
+    });
+    return;
   }
   // `attempt` counts this message's own receives on top of the retry attempt it carries.
-  const redeliveries =
-    attempt - (Number(record.messageAttributes?.[RETRY_ATTEMPT_ATTRIBUTE]?.stringValue) || 1);
-  return bundled.map((event, index) => ({
-    eventId: `${record.messageId}:${index}`,
-    body: event.body,
-    attempts: event.attempt + Math.max(0, redeliveries),
-    firstAttemptAt: event.first_attempt_at,
-    ...(event.mapping_version !== undefined && { mappingVersion: event.mapping_version }),
-    redriven,
-  }));
+  const redeliveries = attempt - (Number(attributes[RETRY_ATTEMPT_ATTRIBUTE]?.stringValue) || 1);
+  bundled.forEach((event, index) => {
+    events.push({
+      record,
+      eventId: `${record.messageId}:${index}`,
+      body: event.body,
+      attempts: event.attempt + Math.max(0, redeliveries),
+      firstAttemptAt: event.first_attempt_at,
+      mappingVersion: event.mapping_version,
+      redriven,
+      messageGroupId,
+      targets,
+    });
+  });
 }
 
 /**
