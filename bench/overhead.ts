@@ -7,7 +7,6 @@
  * the bare loop of `npm run bench` also makes. Best of --rounds, by batch size.
  */
 import { parseArgs } from 'node:util';
-import type { LambdaClient } from '@aws-sdk/client-lambda';
 import type { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { CircuitBreakers } from '../lambda/dispatcher/circuit-breaker';
@@ -61,7 +60,8 @@ async function main(): Promise<void> {
   } as unknown as SNSClient;
   const deps: DispatchDependencies = {
     registry,
-    clients: { sns: () => sns, lambda: () => ({}) as LambdaClient },
+    // Only the topic's client is asked for.
+    clients: { client: <C>() => sns as C },
     sqs: { send: async () => ({}) } as unknown as SQSClient,
     deadLetterQueue: { url: 'dlq', fifo: false },
     logger: new DroppingLogger({ serviceName: 'bench', logLevel: 'INFO' }),

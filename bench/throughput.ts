@@ -19,7 +19,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { SQSEvent } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
-import { messageDeduplicationId } from '../lambda/dispatcher/deliver-sns';
+import { messageDeduplicationId } from '../lambda/dispatcher/drivers/sns';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';

@@ -1,17 +1,20 @@
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { SNSClient, type SNSClientConfig } from '@aws-sdk/client-sns';
+import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import {
-  arnParts,
-  destinationArn,
-  type LambdaDestination,
-  type SnsDestination,
-} from '../shared/destination-config';
+import { arnParts, type Destination, destinationArn } from '../shared/destination-config';
+
+/** The client settings the dispatcher gives every SDK client it delivers with. */
+export type DeliveryClientConfig = Pick<
+  SNSClientConfig,
+  'region' | 'maxAttempts' | 'requestHandler' | 'endpoint' | 'credentials'
+>;
+
+/** An SDK v3 client class (`SNSClient`, `LambdaClient`, …): drivers name the one they send with. */
+export type ServiceClientClass<C> = new (config: DeliveryClientConfig) => C;
 
 /** What delivery needs from the client cache; tests pass mocked clients through it. */
 export interface DeliveryClients {
-  sns(destination: SnsDestination): SNSClient;
-  lambda(destination: LambdaDestination): LambdaClient;
+  /** The client of this class for this destination: its region, its delivery role. */
+  client<C>(Client: ServiceClientClass<C>, destination: Destination): C;
 }
 
 /** Settings applied to every client, STS included: the local runtime points them at its emulator. */
@@ -43,45 +46,39 @@ export const DELIVERY_MAX_ATTEMPTS = 2;
 const CREDENTIAL_LIFETIME_SECONDS = 3_600;
 
 /**
- * SDK clients kept for the life of the execution environment: one per (service, region, role,
- * external id), all clients of one (role, external id) sharing one temporary-credentials
+ * SDK clients kept for the life of the execution environment: one per (client class, region,
+ * role, external id), all clients of one (role, external id) sharing one temporary-credentials
  * provider, so AssumeRole runs once per role per credential lifetime, whatever the services it
- * is used for. A destination's client is remembered on the destination object itself (each
+ * is used for. A destination's clients are remembered on the destination object itself (each
  * loaded version's destinations are frozen and reused), so a send builds no cache key.
  */
 export class DestinationClients implements DeliveryClients {
-  private readonly cache = new Map<string, SNSClient | LambdaClient>();
+  private readonly cache = new Map<ServiceClientClass<unknown>, Map<string, unknown>>();
   private readonly credentials = new Map<string, SNSClientConfig['credentials']>();
-  private readonly byDestination = new WeakMap<object, SNSClient | LambdaClient>();
+  private readonly byDestination = new WeakMap<object, Map<ServiceClientClass<unknown>, unknown>>();
 
   constructor(private readonly options: DestinationClientsOptions) {}
 
-  sns(destination: SnsDestination): SNSClient {
-    return this.client('sns', destination, (config) => new SNSClient(config));
-  }
-
-  lambda(destination: LambdaDestination): LambdaClient {
-    return this.client('lambda', destination, (config) => new LambdaClient(config));
-  }
-
-  private client<C extends SNSClient | LambdaClient>(
-    service: string,
-    destination: SnsDestination | LambdaDestination,
-    create: (config: ConstructorParameters<typeof SNSClient>[0] & object) => C,
-  ): C {
-    const remembered = this.byDestination.get(destination) as C | undefined;
-    if (remembered) return remembered;
+  client<C>(Client: ServiceClientClass<C>, destination: Destination): C {
+    let remembered = this.byDestination.get(destination);
+    const known = remembered?.get(Client) as C | undefined;
+    if (known) return known;
     const { region } = arnParts(destinationArn(destination));
     const { roleArn, externalId } = destination;
-    const key = JSON.stringify([service, region, roleArn ?? null, externalId ?? null]);
-    let client = this.cache.get(key) as C | undefined;
+    const key = JSON.stringify([region, roleArn ?? null, externalId ?? null]);
+    let clients = this.cache.get(Client);
+    if (!clients) {
+      clients = new Map();
+      this.cache.set(Client, clients);
+    }
+    let client = clients.get(key) as C | undefined;
     if (!client) {
       const {
         endpoint,
         credentials,
         requestHandler = BOUNDED_REQUEST_HANDLER,
       } = this.options.overrides ?? {};
-      client = create({
+      client = new Client({
         region,
         maxAttempts: DELIVERY_MAX_ATTEMPTS,
         requestHandler,
@@ -89,9 +86,13 @@ export class DestinationClients implements DeliveryClients {
         ...(credentials && { credentials }),
         ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
       });
-      this.cache.set(key, client);
+      clients.set(key, client);
     }
-    this.byDestination.set(destination, client);
+    if (!remembered) {
+      remembered = new Map();
+      this.byDestination.set(destination, remembered);
+    }
+    remembered.set(Client, client);
     return client;
   }
 

@@ -5,6 +5,8 @@ import type { DeliveryClients } from './clients';
 import type { Delivery } from './delivery';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationStatus } from './destination-status';
+import { driverOf } from './drivers';
+import type { DeliveryCall } from './drivers/driver';
 import {
   DeferredDeliveryError,
   type DeliveryError,
@@ -14,7 +16,6 @@ import {
   RetryableDeliveryError,
 } from './errors';
 import { offloadOversize, type PayloadStore } from './offload';
-import { callOutcome, type DeliveryCall, planCalls } from './plan-calls';
 import type { RateLimiter } from './rate-limiter';
 
 export interface LaneDependencies {
@@ -128,7 +129,7 @@ async function deliverToDestination(
     deps.pool.run(key, deps.uploadPatienceMs, upload),
   );
   const sendable = admitted.filter((d) => !d.result);
-  const calls = planCalls(destination, sendable, deps.clients);
+  const calls = driverOf(destination).planCalls(destination, sendable, deps.clients);
   if (calls.length === 0) return;
   const previous = previousInOrder(sendable);
   const run = (call: DeliveryCall) => makeCall(call, previous, deps);
@@ -249,4 +250,9 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string
     else groups.set(key, [item]);
   }
   return groups;
+}
+
+/** A call's outcome for the breaker: alive if any event got through, else its first error. */
+function callOutcome(results: readonly DeliveryResult[]): DeliveryResult {
+  return results.find((r) => r.ok) ?? results[0] ?? { ok: true };
 }

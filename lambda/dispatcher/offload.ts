@@ -3,10 +3,8 @@ import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { arnParts, type Destination, destinationArn } from '../shared/destination-config';
 import type { DeliveredPayload } from '../shared/ingest-message';
 import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloaded-payload';
-import { utf8Bytes } from './batching';
-import { LAMBDA_PAYLOAD_LIMITS } from './deliver-lambda';
-import { publishEntrySize, toPublishEntry, topicLimits } from './deliver-sns';
 import type { Delivery } from './delivery';
+import { driverOf } from './drivers';
 import {
   classifyError,
   type DeliveryError,
@@ -61,14 +59,7 @@ export function sizeAtDestination(
   payload: DeliveredPayload,
   message: string,
 ): { bytes: number; limit: number } {
-  if (destination.type === 'lambda') {
-    return { bytes: utf8Bytes(message), limit: LAMBDA_PAYLOAD_LIMITS[destination.invocationType] };
-  }
-  // SNS counts the message attributes too.
-  return {
-    bytes: publishEntrySize(toPublishEntry(destination, { payload, message })),
-    limit: topicLimits(destination).maxBytes,
-  };
+  return driverOf(destination).size(destination, { payload, message });
 }
 
 /**

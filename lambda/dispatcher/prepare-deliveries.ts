@@ -2,13 +2,14 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { consentAllows } from '../shared/consent';
 import type { CompiledMapping } from '../shared/data-mapping';
-import { type Destination, destinationKey, isFifoTopic } from '../shared/destination-config';
+import type { Destination } from '../shared/destination-config';
 import { type DeliveredPayload, type ParsedMessage, parseIngestMessage } from '../shared/ingest-message';
 import { authorizationProblem, type LiveWorkspace } from '../shared/workspace';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
 import type { ReceivedEvent } from './delivery-log';
 import type { DestinationRegistry } from './destination-registry';
+import { driverOf } from './drivers';
 import { REDRIVEN_AT_ATTRIBUTE, RETRY_ATTEMPT_ATTRIBUTE, readAttempt, readMappingVersion } from './retry';
 import { readRetryBundle } from './retry-bundle';
 import { readTargetDestinations, route } from './route';
@@ -315,13 +316,11 @@ function eventsOf(record: SQSRecord, events: IncomingEvent[]): void {
 /**
  * Which deliveries must keep queue order. On a FIFO ingest queue, a message group's records
  * keep their order across all destinations (SQS requires it of partial batch responses); on a
- * standard queue, only a FIFO topic's deliveries keep order, per visitor.
+ * standard queue, only what the destination's driver orders (a FIFO topic's visitor, say).
  */
 function orderKeyOf(record: AcceptedRecord, destination: Destination): string | undefined {
   if (record.messageGroupId) return `group:${record.messageGroupId}`;
-  if (isFifoTopic(destination))
-    return `topic:${destinationKey(destination)}:visitor:${record.payload.visitor.visitor_id}`;
-  return undefined;
+  return driverOf(destination).orderKey(destination, record.payload);
 }
 
 /**

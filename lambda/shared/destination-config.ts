@@ -115,6 +115,8 @@ export const DestinationListSchema = z.array(DestinationSchema).check(
 
 /** Where a destination delivers, as a customer or operator configures it within a workspace. */
 export type DestinationSpec = z.infer<typeof DestinationSchema>;
+/** A destination type (`lambda`, `sns`, …): each has one driver in the dispatcher. */
+export type DestinationType = DestinationSpec['type'];
 /** What a customer or operator writes: defaults not yet applied. */
 export type DestinationInput = z.input<typeof DestinationSchema>;
 

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { GetTopicAttributesCommand } from '@aws-sdk/client-sns';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DestinationClients } from '../../lambda/dispatcher/clients';
-import { invokeFunction } from '../../lambda/dispatcher/deliver-lambda';
-import { planTopicBatches, publishBatch, SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/deliver-sns';
+import { invokeFunction } from '../../lambda/dispatcher/drivers/lambda';
+import { planTopicBatches, publishBatch, SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/drivers/sns';
 import { classifyError } from '../../lambda/dispatcher/errors';
 import { type Destination, isFifoTopic } from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
@@ -125,7 +125,7 @@ async function checkFunction(
 ): Promise<CheckStep> {
   try {
     await clients
-      .lambda(destination)
+      .client(LambdaClient, destination)
       .send(new InvokeCommand({ FunctionName: destination.functionArn, InvocationType: 'DryRun' }));
     return { step: 'invoke (DryRun)', verdict: 'ok', detail: 'the function exists and may be invoked' };
   } catch (error) {
@@ -152,7 +152,7 @@ async function checkTopic(
   let attributes: Record<string, string>;
   try {
     const response = await clients
-      .sns(destination)
+      .client(SNSClient, destination)
       .send(new GetTopicAttributesCommand({ TopicArn: destination.topicArn }));
     attributes = response.Attributes ?? {};
   } catch (error) {
@@ -256,10 +256,10 @@ async function sendTestEvent(destination: Destination, clients: DestinationClien
   const message = JSON.stringify(payload);
   let result: Awaited<ReturnType<typeof invokeFunction>>;
   if (destination.type === 'lambda') {
-    result = await invokeFunction(clients.lambda(destination), destination, message);
+    result = await invokeFunction(clients.client(LambdaClient, destination), destination, message);
   } else {
     const [batch] = planTopicBatches(destination, [{ payload, message }]).batches;
-    [result] = await publishBatch(clients.sns(destination), destination, batch);
+    [result] = await publishBatch(clients.client(SNSClient, destination), destination, batch);
   }
   if (result.ok) return { step: 'test event', verdict: 'ok', detail: `delivered, distinct_id ${distinctId}` };
   const { code, message: reason } = result.error;

@@ -33,12 +33,7 @@ describe('bad-input corpus', () => {
       bodies.map((body, i) => sqsRecord(body, { messageId: `m${i}` })),
       {
         registry: registryOf([standardTopicDestination]),
-        clients: {
-          sns: () => new SNSClient({}),
-          lambda: () => {
-            throw new Error('no lambda destination here');
-          },
-        },
+        clients: { client: (Client) => new Client({}) },
         sqs: new SQSClient({}),
         deadLetterQueue: { url: 'https://sqs.us-east-1.amazonaws.com/999999999999/dlq', fifo: false },
         logger: logs.logger,

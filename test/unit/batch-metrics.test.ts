@@ -46,10 +46,7 @@ describe('batch metrics', () => {
     // Act
     await dispatchBatch([sqsRecord(ingestMessage(), { sentAt: Date.now() - 1000 })], {
       registry: registryOf([lambdaDestination, standardTopicDestination, fifoTopicDestination]),
-      clients: {
-        sns: () => new SNSClient({ region: 'us-east-1' }),
-        lambda: () => new LambdaClient({ region: 'us-east-1' }),
-      },
+      clients: { client: (Client) => new Client({ region: 'us-east-1' }) },
       sqs: new SQSClient({ region: 'us-east-1' }),
       deadLetterQueue: { url: 'https://sqs.us-east-1.amazonaws.com/1/dlq', fifo: false },
       logger: logs.logger,

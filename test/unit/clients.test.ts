@@ -1,3 +1,5 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DestinationClients } from '../../lambda/dispatcher/clients';
@@ -22,20 +24,26 @@ describe('DestinationClients', () => {
   it('keeps one client per service, region, role and external id', () => {
     const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
 
-    const fifo = clients.sns(fifoTopicDestination);
+    const fifo = clients.client(SNSClient, fifoTopicDestination);
 
     expect(
-      clients.sns({ ...fifoTopicDestination, id: 'other', topicArn: `${fifoTopicDestination.topicArn}2` }),
+      clients.client(SNSClient, {
+        ...fifoTopicDestination,
+        id: 'other',
+        topicArn: `${fifoTopicDestination.topicArn}2`,
+      }),
     ).toBe(fifo);
-    expect(clients.sns(standardTopicDestination)).not.toBe(fifo); // eu-west-1
-    expect(clients.sns({ ...fifoTopicDestination, externalId: 'another-id' })).not.toBe(fifo);
+    expect(clients.client(SNSClient, standardTopicDestination)).not.toBe(fifo); // eu-west-1
+    expect(clients.client(SNSClient, { ...fifoTopicDestination, externalId: 'another-id' })).not.toBe(fifo);
   });
 
   it('takes the client region from the destination ARN', async () => {
     const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
 
-    await expect(clients.sns(standardTopicDestination).config.region()).resolves.toBe('eu-west-1');
-    await expect(clients.lambda(lambdaDestination).config.region()).resolves.toBe('us-east-1');
+    await expect(clients.client(SNSClient, standardTopicDestination).config.region()).resolves.toBe(
+      'eu-west-1',
+    );
+    await expect(clients.client(LambdaClient, lambdaDestination).config.region()).resolves.toBe('us-east-1');
   });
 
   it('assumes the delivery role with the external id once for many deliveries', async () => {
@@ -44,7 +52,7 @@ describe('DestinationClients', () => {
 
     // Act: resolve credentials as 50 deliveries would.
     for (let i = 0; i < 50; i++) {
-      const client = clients.sns({ ...fifoTopicDestination, id: `d${i}` });
+      const client = clients.client(SNSClient, { ...fifoTopicDestination, id: `d${i}` });
       const credentials = await client.config.credentials();
       expect(credentials.accessKeyId).toBe('ASIAEXAMPLE');
     }
@@ -62,14 +70,16 @@ describe('DestinationClients', () => {
     const clients = new DestinationClients({ sessionName: 'event-dispatcher', stsRegion: 'us-east-1' });
 
     for (const client of [
-      clients.sns(fifoTopicDestination),
-      clients.sns(standardTopicDestination),
-      clients.lambda(lambdaDestination),
+      clients.client(SNSClient, fifoTopicDestination),
+      clients.client(SNSClient, standardTopicDestination),
+      clients.client(LambdaClient, lambdaDestination),
     ]) {
       await client.config.credentials();
     }
 
-    expect(clients.sns(standardTopicDestination)).not.toBe(clients.sns(fifoTopicDestination));
+    expect(clients.client(SNSClient, standardTopicDestination)).not.toBe(
+      clients.client(SNSClient, fifoTopicDestination),
+    );
     expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 1);
   });
 
@@ -77,9 +87,9 @@ describe('DestinationClients', () => {
     const { roleArn: _r, externalId: _e, ...direct } = lambdaDestination;
     const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
 
-    const client = clients.lambda(direct);
+    const client = clients.client(LambdaClient, direct);
 
-    expect(client).toBe(clients.lambda(direct));
+    expect(client).toBe(clients.client(LambdaClient, direct));
     expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
 });

@@ -28,10 +28,7 @@ const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
 
-const clients: DeliveryClients = {
-  sns: () => new SNSClient({ region: 'us-east-1' }),
-  lambda: () => new LambdaClient({ region: 'us-east-1' }),
-};
+const clients: DeliveryClients = { client: (Client) => new Client({ region: 'us-east-1' }) };
 
 let logs: ReturnType<typeof capturingLogger>;
 

@@ -57,7 +57,7 @@ function registry(live: number, versions: Record<number, Destination[]>): Destin
 let logs: ReturnType<typeof capturingLogger>;
 const deps = (reg: DestinationRegistry): DispatchDependencies => ({
   registry: reg,
-  clients: { sns: () => new SNSClient({ region: 'us-east-1' }), lambda: () => new Error() as never },
+  clients: { client: (Client) => new Client({ region: 'us-east-1' }) },
   sqs: new SQSClient({ region: 'us-east-1' }),
   deadLetterQueue: { url: DLQ_URL, fifo: false },
   logger: logs.logger,

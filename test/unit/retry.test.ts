@@ -62,7 +62,7 @@ describe('dispatchBatch with per-destination retries', () => {
 
   const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies => ({
     registry: registryOf([lambdaDestination, standardTopicDestination, fifoTopicDestination]),
-    clients: { sns: () => new SNSClient({}), lambda: () => new LambdaClient({}) },
+    clients: { client: (Client) => new Client({}) },
     sqs: new SQSClient({}),
     deadLetterQueue: { url: DLQ, fifo: false },
     logger: logs.logger,

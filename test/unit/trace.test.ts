@@ -155,7 +155,7 @@ describe("the dispatcher's trace lines", () => {
     // Act
     await dispatchBatch(records, {
       registry: registryOf([lambdaDestination, standardTopicDestination]),
-      clients: { sns: () => new SNSClient({}), lambda: () => new LambdaClient({}) },
+      clients: { client: (Client) => new Client({}) },
       sqs: new SQSClient({}),
       deadLetterQueue: { url: 'https://sqs.us-east-1.amazonaws.com/999999999999/dlq', fifo: false },
       logger: logs.logger,

@@ -1,13 +1,15 @@
-import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import type { LambdaDestination } from '../shared/destination-config';
-import { utf8Bytes } from './batching';
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import type { LambdaDestination } from '../../shared/destination-config';
+import { utf8Bytes } from '../batching';
 import {
+  classifyEntryFailure,
   DELIVERED,
   type DeliveryResult,
   failed,
   PermanentDeliveryError,
   RetryableDeliveryError,
-} from './errors';
+} from '../errors';
+import type { DestinationDriver } from './driver';
 
 /** Lambda's request payload limits per invocation type. */
 export const LAMBDA_PAYLOAD_LIMITS = { Event: 1_048_576, RequestResponse: 6_291_456 } as const;
@@ -66,3 +68,29 @@ function readErrorType(payload: Uint8Array | undefined): string | undefined {
     return undefined;
   }
 }
+
+/** AWS Lambda functions: one `Invoke` per event (Lambda has no batch invoke); no order kept. */
+export const lambdaDriver: DestinationDriver<LambdaDestination> = {
+  orderKey: () => undefined,
+  size: (destination, { message }) => ({
+    bytes: utf8Bytes(message),
+    limit: LAMBDA_PAYLOAD_LIMITS[destination.invocationType],
+  }),
+  planCalls: (destination, deliveries, clients) =>
+    deliveries.map((delivery) => ({
+      destination,
+      deliveries: [delivery],
+      after: [],
+      send: async (signal) => [
+        await invokeFunction(
+          clients.client(LambdaClient, destination),
+          destination,
+          delivery.message,
+          signal,
+        ),
+      ],
+    })),
+  // Invoke has no per-entry results: its errors are thrown, and classified as any other.
+  entryFailure: ({ code, message, senderFault }) =>
+    classifyEntryFailure({ Code: code, Message: message, SenderFault: senderFault }),
+};
