@@ -21,7 +21,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
 import { messageDeduplicationId } from '../lambda/dispatcher/drivers/sns';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
-import type { DestinationInput } from '../lambda/shared/destination-config';
+import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
 import { generateEvents, seededRandom } from '../local/test-events';
 import { type BundleReport, measureBundles } from './bundle';
@@ -45,6 +45,9 @@ const WORKSPACE = 'bench';
 const CONCURRENCY = 16;
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
+/** The destination types the benchmark compares: those the bare loop and the naive dispatcher call too. */
+type BenchTarget = Extract<DestinationInput, { type: 'lambda' | 'sns' }>;
+
 const TARGETS = {
   fifo: {
     id: 'orders-fifo',
@@ -67,15 +70,13 @@ const TARGETS = {
     roleArn: ROLE,
     events: ['*'],
   },
-} satisfies Record<string, DestinationInput>;
-const SCENARIOS: Record<string, DestinationInput[]> = {
+} satisfies Record<string, BenchTarget>;
+const SCENARIOS: Record<string, BenchTarget[]> = {
   'SNS FIFO': [TARGETS.fifo],
   'SNS standard': [TARGETS.standard],
   Lambda: [TARGETS.lambda],
   'all three': [TARGETS.fifo, TARGETS.standard, TARGETS.lambda],
 };
-
-const destinationArnOf = (d: DestinationInput) => (d.type === 'lambda' ? d.functionArn : d.topicArn);
 
 /** What the bare loop and the naive dispatcher read of an event. */
 interface BenchEvent {
@@ -157,7 +158,7 @@ async function main(): Promise<void> {
 async function measure(
   aws: LoopbackAws,
   variant: Variant,
-  destinations: DestinationInput[],
+  destinations: BenchTarget[],
   bodies: string[],
   batchSize: number,
 ): Promise<Run> {
@@ -184,10 +185,10 @@ async function measure(
   const calls = [...aws.counts.calls.values()].reduce((a, b) => a + b, 0) + aws.counts.assumeRole;
   const snsTargets = destinations
     .filter((d) => d.type === 'sns')
-    .map((d) => destinationArnOf(d).split(':').pop() as string);
+    .map((d) => destinationArn(d).split(':').pop() as string);
   const snsCalls = snsTargets.reduce((sum, t) => sum + (aws.counts.calls.get(t) ?? 0), 0);
-  const callsPerDelivery = (target: DestinationInput) => {
-    const name = destinationArnOf(target).split(':').pop() as string;
+  const callsPerDelivery = (target: BenchTarget) => {
+    const name = destinationArn(target).split(':').pop() as string;
     return (aws.counts.calls.get(name) ?? 0) / (aws.counts.delivered.get(name) || 1);
   };
   return {
@@ -205,7 +206,7 @@ async function measure(
 }
 
 /** The real handler, as Lambda runs it: a fresh execution environment per run. */
-function dispatcher(aws: LoopbackAws, destinations: DestinationInput[]) {
+function dispatcher(aws: LoopbackAws, destinations: BenchTarget[]) {
   const handler = createDispatcherHandler(
     {
       destinationsJson: JSON.stringify({
@@ -230,7 +231,7 @@ function dispatcher(aws: LoopbackAws, destinations: DestinationInput[]) {
 }
 
 /** The same calls with nothing else: PublishBatch by 10 with the same entries, one Invoke per event. */
-function bareLoop(aws: LoopbackAws, destinations: DestinationInput[]) {
+function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
   const credentials = fromTemporaryCredentials({
     params: { RoleArn: ROLE, ExternalId: EXTERNAL_ID, RoleSessionName: 'bench' },
     masterCredentials: CREDENTIALS,
@@ -286,7 +287,7 @@ function bareLoop(aws: LoopbackAws, destinations: DestinationInput[]) {
 }
 
 /** AssumeRole and one Publish or Invoke per event: what the design replaces. */
-function naive(aws: LoopbackAws, destinations: DestinationInput[]) {
+function naive(aws: LoopbackAws, destinations: BenchTarget[]) {
   // One connection pool for all its short-lived clients: a client per delivery, but not a socket per delivery.
   const requestHandler = { httpAgent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
   const sts = new STSClient({
@@ -466,14 +467,14 @@ const atLatency = (calls: { callsPerEvent: number; callsInARow?: number }) =>
 
 /** Platform and destination owner cost per million events: this project, the naive dispatcher, Pipes. */
 function costCells(
-  destinations: readonly DestinationInput[],
+  destinations: readonly BenchTarget[],
   batchSize: number,
   messageBytes: number,
   dispatcherRuns: readonly Run[],
   naiveRuns: readonly Run[],
 ): string {
-  const count = (match: (d: DestinationInput) => boolean) => destinations.filter(match).length;
-  const isFifo = (d: DestinationInput) => d.type === 'sns' && d.topicArn.endsWith('.fifo');
+  const count = (match: (d: BenchTarget) => boolean) => destinations.filter(match).length;
+  const isFifo = (d: BenchTarget) => d.type === 'sns' && d.topicArn.endsWith('.fifo');
   const scenario: CostScenario = {
     destinations: {
       snsStandard: count((d) => d.type === 'sns' && !isFifo(d)),

@@ -8,7 +8,11 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DestinationClients } from '../lambda/dispatcher/clients';
 import { HmacKeys } from '../lambda/dispatcher/hmac-keys';
 import { usesHmac } from '../lambda/shared/data-mapping';
-import type { DestinationInput, DestinationSpec } from '../lambda/shared/destination-config';
+import {
+  type DestinationInput,
+  type DestinationSpec,
+  destinationArn,
+} from '../lambda/shared/destination-config';
 import { resolveWorkspace } from '../lambda/shared/workspace';
 import { mappingReport, testMappings, toCsv } from '../lib/registry/mapping-report';
 import { checkDestination } from '../lib/registry/setup-check';
@@ -243,7 +247,7 @@ async function main(argv: string[]): Promise<number> {
         { workspace, liveVersion: live.liveVersion, draft, live: live.destinations, diff },
         [
           `${workspace}: live version ${live.liveVersion}`,
-          ...draft.map((d) => `  ${d.id.padEnd(24)} ${d.type.padEnd(7)} ${arnOf(d)}${mark(d.id)}`),
+          ...draft.map((d) => `  ${d.id.padEnd(24)} ${d.type.padEnd(11)} ${destinationArn(d)}${mark(d.id)}`),
           ...diff.removed.map((id) => `  ${id.padEnd(24)} (removed, unpublished)`),
         ].join('\n'),
       );
@@ -535,8 +539,6 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
   }
   return base as DestinationInput;
 }
-
-const arnOf = (d: DestinationSpec) => (d.type === 'lambda' ? d.functionArn : d.topicArn);
 
 function describeChanges(changes: { added: string[]; removed: string[]; changed: string[] }): string {
   const parts = [

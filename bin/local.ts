@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { destinationArn } from '../lambda/shared/destination-config';
 import { REGION } from '../local/accounts';
 import { LocalPipeline } from '../local/pipeline';
 
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
       destinations: w.destinations.map((d) => ({
         id: d.id,
         type: d.type,
-        arn: d.type === 'lambda' ? d.functionArn : d.topicArn,
+        arn: destinationArn(d),
       })),
     })),
   };

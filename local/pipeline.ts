@@ -24,7 +24,7 @@ import {
   RETRY_BUNDLE_ATTRIBUTE,
 } from '../lambda/dispatcher/retry';
 import { type DataMapping, usesHmac } from '../lambda/shared/data-mapping';
-import type { DestinationInput } from '../lambda/shared/destination-config';
+import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { EventDispatcher } from '../lib/constructs/event-dispatcher';
@@ -187,9 +187,7 @@ export class LocalPipeline {
       : undefined;
     const destinationIds = new Map(
       resources.workspaces.flatMap((w) =>
-        w.destinations.map(
-          (d) => [d.type === 'lambda' ? d.functionArn : d.topicArn, `${w.id}/${d.id}`] as const,
-        ),
+        w.destinations.map((d) => [destinationArn(d), `${w.id}/${d.id}`] as const),
       ),
     );
     const workspaceByFunction = new Map(resources.workspaces.map((w) => [w.consumerFunctionArn, w]));

@@ -4,6 +4,7 @@ import { type CompiledMapping, compileMapping } from '../lambda/shared/data-mapp
 import {
   type DestinationInput,
   type DestinationSpec,
+  type DestinationType,
   parseDestinations,
 } from '../lambda/shared/destination-config';
 import { parseIngestMessage } from '../lambda/shared/ingest-message';
@@ -18,7 +19,7 @@ export interface DemoReport {
     string,
     {
       workspace: string;
-      type: 'lambda' | 'sns';
+      type: DestinationType;
       delivered: number;
       failed: number;
       duplicatesSkipped: number;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import type { DestinationType } from '../shared/destination-config';
 import type { ErrorCode } from './errors';
 import { sendMessages } from './send-messages';
 
@@ -13,7 +14,7 @@ export interface DeadLetter {
   readonly errorMessage: string;
   readonly destinationId?: string;
   /** The type of that destination, for metrics. */
-  readonly destinationType?: 'lambda' | 'sns';
+  readonly destinationType?: DestinationType;
   readonly attempts: number;
   /** Message group of the source message on a FIFO ingest queue. */
   readonly messageGroupId?: string;

@@ -69,13 +69,20 @@ const PERMANENT_BY_NAME: Record<string, ErrorCode> = {
   AuthorizationErrorException: 'AccessDenied',
   InvalidClientTokenId: 'AccessDenied',
   UnrecognizedClientException: 'AccessDenied',
+  NotAuthorizedForSourceException: 'AccessDenied',
+  NotAuthorizedForDetailTypeException: 'AccessDenied',
   NotFound: 'DestinationNotFound',
+  QueueDoesNotExist: 'DestinationNotFound',
+  'AWS.SimpleQueueService.NonExistentQueue': 'DestinationNotFound',
   NotFoundException: 'DestinationNotFound',
   ResourceNotFoundException: 'DestinationNotFound',
   InvalidParameter: 'InvalidParameter',
   InvalidParameterException: 'InvalidParameter',
   InvalidParameterValue: 'InvalidParameter',
   InvalidParameterValueException: 'InvalidParameter',
+  InvalidArgument: 'InvalidParameter',
+  InvalidArgumentException: 'InvalidParameter',
+  MalformedDetail: 'InvalidParameter',
   InvalidRequestContentException: 'InvalidParameter',
   ValidationError: 'InvalidParameter',
   ValidationException: 'InvalidParameter',
@@ -98,6 +105,7 @@ const PERMANENT_BY_NAME: Record<string, ErrorCode> = {
 const RETRYABLE_BY_NAME: Record<string, ErrorCode> = {
   Throttling: 'Throttled',
   ThrottlingException: 'Throttled',
+  ProvisionedThroughputExceededException: 'Throttled',
   ThrottledException: 'Throttled',
   TooManyRequestsException: 'Throttled',
   RequestLimitExceeded: 'Throttled',
@@ -180,7 +188,10 @@ export function classifyError(error: unknown): DeliveryError {
   return new RetryableDeliveryError('UnknownError', message);
 }
 
-/** A per-entry failure inside a 200 batch response (`Failed[]` of PublishBatch or SendMessageBatch). */
+/**
+ * A per-entry failure inside a 200 batch response (`Failed[]` of PublishBatch or SendMessageBatch,
+ * a failed record of PutRecords or entry of PutEvents).
+ */
 export function classifyEntryFailure(entry: {
   Code?: string;
   Message?: string;

@@ -18,6 +18,16 @@ export const FUNCTION_ARN_PATTERN = new RegExp(
 export const TOPIC_ARN_PATTERN = new RegExp(
   `^arn:${ARN_PARTITION}:sns:${REGION}:${ACCOUNT}:[A-Za-z0-9_-]{1,256}(?:\\.fifo)?$`,
 );
+export const STREAM_ARN_PATTERN = new RegExp(
+  `^arn:${ARN_PARTITION}:kinesis:${REGION}:${ACCOUNT}:stream/[A-Za-z0-9_.-]{1,128}$`,
+);
+export const EVENT_BUS_ARN_PATTERN = new RegExp(
+  `^arn:${ARN_PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/[A-Za-z0-9._/-]{1,256}$`,
+);
+/** A queue name is 1-80 characters, `.fifo` included for a FIFO queue. */
+export const QUEUE_ARN_PATTERN = new RegExp(
+  `^arn:${ARN_PARTITION}:sqs:${REGION}:${ACCOUNT}:(?=[A-Za-z0-9_.-]{1,80}$)[A-Za-z0-9_-]+(?:\\.fifo)?$`,
+);
 export const ROLE_ARN_PATTERN = new RegExp(
   `^arn:${ARN_PARTITION}:iam::${ACCOUNT}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`,
 );
@@ -54,6 +64,17 @@ const mapping = z.optional(DataMappingSchema);
 /** Consent categories an event's visitor must all have granted for it to go here. @default none */
 const requiredConsent = z.optional(z.array(ConsentCategorySchema).check(z.minLength(1), z.maxLength(10)));
 
+/** A size limit the service lets its owner raise: the setup check reads the real one. */
+const maxMessageBytes = (upTo: number) =>
+  z.optional(
+    z
+      .int()
+      .check(
+        z.gte(1_024, `must be 1,024 to ${upTo.toLocaleString('en-US')} bytes`),
+        z.lte(upTo, `must be 1,024 to ${upTo.toLocaleString('en-US')} bytes`),
+      ),
+  );
+
 export const LambdaDestinationSchema = z
   .strictObject({
     id: destinationId,
@@ -85,14 +106,60 @@ export const SnsDestinationSchema = z.strictObject({
    * The topic's `MaximumMessageSize` (SNS accepts up to 1 MiB when a topic is configured so):
    * the size limit of one message and of one PublishBatch call. The setup check reads the real one.
    */
-  maxMessageBytes: z.optional(
+  maxMessageBytes: maxMessageBytes(1_048_576),
+  events: eventAllowList,
+  offloadOversize,
+  maxEventsPerSecond,
+});
+
+/** A Kinesis data stream: `PutRecords`, partition key the visitor, so a visitor's events keep their order in a shard. */
+export const KinesisDestinationSchema = z.strictObject({
+  id: destinationId,
+  type: z.literal('kinesis'),
+  streamArn: z.string().check(z.regex(STREAM_ARN_PATTERN, 'must be a Kinesis data stream ARN')),
+  roleArn,
+  mapping,
+  requiredConsent,
+  events: eventAllowList,
+  offloadOversize,
+  maxEventsPerSecond,
+});
+
+/** An EventBridge event bus: `PutEvents`, `DetailType` the event name, `Detail` the delivered payload. */
+export const EventBridgeDestinationSchema = z.strictObject({
+  id: destinationId,
+  type: z.literal('eventbridge'),
+  eventBusArn: z.string().check(z.regex(EVENT_BUS_ARN_PATTERN, 'must be an EventBridge event bus ARN')),
+  roleArn,
+  /** The events' `Source`, which the bus's rules match on. */
+  source: z._default(
     z
-      .int()
+      .string()
       .check(
-        z.gte(1_024, 'must be 1,024 to 1,048,576 bytes'),
-        z.lte(1_048_576, 'must be 1,024 to 1,048,576 bytes'),
+        z.regex(
+          /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/,
+          'must be 1-256 characters of letters, digits and ._/- not starting with "aws." (reserved for AWS)',
+        ),
       ),
+    'event-delivery',
   ),
+  mapping,
+  requiredConsent,
+  events: eventAllowList,
+  offloadOversize,
+  maxEventsPerSecond,
+});
+
+/** An SQS queue, standard or FIFO: `SendMessageBatch`; a FIFO queue orders each visitor. */
+export const SqsDestinationSchema = z.strictObject({
+  id: destinationId,
+  type: z.literal('sqs'),
+  queueArn: z.string().check(z.regex(QUEUE_ARN_PATTERN, 'must be an SQS queue ARN')),
+  roleArn,
+  mapping,
+  requiredConsent,
+  /** The queue's `MaximumMessageSize` (up to 1 MiB): the size limit of one message and one call. */
+  maxMessageBytes: maxMessageBytes(1_048_576),
   events: eventAllowList,
   offloadOversize,
   maxEventsPerSecond,
@@ -101,6 +168,9 @@ export const SnsDestinationSchema = z.strictObject({
 export const DestinationSchema = z.discriminatedUnion('type', [
   LambdaDestinationSchema,
   SnsDestinationSchema,
+  KinesisDestinationSchema,
+  EventBridgeDestinationSchema,
+  SqsDestinationSchema,
 ]);
 
 export const DestinationListSchema = z.array(DestinationSchema).check(
@@ -130,6 +200,9 @@ export type Destination = DestinationSpec & {
 };
 export type LambdaDestination = Extract<Destination, { type: 'lambda' }>;
 export type SnsDestination = Extract<Destination, { type: 'sns' }>;
+export type KinesisDestination = Extract<Destination, { type: 'kinesis' }>;
+export type EventBridgeDestination = Extract<Destination, { type: 'eventbridge' }>;
+export type SqsDestination = Extract<Destination, { type: 'sqs' }>;
 
 /** A destination's identity across workspaces: ids repeat between workspaces, this does not. */
 export const destinationKey = (destination: Pick<Destination, 'workspaceId' | 'id'>): string =>
@@ -169,8 +242,25 @@ export function arnParts(arn: string): { partition: string; region: string; acco
   return { partition, region, account };
 }
 
-export function destinationArn(destination: DestinationSpec): string {
-  return destination.type === 'lambda' ? destination.functionArn : destination.topicArn;
+/** The resource a destination delivers to, whatever its type. */
+const ARN_OF: { readonly [T in DestinationType]: (d: Extract<DestinationInput, { type: T }>) => string } = {
+  lambda: (d) => d.functionArn,
+  sns: (d) => d.topicArn,
+  kinesis: (d) => d.streamArn,
+  eventbridge: (d) => d.eventBusArn,
+  sqs: (d) => d.queueArn,
+};
+
+export function destinationArn(destination: DestinationInput): string {
+  return (ARN_OF[destination.type] as (d: DestinationInput) => string)(destination);
+}
+
+/** A FIFO topic or queue: its name ends in `.fifo`, and it orders each visitor's events. */
+export function isFifo(destination: DestinationInput): boolean {
+  return (
+    (destination.type === 'sns' || destination.type === 'sqs') &&
+    destinationArn(destination).endsWith('.fifo')
+  );
 }
 
 export function isFifoTopic(destination: DestinationSpec): boolean {

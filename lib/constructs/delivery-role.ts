@@ -1,9 +1,14 @@
 import { Token, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { DELIVERY_PERMISSIONS } from '../../lambda/shared/delivery-permissions';
+import type { DestinationType } from '../../lambda/shared/destination-config';
 
 export interface DeliveryRoleProps {
   /** The event delivery platform's AWS account id (12 digits). */
@@ -30,6 +35,21 @@ export interface DeliveryRoleProps {
    * @default none
    */
   readonly functions?: readonly lambda.IFunction[];
+  /**
+   * Kinesis data streams the platform may put records on; their KMS keys are granted for it too.
+   * @default none
+   */
+  readonly streams?: readonly kinesis.IStream[];
+  /**
+   * EventBridge buses the platform may put events on (a bus's own key is used by EventBridge).
+   * @default none
+   */
+  readonly eventBuses?: readonly events.IEventBus[];
+  /**
+   * SQS queues the platform may send to; their KMS keys are granted for sending too.
+   * @default none
+   */
+  readonly queues?: readonly sqs.IQueue[];
   /**
    * The platform's payload bucket (its `PayloadBucketArn` output), for destinations that offload
    * oversize events: this role may read the payloads in it that the bucket policy grants it.
@@ -63,7 +83,7 @@ const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]{36}$/;
 /**
  * The cross-account role the event delivery platform assumes to deliver into this account.
  * Only the platform's dispatcher role, presenting the external id, can assume it, and it can
- * only publish to the given topics and invoke the given functions; with a payload bucket, it
+ * only deliver to the given topics, functions, streams, buses and queues; with a payload bucket, it
  * can also read the oversize payloads offloaded for it, on behalf of the given consumers.
  */
 export class DeliveryRole extends Construct {
@@ -80,6 +100,9 @@ export class DeliveryRole extends Construct {
     super(scope, id);
     const topics = props.topics ?? [];
     const functions = props.functions ?? [];
+    const streams = props.streams ?? [];
+    const eventBuses = props.eventBuses ?? [];
+    const queues = props.queues ?? [];
 
     const problems: string[] = [];
     const known = (value: string) => !Token.isUnresolved(value);
@@ -95,7 +118,9 @@ export class DeliveryRole extends Construct {
     if (known(props.externalId) && !EXTERNAL_ID.test(props.externalId)) {
       problems.push('externalId must be 2-1224 characters of letters, digits and +=,.@:/-_');
     }
-    if (topics.length === 0 && functions.length === 0) problems.push('give at least one topic or function');
+    if ([topics, functions, streams, eventBuses, queues].every((list) => list.length === 0)) {
+      problems.push('give at least one topic or function (or stream, event bus or queue)');
+    }
     const bucketArn = props.payloadBucketArn;
     if (bucketArn !== undefined && known(bucketArn) && !BUCKET_ARN.test(bucketArn)) {
       problems.push(`payloadBucketArn must be an S3 bucket ARN, got "${bucketArn}"`);
@@ -119,38 +144,47 @@ export class DeliveryRole extends Construct {
     this.role = new iam.Role(this, 'Role', {
       roleName: props.roleName,
       path: DeliveryRole.PATH,
-      description: 'Lets the event delivery platform publish and invoke the given destinations',
+      description: 'Lets the event delivery platform deliver to the given destinations',
       assumedBy: new iam.AccountPrincipal(props.platformAccountId).withConditions({
         StringEquals: { 'sts:ExternalId': props.externalId, 'aws:PrincipalArn': props.dispatcherRoleArn },
       }),
     });
 
-    if (topics.length > 0) {
-      this.role.addToPolicy(
-        // GetTopicAttributes: the platform's setup check reads the topic's FIFO, KMS and size settings.
-        new iam.PolicyStatement({
-          actions: ['sns:Publish', 'sns:GetTopicAttributes'],
-          resources: topics.map((t) => t.topicArn),
-        }),
-      );
-    }
-    const keys = [...(props.topicKeys ?? []), ...topics.flatMap((t) => (t.masterKey ? [t.masterKey] : []))];
-    if (keys.length > 0) {
-      // What SNS needs from a publisher to encrypt a message with the topic's key.
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [...new Set(keys.map((k) => k.keyArn))],
-        }),
-      );
-    }
-    if (functions.length > 0) {
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['lambda:InvokeFunction'],
-          resources: functions.map((f) => f.functionArn),
-        }),
-      );
+    const keysOf = <T>(resources: readonly T[], key: (resource: T) => kms.IKey | undefined) =>
+      resources.flatMap((resource) => key(resource) ?? []);
+    // Per destination type: its actions on the resources, and what its service needs of their keys.
+    const grants: { type: DestinationType; arns: string[]; keys: kms.IKey[] }[] = [
+      {
+        type: 'sns',
+        arns: topics.map((t) => t.topicArn),
+        keys: [...(props.topicKeys ?? []), ...keysOf(topics, (t) => t.masterKey)],
+      },
+      { type: 'lambda', arns: functions.map((f) => f.functionArn), keys: [] },
+      {
+        type: 'kinesis',
+        arns: streams.map((s) => s.streamArn),
+        keys: keysOf(streams, (s) => s.encryptionKey),
+      },
+      { type: 'eventbridge', arns: eventBuses.map((b) => b.eventBusArn), keys: [] },
+      {
+        type: 'sqs',
+        arns: queues.map((q) => q.queueArn),
+        keys: keysOf(queues, (q) => q.encryptionMasterKey),
+      },
+    ];
+    for (const { type, arns, keys } of grants) {
+      const { actions, keyActions } = DELIVERY_PERMISSIONS[type];
+      if (arns.length > 0) {
+        this.role.addToPolicy(new iam.PolicyStatement({ actions: [...actions], resources: arns }));
+      }
+      if (keys.length > 0 && keyActions.length > 0) {
+        this.role.addToPolicy(
+          new iam.PolicyStatement({
+            actions: [...keyActions],
+            resources: [...new Set(keys.map((k) => k.keyArn))],
+          }),
+        );
+      }
     }
     if (bucketArn && props.payloadKeyArn) this.allowPayloadReads(bucketArn, props.payloadKeyArn, props);
 

@@ -1,7 +1,7 @@
 import { route } from '../../lambda/dispatcher/route';
 import { consentAllows } from '../../lambda/shared/consent';
 import { compileMapping, type DataMapping, type PropertyRule } from '../../lambda/shared/data-mapping';
-import type { DestinationSpec } from '../../lambda/shared/destination-config';
+import { type DestinationSpec, destinationArn } from '../../lambda/shared/destination-config';
 import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { PERSONAL_DATA_DEFAULTS } from '../../lambda/shared/personal-data';
 
@@ -90,7 +90,7 @@ export function mappingReport(destinations: readonly DestinationSpec[]): Mapping
     const base = {
       destination: d.id,
       type: d.type,
-      arn: d.type === 'lambda' ? d.functionArn : d.topicArn,
+      arn: destinationArn(d),
       events: d.events
         .map((name) => {
           const renamed = renames.find(([from]) => from.toLowerCase() === name.toLowerCase())?.[1];

@@ -1,12 +1,33 @@
 import { randomUUID } from 'node:crypto';
+import {
+  DescribeEventBusCommand,
+  type DescribeEventBusResponse,
+  EventBridgeClient,
+} from '@aws-sdk/client-eventbridge';
+import {
+  DescribeStreamSummaryCommand,
+  KinesisClient,
+  type StreamDescriptionSummary,
+} from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DestinationClients } from '../../lambda/dispatcher/clients';
-import { invokeFunction } from '../../lambda/dispatcher/drivers/lambda';
-import { planTopicBatches, publishBatch, SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/drivers/sns';
+import type { Delivery } from '../../lambda/dispatcher/delivery';
+import { driverOf } from '../../lambda/dispatcher/drivers';
+import { SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/drivers/sns';
+import { queueLimits, queueUrl, SQS_LIMITS } from '../../lambda/dispatcher/drivers/sqs';
 import { classifyError } from '../../lambda/dispatcher/errors';
-import { type Destination, isFifoTopic } from '../../lambda/shared/destination-config';
+import {
+  type Destination,
+  type DestinationType,
+  type EventBridgeDestination,
+  isFifo,
+  isFifoTopic,
+  type KinesisDestination,
+  type SqsDestination,
+} from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import { DeliveryRole } from '../constructs/delivery-role';
 
@@ -50,11 +71,11 @@ export async function checkDestination(
         "no delivery role: the dispatcher invokes with its own identity, as the function's resource policy allows",
     });
   }
-  if (destination.type === 'lambda') {
-    steps.push(await checkFunction(destination, options.clients));
-  } else {
-    steps.push(...(await checkTopic(destination, options.clients)));
-  }
+  const checkTarget = TARGET_CHECKS[destination.type] as (
+    destination: Destination,
+    clients: DestinationClients,
+  ) => Promise<CheckStep[]>;
+  steps.push(...(await checkTarget(destination, options.clients)));
   if (steps.some((s) => s.verdict === 'fail')) return steps;
   steps.push(
     options.sendTestEvent
@@ -63,6 +84,20 @@ export async function checkDestination(
   );
   return steps;
 }
+
+/** What each destination type's own resource is checked for, through the delivery role. */
+const TARGET_CHECKS: {
+  readonly [T in DestinationType]: (
+    destination: Extract<Destination, { type: T }>,
+    clients: DestinationClients,
+  ) => Promise<CheckStep[]>;
+} = {
+  lambda: async (destination, clients) => [await checkFunction(destination, clients)],
+  sns: checkTopic,
+  kinesis: checkStream,
+  eventbridge: checkBus,
+  sqs: checkQueue,
+};
 
 async function checkRole(roleArn: string, externalId: string, sts: STSClient): Promise<CheckStep[]> {
   const steps: CheckStep[] = [];
@@ -211,31 +246,191 @@ async function checkTopic(
           fix: 'set a customer-managed KMS key on the topic',
         },
   );
-  const maximum = Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes);
-  const configured = topicLimits(destination).maxBytes;
-  const beyond = destination.offloadOversize
-    ? 'offloaded to the payload bucket'
-    : 'dead-lettered with PayloadTooLarge';
   steps.push(
-    maximum === configured
+    messageSizeStep(
+      'topic',
+      'SNS',
+      Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes),
+      topicLimits(destination).maxBytes,
+      destination.offloadOversize,
+    ),
+  );
+  return steps;
+}
+
+/** The resource's real size limit against the destination's: a smaller real one would refuse events. */
+function messageSizeStep(
+  noun: 'topic' | 'queue',
+  service: 'SNS' | 'SQS',
+  maximum: number,
+  configured: number,
+  offloadOversize: boolean | undefined,
+): CheckStep {
+  const beyond = offloadOversize ? 'offloaded to the payload bucket' : 'dead-lettered with PayloadTooLarge';
+  if (maximum === configured) {
+    return {
+      step: 'message size',
+      verdict: 'ok',
+      detail: `the ${noun} accepts messages up to ${maximum} bytes; larger events are ${beyond}`,
+    };
+  }
+  return maximum > configured
+    ? {
+        step: 'message size',
+        verdict: 'warn',
+        detail: `the ${noun} accepts ${maximum} bytes but the destination sends at most ${configured}: larger events are ${beyond}`,
+        fix: `update the destination with --max-message-bytes ${maximum}`,
+      }
+    : {
+        step: 'message size',
+        verdict: 'fail',
+        detail: `the destination sends up to ${configured} bytes but the ${noun} accepts only ${maximum}: ${service} would refuse larger events`,
+        fix: `update the destination with --max-message-bytes ${maximum}, or raise the ${noun}'s MaximumMessageSize`,
+      };
+}
+
+/** A probe's failure: what is wrong, and what to grant or check. */
+function probeFailed(step: string, error: unknown, resource: string, grant: string): CheckStep[] {
+  const classified = classifyError(error);
+  return [
+    {
+      step,
+      verdict: 'fail',
+      detail: `${classified.code}: ${classified.message}`,
+      fix:
+        classified.code === 'DestinationNotFound'
+          ? `check the ${resource} ARN: no such ${resource} in that account and region`
+          : `grant ${grant} on the ${resource} to the delivery role (the DeliveryRole construct does)`,
+    },
+  ];
+}
+
+/** A resource's encryption: a customer-managed KMS key is what the platform expects. */
+function encryptionStep(noun: string, key: string | undefined, needs: string): CheckStep {
+  return key
+    ? {
+        step: 'encryption',
+        verdict: 'ok',
+        detail: `encrypted with ${key}; the role needs ${needs} on it (verified by --send-test-event)`,
+      }
+    : {
+        step: 'encryption',
+        verdict: 'warn',
+        detail: `the ${noun} is not encrypted with a KMS key`,
+        fix: `set a customer-managed KMS key on the ${noun}`,
+      };
+}
+
+async function checkStream(
+  destination: KinesisDestination,
+  clients: DestinationClients,
+): Promise<CheckStep[]> {
+  let summary: StreamDescriptionSummary | undefined;
+  try {
+    ({ StreamDescriptionSummary: summary } = await clients
+      .client(KinesisClient, destination)
+      .send(new DescribeStreamSummaryCommand({ StreamARN: destination.streamArn })));
+  } catch (error) {
+    return probeFailed('stream', error, 'stream', 'kinesis:DescribeStreamSummary and kinesis:PutRecords');
+  }
+  const status = summary?.StreamStatus ?? 'UNKNOWN';
+  return [
+    status === 'ACTIVE' || status === 'UPDATING'
       ? {
-          step: 'message size',
+          step: 'stream',
           verdict: 'ok',
-          detail: `the topic accepts messages up to ${maximum} bytes; larger events are ${beyond}`,
+          detail: `the stream is ${status}; records keep each visitor's order in its shard`,
         }
-      : maximum > configured
-        ? {
-            step: 'message size',
-            verdict: 'warn',
-            detail: `the topic accepts ${maximum} bytes but the destination sends at most ${configured}: larger events are ${beyond}`,
-            fix: `update the destination with --max-message-bytes ${maximum}`,
-          }
-        : {
-            step: 'message size',
-            verdict: 'fail',
-            detail: `the destination sends up to ${configured} bytes but the topic accepts only ${maximum}: SNS would refuse larger events`,
-            fix: `update the destination with --max-message-bytes ${maximum}, or raise the topic's MaximumMessageSize`,
-          },
+      : {
+          step: 'stream',
+          verdict: 'fail',
+          detail: `the stream is ${status}: it takes no records`,
+          fix: 'wait for the stream to become ACTIVE, or point the destination at an active one',
+        },
+    encryptionStep(
+      'stream',
+      summary?.EncryptionType === 'KMS' ? summary.KeyId : undefined,
+      'kms:GenerateDataKey',
+    ),
+  ];
+}
+
+async function checkBus(
+  destination: EventBridgeDestination,
+  clients: DestinationClients,
+): Promise<CheckStep[]> {
+  let bus: DescribeEventBusResponse;
+  try {
+    bus = await clients
+      .client(EventBridgeClient, destination)
+      .send(new DescribeEventBusCommand({ Name: destination.eventBusArn }));
+  } catch (error) {
+    return probeFailed('event bus', error, 'event bus', 'events:DescribeEventBus and events:PutEvents');
+  }
+  return [
+    {
+      step: 'event bus',
+      verdict: 'ok',
+      detail: `the bus exists; events arrive with Source "${destination.source}" and DetailType the event name`,
+    },
+    encryptionStep('event bus', bus.KmsKeyIdentifier, 'kms:GenerateDataKey and kms:Decrypt'),
+  ];
+}
+
+async function checkQueue(destination: SqsDestination, clients: DestinationClients): Promise<CheckStep[]> {
+  let attributes: Partial<Record<string, string>>;
+  try {
+    ({ Attributes: attributes = {} } = await clients.client(SQSClient, destination).send(
+      new GetQueueAttributesCommand({
+        QueueUrl: queueUrl(destination.queueArn),
+        AttributeNames: [
+          'FifoQueue',
+          'ContentBasedDeduplication',
+          'KmsMasterKeyId',
+          'SqsManagedSseEnabled',
+          'MaximumMessageSize',
+        ],
+      }),
+    ));
+  } catch (error) {
+    return probeFailed('queue attributes', error, 'queue', 'sqs:GetQueueAttributes and sqs:SendMessage');
+  }
+  const steps: CheckStep[] = [
+    { step: 'queue attributes', verdict: 'ok', detail: 'the queue exists and is readable through the role' },
+  ];
+  const fifo = attributes.FifoQueue === 'true';
+  steps.push(
+    fifo === isFifo(destination)
+      ? {
+          step: 'FIFO',
+          verdict: 'ok',
+          detail: fifo ? 'FIFO queue: events grouped by visitor' : 'standard queue',
+        }
+      : {
+          step: 'FIFO',
+          verdict: 'fail',
+          detail: `the queue is ${fifo ? 'FIFO' : 'standard'} but its ARN ${fifo ? 'lacks' : 'ends in'} .fifo`,
+          fix: 'use the queue ARN exactly as SQS gives it',
+        },
+  );
+  if (fifo && attributes.ContentBasedDeduplication === 'true') {
+    steps.push({
+      step: 'deduplication',
+      verdict: 'warn',
+      detail:
+        'content-based deduplication is on: the platform sends its own deduplication id per destination and event',
+      fix: 'turn content-based deduplication off',
+    });
+  }
+  steps.push(encryptionStep('queue', attributes.KmsMasterKeyId, 'kms:GenerateDataKey and kms:Decrypt'));
+  steps.push(
+    messageSizeStep(
+      'queue',
+      'SQS',
+      Number(attributes.MaximumMessageSize ?? SQS_LIMITS.maxBytes),
+      queueLimits(destination).maxBytes,
+      destination.offloadOversize,
+    ),
   );
   return steps;
 }
@@ -254,13 +449,26 @@ async function sendTestEvent(destination: Destination, clients: DestinationClien
     user: null,
   };
   const message = JSON.stringify(payload);
-  let result: Awaited<ReturnType<typeof invokeFunction>>;
-  if (destination.type === 'lambda') {
-    result = await invokeFunction(clients.client(LambdaClient, destination), destination, message);
-  } else {
-    const [batch] = planTopicBatches(destination, [{ payload, message }]).batches;
-    [result] = await publishBatch(clients.client(SNSClient, destination), destination, batch);
-  }
+  // Through the destination's own driver, as the dispatcher would send it.
+  const delivery = {
+    destination,
+    payload,
+    message,
+    wave: 0,
+    mappingVersion: 0,
+    record: {
+      messageId: distinctId,
+      eventId: distinctId,
+      body: message,
+      attempts: 1,
+      firstAttemptAt: Date.now(),
+      workspaceId: destination.workspaceId,
+      payload,
+    },
+  } satisfies Delivery as Delivery;
+  const [call] = driverOf(destination).planCalls(destination, [delivery], clients);
+  const [result] = call ? await call.send(new AbortController().signal, [delivery]) : [delivery.result];
+  if (!result) throw new Error('the driver planned no call and gave no result');
   if (result.ok) return { step: 'test event', verdict: 'ok', detail: `delivered, distinct_id ${distinctId}` };
   const { code, message: reason } = result.error;
   return {
@@ -269,7 +477,7 @@ async function sendTestEvent(destination: Destination, clients: DestinationClien
     detail: `${code}: ${reason}`,
     fix:
       code === 'KmsError'
-        ? "grant the delivery role kms:GenerateDataKey and kms:Decrypt on the topic's key, and let the key policy allow it"
+        ? "grant the delivery role kms:GenerateDataKey and kms:Decrypt on the destination's key, and let the key policy allow it"
         : 'see the error: the dispatcher would dead-letter or retry events the same way',
   };
 }

@@ -110,6 +110,47 @@ export const fifoTopicDestination = {
   events: ['*'],
 } as const satisfies Destination;
 
+export const streamDestination = {
+  id: 'clickstream',
+  type: 'kinesis',
+  streamArn: 'arn:aws:kinesis:us-east-1:111122223333:stream/clickstream',
+  roleArn: CUSTOMER_ROLE,
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
+  events: ['*'],
+} as const satisfies Destination;
+
+export const busDestination = {
+  id: 'events-bus',
+  type: 'eventbridge',
+  eventBusArn: 'arn:aws:events:us-east-1:111122223333:event-bus/customer-events',
+  source: 'acme.cdp',
+  roleArn: CUSTOMER_ROLE,
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
+  events: ['*'],
+} as const satisfies Destination;
+
+export const standardQueueDestination = {
+  id: 'orders-queue',
+  type: 'sqs',
+  queueArn: 'arn:aws:sqs:us-east-1:111122223333:orders',
+  roleArn: CUSTOMER_ROLE,
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
+  events: ['*'],
+} as const satisfies Destination;
+
+export const fifoQueueDestination = {
+  id: 'orders-queue-fifo',
+  type: 'sqs',
+  queueArn: 'arn:aws:sqs:us-east-1:111122223333:orders.fifo',
+  roleArn: CUSTOMER_ROLE,
+  externalId: EXTERNAL_ID,
+  workspaceId: WORKSPACE_ID,
+  events: ['*'],
+} as const satisfies Destination;
+
 /** Personal data in `ingestMessage()`: must never appear in a log line or an error message. */
 export const PERSONAL_DATA = ['jane.doe@example.com'];
 

@@ -1,3 +1,4 @@
+import type { DeliveryPermissions } from '../../shared/delivery-permissions';
 import type { Destination, DestinationType } from '../../shared/destination-config';
 import type { DeliveredPayload } from '../../shared/ingest-message';
 import type { DeliveryClients } from '../clients';
@@ -26,8 +27,8 @@ export interface DeliveryCall {
 /**
  * Everything the dispatcher knows of one destination type. The flow of a batch (validate,
  * route, deliver in lanes, settle) asks the destination's driver, and never branches on type.
- * The type's config schema is in `destination-config.ts`, its delivery role's IAM actions in
- * `destination-types.ts` (the CDK constructs read them too, without the SDK clients).
+ * The type's config schema is in `destination-config.ts`; its delivery role's IAM actions are in
+ * `delivery-permissions.ts`, which the CDK constructs read too, without the SDK clients.
  */
 export interface DestinationDriver<D extends Destination = Destination> {
   /**
@@ -43,6 +44,8 @@ export interface DestinationDriver<D extends Destination = Destination> {
    * large) get their result here and no call. Each call's `send` reads per-entry results.
    */
   planCalls(destination: D, deliveries: readonly Delivery[], clients: DeliveryClients): DeliveryCall[];
+  /** What the destination's delivery role must be allowed (the same table the `DeliveryRole` construct reads). */
+  readonly permissions: DeliveryPermissions;
   /** A per-entry failure inside a successful response, by the service's own error code: retryable or not. */
   entryFailure(failure: { code?: string; message?: string; senderFault?: boolean }): DeliveryError;
 }

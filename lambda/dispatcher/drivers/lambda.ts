@@ -1,4 +1,5 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import type { LambdaDestination } from '../../shared/destination-config';
 import { utf8Bytes } from '../batching';
 import {
@@ -71,6 +72,7 @@ function readErrorType(payload: Uint8Array | undefined): string | undefined {
 
 /** AWS Lambda functions: one `Invoke` per event (Lambda has no batch invoke); no order kept. */
 export const lambdaDriver: DestinationDriver<LambdaDestination> = {
+  permissions: DELIVERY_PERMISSIONS.lambda,
   orderKey: () => undefined,
   size: (destination, { message }) => ({
     bytes: utf8Bytes(message),

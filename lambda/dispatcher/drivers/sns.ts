@@ -1,7 +1,6 @@
-import { hash } from 'node:crypto';
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
+import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { destinationKey, isFifoTopic, type SnsDestination } from '../../shared/destination-config';
-import { utf8Bytes } from '../batching';
 import {
   classifyEntryFailure,
   DELIVERED,
@@ -11,6 +10,7 @@ import {
 } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
 import type { DestinationDriver, OutgoingEvent } from './driver';
+import { eventAttributes, messageDeduplicationId, messageGroupId, messageSize } from './message-fields';
 
 /** A topic's default limits: 10 entries, and 256 KiB per message and per PublishBatch call. */
 export const SNS_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
@@ -21,25 +21,9 @@ export const topicLimits = (destination: SnsDestination) => ({
   maxBytes: destination.maxMessageBytes ?? SNS_LIMITS.maxBytes,
 });
 
-/** SNS FIFO message group ids: 1–128 printable ASCII characters. */
-const VALID_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
-
 export type { OutgoingEvent } from './driver';
+export { messageDeduplicationId, messageGroupId } from './message-fields';
 export type TopicPlan = BatchPlan<PublishBatchRequestEntry>;
-
-/** The message group for a visitor: the visitor id itself when SNS accepts it, else a stable hash of it. */
-export function messageGroupId(visitorId: string): string {
-  return VALID_GROUP_ID.test(visitorId) ? visitorId : `sha256-${sha256(visitorId)}`;
-}
-
-/**
- * Same destination and event give the same id, so SNS FIFO drops re-sends within its 5-minute
- * window. The key is the workspace's too: ids repeat across workspaces, and two workspaces'
- * events must never stand in for each other on a topic both deliver to.
- */
-export function messageDeduplicationId(destinationKey: string, distinctId: string): string {
-  return sha256(`${destinationKey}\n${distinctId}`);
-}
 
 export function toPublishEntry(
   destination: SnsDestination,
@@ -48,11 +32,7 @@ export function toPublishEntry(
   const entry: PublishBatchRequestEntry = {
     Id: '0',
     Message: message,
-    // Attributes are not covered by SNS encryption: ids and the event name only, never personal data.
-    MessageAttributes: {
-      event_name: { DataType: 'String', StringValue: payload.event.event },
-      distinct_id: { DataType: 'String', StringValue: payload.event.distinct_id },
-    },
+    MessageAttributes: eventAttributes(payload),
   };
   if (isFifoTopic(destination)) {
     entry.MessageGroupId = messageGroupId(payload.visitor.visitor_id);
@@ -65,15 +45,8 @@ export function toPublishEntry(
 }
 
 /** SNS counts the message and every attribute's name, type and value against the size limit. */
-export function publishEntrySize(entry: PublishBatchRequestEntry): number {
-  let bytes = utf8Bytes(entry.Message ?? '');
-  const attributes = entry.MessageAttributes ?? {};
-  for (const name in attributes) {
-    const { DataType = '', StringValue = '' } = attributes[name];
-    bytes += utf8Bytes(name) + utf8Bytes(DataType) + utf8Bytes(StringValue);
-  }
-  return bytes;
-}
+export const publishEntrySize = (entry: PublishBatchRequestEntry): number =>
+  messageSize(entry.Message ?? '', entry.MessageAttributes);
 
 /**
  * Packs events into PublishBatch calls within the topic's limits; on a FIFO topic a visitor's
@@ -134,12 +107,9 @@ export async function publishBatch(
   }
 }
 
-function sha256(text: string): string {
-  return hash('sha256', text);
-}
-
 /** Amazon SNS topics, standard and FIFO: `PublishBatch` by up to 10; a FIFO topic orders each visitor. */
 export const snsDriver: DestinationDriver<SnsDestination> = {
+  permissions: DELIVERY_PERMISSIONS.sns,
   orderKey: (destination, payload) =>
     isFifoTopic(destination)
       ? `topic:${destinationKey(destination)}:visitor:${payload.visitor.visitor_id}`

@@ -1,0 +1,57 @@
+import { hash } from 'node:crypto';
+import type { DeliveredPayload } from '../../shared/ingest-message';
+import { utf8Bytes } from '../batching';
+
+/**
+ * What SNS and SQS messages carry besides the body, shared by both drivers: the same message
+ * attributes, and on FIFO topics and queues the same group and deduplication ids.
+ */
+
+/** FIFO message group ids (SNS and SQS): 1–128 printable ASCII characters. */
+const VALID_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** The message group for a visitor: the visitor id itself when the service accepts it, else a stable hash of it. */
+export function messageGroupId(visitorId: string): string {
+  return VALID_GROUP_ID.test(visitorId) ? visitorId : `sha256-${sha256(visitorId)}`;
+}
+
+/**
+ * Same destination and event give the same id, so a FIFO topic or queue drops re-sends within
+ * its 5-minute window. The key is the workspace's too: ids repeat across workspaces, and two
+ * workspaces' events must never stand in for each other on a topic or queue both deliver to.
+ */
+export function messageDeduplicationId(destinationKey: string, distinctId: string): string {
+  return sha256(`${destinationKey}\n${distinctId}`);
+}
+
+/** A message attribute as SNS and SQS take it. */
+export interface StringAttribute {
+  DataType: string;
+  StringValue: string;
+}
+
+/**
+ * The attributes a subscriber or consumer filters on. Attributes are not covered by SNS or SQS
+ * encryption: ids and the event name only, never personal data.
+ */
+export const eventAttributes = (payload: DeliveredPayload): Record<string, StringAttribute> => ({
+  event_name: { DataType: 'String', StringValue: payload.event.event },
+  distinct_id: { DataType: 'String', StringValue: payload.event.distinct_id },
+});
+
+/** SNS and SQS count the body and every attribute's name, type and value against the size limit. */
+export function messageSize(
+  body: string,
+  attributes: Record<string, { DataType?: string; StringValue?: string }> = {},
+): number {
+  let bytes = utf8Bytes(body);
+  for (const name in attributes) {
+    const { DataType = '', StringValue = '' } = attributes[name];
+    bytes += utf8Bytes(name) + utf8Bytes(DataType) + utf8Bytes(StringValue);
+  }
+  return bytes;
+}
+
+export function sha256(text: string): string {
+  return hash('sha256', text);
+}
