@@ -1,9 +1,12 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DeliveryRole, type DeliveryRoleProps } from '../../lib/constructs/delivery-role';
 import { testApp } from '../support/app';
 import { simulate } from '../support/iam-simulation';
@@ -141,6 +144,78 @@ describe('DeliveryRole permissions', () => {
       { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: TOPIC_KEY },
       { Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: FUNCTION },
     ]);
+  });
+});
+
+describe('DeliveryRole for streams, event buses and queues', () => {
+  const STREAM = `arn:aws:kinesis:us-east-1:${CUSTOMER}:stream/clickstream`;
+  const STREAM_KEY = `arn:aws:kms:us-east-1:${CUSTOMER}:key/22222222-12ab-34cd-56ef-1234567890ab`;
+  const BUS = `arn:aws:events:us-east-1:${CUSTOMER}:event-bus/customer-events`;
+  const QUEUE = `arn:aws:sqs:us-east-1:${CUSTOMER}:orders.fifo`;
+  const QUEUE_KEY = `arn:aws:kms:us-east-1:${CUSTOMER}:key/33333333-12ab-34cd-56ef-1234567890ab`;
+  const stack = new Stack(testApp(), 'Streams', { env: { account: CUSTOMER, region: 'us-east-1' } });
+  new DeliveryRole(stack, 'Delivery', {
+    platformAccountId: PLATFORM,
+    dispatcherRoleArn: DISPATCHER,
+    externalId: EXTERNAL_ID,
+    streams: [
+      kinesis.Stream.fromStreamAttributes(stack, 'Stream', {
+        streamArn: STREAM,
+        encryptionKey: kms.Key.fromKeyArn(stack, 'StreamKey', STREAM_KEY),
+      }),
+    ],
+    eventBuses: [events.EventBus.fromEventBusArn(stack, 'Bus', BUS)],
+    queues: [
+      sqs.Queue.fromQueueAttributes(stack, 'Queue', {
+        queueArn: QUEUE,
+        keyArn: QUEUE_KEY,
+      }),
+    ],
+  });
+  const [policy] = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy'));
+  const document = policy.Properties.PolicyDocument;
+  const asRole = (action: string, resource: string) =>
+    simulate({
+      principal: ROLE_ARN,
+      action,
+      resource,
+      resourceAccount: CUSTOMER,
+      identityPolicies: [document],
+      ...(action.startsWith('kms:') && { resourcePolicy: keyPolicyDelegatingToIam }),
+    });
+
+  it('grants each type its delivery call and setup probe, and the key actions its service needs', () => {
+    expect(document.Statement).toEqual([
+      { Effect: 'Allow', Action: ['kinesis:DescribeStreamSummary', 'kinesis:PutRecords'], Resource: STREAM },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: STREAM_KEY },
+      { Effect: 'Allow', Action: ['events:DescribeEventBus', 'events:PutEvents'], Resource: BUS },
+      { Effect: 'Allow', Action: ['sqs:GetQueueAttributes', 'sqs:SendMessage'], Resource: QUEUE },
+      { Effect: 'Allow', Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: QUEUE_KEY },
+    ]);
+  });
+
+  it.each([
+    ['kinesis:PutRecords', STREAM],
+    ['kms:GenerateDataKey', STREAM_KEY],
+    ['events:PutEvents', BUS],
+    ['sqs:SendMessage', QUEUE],
+    ['kms:GenerateDataKey', QUEUE_KEY],
+  ])('allows %s on %s', async (action, resource) => {
+    await expect(asRole(action, resource)).resolves.toBe('Allowed');
+  });
+
+  it.each([
+    ['kinesis:PutRecords', `arn:aws:kinesis:us-east-1:${CUSTOMER}:stream/payments`],
+    ['kinesis:GetRecords', STREAM],
+    ['kinesis:DeleteStream', STREAM],
+    ['events:PutEvents', `arn:aws:events:us-east-1:${CUSTOMER}:event-bus/default`],
+    ['events:PutRule', `arn:aws:events:us-east-1:${CUSTOMER}:rule/customer-events/copy-all`],
+    ['sqs:SendMessage', `arn:aws:sqs:us-east-1:${CUSTOMER}:payroll`],
+    ['sqs:ReceiveMessage', QUEUE],
+    ['sqs:PurgeQueue', QUEUE],
+    ['kms:Decrypt', STREAM_KEY],
+  ])('denies %s on %s', async (action, resource) => {
+    await expect(asRole(action, resource)).resolves.not.toBe('Allowed');
   });
 });
 

@@ -1,5 +1,8 @@
+import { DescribeEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand as NestedAssumeRole, STSClient as NestedSts } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -7,15 +10,21 @@ import { DestinationClients } from '../../lambda/dispatcher/clients';
 import { checkDestination } from '../../lib/registry/setup-check';
 import {
   assumedRoleCredentials,
+  busDestination,
   EXTERNAL_ID,
+  fifoQueueDestination,
   fifoTopicDestination,
   lambdaDestination,
+  streamDestination,
 } from '../support/fixtures';
 
 const sts = mockClient(STSClient);
 const nestedSts = mockClient(NestedSts);
 const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
+const kinesis = mockClient(KinesisClient);
+const eventBridge = mockClient(EventBridgeClient);
+const sqs = mockClient(SQSClient);
 
 const ON_PATH = 'arn:aws:iam::111122223333:role/event-delivery/EventDelivery';
 const topic = { ...fifoTopicDestination, roleArn: ON_PATH };
@@ -34,7 +43,7 @@ const verdicts = (steps: Awaited<ReturnType<typeof check>>) =>
 const failing = (steps: Awaited<ReturnType<typeof check>>) => steps.filter((s) => s.verdict === 'fail');
 
 beforeEach(() => {
-  for (const mock of [sts, nestedSts, sns, lambda]) mock.reset();
+  for (const mock of [sts, nestedSts, sns, lambda, kinesis, eventBridge, sqs]) mock.reset();
   nestedSts.on(NestedAssumeRole).resolves(assumedRoleCredentials());
   // A well-built trust policy: the external id is required.
   sts.on(AssumeRoleCommand, { ExternalId: EXTERNAL_ID }).resolves(assumedRoleCredentials());
@@ -130,5 +139,65 @@ describe('the setup check', () => {
     const [problem] = failing(await check(roleLess));
     expect(problem.step).toBe('invoke (DryRun)');
     expect(problem.fix).toContain('resource policy');
+  });
+
+  it('checks a stream is active and encrypted, and puts the test event on it', async () => {
+    const stream = { ...streamDestination, roleArn: ON_PATH };
+    kinesis.on(DescribeStreamSummaryCommand).resolves({
+      StreamDescriptionSummary: {
+        StreamStatus: 'ACTIVE',
+        EncryptionType: 'KMS',
+        KeyId: 'alias/streams',
+      } as never,
+    });
+    kinesis.on(PutRecordsCommand).resolves({ Records: [{ SequenceNumber: '1', ShardId: 'shardId-0' }] });
+
+    expect(failing(await check(stream, true))).toEqual([]);
+    expect(kinesis).toHaveReceivedCommandWith(PutRecordsCommand, { StreamARN: stream.streamArn });
+
+    kinesis
+      .on(DescribeStreamSummaryCommand)
+      .resolves({ StreamDescriptionSummary: { StreamStatus: 'CREATING' } as never });
+    const [problem] = failing(await check(stream));
+    expect(problem.detail).toContain('CREATING');
+  });
+
+  it('checks an event bus exists, and puts the test event with its Source', async () => {
+    const bus = { ...busDestination, roleArn: ON_PATH };
+    eventBridge.on(DescribeEventBusCommand).resolves({ Name: 'customer-events', Arn: bus.eventBusArn });
+    eventBridge.on(PutEventsCommand).resolves({ FailedEntryCount: 0, Entries: [{ EventId: 'e-1' }] });
+
+    const steps = await check(bus, true);
+
+    expect(failing(steps)).toEqual([]);
+    expect(verdicts(steps).encryption).toBe('warn');
+    expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
+      Entries: [expect.objectContaining({ Source: 'acme.cdp', DetailType: 'Destination Setup Check' })],
+    });
+  });
+
+  it("checks a queue's FIFO-ness and real size limit, and sends the test event to it", async () => {
+    const queue = { ...fifoQueueDestination, roleArn: ON_PATH };
+    sqs.on(GetQueueAttributesCommand).resolves({
+      Attributes: { FifoQueue: 'true', KmsMasterKeyId: 'alias/queues', MaximumMessageSize: '1048576' },
+    });
+    sqs
+      .on(SendMessageBatchCommand)
+      .resolves({ Successful: [{ Id: '0', MessageId: 'm', MD5OfMessageBody: '' }], Failed: [] });
+
+    const steps = await check(queue, true);
+
+    expect(failing(steps)).toEqual([]);
+    expect(verdicts(steps)['message size']).toBe('warn');
+    expect(sqs).toHaveReceivedCommandWith(SendMessageBatchCommand, {
+      QueueUrl: 'https://sqs.us-east-1.amazonaws.com/111122223333/orders.fifo',
+    });
+
+    sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { FifoQueue: 'false' } });
+    expect(verdicts(await check(queue)).FIFO).toBe('fail');
+
+    sqs.on(GetQueueAttributesCommand).rejects(awsError('QueueDoesNotExist', 'no such queue'));
+    const [problem] = failing(await check(queue));
+    expect(problem.fix).toContain('check the queue ARN');
   });
 });
