@@ -11,7 +11,15 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { BasePersistenceLayer } from '@aws-lambda-powertools/idempotency/persistence';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type {
+  Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
+  KinesisStreamRecord,
+  SQSBatchResponse,
+  SQSEvent,
+  SQSRecord,
+} from 'aws-lambda';
 import { type DeliveredPayload, DeliveredPayloadSchema } from '../shared/ingest-message';
 import { looksOffloaded, OFFLOADED_PAYLOAD_KEY, OffloadedPayloadSchema } from '../shared/offloaded-payload';
 import type { OffloadedPayloadReader } from './payload-reader';
@@ -48,8 +56,9 @@ export class InvalidPayloadError extends Error {
 
 /**
  * Builds the consumer's Lambda handler. It accepts a direct invocation with one delivered
- * payload, and SQS batches (from SNS subscriptions, raw or enveloped) with partial batch
- * responses, so a failing record never re-runs the others.
+ * payload; SQS batches (a destination queue, an SNS subscription raw or enveloped, or an
+ * EventBridge rule's queue) with partial batch responses, so a failing record never re-runs the
+ * others; and Kinesis batches, in order, a visitor's records after a failed one held back.
  *
  * The idempotency key is `event.distinct_id` scoped by `visitor.visitor_id`. Not `visitor_id`
  * alone: that names a visitor, not an event, and would silently drop every later event of the
@@ -122,15 +131,48 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
     }
   };
 
-  const recordHandler = async (record: SQSRecord) =>
-    consume(unwrapSnsEnvelope(parseJson(record.body)), 'sqs');
+  const recordHandler = async (record: SQSRecord) => consume(unwrap(parseJson(record.body)), 'sqs');
+
+  /**
+   * Kinesis keeps a visitor's records in order within its shard; Lambda retries a batch from its
+   * first failed record. So records go one at a time, and once a visitor's record failed, its
+   * later records in the batch fail too, unprocessed: they come back behind it, in order.
+   */
+  const streamHandler = () => {
+    const held = new Set<string>();
+    return async (record: KinesisStreamRecord) => {
+      const visitor = record.kinesis.partitionKey;
+      if (held.has(visitor)) throw new Error('held behind an earlier failed record of the same visitor');
+      try {
+        return await consume(
+          parseJson(Buffer.from(record.kinesis.data, 'base64').toString('utf8')),
+          'kinesis',
+        );
+      } catch (error) {
+        held.add(visitor);
+        throw error;
+      }
+    };
+  };
 
   return async (
-    event: SQSEvent | unknown,
+    event: SQSEvent | KinesisStreamEvent | unknown,
     context: Context,
-  ): Promise<SQSBatchResponse | ConsumerResult<R>> => {
+  ): Promise<SQSBatchResponse | KinesisStreamBatchResponse | ConsumerResult<R>> => {
     logger.addContext(context);
     config.registerLambdaContext(context);
+    if (isKinesisEvent(event)) {
+      return processPartialResponse(
+        event,
+        streamHandler(),
+        new BatchProcessor(EventType.KinesisDataStreams),
+        {
+          context,
+          processInParallel: false,
+          throwOnFullBatchFailure: false,
+        },
+      );
+    }
     if (isSqsEvent(event)) {
       const fifo = event.Records[0]?.eventSourceARN.endsWith('.fifo') ?? false;
       if (fifo) {
@@ -146,13 +188,20 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
         throwOnFullBatchFailure: false,
       });
     }
-    return consume(event, 'invoke');
+    return consume(unwrap(event), 'invoke');
   };
 }
 
 function isSqsEvent(event: unknown): event is SQSEvent {
   const records = (event as Partial<SQSEvent> | null)?.Records;
   return Array.isArray(records) && records.every((r) => r?.eventSource === 'aws:sqs');
+}
+
+function isKinesisEvent(event: unknown): event is KinesisStreamEvent {
+  const records = (event as Partial<KinesisStreamEvent> | null)?.Records;
+  return (
+    Array.isArray(records) && records.length > 0 && records.every((r) => r?.eventSource === 'aws:kinesis')
+  );
 }
 
 function parseJson(body: string): unknown {
@@ -163,11 +212,22 @@ function parseJson(body: string): unknown {
   }
 }
 
-/** Subscriptions without raw message delivery wrap the payload in an SNS notification. */
-function unwrapSnsEnvelope(body: unknown): unknown {
-  const envelope = body as { Type?: unknown; Message?: unknown } | null;
+/**
+ * What a queue message may wrap the payload in: an SNS notification (a subscription without raw
+ * message delivery), or an EventBridge event (a rule whose target is the queue: the payload is
+ * its `detail`).
+ */
+function unwrap(body: unknown): unknown {
+  const envelope = body as {
+    Type?: unknown;
+    Message?: unknown;
+    'detail-type'?: unknown;
+    detail?: unknown;
+  } | null;
   if (envelope?.Type === 'Notification' && typeof envelope.Message === 'string')
     return parseJson(envelope.Message);
+  if (typeof envelope?.['detail-type'] === 'string' && typeof envelope.detail === 'object')
+    return envelope.detail;
   return body;
 }
 

@@ -1,4 +1,4 @@
-import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, KinesisStreamEvent, KinesisStreamRecord, SQSEvent, SQSRecord } from 'aws-lambda';
 import { createConsumerHandler } from '../../lambda/consumer/consumer-handler';
 import type { OffloadedPayloadReader } from '../../lambda/consumer/payload-reader';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
@@ -172,6 +172,80 @@ describe('createConsumerHandler', () => {
       batchItemFailures: [{ itemIdentifier: a1.messageId }, { itemIdentifier: a2.messageId }],
     });
     expect(processed.map((p) => p.event.distinct_id)).toEqual(['b1']);
+  });
+
+  it("reads the payload of an EventBridge event, from a rule's queue or invoked directly", async () => {
+    const consume = handler();
+    const busEvent = (distinctId: string) => ({
+      version: '0',
+      id: `eb-${distinctId}`,
+      'detail-type': 'Order Completed',
+      source: 'acme.cdp',
+      account: '111122223333',
+      time: '2026-11-26T00:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail: payload(distinctId),
+    });
+
+    const fromQueue = await consume(sqsEvent(sqsRecord(busEvent('evt_1'))), context);
+    await consume(busEvent('evt_2'), context);
+    await consume(sqsEvent(sqsRecord(busEvent('evt_1'))), context);
+
+    expect(fromQueue).toEqual({ batchItemFailures: [] });
+    expect(processed.map((p) => p.event.distinct_id)).toEqual(['evt_1', 'evt_2']);
+    expect(duplicates).toEqual(['evt_1']);
+  });
+
+  describe('Kinesis batches', () => {
+    let sequence = 0;
+    const streamRecord = (body: unknown, visitor: string): KinesisStreamRecord => {
+      sequence += 1;
+      return {
+        kinesis: {
+          kinesisSchemaVersion: '1.0',
+          partitionKey: visitor,
+          sequenceNumber: String(sequence).padStart(20, '0'),
+          data: Buffer.from(JSON.stringify(body)).toString('base64'),
+          approximateArrivalTimestamp: 0,
+        },
+        eventSource: 'aws:kinesis',
+        eventVersion: '1.0',
+        eventID: `shardId-000000000000:${sequence}`,
+        eventName: 'aws:kinesis:record',
+        invokeIdentityArn: 'arn:aws:iam::111122223333:role/consumer',
+        awsRegion: 'us-east-1',
+        eventSourceARN: 'arn:aws:kinesis:us-east-1:111122223333:stream/clickstream',
+      };
+    };
+
+    it("processes records in order, and holds a failed visitor's later records back, unprocessed", async () => {
+      const consume = handler();
+      failOn.add('a1');
+      const records = [
+        streamRecord(payload('a1', 'A'), 'A'),
+        streamRecord(payload('b1', 'B'), 'B'),
+        streamRecord(payload('a2', 'A'), 'A'),
+        streamRecord(payload('b2', 'B'), 'B'),
+      ];
+
+      const response = await consume({ Records: records } as KinesisStreamEvent, context);
+      failOn.clear();
+      // Lambda retries from the first failed record: the rest comes again, the others as duplicates.
+      await consume(
+        { Records: [records[0], records[1], records[2], records[3]] } as KinesisStreamEvent,
+        context,
+      );
+
+      expect(response).toEqual({
+        batchItemFailures: [
+          { itemIdentifier: records[0].kinesis.sequenceNumber },
+          { itemIdentifier: records[2].kinesis.sequenceNumber },
+        ],
+      });
+      expect(processed.map((p) => p.event.distinct_id)).toEqual(['b1', 'b2', 'a1', 'a2']);
+      expect(duplicates).toEqual(['b1', 'b2']);
+    });
   });
 
   it('rejects what is not a delivered event, without echoing its content', async () => {
