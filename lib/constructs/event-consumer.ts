@@ -1,10 +1,13 @@
 import * as path from 'node:path';
 import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { KinesisEventSource, SqsDlq, SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
@@ -25,6 +28,25 @@ export interface EventConsumerProps {
    * @default none
    */
   readonly topics?: readonly sns.ITopic[];
+  /**
+   * Queues the platform delivers to (SQS destinations), read directly with partial batch
+   * responses; their own redrive policies catch what the consumer keeps failing.
+   * @default none
+   */
+  readonly queues?: readonly sqs.IQueue[];
+  /**
+   * Kinesis streams the platform puts records on, read from the oldest record in order: a failed
+   * batch is bisected and the failed record reported, and what still fails after the retries is
+   * recorded in a dead-letter queue.
+   * @default none
+   */
+  readonly streams?: readonly kinesis.IStream[];
+  /**
+   * Event buses the platform puts events on: on each, a rule matching the destination's `source`
+   * feeds a queue of the consumer's own (with its dead-letter queue) that the function reads.
+   * @default none
+   */
+  readonly eventBuses?: readonly { readonly bus: events.IEventBus; readonly source: string }[];
   /**
    * Principals allowed to invoke the function directly, through its resource-based policy,
    * for example the platform's dispatcher role when it delivers without a delivery role.
@@ -103,6 +125,8 @@ export class EventConsumer extends Construct {
     maxConcurrency: 5,
     maxReceiveCount: 5,
     idempotencyTtl: Duration.hours(24),
+    streamBatchSize: 100,
+    streamRetryAttempts: 10,
   } as const;
 
   public readonly function: nodejs.NodejsFunction;
@@ -111,6 +135,10 @@ export class EventConsumer extends Construct {
   public readonly encryptionKey: kms.IKey;
   /** One queue per topic, in the order of `topics`. */
   public readonly subscriptionQueues: sqs.Queue[] = [];
+  /** One queue per event bus, in the order of `eventBuses`, fed by the bus's rule. */
+  public readonly busQueues: sqs.Queue[] = [];
+  /** Where each stream's records go once the retries fail, in the order of `streams`. */
+  public readonly streamDeadLetterQueues: sqs.Queue[] = [];
   /** Where asynchronous direct invocations go after Lambda's retries fail. */
   public readonly invocationDeadLetterQueue: sqs.Queue;
 
@@ -234,6 +262,58 @@ export class EventConsumer extends Construct {
         new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
       );
       this.subscriptionQueues.push(queue);
+    });
+
+    for (const queue of props.queues ?? []) {
+      this.function.addEventSource(
+        new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+      );
+    }
+
+    (props.streams ?? []).forEach((stream, index) => {
+      const deadLetterQueue = secureQueue(`StreamDeadLetterQueue${index}`);
+      acknowledgeDeadLetterQueue(deadLetterQueue, `stream ${index}'s event source`);
+      this.function.addEventSource(
+        new KinesisEventSource(stream, {
+          startingPosition: lambda.StartingPosition.TRIM_HORIZON,
+          batchSize: EventConsumer.DEFAULTS.streamBatchSize,
+          parallelizationFactor: 1,
+          bisectBatchOnError: true,
+          reportBatchItemFailures: true,
+          retryAttempts: EventConsumer.DEFAULTS.streamRetryAttempts,
+          maxRecordAge: Duration.days(1),
+          onFailure: new SqsDlq(deadLetterQueue),
+        }),
+      );
+      this.streamDeadLetterQueues.push(deadLetterQueue);
+    });
+    if ((props.streams ?? []).length > 0) {
+      const why =
+        "The stream event sources' dead-letter queues are encrypted with this consumer's own key: CDK's send grant names that one key, with KMS's own wildcard actions.";
+      Validations.of(role).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: why },
+        { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: why },
+      );
+    }
+
+    (props.eventBuses ?? []).forEach(({ bus, source }, index) => {
+      const deadLetterQueue = secureQueue(`BusDeadLetterQueue${index}`);
+      acknowledgeDeadLetterQueue(deadLetterQueue, `event bus ${index}'s queue and rule`);
+      const queue = secureQueue(`BusQueue${index}`, {
+        visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+      });
+      // EventBridge dead-letters what it cannot put on the queue beside what the consumer failed.
+      new events.Rule(this, `BusRule${index}`, {
+        eventBus: bus,
+        description: `Events the platform puts on the bus with Source ${source}`,
+        eventPattern: { source: [source] },
+        targets: [new targets.SqsQueue(queue, { deadLetterQueue })],
+      });
+      this.function.addEventSource(
+        new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+      );
+      this.busQueues.push(queue);
     });
 
     (props.invokers ?? []).forEach((principal, index) => {

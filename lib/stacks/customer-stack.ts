@@ -1,6 +1,9 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DeliveryRole } from '../constructs/delivery-role';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -26,13 +29,21 @@ export interface CustomerStackProps extends StackProps {
   readonly payloadKeyArn?: string;
 }
 
+/** The `Source` of the events the platform puts on this stack's bus, which its rule matches. */
+export const EVENT_SOURCE = 'event-delivery';
+
 /**
- * What a customer deploys to receive events: a standard and a FIFO topic, the delivery role the
- * platform assumes, and the sample consumer subscribed to both topics and invocable directly.
+ * What a customer deploys to receive events: a standard and a FIFO topic, a Kinesis stream, an
+ * EventBridge bus, a standard and a FIFO queue, the delivery role the platform assumes, and the
+ * sample consumer reading all of them and invocable directly.
  */
 export class CustomerStack extends Stack {
   public readonly topic: sns.Topic;
   public readonly fifoTopic: sns.Topic;
+  public readonly stream: kinesis.Stream;
+  public readonly bus: events.EventBus;
+  public readonly queue: sqs.Queue;
+  public readonly fifoQueue: sqs.Queue;
   public readonly consumer: EventConsumer;
   public readonly deliveryRole: DeliveryRole;
 
@@ -50,8 +61,58 @@ export class CustomerStack extends Stack {
       enforceSSL: true,
     });
 
+    // The stream's and queues' key, apart from the consumer's for the same reason.
+    const destinationKey = new EncryptionKey(this, 'DestinationKey', {
+      description: 'Event delivery streams and queues',
+    });
+    this.stream = new kinesis.Stream(this, 'Clickstream', {
+      streamMode: kinesis.StreamMode.ON_DEMAND,
+      encryption: kinesis.StreamEncryption.KMS,
+      encryptionKey: destinationKey,
+      retentionPeriod: Duration.days(7),
+    });
+    Validations.of(this.stream).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-KDS3',
+      reason:
+        'Events carry health-adjacent personal data: a customer-managed key with rotation, whose policy the customer controls, is required (HIPAA), whatever it costs over aws/kinesis.',
+    });
+    this.bus = new events.EventBus(this, 'Bus', {
+      description: 'Events delivered by the event delivery platform',
+    });
+    const destinationQueue = (id: string, fifo: boolean) => {
+      const secure = {
+        encryption: sqs.QueueEncryption.KMS,
+        encryptionMasterKey: destinationKey,
+        dataKeyReuse: Duration.hours(1),
+        enforceSSL: true,
+        retentionPeriod: Duration.days(14),
+        fifo: fifo || undefined,
+      };
+      const deadLetterQueue = new sqs.Queue(this, `${id}DeadLetterQueue`, secure);
+      Validations.of(deadLetterQueue).acknowledge(
+        { id: 'AwsSolutions::AwsSolutions-SQS3', reason: `This is the dead-letter queue of ${id}.` },
+        { id: 'Serverless::Serverless-SQSRedrivePolicy', reason: `This is the dead-letter queue of ${id}.` },
+        {
+          id: 'cdk-validator-cfnguard::sqs_dlq_check',
+          reason: `This is the dead-letter queue of ${id}; a RedriveAllowPolicy naming it would be a cycle.`,
+        },
+      );
+      return new sqs.Queue(this, id, {
+        ...secure,
+        // No content-based deduplication: the platform sends a deduplication id per destination and event.
+        ...(fifo && { contentBasedDeduplication: false }),
+        visibilityTimeout: Duration.minutes(3),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: EventConsumer.DEFAULTS.maxReceiveCount },
+      });
+    };
+    this.queue = destinationQueue('EventsQueue', false);
+    this.fifoQueue = destinationQueue('EventsQueueFifo', true);
+
     this.consumer = new EventConsumer(this, 'Consumer', {
       topics: [this.topic, this.fifoTopic],
+      queues: [this.queue, this.fifoQueue],
+      streams: [this.stream],
+      eventBuses: [{ bus: this.bus, source: EVENT_SOURCE }],
       // Lets the platform invoke the function without a delivery role, too.
       invokers: [new iam.ArnPrincipal(props.dispatcherRoleArn)],
     });
@@ -62,6 +123,9 @@ export class CustomerStack extends Stack {
       externalId: props.externalId,
       topics: [this.topic, this.fifoTopic],
       functions: [this.consumer.function],
+      streams: [this.stream],
+      eventBuses: [this.bus],
+      queues: [this.queue, this.fifoQueue],
       payloadBucketArn: props.payloadBucketArn,
       payloadKeyArn: props.payloadKeyArn,
       payloadReaders: props.payloadBucketArn ? [this.consumer.role] : [],
@@ -87,6 +151,16 @@ export class CustomerStack extends Stack {
         },
         { id: `${this.stackName}-topic`, type: 'sns', topicArn: this.topic.topicArn, ...delivery },
         { id: `${this.stackName}-fifo`, type: 'sns', topicArn: this.fifoTopic.topicArn, ...delivery },
+        { id: `${this.stackName}-stream`, type: 'kinesis', streamArn: this.stream.streamArn, ...delivery },
+        {
+          id: `${this.stackName}-bus`,
+          type: 'eventbridge',
+          eventBusArn: this.bus.eventBusArn,
+          source: EVENT_SOURCE,
+          ...delivery,
+        },
+        { id: `${this.stackName}-queue`, type: 'sqs', queueArn: this.queue.queueArn, ...delivery },
+        { id: `${this.stackName}-queue-fifo`, type: 'sqs', queueArn: this.fifoQueue.queueArn, ...delivery },
       ]),
     });
   }

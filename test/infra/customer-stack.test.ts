@@ -45,20 +45,22 @@ describe('CustomerStack', () => {
     expect(Object.keys(subscriptions)).toHaveLength(2);
   });
 
-  it('encrypts every queue, makes them TLS-only, and gives each subscription queue a dead-letter queue', () => {
+  it('encrypts every queue, makes them TLS-only, and gives each queue it reads a dead-letter queue', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     for (const queue of Object.values(queues)) expect(queue.Properties.KmsMasterKeyId).toBeDefined();
-    // Two subscription queues, their two dead-letter queues, and the function's dead-letter queue.
-    expect(Object.keys(queues)).toHaveLength(5);
+    // Read by the consumer, each with its dead-letter queue: two subscription queues, the standard
+    // and FIFO destination queues, the bus's queue. Besides: the stream's and the function's
+    // dead-letter queues.
+    expect(Object.keys(queues)).toHaveLength(12);
     const redriven = template.findResources('AWS::SQS::Queue', {
       Properties: { RedrivePolicy: { maxReceiveCount: 5, deadLetterTargetArn: Match.anyValue() } },
     });
-    expect(Object.keys(redriven)).toHaveLength(2);
+    expect(Object.keys(redriven)).toHaveLength(5);
     template.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, RedrivePolicy: Match.anyValue() });
     const tlsOnly = template.findResources('AWS::SQS::QueuePolicy', {
       Properties: { PolicyDocument: denyInsecureTransport },
     });
-    expect(Object.keys(tlsOnly)).toHaveLength(5);
+    expect(Object.keys(tlsOnly)).toHaveLength(12);
   });
 
   it('lets only its topics send to the queues and use their key', () => {
@@ -110,11 +112,54 @@ describe('CustomerStack', () => {
     });
   });
 
-  it('reads both queues with partial batch responses', () => {
+  it('reads its five queues with partial batch responses', () => {
     const mappings = template.findResources('AWS::Lambda::EventSourceMapping', {
       Properties: { BatchSize: 10, FunctionResponseTypes: ['ReportBatchItemFailures'] },
     });
-    expect(Object.keys(mappings)).toHaveLength(2);
+    expect(Object.keys(mappings)).toHaveLength(5);
+  });
+
+  it('reads the stream from its oldest record, bisecting failed batches, failures kept in a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Kinesis::Stream', {
+      StreamEncryption: { EncryptionType: 'KMS', KeyId: Match.anyValue() },
+      StreamModeDetails: { StreamMode: 'ON_DEMAND' },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: Match.anyValue(),
+      StartingPosition: 'TRIM_HORIZON',
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ParallelizationFactor: 1,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+  });
+
+  it("routes the bus's events with the platform's Source to the consumer's queue", () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: Match.anyValue(),
+      EventPattern: { source: ['event-delivery'] },
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ConsumerBusQueue'), 'Arn'] },
+          DeadLetterConfig: Match.anyValue(),
+        }),
+      ],
+    });
+  });
+
+  it('lets the delivery role put records on the stream, events on the bus and messages on the queues', () => {
+    const [policy] = Object.values(
+      template.findResources('AWS::IAM::Policy', {
+        Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DeliveryRole') }] },
+      }),
+    );
+    const actions = policy.Properties.PolicyDocument.Statement.flatMap((s: { Action: string | string[] }) =>
+      [s.Action].flat(),
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining(['kinesis:PutRecords', 'events:PutEvents', 'sqs:SendMessage', 'sns:Publish']),
+    );
   });
 
   it('lets the platform dispatcher invoke the consumer directly', () => {
@@ -208,7 +253,7 @@ describe('CustomerStack receiving oversize events', () => {
 
   it('tells the platform to offload for its destinations', () => {
     const config = JSON.stringify(template.findOutputs('DestinationConfig'));
-    expect(config.match(/\\"offloadOversize\\":true/g)).toHaveLength(3);
+    expect(config.match(/\\"offloadOversize\\":true/g)).toHaveLength(7);
   });
 
   it('finds nothing unacknowledged (AwsSolutions, HIPAA.Security, Serverless)', () => {
