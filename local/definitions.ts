@@ -1,9 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { DeliveryRole } from '../lib/constructs/delivery-role';
 import { REGION } from './accounts';
 
@@ -24,6 +27,10 @@ export function deliveryRolePolicies(props: {
   topicArns: string[];
   functionArns: string[];
   topicKeyArns?: string[];
+  /** Kinesis streams, with the KMS key that encrypts each. */
+  streams?: { arn: string; keyArn?: string }[];
+  eventBusArns?: string[];
+  queueArns?: string[];
   /** The platform's payload bucket and key, and the consumer roles that read offloaded payloads. */
   payloads?: { bucketArn: string; keyArn: string; readerRoleArns: string[] };
 }): { trustPolicy: PolicyDocument; permissionPolicy: PolicyDocument } {
@@ -39,6 +46,16 @@ export function deliveryRolePolicies(props: {
       lambda.Function.fromFunctionArn(stack, `Function${i}`, arn),
     ),
     topicKeys: (props.topicKeyArns ?? []).map((arn, i) => kms.Key.fromKeyArn(stack, `Key${i}`, arn)),
+    streams: (props.streams ?? []).map(({ arn, keyArn }, i) =>
+      kinesis.Stream.fromStreamAttributes(stack, `Stream${i}`, {
+        streamArn: arn,
+        ...(keyArn && { encryptionKey: kms.Key.fromKeyArn(stack, `StreamKey${i}`, keyArn) }),
+      }),
+    ),
+    eventBuses: (props.eventBusArns ?? []).map((arn, i) =>
+      events.EventBus.fromEventBusArn(stack, `Bus${i}`, arn),
+    ),
+    queues: (props.queueArns ?? []).map((arn, i) => sqs.Queue.fromQueueArn(stack, `Queue${i}`, arn)),
     payloadBucketArn: props.payloads?.bucketArn,
     payloadKeyArn: props.payloads?.keyArn,
     payloadReaders: (props.payloads?.readerRoleArns ?? []).map((arn, i) =>

@@ -61,7 +61,19 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
   const endpoint = `http://127.0.0.1:${port}`;
   // moto's server, without a log line per request (they cost the emulator CPU), unless asked for.
   const requestLogLevel = process.env.EMULATOR_LOG_DIR ? 'INFO' : 'WARNING';
-  const launcher = `import logging, sys; logging.getLogger('werkzeug').setLevel(logging.${requestLogLevel}); from moto.server import main; sys.exit(main(sys.argv[1:]))`;
+  const launcher = [
+    'import functools, logging, sys',
+    `logging.getLogger('werkzeug').setLevel(logging.${requestLogLevel})`,
+    // moto's EventBridge builds a JSONPath parser for every path of every event it routes to a
+    // target (about 0.3 s per event on this machine): the parsed paths, the same few, are cached.
+    'try:',
+    '    import jsonpath_ng.ext',
+    '    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)',
+    'except ImportError:',
+    '    pass',
+    'from moto.server import main',
+    'sys.exit(main(sys.argv[1:]))',
+  ].join('\n');
   const child: ChildProcess = spawn(python, ['-c', launcher, '-H', '127.0.0.1', '-p', String(port)], {
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { ...process.env, MOTO_ALLOW_NONEXISTENT_REGION: 'true' },

@@ -5,7 +5,10 @@ import { seededRandom } from './test-events';
 export type FaultKind = 'throttle' | 'server-error' | 'timeout' | 'connection-reset' | 'partial-batch';
 
 export interface FaultOptions {
-  /** Share of delivery calls (SNS PublishBatch, Lambda Invoke, S3 PutObject of oversize payloads) that fail. */
+  /**
+   * Share of delivery calls (SNS PublishBatch, Lambda Invoke, Kinesis PutRecords, EventBridge
+   * PutEvents, SQS SendMessageBatch, S3 PutObject of oversize payloads) that fail.
+   */
   readonly rate: number;
   /** Reproduces the same faults for the same sequence of calls. */
   readonly seed: number;
@@ -112,7 +115,7 @@ export class FaultInjector {
   /** Answers a faulted call the way the service would; `partial-batch` is answered by the caller. */
   respond(
     fault: Fault,
-    service: 'sns' | 'lambda' | 's3',
+    service: FaultedService,
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<void> {
@@ -121,9 +124,19 @@ export class FaultInjector {
 }
 
 /** Answers a call with a fault, the way the service would; `timeout` holds the call, then drops it. */
+/** The services whose delivery calls faults are injected into. */
+export type FaultedService = 'sns' | 'lambda' | 's3' | 'kinesis' | 'events' | 'sqs';
+
+/** How the JSON-protocol services name throttling and their own failures. */
+const JSON_ERRORS: Record<'kinesis' | 'events' | 'sqs', { throttle: string; server: string }> = {
+  kinesis: { throttle: 'ProvisionedThroughputExceededException', server: 'InternalFailure' },
+  events: { throttle: 'ThrottlingException', server: 'InternalException' },
+  sqs: { throttle: 'ThrottlingException', server: 'InternalFailure' },
+};
+
 export async function answerWithFault(
   kind: Exclude<FaultKind, 'partial-batch'> | 'partial-batch',
-  service: 'sns' | 'lambda' | 's3',
+  service: FaultedService,
   request: http.IncomingMessage,
   response: http.ServerResponse,
   timeoutMs = 4000,
@@ -134,6 +147,13 @@ export async function answerWithFault(
     return void request.socket.destroy();
   }
   const throttle = kind === 'throttle';
+  if (service === 'kinesis' || service === 'events' || service === 'sqs') {
+    const { throttle: throttled, server } = JSON_ERRORS[service];
+    response.writeHead(throttle ? 400 : 500, { 'content-type': 'application/x-amz-json-1.1' });
+    return void response.end(
+      JSON.stringify({ __type: throttle ? throttled : server, message: `injected ${kind}` }),
+    );
+  }
   if (service === 'lambda') {
     const type = throttle ? 'TooManyRequestsException' : 'ServiceException';
     response.writeHead(throttle ? 429 : 500, {

@@ -8,10 +8,12 @@ import {
   addFailedEntries,
   answerWithFault,
   type DestinationFaults,
+  type FaultedService,
   type FaultInjector,
   publishBatchEntries,
   withoutEntries,
 } from './fault-injector';
+import { type JsonBatchCall, readJsonBatchCall } from './json-batch-calls';
 import { trustPolicyAllows } from './trust-policy';
 
 /** A function the gateway runs for `lambda:Invoke`; it throws to report a function error. */
@@ -26,11 +28,14 @@ export interface GatewayOptions {
   readonly onAsyncFailure?: (functionArn: string, payload: unknown, error: Error) => Promise<void>;
   /** Delay before each retry of a failed asynchronous invocation. @default 1 s, then 2 s (Lambda waits minutes) */
   readonly asyncRetryDelaysMs?: readonly number[];
-  /** Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch, S3 PutObject). @default none */
+  /**
+   * Faults to inject into delivery calls (Lambda Invoke, SNS PublishBatch, Kinesis PutRecords,
+   * EventBridge PutEvents, SQS SendMessageBatch to a destination queue, S3 PutObject). @default none
+   */
   readonly faults?: FaultInjector;
   /** One destination's calls slow or failing for a window of time. @default none */
   readonly destinationFaults?: DestinationFaults;
-  /** Destination ids by function or topic ARN, to know whose call a request is. @default none */
+  /** Destination ids by destination ARN (function, topic, stream, bus, queue), to know whose call a request is. @default none */
   readonly destinationIds?: ReadonlyMap<string, string>;
 }
 
@@ -96,6 +101,12 @@ export class LocalGateway {
       ? new URLSearchParams(body.toString('utf8'))
       : undefined;
     if (form?.get('Action') === 'AssumeRole') return this.assumeRole(form, request, body, response);
+    const target = request.headers['x-amz-target'];
+    const batchCall = readJsonBatchCall(typeof target === 'string' ? target : undefined, body);
+    // A destination's own calls only: the dispatcher's retries and dead letters are SQS batches too.
+    if (batchCall && this.options.destinationIds?.has(batchCall.arn)) {
+      return this.jsonBatchCall(batchCall, request, body, response);
+    }
     if (form?.get('Action') === 'PublishBatch') {
       const handled = await this.windowFault(form.get('TopicArn') ?? '', 'sns', request, response);
       if (handled) return;
@@ -146,6 +157,41 @@ export class LocalGateway {
     const rewritten = Buffer.from(status === 200 ? addFailedEntries(xml, fault.failed) : xml, 'utf8');
     response.writeHead(status, { 'content-type': 'text/xml', 'content-length': String(rewritten.length) });
     response.end(rewritten);
+  }
+
+  /**
+   * A stream's, bus's or queue's batch call: its window fault, or a random fault (the whole call,
+   * or some entries reported failed while the others go through), else forwarded as it is.
+   */
+  private async jsonBatchCall(
+    call: JsonBatchCall,
+    request: http.IncomingMessage,
+    body: Buffer,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    if (await this.windowFault(call.arn, call.service, request, response)) return;
+    const fault = this.options.faults?.decide(call.entryIds);
+    if (fault && fault.kind !== 'partial-batch')
+      return this.options.faults?.respond(fault, call.service, request, response);
+    const failed = fault?.kind === 'partial-batch' ? fault.failed : new Set<string>();
+    const reply =
+      failed.size === 0
+        ? await this.send(request, body)
+        : failed.size === call.entryIds.length
+          ? {
+              status: 200,
+              headers: { 'content-type': 'application/x-amz-json-1.1' },
+              body: Buffer.from('{}'),
+            }
+          : await this.send(request, Buffer.from(JSON.stringify(call.without(failed)), 'utf8'));
+    let answer = reply.body;
+    if (reply.status === 200) {
+      const merged = call.withFailures(JSON.parse(reply.body.toString('utf8') || '{}'), failed);
+      this.countDelivered(call.arn, call.delivered(merged));
+      answer = Buffer.from(JSON.stringify(merged), 'utf8');
+    }
+    response.writeHead(reply.status, { ...reply.headers, 'content-length': String(answer.length) });
+    response.end(answer);
   }
 
   private async invoke(
@@ -215,7 +261,7 @@ export class LocalGateway {
    */
   private async windowFault(
     arn: string,
-    service: 'sns' | 'lambda',
+    service: FaultedService,
     request: http.IncomingMessage,
     response: http.ServerResponse,
   ): Promise<boolean> {

@@ -1,6 +1,7 @@
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -12,6 +13,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSEvent } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
@@ -47,6 +49,7 @@ import {
 import { QueueEventSource } from './queue-event-source';
 import { buildReport, type DemoReport } from './report';
 import type { SendSummary } from './send-events';
+import { StreamEventSource } from './stream-event-source';
 
 export interface LocalPipelineOptions {
   /** Use a FIFO ingest queue (producers set MessageGroupId = visitor_id). @default false */
@@ -124,7 +127,7 @@ export class LocalPipeline {
   /** SQS clients by customer account. */
   private readonly customerSqs = new Map<string, SQSClient>();
   private readonly platformS3: S3Client;
-  private readonly sources: QueueEventSource[] = [];
+  private readonly sources: (QueueEventSource | StreamEventSource)[] = [];
 
   private constructor(
     readonly resources: LocalResources,
@@ -354,6 +357,21 @@ export class LocalPipeline {
         consume(event, CONSUMER_CONTEXT),
       );
     }
+    const { stream } = workspace;
+    const consumeStream = consumerFor(stream.destinationId);
+    const source = new StreamEventSource({
+      kinesis: emulatorClient(KinesisClient, this.messagingEndpoint, workspace.account, {
+        // HTTP/1.1: the client's default, HTTP/2, is not what the emulator speaks.
+        requestHandler: new NodeHttpHandler(),
+      }),
+      streamArn: stream.arn,
+      batchSize: EventConsumer.DEFAULTS.streamBatchSize,
+      retryAttempts: EventConsumer.DEFAULTS.streamRetryAttempts,
+      handler: (event) => consumeStream(event, CONSUMER_CONTEXT),
+      onFailure: { sqs: this.sqsOf(workspace.account), queueUrl: stream.deadLetterQueue.url },
+    });
+    source.start();
+    this.sources.push(source);
   }
 
   /** The SQS client of a customer account. */
@@ -410,7 +428,14 @@ export class LocalPipeline {
       ledger: this.ledger,
       deadLetters: await this.deadLetters(),
       durationMs: Date.now() - run.startedAt,
-      orderedScopes: fifo ? this.resources.workspaces.map((w) => `${w.id}/${DESTINATION_IDS.fifoTopic}`) : [],
+      // With a FIFO ingest queue, order holds end to end at every destination that keeps it.
+      orderedScopes: fifo
+        ? this.resources.workspaces.flatMap((w) =>
+            [DESTINATION_IDS.fifoTopic, DESTINATION_IDS.fifoQueue, DESTINATION_IDS.stream].map(
+              (d) => `${w.id}/${d}`,
+            ),
+          )
+        : [],
       offloaded: await this.offloadedPayloads(),
       circuitOpenings: this.circuitOpenings(),
       hmacKeys: await this.hmacKeys(),
@@ -567,11 +592,12 @@ export class LocalPipeline {
         url: workspace.invocationDeadLetterQueue.url,
         destinationId: DESTINATION_IDS.function as string,
       },
+      { workspace, url: workspace.stream.deadLetterQueue.url, destinationId: workspace.stream.destinationId },
     ]);
     for (const { workspace, url, destinationId } of consumerQueues) {
       for (const message of await this.drain(this.sqsOf(workspace.account), url)) {
         letters.push({
-          body: message.Body ?? '',
+          body: unwrapBusEvent(message.Body ?? ''),
           errorCode: 'ConsumerFailed',
           destinationId,
           scope: `${workspace.id}/${destinationId}`,
@@ -614,6 +640,16 @@ export class LocalPipeline {
     await Promise.allSettled(this.sources.map((s) => s.stop()));
     await this.gateway.stop().catch(() => {});
     await Promise.allSettled(this.emulators.map((e) => e.stop()));
+  }
+}
+
+/** A bus rule's queue holds EventBridge events: the delivered payload is their `detail`. */
+function unwrapBusEvent(body: string): string {
+  try {
+    const event = JSON.parse(body) as { 'detail-type'?: unknown; detail?: unknown };
+    return typeof event['detail-type'] === 'string' ? JSON.stringify(event.detail) : body;
+  } catch {
+    return body;
   }
 }
 

@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateEventBusCommand,
+  EventBridgeClient,
+  PutRuleCommand,
+  PutTargetsCommand,
+} from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
 import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import {
   CreateBucketCommand,
@@ -11,6 +18,7 @@ import {
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { REGISTRY_KEY } from '../lambda/shared/registry-table';
 import { DeliveryRole } from '../lib/constructs/delivery-role';
@@ -26,9 +34,22 @@ export interface Queue {
   readonly arn: string;
 }
 
+/**
+ * A queue the consumer reads: a topic's subscription, the bus rule's target, or a destination
+ * queue itself.
+ */
 export interface SubscriptionQueue extends Queue {
-  /** The destination whose topic feeds this queue: the consumer scope. */
+  /** The destination that feeds this queue: the consumer scope. */
   readonly destinationId: string;
+  readonly deadLetterQueue: Queue;
+}
+
+/** The customer's stream, which the consumer reads as Lambda's Kinesis event source would. */
+export interface LocalStream {
+  readonly name: string;
+  readonly arn: string;
+  readonly destinationId: string;
+  /** Where records still failing after the retries go, as the event source's on-failure destination. */
   readonly deadLetterQueue: Queue;
 }
 
@@ -49,9 +70,10 @@ export interface LocalWorkspace {
   readonly consumerFunctionArn: string;
   readonly invocationDeadLetterQueue: Queue;
   readonly subscriptionQueues: SubscriptionQueue[];
+  readonly stream: LocalStream;
   /** One idempotency table per consumer scope (destination id), spread over the DynamoDB emulators. */
   readonly idempotencyTables: Record<string, { tableName: string; endpoint: string }>;
-  /** The destinations published for it: the example function, standard and FIFO topics. */
+  /** The destinations published for it: the example function, topics, stream, bus and queues. */
   readonly destinations: DestinationInput[];
 }
 
@@ -94,7 +116,14 @@ export const DESTINATION_IDS = {
   function: 'customer-fn',
   topic: 'customer-topic',
   fifoTopic: 'customer-fifo',
+  stream: 'customer-stream',
+  bus: 'customer-bus',
+  queue: 'customer-queue',
+  fifoQueue: 'customer-queue-fifo',
 } as const;
+
+/** The `Source` the platform puts events on the customer's bus with, which the bus's rule matches. */
+export const BUS_EVENT_SOURCE = 'event-delivery';
 
 export const workspaceId = (n: number): string => `workspace-${n}`;
 
@@ -102,7 +131,7 @@ export const workspaceId = (n: number): string => `workspace-${n}`;
  * Creates in the emulator what the platform and customer stacks define: settings come from the
  * CDK constructs' defaults, and the delivery role's policies from the `DeliveryRole` construct.
  * Each workspace is created in the registry (which assigns its external id), gets its customer
- * account's resources, and has its three destinations published.
+ * account's resources, and has its seven destinations published.
  */
 export async function provision(options: ProvisionOptions): Promise<LocalResources> {
   const platformSqs = emulatorClient(SQSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
@@ -263,6 +292,72 @@ async function provisionCustomer(
     );
     subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
   }
+  // The bus: a rule matching the platform's Source feeds a queue of the consumer's own.
+  const customerEvents = emulatorClient(EventBridgeClient, options.messagingEndpoint, account);
+  const bus = await customerEvents.send(new CreateEventBusCommand({ Name: 'customer-events' }));
+  const busQueue = await queues.withDeadLetterQueue(
+    customerSqs,
+    'customer-events-bus-sub',
+    EventConsumer.DEFAULTS.maxReceiveCount,
+  );
+  await customerEvents.send(
+    new PutRuleCommand({
+      Name: 'platform-events',
+      EventBusName: 'customer-events',
+      EventPattern: JSON.stringify({ source: [BUS_EVENT_SOURCE] }),
+    }),
+  );
+  await customerEvents.send(
+    new PutTargetsCommand({
+      Rule: 'platform-events',
+      EventBusName: 'customer-events',
+      Targets: [{ Id: 'consumer-queue', Arn: busQueue.queue.arn }],
+    }),
+  );
+  subscriptionQueues.push({
+    ...busQueue.queue,
+    destinationId: DESTINATION_IDS.bus,
+    deadLetterQueue: busQueue.deadLetterQueue,
+  });
+  // The destination queues, read by the consumer directly.
+  const destinationQueues: Record<string, Queue> = {};
+  for (const [destinationId, queueName] of [
+    [DESTINATION_IDS.queue, 'customer-events-queue'],
+    [DESTINATION_IDS.fifoQueue, 'customer-events-queue.fifo'],
+  ] as const) {
+    const { queue, deadLetterQueue } = await queues.withDeadLetterQueue(
+      customerSqs,
+      queueName,
+      EventConsumer.DEFAULTS.maxReceiveCount,
+      queueName.endsWith('.fifo') ? { ContentBasedDeduplication: 'false' } : {},
+    );
+    subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
+    destinationQueues[destinationId] = queue;
+  }
+  // The stream, encrypted with a key of the customer's own.
+  const customerKinesis = emulatorClient(KinesisClient, options.messagingEndpoint, account, {
+    requestHandler: new NodeHttpHandler(),
+  });
+  const customerKms = emulatorClient(KMSClient, options.messagingEndpoint, account);
+  const streamName = 'customer-clickstream';
+  await customerKinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
+  const { KeyMetadata: streamKey } = await customerKms.send(
+    new CreateKeyCommand({ Description: 'Customer clickstream' }),
+  );
+  await customerKinesis.send(
+    new StartStreamEncryptionCommand({
+      StreamName: streamName,
+      EncryptionType: 'KMS',
+      KeyId: streamKey?.Arn,
+    }),
+  );
+  const streamArn = `arn:aws:kinesis:${REGION}:${account}:stream/${streamName}`;
+  const stream: LocalStream = {
+    name: streamName,
+    arn: streamArn,
+    destinationId: DESTINATION_IDS.stream,
+    deadLetterQueue: await queues.createQueue(customerSqs, 'customer-clickstream-dlq'),
+  };
   const invocationDeadLetterQueue = await queues.createQueue(customerSqs, 'customer-consumer-invocation-dlq');
 
   const idempotencyTables: LocalWorkspace['idempotencyTables'] = {};
@@ -314,6 +409,9 @@ async function provisionCustomer(
     externalId: workspace.externalId,
     topicArns: [topic.TopicArn ?? '', fifoTopic.TopicArn ?? ''],
     functionArns: [consumerFunctionArn],
+    streams: [{ arn: streamArn, keyArn: streamKey?.Arn }],
+    eventBusArns: [bus.EventBusArn ?? ''],
+    queueArns: Object.values(destinationQueues).map((q) => q.arn),
     payloads: { ...workspace.payloads, readerRoleArns: [consumerRoleArn] },
   });
   const deliveryRole = await customerIam.send(
@@ -356,6 +454,7 @@ async function provisionCustomer(
     consumerFunctionArn,
     invocationDeadLetterQueue,
     subscriptionQueues,
+    stream,
     idempotencyTables,
     destinations: [
       {
@@ -367,6 +466,26 @@ async function provisionCustomer(
       },
       { id: DESTINATION_IDS.topic, type: 'sns', topicArn: topic.TopicArn ?? '', ...viaRole },
       { id: DESTINATION_IDS.fifoTopic, type: 'sns', topicArn: fifoTopic.TopicArn ?? '', ...viaRole },
+      { id: DESTINATION_IDS.stream, type: 'kinesis', streamArn, ...viaRole },
+      {
+        id: DESTINATION_IDS.bus,
+        type: 'eventbridge',
+        eventBusArn: bus.EventBusArn ?? '',
+        source: BUS_EVENT_SOURCE,
+        ...viaRole,
+      },
+      {
+        id: DESTINATION_IDS.queue,
+        type: 'sqs',
+        queueArn: destinationQueues[DESTINATION_IDS.queue].arn,
+        ...viaRole,
+      },
+      {
+        id: DESTINATION_IDS.fifoQueue,
+        type: 'sqs',
+        queueArn: destinationQueues[DESTINATION_IDS.fifoQueue].arn,
+        ...viaRole,
+      },
     ],
   };
 }

@@ -319,16 +319,20 @@ function tryParse(text: string): unknown {
   }
 }
 
+/** Columns wide enough for `workspace-NN/customer-queue-fifo` and `eventbridge`. */
+const ID_WIDTH = 34;
+const TYPE_WIDTH = 11;
+
 /** The report for people: a table per destination, the dead letters, and the verdict. */
 export function formatReport(report: DemoReport): string {
   const lines = [
     '',
     `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
-    'destination                   type    delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened  no consent',
+    `${'destination'.padEnd(ID_WIDTH)} ${'type'.padEnd(TYPE_WIDTH)} delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened  no consent`,
     ...Object.entries(report.destinations).map(
       ([id, d]) =>
-        `${id.padEnd(29)} ${d.type.padEnd(7)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)} ${String(d.blockedByConsent).padStart(11)}`,
+        `${id.padEnd(ID_WIDTH)} ${d.type.padEnd(TYPE_WIDTH)} ${String(d.delivered).padStart(9)} ${String(d.failed).padStart(7)} ${String(d.duplicatesSkipped).padStart(19)} ${String(d.offloaded).padStart(10)} ${String(d.latencyMs.p50).padStart(7)} ${String(d.latencyMs.p99).padStart(7)} ${String(d.circuitOpenings).padStart(15)} ${String(d.blockedByConsent).padStart(11)}`,
     ),
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,

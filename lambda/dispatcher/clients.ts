@@ -1,5 +1,6 @@
 import type { SNSClientConfig } from '@aws-sdk/client-sns';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { arnParts, type Destination, destinationArn } from '../shared/destination-config';
 
 /** The client settings the dispatcher gives every SDK client it delivers with. */
@@ -81,7 +82,7 @@ export class DestinationClients implements DeliveryClients {
       client = new Client({
         region,
         maxAttempts: DELIVERY_MAX_ATTEMPTS,
-        requestHandler,
+        requestHandler: http1(requestHandler),
         ...(endpoint && { endpoint }),
         ...(credentials && { credentials }),
         ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
@@ -129,6 +130,17 @@ export class DestinationClients implements DeliveryClients {
 }
 
 type AwsCredentialIdentity = Awaited<ReturnType<ReturnType<typeof fromTemporaryCredentials>>>;
+
+/**
+ * HTTP/1.1 with keep-alive, as most SDK clients default to: Kinesis's client would otherwise
+ * speak HTTP/2, which only its SubscribeToShard needs, to an endpoint that may not (an emulator).
+ */
+function http1(handler: SNSClientConfig['requestHandler']): SNSClientConfig['requestHandler'] {
+  const isInstance = typeof (handler as { handle?: unknown } | undefined)?.handle === 'function';
+  return isInstance
+    ? handler
+    : new NodeHttpHandler(handler as ConstructorParameters<typeof NodeHttpHandler>[0]);
+}
 
 /** Refreshed this long before they expire, as the SDK does. */
 const REFRESH_BEFORE_EXPIRY_MS = 5 * 60_000;
