@@ -30,7 +30,11 @@ const DESTINATION_FLAGS = `  Lambda:  --function-arn ARN, or --region REGION --f
            --invocation-type Event|RequestResponse (default Event)
   SNS:     --topic-arn ARN (standard or .fifo)
            --max-message-bytes N  the topic's MaximumMessageSize, when raised above 262144 (up to 1048576)
-  Both:    --role-arn ARN        the delivery role in your account (on the /event-delivery/ path); optional
+  Kinesis: --stream-arn ARN (a visitor's records keep their order in its shard)
+  EventBridge: --event-bus-arn ARN  --source S (the events' Source, default "event-delivery")
+  SQS:     --queue-arn ARN (standard or .fifo)
+           --max-message-bytes N  the queue's MaximumMessageSize, when raised above 262144 (up to 1048576)
+  All:     --role-arn ARN        the delivery role in your account (on the /event-delivery/ path); optional
                                  for Lambda when your function's resource policy grants the dispatcher
            --events A,B          event names it receives (default "*": all)
            --offload-oversize    deliver events over the size limit as a pointer to the payload bucket
@@ -129,6 +133,10 @@ Checks the customer's setup for a destination through the dispatcher's own clien
   - Lambda: Invoke with InvocationType DryRun;
   - SNS: GetTopicAttributes through the role: the topic exists, FIFO matches the ARN, its KMS
     key, and its MaximumMessageSize;
+  - Kinesis: DescribeStreamSummary: the stream is active, and its KMS key;
+  - EventBridge: DescribeEventBus: the bus exists, and its KMS key;
+  - SQS: GetQueueAttributes: the queue exists, FIFO matches the ARN, its KMS key, and its
+    MaximumMessageSize;
   - --send-test-event: delivers one test event (event "Destination Setup Check",
     event_properties.platform_setup_check = true) and reports the outcome.
 Checks the live version's destination, or the draft's when it is not published yet.
@@ -163,6 +171,10 @@ async function main(argv: string[]): Promise<number> {
       account: { type: 'string' },
       'invocation-type': { type: 'string' },
       'topic-arn': { type: 'string' },
+      'stream-arn': { type: 'string' },
+      'event-bus-arn': { type: 'string' },
+      source: { type: 'string' },
+      'queue-arn': { type: 'string' },
       'role-arn': { type: 'string' },
       events: { type: 'string' },
       'offload-oversize': { type: 'boolean' },
@@ -514,12 +526,39 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
     (flag('function-name')
       ? `arn:aws:lambda:${flag('region') ?? ''}:${flag('account') ?? flag('role-arn')?.split(':')[4] ?? ''}:function:${flag('function-name')}`
       : undefined);
-  if (functionArn && flag('topic-arn'))
-    throw new UsageError('give a function or a topic, not both', HELP.add);
-  if (functionArn) Object.assign(base, { type: 'lambda', functionArn });
-  if (flag('topic-arn')) Object.assign(base, { type: 'sns', topicArn: flag('topic-arn') });
+  // The one resource flag given names the destination's type.
+  const resources = [
+    functionArn && { type: 'lambda', functionArn },
+    flag('topic-arn') && { type: 'sns', topicArn: flag('topic-arn') },
+    flag('stream-arn') && { type: 'kinesis', streamArn: flag('stream-arn') },
+    flag('event-bus-arn') && { type: 'eventbridge', eventBusArn: flag('event-bus-arn') },
+    flag('queue-arn') && { type: 'sqs', queueArn: flag('queue-arn') },
+  ].filter(Boolean);
+  if (resources.length > 1)
+    throw new UsageError('give one function, topic, stream, event bus or queue, not several', HELP.add);
+  const [resource] = resources;
+  if (resource) {
+    // A destination changing type keeps none of the old type's resource fields.
+    for (const field of [
+      'functionArn',
+      'invocationType',
+      'topicArn',
+      'streamArn',
+      'eventBusArn',
+      'source',
+      'queueArn',
+      'maxMessageBytes',
+    ]) {
+      if (base.type !== (resource as { type: string }).type) delete base[field];
+    }
+    Object.assign(base, resource);
+  }
   if (!base.type)
-    throw new UsageError('give --function-arn (or --region and --function-name), or --topic-arn', HELP.add);
+    throw new UsageError(
+      'give --function-arn (or --region and --function-name), --topic-arn, --stream-arn, --event-bus-arn or --queue-arn',
+      HELP.add,
+    );
+  if (flag('source') !== undefined) base.source = flag('source');
   if (flag('invocation-type')) base.invocationType = flag('invocation-type');
   if (flag('role-arn') !== undefined) base.roleArn = flag('role-arn') || undefined;
   base.events = flag('events')
