@@ -12,18 +12,24 @@ import { gzipSync } from 'node:zlib';
 import { buildSync } from 'esbuild';
 import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 
-/** What the floor constructs: every client and utility the dispatcher module creates at load. */
+/**
+ * What the floor constructs: every client and utility the dispatcher creates, at load or on its
+ * first delivery to a destination type (Kinesis, EventBridge: the dispatcher loads those lazily).
+ */
 const FLOOR = `
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 export const clients = [new Logger(), new Metrics({ namespace: 'x' }), new DynamoDBClient({}), new LambdaClient({}),
-  new SecretsManagerClient({}), new SNSClient({}), new SQSClient({}), fromTemporaryCredentials({ params: { RoleArn: 'arn:aws:iam::1:role/x' } })];
+  new SecretsManagerClient({}), new SNSClient({}), new SQSClient({}), new KinesisClient({}), new EventBridgeClient({}),
+  fromTemporaryCredentials({ params: { RoleArn: 'arn:aws:iam::1:role/x' } })];
 `;
 
 /** The environment the dispatcher's module reads at load. */

@@ -1,4 +1,4 @@
-import { EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import type { EventBridgeDestination } from '../../shared/destination-config';
 import { utf8Bytes } from '../batching';
@@ -11,6 +11,10 @@ import {
 } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
 import type { DestinationDriver, OutgoingEvent } from './driver';
+import { loadOnce } from './load-once';
+
+/** The EventBridge client, loaded on the first delivery to a bus. */
+const eventBridgeSdk = loadOnce(() => import('@aws-sdk/client-eventbridge'));
 
 /** `PutEvents`: 10 entries, and 256 KiB for the entries of one call together. */
 export const EVENTBRIDGE_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
@@ -98,6 +102,7 @@ export async function putEvents(
   abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
   try {
+    const { PutEventsCommand } = await eventBridgeSdk();
     const response = await client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }), {
       abortSignal,
     });
@@ -127,7 +132,10 @@ export const eventBridgeDriver: DestinationDriver<EventBridgeDestination> = {
       destination,
       deliveries,
       planEventBatches(destination, outgoing(deliveries)),
-      (entries, signal) => putEvents(clients.client(EventBridgeClient, destination), entries, signal),
+      async (entries, signal) => {
+        const { EventBridgeClient } = await eventBridgeSdk();
+        return putEvents(clients.client(EventBridgeClient, destination), entries, signal);
+      },
     ),
   entryFailure: ({ code, message }) => entryFailure(code ?? 'UnknownEntryError', message),
 };

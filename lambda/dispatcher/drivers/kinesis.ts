@@ -1,4 +1,4 @@
-import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
+import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { destinationKey, type KinesisDestination } from '../../shared/destination-config';
 import { utf8Bytes } from '../batching';
@@ -11,7 +11,11 @@ import {
 } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
 import type { DestinationDriver, OutgoingEvent } from './driver';
+import { loadOnce } from './load-once';
 import { sha256 } from './message-fields';
+
+/** The Kinesis client, loaded on the first delivery to a stream. */
+const kinesisSdk = loadOnce(() => import('@aws-sdk/client-kinesis'));
 
 /** `PutRecords`: 500 records and 5 MiB per call, 1 MiB per record (its data and partition key). */
 export const KINESIS_LIMITS = { maxCount: 500, maxBytes: 5_242_880, maxEntryBytes: 1_048_576 } as const;
@@ -76,6 +80,7 @@ export async function putRecords(
   abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
   try {
+    const { PutRecordsCommand } = await kinesisSdk();
     const response = await client.send(
       new PutRecordsCommand({ StreamARN: destination.streamArn, Records: batch.map((p) => p.entry) }),
       { abortSignal },
@@ -101,8 +106,14 @@ export const kinesisDriver: DestinationDriver<KinesisDestination> = {
     `stream:${destinationKey(destination)}:visitor:${payload.visitor.visitor_id}`,
   size: (_destination, event) => ({ bytes: toRecord(event).bytes, limit: KINESIS_LIMITS.maxEntryBytes }),
   planCalls: (destination, deliveries, clients) =>
-    callsFromPlan(destination, deliveries, planRecordBatches(outgoing(deliveries)), (entries, signal) =>
-      putRecords(clients.client(KinesisClient, destination), destination, entries, signal),
+    callsFromPlan(
+      destination,
+      deliveries,
+      planRecordBatches(outgoing(deliveries)),
+      async (entries, signal) => {
+        const { KinesisClient } = await kinesisSdk();
+        return putRecords(clients.client(KinesisClient, destination), destination, entries, signal);
+      },
     ),
   entryFailure: ({ code, message }) => recordFailure(code ?? 'UnknownEntryError', message),
 };
