@@ -97,7 +97,7 @@ describe('local pipeline, standard ingest queue', () => {
     await pipeline?.stop();
   });
 
-  it("delivers every valid event to its workspace's Lambda destination and both topics, through the real consumer", () => {
+  it("delivers every valid event to each of its workspace's destinations (a function, two topics, a stream, a bus, two queues), through the real consumer", () => {
     for (const scope of SCOPES) {
       expect(pipeline.ledger.processedIn(scope).size).toBe(perWorkspace);
     }
