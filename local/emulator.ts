@@ -71,6 +71,19 @@ export async function startEmulator(options: { log?: (line: string) => void } = 
     '    jsonpath_ng.ext.parse = functools.lru_cache(maxsize=256)(jsonpath_ng.ext.parse)',
     'except ImportError:',
     '    pass',
+    // DynamoDB applies a conditional write atomically; moto checks the condition, then writes, in
+    // threads that may interleave: two consumers taking the same event at once could both pass
+    // an idempotency record's attribute_not_exists. Writes are made one at a time, as in DynamoDB.
+    'import threading',
+    'from moto.dynamodb.models import DynamoDBBackend',
+    '_writes = threading.RLock()',
+    'def _one_at_a_time(write):',
+    '    def locked(self, *args, **kwargs):',
+    '        with _writes:',
+    '            return write(self, *args, **kwargs)',
+    '    return locked',
+    "for _name in ('put_item', 'update_item', 'delete_item', 'transact_write_items'):",
+    '    setattr(DynamoDBBackend, _name, _one_at_a_time(getattr(DynamoDBBackend, _name)))',
     'from moto.server import main',
     'sys.exit(main(sys.argv[1:]))',
   ].join('\n');

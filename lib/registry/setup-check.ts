@@ -26,6 +26,7 @@ import {
   isFifo,
   isFifoTopic,
   type KinesisDestination,
+  type SnsDestination,
   type SqsDestination,
 } from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
@@ -180,10 +181,7 @@ async function checkFunction(
   }
 }
 
-async function checkTopic(
-  destination: Extract<Destination, { type: 'sns' }>,
-  clients: DestinationClients,
-): Promise<CheckStep[]> {
+async function checkTopic(destination: SnsDestination, clients: DestinationClients): Promise<CheckStep[]> {
   let attributes: Record<string, string>;
   try {
     const response = await clients
@@ -191,38 +189,58 @@ async function checkTopic(
       .send(new GetTopicAttributesCommand({ TopicArn: destination.topicArn }));
     attributes = response.Attributes ?? {};
   } catch (error) {
-    const classified = classifyError(error);
-    return [
-      {
-        step: 'topic attributes',
-        verdict: 'fail',
-        detail: `${classified.code}: ${classified.message}`,
-        fix:
-          classified.code === 'DestinationNotFound'
-            ? 'check the topic ARN: no such topic in that account and region'
-            : 'grant sns:GetTopicAttributes and sns:Publish on the topic to the delivery role (the DeliveryRole construct does)',
-      },
-    ];
+    return probeFailed('topic attributes', error, 'topic', 'sns:GetTopicAttributes and sns:Publish');
   }
+  return messageResourceSteps({
+    noun: 'topic',
+    service: 'SNS',
+    fifo: attributes.FifoTopic === 'true',
+    expectedFifo: isFifoTopic(destination),
+    contentBasedDeduplication: attributes.ContentBasedDeduplication === 'true',
+    key: attributes.KmsMasterKeyId,
+    maximumMessageSize: Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes),
+    configuredMaxBytes: topicLimits(destination).maxBytes,
+    offloadOversize: destination.offloadOversize,
+  });
+}
+
+/**
+ * What a topic's and a queue's settings must be for the platform: readable through the role,
+ * FIFO as the ARN says, no content-based deduplication (the platform sends its own ids), a KMS
+ * key, and a message size limit no smaller than the destination's.
+ */
+function messageResourceSteps(resource: {
+  noun: 'topic' | 'queue';
+  service: 'SNS' | 'SQS';
+  fifo: boolean;
+  expectedFifo: boolean;
+  contentBasedDeduplication: boolean;
+  key: string | undefined;
+  maximumMessageSize: number;
+  configuredMaxBytes: number;
+  offloadOversize: boolean | undefined;
+}): CheckStep[] {
+  const { noun, service, fifo } = resource;
   const steps: CheckStep[] = [
-    { step: 'topic attributes', verdict: 'ok', detail: 'the topic exists and is readable through the role' },
-  ];
-  const fifo = attributes.FifoTopic === 'true';
-  steps.push(
-    fifo === isFifoTopic(destination)
+    {
+      step: `${noun} attributes`,
+      verdict: 'ok',
+      detail: `the ${noun} exists and is readable through the role`,
+    },
+    fifo === resource.expectedFifo
       ? {
           step: 'FIFO',
           verdict: 'ok',
-          detail: fifo ? 'FIFO topic: events grouped by visitor' : 'standard topic',
+          detail: fifo ? `FIFO ${noun}: events grouped by visitor` : `standard ${noun}`,
         }
       : {
           step: 'FIFO',
           verdict: 'fail',
-          detail: `the topic is ${fifo ? 'FIFO' : 'standard'} but its ARN ${fifo ? 'lacks' : 'ends in'} .fifo`,
-          fix: 'use the topic ARN exactly as SNS gives it',
+          detail: `the ${noun} is ${fifo ? 'FIFO' : 'standard'} but its ARN ${fifo ? 'lacks' : 'ends in'} .fifo`,
+          fix: `use the ${noun} ARN exactly as ${service} gives it`,
         },
-  );
-  if (fifo && attributes.ContentBasedDeduplication === 'true') {
+  ];
+  if (fifo && resource.contentBasedDeduplication) {
     steps.push({
       step: 'deduplication',
       verdict: 'warn',
@@ -231,28 +249,14 @@ async function checkTopic(
       fix: 'turn content-based deduplication off',
     });
   }
-  const key = attributes.KmsMasterKeyId;
-  steps.push(
-    key
-      ? {
-          step: 'encryption',
-          verdict: 'ok',
-          detail: `encrypted with ${key}; the role needs kms:GenerateDataKey and kms:Decrypt on it (verified by --send-test-event)`,
-        }
-      : {
-          step: 'encryption',
-          verdict: 'warn',
-          detail: 'the topic is not encrypted with a KMS key',
-          fix: 'set a customer-managed KMS key on the topic',
-        },
-  );
+  steps.push(encryptionStep(noun, resource.key, 'kms:GenerateDataKey and kms:Decrypt'));
   steps.push(
     messageSizeStep(
-      'topic',
-      'SNS',
-      Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes),
-      topicLimits(destination).maxBytes,
-      destination.offloadOversize,
+      noun,
+      service,
+      resource.maximumMessageSize,
+      resource.configuredMaxBytes,
+      resource.offloadOversize,
     ),
   );
   return steps;
@@ -395,44 +399,17 @@ async function checkQueue(destination: SqsDestination, clients: DestinationClien
   } catch (error) {
     return probeFailed('queue attributes', error, 'queue', 'sqs:GetQueueAttributes and sqs:SendMessage');
   }
-  const steps: CheckStep[] = [
-    { step: 'queue attributes', verdict: 'ok', detail: 'the queue exists and is readable through the role' },
-  ];
-  const fifo = attributes.FifoQueue === 'true';
-  steps.push(
-    fifo === isFifo(destination)
-      ? {
-          step: 'FIFO',
-          verdict: 'ok',
-          detail: fifo ? 'FIFO queue: events grouped by visitor' : 'standard queue',
-        }
-      : {
-          step: 'FIFO',
-          verdict: 'fail',
-          detail: `the queue is ${fifo ? 'FIFO' : 'standard'} but its ARN ${fifo ? 'lacks' : 'ends in'} .fifo`,
-          fix: 'use the queue ARN exactly as SQS gives it',
-        },
-  );
-  if (fifo && attributes.ContentBasedDeduplication === 'true') {
-    steps.push({
-      step: 'deduplication',
-      verdict: 'warn',
-      detail:
-        'content-based deduplication is on: the platform sends its own deduplication id per destination and event',
-      fix: 'turn content-based deduplication off',
-    });
-  }
-  steps.push(encryptionStep('queue', attributes.KmsMasterKeyId, 'kms:GenerateDataKey and kms:Decrypt'));
-  steps.push(
-    messageSizeStep(
-      'queue',
-      'SQS',
-      Number(attributes.MaximumMessageSize ?? SQS_LIMITS.maxBytes),
-      queueLimits(destination).maxBytes,
-      destination.offloadOversize,
-    ),
-  );
-  return steps;
+  return messageResourceSteps({
+    noun: 'queue',
+    service: 'SQS',
+    fifo: attributes.FifoQueue === 'true',
+    expectedFifo: isFifo(destination),
+    contentBasedDeduplication: attributes.ContentBasedDeduplication === 'true',
+    key: attributes.KmsMasterKeyId,
+    maximumMessageSize: Number(attributes.MaximumMessageSize ?? SQS_LIMITS.maxBytes),
+    configuredMaxBytes: queueLimits(destination).maxBytes,
+    offloadOversize: destination.offloadOversize,
+  });
 }
 
 /** Delivers one flagged test event the consumer can recognise (`event_properties.platform_setup_check`). */

@@ -82,6 +82,16 @@ export function planOrderedBatches<E>(
   return { batches, after: after.map((set) => [...set]), rejected };
 }
 
+/** Entry ids as positions in their call, for services that name a batch's entries by `Id` (SNS, SQS). */
+export function numberEntries<E extends { Id?: string }>(plan: BatchPlan<E>): BatchPlan<E> {
+  for (const batch of plan.batches) {
+    batch.forEach((planned, position) => {
+      planned.entry.Id = String(position);
+    });
+  }
+  return plan;
+}
+
 /** Event indexes: each order key's first event, in order, then each one's second, and so on. */
 function byRankInOrderKey(events: readonly OutgoingEvent[]): number[] {
   const seen = new Map<string, number>();

@@ -2,14 +2,9 @@ import type { EventBridgeClient, PutEventsRequestEntry } from '@aws-sdk/client-e
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import type { EventBridgeDestination } from '../../shared/destination-config';
 import { utf8Bytes } from '../batching';
-import {
-  classifyEntryFailure,
-  DELIVERED,
-  type DeliveryResult,
-  failed,
-  PermanentDeliveryError,
-} from '../errors';
+import { classifyEntryFailure, type DeliveryResult, PermanentDeliveryError } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
+import { callForResults, resultsByPosition } from './batch-results';
 import type { DestinationDriver, OutgoingEvent } from './driver';
 import { loadOnce } from './load-once';
 
@@ -101,22 +96,17 @@ export async function putEvents(
   batch: readonly PlannedEntry<PutEventsRequestEntry>[],
   abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
-  try {
-    const { PutEventsCommand } = await eventBridgeSdk();
-    const response = await client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }), {
-      abortSignal,
-    });
-    const entries = response.Entries ?? [];
-    return batch.map((_, position) => {
-      const entry = entries[position];
-      if (entry?.ErrorCode) return { ok: false, error: entryFailure(entry.ErrorCode, entry.ErrorMessage) };
-      if (entry?.EventId) return DELIVERED;
-      return { ok: false, error: classifyEntryFailure({ Code: 'MissingEntryResult', SenderFault: false }) };
-    });
-  } catch (error) {
-    const result = failed(error);
-    return batch.map(() => result);
-  }
+  const { PutEventsCommand } = await eventBridgeSdk();
+  return callForResults(
+    batch.length,
+    () => client.send(new PutEventsCommand({ Entries: batch.map((p) => p.entry) }), { abortSignal }),
+    (answer) =>
+      resultsByPosition(
+        batch.length,
+        (answer.Entries ?? []).map((e) => ({ ...e, delivered: Boolean(e.EventId) })),
+        entryFailure,
+      ),
+  );
 }
 
 /** Amazon EventBridge buses: `PutEvents` by up to 10, `DetailType` the event name, `Detail` the payload. */

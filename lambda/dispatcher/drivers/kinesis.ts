@@ -2,14 +2,9 @@ import type { KinesisClient, PutRecordsRequestEntry } from '@aws-sdk/client-kine
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { destinationKey, type KinesisDestination } from '../../shared/destination-config';
 import { utf8Bytes } from '../batching';
-import {
-  classifyEntryFailure,
-  DELIVERED,
-  type DeliveryResult,
-  failed,
-  PermanentDeliveryError,
-} from '../errors';
+import { classifyEntryFailure, type DeliveryResult, PermanentDeliveryError } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
+import { callForResults, resultsByPosition } from './batch-results';
 import type { DestinationDriver, OutgoingEvent } from './driver';
 import { loadOnce } from './load-once';
 import { sha256 } from './message-fields';
@@ -79,24 +74,23 @@ export async function putRecords(
   batch: readonly PlannedEntry<PutRecordsRequestEntry>[],
   abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
-  try {
-    const { PutRecordsCommand } = await kinesisSdk();
-    const response = await client.send(
-      new PutRecordsCommand({ StreamARN: destination.streamArn, Records: batch.map((p) => p.entry) }),
-      { abortSignal },
-    );
-    const records = response.Records ?? [];
-    return batch.map((_, position) => {
-      const record = records[position];
-      if (record?.ErrorCode)
-        return { ok: false, error: recordFailure(record.ErrorCode, record.ErrorMessage) };
-      if (record?.SequenceNumber) return DELIVERED;
-      return { ok: false, error: classifyEntryFailure({ Code: 'MissingEntryResult', SenderFault: false }) };
-    });
-  } catch (error) {
-    const result = failed(error);
-    return batch.map(() => result);
-  }
+  const { PutRecordsCommand } = await kinesisSdk();
+  return callForResults(
+    batch.length,
+    () =>
+      client.send(
+        new PutRecordsCommand({ StreamARN: destination.streamArn, Records: batch.map((p) => p.entry) }),
+        {
+          abortSignal,
+        },
+      ),
+    (answer) =>
+      resultsByPosition(
+        batch.length,
+        (answer.Records ?? []).map((r) => ({ ...r, delivered: Boolean(r.SequenceNumber) })),
+        recordFailure,
+      ),
+  );
 }
 
 /** Amazon Kinesis Data Streams: `PutRecords` by up to 500; each visitor's records in order in its shard. */

@@ -1,16 +1,17 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { destinationKey, isFifoTopic, type SnsDestination } from '../../shared/destination-config';
-import {
-  classifyEntryFailure,
-  DELIVERED,
-  type DeliveryResult,
-  failed,
-  PermanentDeliveryError,
-} from '../errors';
-import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
+import { classifyEntryFailure, type DeliveryResult } from '../errors';
+import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry } from './batch-plan';
+import { callForResults, resultsById } from './batch-results';
 import type { DestinationDriver, OutgoingEvent } from './driver';
-import { eventAttributes, messageDeduplicationId, messageGroupId, messageSize } from './message-fields';
+import {
+  eventAttributes,
+  messageDeduplicationId,
+  messageGroupId,
+  messageSize,
+  planMessageBatches,
+} from './message-fields';
 
 /** A topic's default limits: 10 entries, and 256 KiB per message and per PublishBatch call. */
 export const SNS_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
@@ -53,26 +54,13 @@ export const publishEntrySize = (entry: PublishBatchRequestEntry): number =>
  * events go out in successive calls (see `planOrderedBatches`). Entry ids are positions in a call.
  */
 export function planTopicBatches(destination: SnsDestination, events: readonly OutgoingEvent[]): TopicPlan {
-  const plan = planOrderedBatches(
+  return planMessageBatches(
+    'topic',
     events,
     topicLimits(destination),
-    (event) => {
-      const entry = toPublishEntry(destination, event);
-      return { entry, bytes: publishEntrySize(entry) };
-    },
-    (bytes, limit) =>
-      new PermanentDeliveryError(
-        'PayloadTooLarge',
-        `message is ${bytes} bytes; the topic accepts at most ${limit}`,
-      ),
+    (event) => toPublishEntry(destination, event),
+    publishEntrySize,
   );
-  // Each entry is this plan's own object: its id is its position in its call.
-  for (const batch of plan.batches) {
-    batch.forEach((planned, position) => {
-      planned.entry.Id = String(position);
-    });
-  }
-  return plan;
 }
 
 /**
@@ -85,26 +73,22 @@ export async function publishBatch(
   batch: readonly PlannedEntry<PublishBatchRequestEntry>[],
   abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
-  try {
-    const response = await client.send(
-      new PublishBatchCommand({
-        TopicArn: destination.topicArn,
-        PublishBatchRequestEntries: batch.map((p) => p.entry),
-      }),
-      { abortSignal },
-    );
-    const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f]));
-    const successes = new Set((response.Successful ?? []).map((s) => s.Id));
-    return batch.map(({ entry }) => {
-      const failure = failures.get(entry.Id);
-      if (failure) return { ok: false, error: classifyEntryFailure(failure) };
-      if (successes.has(entry.Id)) return DELIVERED;
-      return { ok: false, error: classifyEntryFailure({ Code: 'MissingEntryResult', SenderFault: false }) };
-    });
-  } catch (error) {
-    const result = failed(error);
-    return batch.map(() => result);
-  }
+  const entries = batch.map((p) => p.entry);
+  return callForResults(
+    entries.length,
+    () =>
+      client.send(
+        new PublishBatchCommand({ TopicArn: destination.topicArn, PublishBatchRequestEntries: entries }),
+        {
+          abortSignal,
+        },
+      ),
+    (answer) =>
+      resultsById(
+        entries.map((e) => e.Id),
+        answer,
+      ),
+  );
 }
 
 /** Amazon SNS topics, standard and FIFO: `PublishBatch` by up to 10; a FIFO topic orders each visitor. */

@@ -1,16 +1,17 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { arnParts, destinationKey, isFifo, type SqsDestination } from '../../shared/destination-config';
-import {
-  classifyEntryFailure,
-  DELIVERED,
-  type DeliveryResult,
-  failed,
-  PermanentDeliveryError,
-} from '../errors';
-import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry, planOrderedBatches } from './batch-plan';
+import { classifyEntryFailure, type DeliveryResult } from '../errors';
+import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry } from './batch-plan';
+import { callForResults, resultsById } from './batch-results';
 import type { DestinationDriver, OutgoingEvent } from './driver';
-import { eventAttributes, messageDeduplicationId, messageGroupId, messageSize } from './message-fields';
+import {
+  eventAttributes,
+  messageDeduplicationId,
+  messageGroupId,
+  messageSize,
+  planMessageBatches,
+} from './message-fields';
 
 /** A queue's default limits: 10 entries, and 256 KiB per message and per SendMessageBatch call. */
 export const SQS_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
@@ -60,25 +61,13 @@ export function planQueueBatches(
   destination: SqsDestination,
   events: readonly OutgoingEvent[],
 ): BatchPlan<SendMessageBatchRequestEntry> {
-  const plan = planOrderedBatches(
+  return planMessageBatches(
+    'queue',
     events,
     queueLimits(destination),
-    (event) => {
-      const entry = toQueueEntry(destination, event);
-      return { entry, bytes: queueEntrySize(entry) };
-    },
-    (bytes, limit) =>
-      new PermanentDeliveryError(
-        'PayloadTooLarge',
-        `message is ${bytes} bytes; the queue accepts at most ${limit}`,
-      ),
+    (event) => toQueueEntry(destination, event),
+    queueEntrySize,
   );
-  for (const batch of plan.batches) {
-    batch.forEach((planned, position) => {
-      planned.entry.Id = String(position);
-    });
-  }
-  return plan;
 }
 
 /**
@@ -91,26 +80,22 @@ export async function sendMessageBatch(
   batch: readonly PlannedEntry<SendMessageBatchRequestEntry>[],
   abortSignal?: AbortSignal,
 ): Promise<DeliveryResult[]> {
-  try {
-    const response = await client.send(
-      new SendMessageBatchCommand({
-        QueueUrl: queueUrl(destination.queueArn),
-        Entries: batch.map((p) => p.entry),
-      }),
-      { abortSignal },
-    );
-    const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f]));
-    const successes = new Set((response.Successful ?? []).map((s) => s.Id));
-    return batch.map(({ entry }) => {
-      const failure = failures.get(entry.Id);
-      if (failure) return { ok: false, error: classifyEntryFailure(failure) };
-      if (successes.has(entry.Id)) return DELIVERED;
-      return { ok: false, error: classifyEntryFailure({ Code: 'MissingEntryResult', SenderFault: false }) };
-    });
-  } catch (error) {
-    const result = failed(error);
-    return batch.map(() => result);
-  }
+  const entries = batch.map((p) => p.entry);
+  return callForResults(
+    entries.length,
+    () =>
+      client.send(
+        new SendMessageBatchCommand({ QueueUrl: queueUrl(destination.queueArn), Entries: entries }),
+        {
+          abortSignal,
+        },
+      ),
+    (answer) =>
+      resultsById(
+        entries.map((e) => e.Id),
+        answer,
+      ),
+  );
 }
 
 /** Amazon SQS queues, standard and FIFO: `SendMessageBatch` by up to 10; a FIFO queue orders each visitor. */
