@@ -23,6 +23,9 @@ describe('loadStaticWorkspaces', () => {
       'analytics-fn',
       'orders-fifo',
       'marketing-topic',
+      'clickstream',
+      'events-bus',
+      'orders-queue',
     ]);
   });
 
