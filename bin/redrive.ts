@@ -183,7 +183,8 @@ async function main(): Promise<number> {
     values.region ??
     /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(deadLetterQueueUrl)?.[1] ??
     process.env.AWS_REGION;
-  const sqs = new SQSClient(region ? { region } : {});
+  // The endpoint as configured (AWS_ENDPOINT_URL locally), not the queue URL's host: the same in AWS.
+  const sqs = new SQSClient({ ...(region && { region }), useQueueUrlAsEndpoint: false });
 
   let ingestQueueUrl = values['to-queue-url'];
   if (!ingestQueueUrl) {

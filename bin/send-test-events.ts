@@ -64,7 +64,8 @@ async function main(): Promise<number> {
   const bodies = withDuplicates(events, rate, random);
   const region =
     values.region ?? /sqs\.([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1] ?? process.env.AWS_REGION;
-  const sqs = new SQSClient(region ? { region } : {});
+  // The endpoint as configured (AWS_ENDPOINT_URL locally), not the queue URL's host: the same in AWS.
+  const sqs = new SQSClient({ ...(region && { region }), useQueueUrlAsEndpoint: false });
 
   const started = Date.now();
   const summary = await sendBodies(sqs, queueUrl, bodies, { onProgress: progressBar('sending') });

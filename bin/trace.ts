@@ -99,7 +99,10 @@ async function main(): Promise<number> {
         sinceMs,
       });
   const deadLetters = values['dlq-url']
-    ? await readDeadLetterQueue(new SQSClient({ ...(region && { region }) }), values['dlq-url'])
+    ? await readDeadLetterQueue(
+        new SQSClient({ ...(region && { region }), useQueueUrlAsEndpoint: false }),
+        values['dlq-url'],
+      )
     : [];
   const traces = traceEvent({ distinctId, workspaceId: values.workspace }, lines, deadLetters);
   process.stdout.write(values.json ? `${JSON.stringify(traces, null, 2)}\n` : renderTrace(traces));

@@ -7,7 +7,14 @@ import { arnParts, type Destination, destinationArn } from '../shared/destinatio
 export type DeliveryClientConfig = Pick<
   SNSClientConfig,
   'region' | 'maxAttempts' | 'requestHandler' | 'endpoint' | 'credentials'
->;
+> & {
+  /**
+   * SQS only (other clients ignore it): send to the client's endpoint, not to the host of the
+   * queue URL built from the ARN. They are the same in AWS; an endpoint set elsewhere (an
+   * emulator, `AWS_ENDPOINT_URL`, a VPC endpoint) is then used as configured.
+   */
+  useQueueUrlAsEndpoint?: boolean;
+};
 
 /** An SDK v3 client class (`SNSClient`, `LambdaClient`, …): drivers name the one they send with. */
 export type ServiceClientClass<C> = new (config: DeliveryClientConfig) => C;
@@ -83,6 +90,7 @@ export class DestinationClients implements DeliveryClients {
         region,
         maxAttempts: DELIVERY_MAX_ATTEMPTS,
         requestHandler: http1(requestHandler),
+        useQueueUrlAsEndpoint: false,
         ...(endpoint && { endpoint }),
         ...(credentials && { credentials }),
         ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
