@@ -30,7 +30,8 @@ export function deliveryRolePolicies(props: {
   /** Kinesis streams, with the KMS key that encrypts each. */
   streams?: { arn: string; keyArn?: string }[];
   eventBusArns?: string[];
-  queueArns?: string[];
+  /** SQS queues, with the KMS key that encrypts each. */
+  queues?: { arn: string; keyArn?: string }[];
   /** The platform's payload bucket and key, and the consumer roles that read offloaded payloads. */
   payloads?: { bucketArn: string; keyArn: string; readerRoleArns: string[] };
 }): { trustPolicy: PolicyDocument; permissionPolicy: PolicyDocument } {
@@ -55,7 +56,9 @@ export function deliveryRolePolicies(props: {
     eventBuses: (props.eventBusArns ?? []).map((arn, i) =>
       events.EventBus.fromEventBusArn(stack, `Bus${i}`, arn),
     ),
-    queues: (props.queueArns ?? []).map((arn, i) => sqs.Queue.fromQueueArn(stack, `Queue${i}`, arn)),
+    queues: (props.queues ?? []).map(({ arn, keyArn }, i) =>
+      sqs.Queue.fromQueueAttributes(stack, `Queue${i}`, { queueArn: arn, ...(keyArn && { keyArn }) }),
+    ),
     payloadBucketArn: props.payloads?.bucketArn,
     payloadKeyArn: props.payloads?.keyArn,
     payloadReaders: (props.payloads?.readerRoleArns ?? []).map((arn, i) =>

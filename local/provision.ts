@@ -292,9 +292,17 @@ async function provisionCustomer(
     );
     subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
   }
+  // The stream, bus and queues are encrypted with a key of the customer's own, as in the customer stack.
+  const customerKms = emulatorClient(KMSClient, options.messagingEndpoint, account);
+  const { KeyMetadata: destinationKey } = await customerKms.send(
+    new CreateKeyCommand({ Description: 'Event delivery streams, buses and queues' }),
+  );
+  const destinationKeyArn = destinationKey?.Arn ?? '';
   // The bus: a rule matching the platform's Source feeds a queue of the consumer's own.
   const customerEvents = emulatorClient(EventBridgeClient, options.messagingEndpoint, account);
-  const bus = await customerEvents.send(new CreateEventBusCommand({ Name: 'customer-events' }));
+  const bus = await customerEvents.send(
+    new CreateEventBusCommand({ Name: 'customer-events', KmsKeyIdentifier: destinationKeyArn }),
+  );
   const busQueue = await queues.withDeadLetterQueue(
     customerSqs,
     'customer-events-bus-sub',
@@ -329,26 +337,24 @@ async function provisionCustomer(
       customerSqs,
       queueName,
       EventConsumer.DEFAULTS.maxReceiveCount,
-      queueName.endsWith('.fifo') ? { ContentBasedDeduplication: 'false' } : {},
+      {
+        KmsMasterKeyId: destinationKeyArn,
+        ...(queueName.endsWith('.fifo') && { ContentBasedDeduplication: 'false' }),
+      },
     );
     subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
     destinationQueues[destinationId] = queue;
   }
-  // The stream, encrypted with a key of the customer's own.
   const customerKinesis = emulatorClient(KinesisClient, options.messagingEndpoint, account, {
     requestHandler: new NodeHttpHandler(),
   });
-  const customerKms = emulatorClient(KMSClient, options.messagingEndpoint, account);
   const streamName = 'customer-clickstream';
   await customerKinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
-  const { KeyMetadata: streamKey } = await customerKms.send(
-    new CreateKeyCommand({ Description: 'Customer clickstream' }),
-  );
   await customerKinesis.send(
     new StartStreamEncryptionCommand({
       StreamName: streamName,
       EncryptionType: 'KMS',
-      KeyId: streamKey?.Arn,
+      KeyId: destinationKeyArn,
     }),
   );
   const streamArn = `arn:aws:kinesis:${REGION}:${account}:stream/${streamName}`;
@@ -409,9 +415,9 @@ async function provisionCustomer(
     externalId: workspace.externalId,
     topicArns: [topic.TopicArn ?? '', fifoTopic.TopicArn ?? ''],
     functionArns: [consumerFunctionArn],
-    streams: [{ arn: streamArn, keyArn: streamKey?.Arn }],
+    streams: [{ arn: streamArn, keyArn: destinationKeyArn }],
     eventBusArns: [bus.EventBusArn ?? ''],
-    queueArns: Object.values(destinationQueues).map((q) => q.arn),
+    queues: Object.values(destinationQueues).map((q) => ({ arn: q.arn, keyArn: destinationKeyArn })),
     payloads: { ...workspace.payloads, readerRoleArns: [consumerRoleArn] },
   });
   const deliveryRole = await customerIam.send(

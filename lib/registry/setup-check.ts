@@ -249,7 +249,13 @@ function messageResourceSteps(resource: {
       fix: 'turn content-based deduplication off',
     });
   }
-  steps.push(encryptionStep(noun, resource.key, 'kms:GenerateDataKey and kms:Decrypt'));
+  steps.push(
+    encryptionStep(
+      noun,
+      resource.key,
+      'the role needs kms:GenerateDataKey and kms:Decrypt on it (verified by --send-test-event)',
+    ),
+  );
   steps.push(
     messageSizeStep(
       noun,
@@ -310,13 +316,9 @@ function probeFailed(step: string, error: unknown, resource: string, grant: stri
 }
 
 /** A resource's encryption: a customer-managed KMS key is what the platform expects. */
-function encryptionStep(noun: string, key: string | undefined, needs: string): CheckStep {
+function encryptionStep(noun: string, key: string | undefined, who: string): CheckStep {
   return key
-    ? {
-        step: 'encryption',
-        verdict: 'ok',
-        detail: `encrypted with ${key}; the role needs ${needs} on it (verified by --send-test-event)`,
-      }
+    ? { step: 'encryption', verdict: 'ok', detail: `encrypted with ${key}; ${who}` }
     : {
         step: 'encryption',
         verdict: 'warn',
@@ -354,7 +356,7 @@ async function checkStream(
     encryptionStep(
       'stream',
       summary?.EncryptionType === 'KMS' ? summary.KeyId : undefined,
-      'kms:GenerateDataKey',
+      'the role needs kms:GenerateDataKey on it (verified by --send-test-event)',
     ),
   ];
 }
@@ -377,7 +379,11 @@ async function checkBus(
       verdict: 'ok',
       detail: `the bus exists; events arrive with Source "${destination.source}" and DetailType the event name`,
     },
-    encryptionStep('event bus', bus.KmsKeyIdentifier, 'kms:GenerateDataKey and kms:Decrypt'),
+    encryptionStep(
+      'event bus',
+      bus.KmsKeyIdentifier,
+      "EventBridge uses it itself, as the key's policy must let it for this bus; the role needs no grant on it",
+    ),
   ];
 }
 

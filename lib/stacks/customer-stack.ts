@@ -61,9 +61,9 @@ export class CustomerStack extends Stack {
       enforceSSL: true,
     });
 
-    // The stream's and queues' key, apart from the consumer's for the same reason.
+    // The stream's, bus's and queues' key, apart from the consumer's for the same reason.
     const destinationKey = new EncryptionKey(this, 'DestinationKey', {
-      description: 'Event delivery streams and queues',
+      description: 'Event delivery streams, buses and queues',
     });
     this.stream = new kinesis.Stream(this, 'Clickstream', {
       streamMode: kinesis.StreamMode.ON_DEMAND,
@@ -76,8 +76,11 @@ export class CustomerStack extends Stack {
       reason:
         'Events carry health-adjacent personal data: a customer-managed key with rotation, whose policy the customer controls, is required (HIPAA), whatever it costs over aws/kinesis.',
     });
+    // EventBridge itself uses the bus's key (the key policy lets it, for this bus only): the
+    // platform's delivery role needs no KMS grant to put events on it.
     this.bus = new events.EventBus(this, 'Bus', {
       description: 'Events delivered by the event delivery platform',
+      kmsKey: destinationKey,
     });
     const destinationQueue = (id: string, fifo: boolean) => {
       const secure = {

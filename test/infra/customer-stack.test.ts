@@ -136,6 +136,7 @@ describe('CustomerStack', () => {
   });
 
   it("routes the bus's events with the platform's Source to the consumer's queue", () => {
+    template.hasResourceProperties('AWS::Events::EventBus', { KmsKeyIdentifier: Match.anyValue() });
     template.hasResourceProperties('AWS::Events::Rule', {
       EventBusName: Match.anyValue(),
       EventPattern: { source: ['event-delivery'] },

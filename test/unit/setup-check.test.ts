@@ -171,6 +171,12 @@ describe('the setup check', () => {
 
     expect(failing(steps)).toEqual([]);
     expect(verdicts(steps).encryption).toBe('warn');
+    eventBridge
+      .on(DescribeEventBusCommand)
+      .resolves({ Name: 'customer-events', Arn: bus.eventBusArn, KmsKeyIdentifier: 'alias/bus' });
+    const encrypted = (await check(bus)).find((s) => s.step === 'encryption');
+    // EventBridge uses a bus's key itself: the delivery role needs no grant on it.
+    expect(encrypted).toMatchObject({ verdict: 'ok', detail: expect.stringContaining('needs no grant') });
     expect(eventBridge).toHaveReceivedCommandWith(PutEventsCommand, {
       Entries: [expect.objectContaining({ Source: 'acme.cdp', DetailType: 'Destination Setup Check' })],
     });
