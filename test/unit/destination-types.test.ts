@@ -224,4 +224,30 @@ describe('a batch to every destination type', () => {
     ).toEqual([['KmsError', 'clickstream']]);
     expect(retries()).toEqual([]);
   });
+
+  it('dead-letters, for the bus alone, an event whose name is too long for a DetailType', async () => {
+    const longName = 'n'.repeat(129);
+    const record = sqsRecord(
+      ingestMessage({ event: { distinct_id: 'long', event: longName }, visitor: { visitor_id: 'A' } }),
+      { messageId: 'm0', sentAt: Date.now() },
+    );
+
+    const response = await dispatchBatch([record], deps());
+
+    const letters = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .filter((c) => c.args[0].input.QueueUrl === DLQ)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(response.batchItemFailures).toEqual([]);
+    expect(
+      letters.map((l) => [
+        l.MessageAttributes?.error_code?.StringValue,
+        l.MessageAttributes?.destination_id?.StringValue,
+      ]),
+    ).toEqual([['InvalidParameter', 'events-bus']]);
+    expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
+    // Every other destination that accepts the event got it.
+    const { stream, queue, fifoQueue } = sent();
+    expect([stream, queue, fifoQueue]).toEqual([[['long']], [['long']], [['long']]]);
+  });
 });
