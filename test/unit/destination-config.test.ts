@@ -1,10 +1,13 @@
 import type { DestinationInput } from '../../lambda/shared/destination-config';
 import { InvalidDestinationConfigError, parseDestinations } from '../../lambda/shared/destination-config';
 import {
+  busDestination,
+  fifoQueueDestination,
   fifoTopicDestination,
   lambdaDestination,
   specOf,
   standardTopicDestination,
+  streamDestination,
 } from '../support/fixtures';
 
 const lambdaSpec = specOf(lambdaDestination) as DestinationInput & { type: 'lambda' };
@@ -18,6 +21,46 @@ describe('parseDestinations', () => {
     const parsed = parseDestinations([withoutInvocationType, standardTopicSpec, fifoTopicSpec]);
 
     expect(parsed).toEqual([lambdaSpec, standardTopicSpec, fifoTopicSpec]);
+  });
+
+  it('accepts stream, bus and queue destinations, and defaults a bus destination Source to event-delivery', () => {
+    const { source: _source, ...busWithoutSource } = specOf(busDestination) as DestinationInput & {
+      type: 'eventbridge';
+    };
+
+    const parsed = parseDestinations([
+      specOf(streamDestination),
+      busWithoutSource,
+      specOf(fifoQueueDestination),
+    ]);
+
+    expect(parsed.map((d) => d.type)).toEqual(['kinesis', 'eventbridge', 'sqs']);
+    expect(parsed[1]).toMatchObject({ source: 'event-delivery' });
+  });
+
+  it('names what is wrong with a stream, bus or queue destination', () => {
+    const input = [
+      { ...specOf(streamDestination), streamArn: 'arn:aws:kinesis:us-east-1:111122223333:clickstream' },
+      { ...specOf(busDestination), source: 'aws.events', roleArn: undefined },
+      {
+        ...specOf(fifoQueueDestination),
+        queueArn: `arn:aws:sqs:us-east-1:111122223333:${'q'.repeat(81)}`,
+        maxMessageBytes: 2_000_000,
+      },
+    ];
+
+    expect(() => parseDestinations(input)).toThrow(InvalidDestinationConfigError);
+    try {
+      parseDestinations(input);
+    } catch (error) {
+      expect((error as InvalidDestinationConfigError).problems).toEqual([
+        'destination "clickstream": streamArn must be a Kinesis data stream ARN',
+        expect.stringMatching(/^destination "events-bus": roleArn /),
+        'destination "events-bus": source must be 1-256 characters of letters, digits and ._/- not starting with "aws." (reserved for AWS)',
+        'destination "orders-queue-fifo": queueArn must be an SQS queue ARN',
+        'destination "orders-queue-fifo": maxMessageBytes must be 1,024 to 1,048,576 bytes',
+      ]);
+    }
   });
 
   it('accepts a lambda destination without a role (resource-based policy on the function)', () => {
