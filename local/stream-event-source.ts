@@ -21,6 +21,8 @@ export interface StreamEventSourceOptions {
   readonly onFailure: { readonly sqs: SQSClient; readonly queueUrl: string };
   /** Longest pause after empty reads. @default 500 ms */
   readonly maxIdleDelayMs?: number;
+  /** Told of a failed read; reading goes on from where it was. */
+  readonly onError?: (error: Error) => void;
 }
 
 /**
@@ -58,14 +60,7 @@ export class StreamEventSource {
 
   private async poll(): Promise<void> {
     const { kinesis, streamArn } = this.options;
-    const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamARN: streamArn }));
-    const iterators = new Map<string, string | undefined>();
-    for (const { ShardId = '' } of Shards) {
-      const { ShardIterator } = await kinesis.send(
-        new GetShardIteratorCommand({ StreamARN: streamArn, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
-      );
-      iterators.set(ShardId, ShardIterator);
-    }
+    const iterators = await this.shardIterators();
     let idleDelay = 20;
     while (this.running) {
       let read = 0;
@@ -83,6 +78,10 @@ export class StreamEventSource {
           iterators.set(shardId, NextShardIterator);
           read += Records.length;
           if (Records.length > 0) await this.deliver(shardId, Records);
+        } catch (error) {
+          // The same iterator is read again next round, as the event source mapping would.
+          this.options.onError?.(error as Error);
+          read += 1;
         } finally {
           this.busy = false;
         }
@@ -95,6 +94,28 @@ export class StreamEventSource {
       await new Promise((resolve) => setTimeout(resolve, idleDelay));
       idleDelay = Math.min(idleDelay * 2, this.options.maxIdleDelayMs ?? 500);
     }
+  }
+
+  /** Each shard's iterator from its oldest record, asked again until the stream answers. */
+  private async shardIterators(): Promise<Map<string, string | undefined>> {
+    const { kinesis, streamArn } = this.options;
+    while (this.running) {
+      try {
+        const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamARN: streamArn }));
+        const iterators = new Map<string, string | undefined>();
+        for (const { ShardId = '' } of Shards) {
+          const { ShardIterator } = await kinesis.send(
+            new GetShardIteratorCommand({ StreamARN: streamArn, ShardId, ShardIteratorType: 'TRIM_HORIZON' }),
+          );
+          iterators.set(ShardId, ShardIterator);
+        }
+        return iterators;
+      } catch (error) {
+        this.options.onError?.(error as Error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
+    return new Map();
   }
 
   /** One batch, retried from its first failed record until it succeeds or the retries run out. */
