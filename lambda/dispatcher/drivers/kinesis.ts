@@ -33,10 +33,16 @@ interface PlannedRecord {
   readonly PartitionKey: string;
 }
 
-function toRecord({ payload, message }: OutgoingEvent): { entry: PlannedRecord; bytes: number } {
-  const key = partitionKey(payload.visitor.visitor_id);
-  const data = Buffer.from(message, 'utf8');
-  return { entry: { Data: data, PartitionKey: key }, bytes: data.byteLength + utf8Bytes(key) };
+/** Kinesis counts a record's data and its partition key against the record limit. */
+const recordSize = ({ payload, message }: OutgoingEvent): number =>
+  utf8Bytes(message) + utf8Bytes(partitionKey(payload.visitor.visitor_id));
+
+function toRecord(event: OutgoingEvent): { entry: PlannedRecord; bytes: number } {
+  const entry = {
+    Data: Buffer.from(event.message, 'utf8'),
+    PartitionKey: partitionKey(event.payload.visitor.visitor_id),
+  };
+  return { entry, bytes: recordSize(event) };
 }
 
 /**
@@ -98,7 +104,7 @@ export const kinesisDriver: DestinationDriver<KinesisDestination> = {
   permissions: DELIVERY_PERMISSIONS.kinesis,
   orderKey: (destination, payload) =>
     `stream:${destinationKey(destination)}:visitor:${payload.visitor.visitor_id}`,
-  size: (_destination, event) => ({ bytes: toRecord(event).bytes, limit: KINESIS_LIMITS.maxEntryBytes }),
+  size: (_destination, event) => ({ bytes: recordSize(event), limit: KINESIS_LIMITS.maxEntryBytes }),
   planCalls: (destination, deliveries, clients) =>
     callsFromPlan(
       destination,
