@@ -63,4 +63,18 @@ describe('the driver registry', () => {
       limit: 262_144,
     });
   });
+
+  it("classifies each service's per-entry failures: transient ones retried, the sender's dead-lettered", () => {
+    const verdict = (type: keyof typeof DRIVERS, code: string, senderFault?: boolean) => {
+      const error = DRIVERS[type].entryFailure(code, 'entry failed', senderFault);
+      return `${error.code}/${error.retryable}`;
+    };
+
+    expect(verdict('sns', 'InternalError')).toBe('ServiceUnavailable/true');
+    expect(verdict('sqs', 'SomethingNew', true)).toBe('InvalidParameter/false');
+    expect(verdict('kinesis', 'ProvisionedThroughputExceededException')).toBe('Throttled/true');
+    expect(verdict('kinesis', 'SomethingNew')).toBe('InvalidParameter/false');
+    expect(verdict('eventbridge', 'ThrottlingException')).toBe('Throttled/true');
+    expect(verdict('eventbridge', 'MalformedDetail')).toBe('InvalidParameter/false');
+  });
 });

@@ -8,6 +8,13 @@ import { classifyEntryFailure, DELIVERED, type DeliveryError, type DeliveryResul
 
 const MISSING = () => classifyEntryFailure({ Code: 'MissingEntryResult', SenderFault: false });
 
+/**
+ * An entry failure of SNS or SQS, which name a transient one `InternalError` and say whether the
+ * sender is at fault: an unknown code is retried unless it is.
+ */
+export const messageEntryFailure = (code: string, message?: string, senderFault?: boolean): DeliveryError =>
+  classifyEntryFailure({ Code: code, Message: message, SenderFault: senderFault });
+
 /** Makes the call and reads its answer; a thrown error is every entry's result. */
 export async function callForResults<R>(
   entries: number,
@@ -29,12 +36,16 @@ export function resultsById(
     Successful?: readonly { Id?: string }[];
     Failed?: readonly { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[];
   },
+  entryFailure: (code: string, message?: string, senderFault?: boolean) => DeliveryError,
 ): DeliveryResult[] {
   const failures = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));
   const successes = new Set((answer.Successful ?? []).map((s) => s.Id));
   return ids.map((id) => {
     const failure = failures.get(id);
-    if (failure) return { ok: false, error: classifyEntryFailure(failure) };
+    if (failure) {
+      const { Code = 'UnknownEntryError', Message, SenderFault } = failure;
+      return { ok: false, error: entryFailure(Code, Message, SenderFault) };
+    }
     return successes.has(id) ? DELIVERED : { ok: false, error: MISSING() };
   });
 }

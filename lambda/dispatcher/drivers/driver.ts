@@ -46,8 +46,11 @@ export interface DestinationDriver<D extends Destination = Destination> {
   planCalls(destination: D, deliveries: readonly Delivery[], clients: DeliveryClients): DeliveryCall[];
   /** What the destination's delivery role must be allowed (the same table the `DeliveryRole` construct reads). */
   readonly permissions: DeliveryPermissions;
-  /** A per-entry failure inside a successful response, by the service's own error code: retryable or not. */
-  entryFailure(failure: { code?: string; message?: string; senderFault?: boolean }): DeliveryError;
+  /**
+   * A per-entry failure inside a successful answer, by the service's own error code: retryable
+   * or not. The driver's result reading uses it.
+   */
+  entryFailure(code: string, message?: string, senderFault?: boolean): DeliveryError;
 }
 
 /** One driver per destination type: a type added to the config union without one does not compile. */

@@ -127,5 +127,5 @@ export const eventBridgeDriver: DestinationDriver<EventBridgeDestination> = {
         return putEvents(clients.client(EventBridgeClient, destination), entries, signal);
       },
     ),
-  entryFailure: ({ code, message }) => entryFailure(code ?? 'UnknownEntryError', message),
+  entryFailure: (code, message) => entryFailure(code, message),
 };

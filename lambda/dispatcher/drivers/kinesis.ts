@@ -115,5 +115,5 @@ export const kinesisDriver: DestinationDriver<KinesisDestination> = {
         return putRecords(clients.client(KinesisClient, destination), destination, entries, signal);
       },
     ),
-  entryFailure: ({ code, message }) => recordFailure(code ?? 'UnknownEntryError', message),
+  entryFailure: (code, message) => recordFailure(code, message),
 };

@@ -93,6 +93,6 @@ export const lambdaDriver: DestinationDriver<LambdaDestination> = {
       ],
     })),
   // Invoke has no per-entry results: its errors are thrown, and classified as any other.
-  entryFailure: ({ code, message, senderFault }) =>
+  entryFailure: (code, message, senderFault) =>
     classifyEntryFailure({ Code: code, Message: message, SenderFault: senderFault }),
 };

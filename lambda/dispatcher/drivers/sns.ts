@@ -1,9 +1,9 @@
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { destinationKey, isFifoTopic, type SnsDestination } from '../../shared/destination-config';
-import { classifyEntryFailure, type DeliveryResult } from '../errors';
+import type { DeliveryResult } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry } from './batch-plan';
-import { callForResults, resultsById } from './batch-results';
+import { callForResults, messageEntryFailure, resultsById } from './batch-results';
 import type { DestinationDriver, OutgoingEvent } from './driver';
 import {
   eventAttributes,
@@ -87,6 +87,7 @@ export async function publishBatch(
       resultsById(
         entries.map((e) => e.Id),
         answer,
+        messageEntryFailure,
       ),
   );
 }
@@ -110,6 +111,5 @@ export const snsDriver: DestinationDriver<SnsDestination> = {
       planTopicBatches(destination, outgoing(deliveries)),
       (entries, signal) => publishBatch(clients.client(SNSClient, destination), destination, entries, signal),
     ),
-  entryFailure: ({ code, message, senderFault }) =>
-    classifyEntryFailure({ Code: code, Message: message, SenderFault: senderFault }),
+  entryFailure: messageEntryFailure,
 };

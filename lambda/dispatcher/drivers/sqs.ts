@@ -1,9 +1,9 @@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { DELIVERY_PERMISSIONS } from '../../shared/delivery-permissions';
 import { arnParts, destinationKey, isFifo, type SqsDestination } from '../../shared/destination-config';
-import { classifyEntryFailure, type DeliveryResult } from '../errors';
+import type { DeliveryResult } from '../errors';
 import { type BatchPlan, callsFromPlan, outgoing, type PlannedEntry } from './batch-plan';
-import { callForResults, resultsById } from './batch-results';
+import { callForResults, messageEntryFailure, resultsById } from './batch-results';
 import type { DestinationDriver, OutgoingEvent } from './driver';
 import {
   eventAttributes,
@@ -94,6 +94,7 @@ export async function sendMessageBatch(
       resultsById(
         entries.map((e) => e.Id),
         answer,
+        messageEntryFailure,
       ),
   );
 }
@@ -118,6 +119,5 @@ export const sqsDriver: DestinationDriver<SqsDestination> = {
       (entries, signal) =>
         sendMessageBatch(clients.client(SQSClient, destination), destination, entries, signal),
     ),
-  entryFailure: ({ code, message, senderFault }) =>
-    classifyEntryFailure({ Code: code, Message: message, SenderFault: senderFault }),
+  entryFailure: messageEntryFailure,
 };
