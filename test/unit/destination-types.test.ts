@@ -80,6 +80,17 @@ function sent() {
   };
 }
 
+/** The dead letters: each one's error code and destination. */
+const deadLetters = () =>
+  sqs
+    .commandCalls(SendMessageBatchCommand)
+    .filter((c) => c.args[0].input.QueueUrl === DLQ)
+    .flatMap((c) => c.args[0].input.Entries ?? [])
+    .map((l) => [
+      l.MessageAttributes?.error_code?.StringValue,
+      l.MessageAttributes?.destination_id?.StringValue,
+    ]);
+
 /** The retry messages: each event's destination and distinct id. */
 function retries() {
   return sqs
@@ -211,17 +222,8 @@ describe('a batch to every destination type', () => {
 
     const response = await dispatchBatch(records, deps());
 
-    const letters = sqs
-      .commandCalls(SendMessageBatchCommand)
-      .filter((c) => c.args[0].input.QueueUrl === DLQ)
-      .flatMap((c) => c.args[0].input.Entries ?? []);
     expect(response.batchItemFailures).toEqual([]);
-    expect(
-      letters.map((l) => [
-        l.MessageAttributes?.error_code?.StringValue,
-        l.MessageAttributes?.destination_id?.StringValue,
-      ]),
-    ).toEqual([['KmsError', 'clickstream']]);
+    expect(deadLetters()).toEqual([['KmsError', 'clickstream']]);
     expect(retries()).toEqual([]);
   });
 
@@ -234,17 +236,8 @@ describe('a batch to every destination type', () => {
 
     const response = await dispatchBatch([record], deps());
 
-    const letters = sqs
-      .commandCalls(SendMessageBatchCommand)
-      .filter((c) => c.args[0].input.QueueUrl === DLQ)
-      .flatMap((c) => c.args[0].input.Entries ?? []);
     expect(response.batchItemFailures).toEqual([]);
-    expect(
-      letters.map((l) => [
-        l.MessageAttributes?.error_code?.StringValue,
-        l.MessageAttributes?.destination_id?.StringValue,
-      ]),
-    ).toEqual([['InvalidParameter', 'events-bus']]);
+    expect(deadLetters()).toEqual([['InvalidParameter', 'events-bus']]);
     expect(eventBridge).not.toHaveReceivedCommand(PutEventsCommand);
     // Every other destination that accepts the event got it.
     const { stream, queue, fifoQueue } = sent();
