@@ -44,19 +44,41 @@ const blockedBehindFailure = (): DeliveryResult => ({
 });
 
 /**
- * Delivers a batch's deliveries, each destination in its own lane so that no destination waits
- * for another: on a standard ingest queue order matters only within a destination (a FIFO
- * topic's visitor), so lanes are per destination, and a FIFO topic's calls keep its visitors'
- * order (see `planTopicBatches`). On a FIFO ingest queue a message group keeps its order across
- * all destinations, so the batch is one lane, in waves (the n-th event of a group in wave n).
+ * Delivers a batch's deliveries in lanes, so that nothing waits for what it does not come after.
+ * On a standard ingest queue order matters only within a destination (a FIFO topic's visitor), so
+ * lanes are per destination, and a destination's calls keep its order keys' order (see
+ * `planOrderedBatches`). On a FIFO ingest queue a message group keeps its order across all
+ * destinations, so each `(workspace, message group)` is a lane, in waves (its n-th event in
+ * wave n); the lanes' waves to one destination that are ready together go out in shared calls.
  * After a retryable failure, the rest of that order key is kept behind it.
  */
 export async function deliverInLanes(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
   const lanes = groupBy(deliveries, (d) =>
-    d.record.messageGroupId ? 'fifo-ingest' : `destination:${destinationKey(d.destination)}`,
+    d.record.messageGroupId
+      ? `group:${d.record.workspaceId}:${d.record.messageGroupId}`
+      : `destination:${destinationKey(d.destination)}`,
   );
   const batch: BatchDeliveryState = { answered: new Set(), stragglersCounted: new Set() };
-  await Promise.all([...lanes.values()].map((lane) => deliverLane(lane, { ...deps, batch })));
+  const context: LaneContext = { ...deps, batch };
+  const waves = new WaveCoalescer(context);
+  // A destination no lane will call any more frees the share of the slots kept for it.
+  const lanesTo = new Map<string, { destination: Destination; lanes: number }>();
+  for (const lane of lanes.values()) {
+    for (const destination of new Set(lane.map((d) => d.destination))) {
+      const entry = lanesTo.get(destinationKey(destination)) ?? { destination, lanes: 0 };
+      entry.lanes += 1;
+      lanesTo.set(destinationKey(destination), entry);
+    }
+  }
+  await Promise.all(
+    [...lanes.values()].map(async (lane) => {
+      await deliverLane(lane, context, waves);
+      for (const destination of new Set(lane.map((d) => d.destination))) {
+        const entry = lanesTo.get(destinationKey(destination));
+        if (entry && --entry.lanes === 0) deps.pool.done(destination);
+      }
+    }),
+  );
 }
 
 /** What the batch has seen of each destination, to tell a hung destination from a few slow calls. */
@@ -69,9 +91,14 @@ interface BatchDeliveryState {
 
 type LaneContext = LaneDependencies & { readonly batch: BatchDeliveryState };
 
-async function deliverLane(deliveries: readonly Delivery[], deps: LaneContext): Promise<void> {
+async function deliverLane(
+  deliveries: readonly Delivery[],
+  deps: LaneContext,
+  waves: WaveCoalescer,
+): Promise<void> {
   const blocked = new Set<string>();
   const lastWave = deliveries.reduce((max, d) => Math.max(max, d.wave), -1);
+  const messageGroup = deliveries[0]?.record.messageGroupId !== undefined;
   for (let wave = 0; wave <= lastWave; wave++) {
     const runnable: Delivery[] = [];
     for (const delivery of deliveries) {
@@ -83,11 +110,44 @@ async function deliverLane(deliveries: readonly Delivery[], deps: LaneContext): 
     }
     const byDestination = groupBy(runnable, (d) => destinationKey(d.destination));
     await Promise.all(
-      [...byDestination.values()].map((group) => deliverToDestination(group[0].destination, group, deps)),
+      [...byDestination.values()].map((group) =>
+        messageGroup
+          ? waves.deliver(group[0].destination, group)
+          : deliverToDestination(group[0].destination, group, deps),
+      ),
     );
     for (const delivery of runnable) {
       if (delivery.orderKey && keepsOthersBehind(delivery, deps)) blocked.add(delivery.orderKey);
     }
+  }
+}
+
+/**
+ * Gathers the deliveries that lanes hand to one destination in the same turn of the event loop
+ * into one delivery, so message groups moving in step share batch calls (ten groups' events in
+ * one PublishBatch) while each lane waits only for the destinations its own events go to.
+ */
+class WaveCoalescer {
+  private readonly gathering = new Map<string, { deliveries: Delivery[]; sent: Promise<void> }>();
+
+  constructor(private readonly deps: LaneContext) {}
+
+  deliver(destination: Destination, deliveries: readonly Delivery[]): Promise<void> {
+    const key = destinationKey(destination);
+    const open = this.gathering.get(key);
+    if (open) {
+      open.deliveries.push(...deliveries);
+      return open.sent;
+    }
+    const gathered = [...deliveries];
+    const sent = new Promise<void>((resolve, reject) =>
+      setImmediate(() => {
+        this.gathering.delete(key);
+        deliverToDestination(destination, gathered, this.deps).then(resolve, reject);
+      }),
+    );
+    this.gathering.set(key, { deliveries: gathered, sent });
+    return sent;
   }
 }
 
@@ -126,7 +186,7 @@ async function deliverToDestination(
   }
 
   await offloadOversize(admitted, deps.payloads, (_delivery, upload) =>
-    deps.pool.run(key, deps.uploadPatienceMs, upload),
+    deps.pool.run(destination, deps.uploadPatienceMs, upload),
   );
   const sendable = admitted.filter((d) => !d.result);
   const calls = driverOf(destination).planCalls(destination, sendable, deps.clients);
@@ -207,7 +267,7 @@ async function makeCall(
   let startedAt = Date.now();
   let results: DeliveryResult[];
   try {
-    results = await deps.pool.run(id, deps.breakers.patienceMs(id), (signal) => {
+    results = await deps.pool.run(call.destination, deps.breakers.patienceMs(id), (signal) => {
       startedAt = Date.now();
       return call.send(signal, pending);
     });

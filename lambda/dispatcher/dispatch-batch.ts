@@ -1,12 +1,10 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { destinationKey } from '../shared/destination-config';
 import { type MetricsSink, publishBatchMetrics } from './batch-metrics';
 import { CallCutError, CallPool, type CallPoolLimits } from './call-pool';
 import { CircuitBreakers } from './circuit-breaker';
 import type { DeliveryClients } from './clients';
 import { BatchDeadline } from './deadline';
 import { deliverInLanes } from './deliver-lanes';
-import type { Delivery } from './delivery';
 import { logDeliveries, logReceived } from './delivery-log';
 import type { DestinationHealth } from './destination-health';
 import type { DestinationRegistry } from './destination-registry';
@@ -20,7 +18,7 @@ import { type SettleDependencies, settle, willBeRetried } from './settle';
 export interface DispatchDependencies extends SettleDependencies {
   readonly registry: DestinationRegistry;
   readonly clients: DeliveryClients;
-  /** Delivery API calls in flight at once within one batch, and to any one destination. */
+  /** Delivery API calls in flight at once within one batch (and at most to any one destination). */
   readonly concurrency: number | CallPoolLimits;
   /** Destinations that just failed for good, skipped for a while. @default none remembered */
   readonly health?: DestinationHealth;
@@ -37,20 +35,6 @@ export interface DispatchDependencies extends SettleDependencies {
   readonly payloads?: PayloadStore;
   /** Where the batch's metrics go. @default none: counts are only logged */
   readonly metrics?: MetricsSink;
-}
-
-/** A destination's share of a batch's call slots is never less than one in this many. */
-const MIN_SHARE_DIVISOR = 4;
-
-/**
- * Each destination of the batch gets an equal share of the call slots, at least a quarter of
- * them: a batch for one destination uses them all, and a hung destination holds only its own
- * share while the others keep theirs.
- */
-function fairShares(total: number, deliveries: readonly Delivery[]): CallPoolLimits {
-  const destinations = new Set(deliveries.map((d) => destinationKey(d.destination))).size;
-  const share = Math.ceil(total / Math.min(MIN_SHARE_DIVISOR, Math.max(1, destinations)));
-  return { total, perDestination: Math.max(1, share) };
 }
 
 /**
@@ -72,8 +56,10 @@ export async function dispatchBatch(
   logReceived(deps.logger, received);
 
   const breakers = deps.breakers ?? new CircuitBreakers();
+  // Shared by workspace, then destination; each destination's share kept until it first asks.
   const pool = new CallPool(
-    typeof deps.concurrency === 'number' ? fairShares(deps.concurrency, deliveries) : deps.concurrency,
+    typeof deps.concurrency === 'number' ? { total: deps.concurrency } : deps.concurrency,
+    { expected: new Set(deliveries.map((d) => d.destination)) },
   );
   const stopAtDeadline = deadline.onReached(() => pool.close('deadline'));
   try {

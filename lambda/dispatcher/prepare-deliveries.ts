@@ -87,7 +87,8 @@ export async function prepareDeliveries(
     logger,
   );
 
-  // On a FIFO ingest queue, a group's later events wait behind one that could not be resolved.
+  // On a FIFO ingest queue, a group's later events wait behind one that could not be resolved
+  // (a group within its workspace).
   const heldGroups = new Set<string>();
   for (let index = 0; index < events.length; index++) {
     const {
@@ -128,7 +129,8 @@ export async function prepareDeliveries(
       workspaceId,
       distinctId,
     };
-    const held = messageGroupId !== undefined && heldGroups.has(messageGroupId);
+    const group = messageGroupId === undefined ? undefined : groupKey(workspaceId, messageGroupId);
+    const held = group !== undefined && heldGroups.has(group);
     const live = held ? 'unavailable' : workspaces.get(workspaceId);
     const version =
       live && live !== 'unavailable' && mappingVersion !== undefined && mappingVersion !== live.version
@@ -136,7 +138,7 @@ export async function prepareDeliveries(
         : live;
     const workspace = version === 'unavailable' ? 'unavailable' : live;
     if (workspace === 'unavailable') {
-      if (messageGroupId) heldGroups.add(messageGroupId);
+      if (group) heldGroups.add(group);
       unresolved.push({
         messageId: record.messageId,
         body,
@@ -319,9 +321,17 @@ function eventsOf(record: SQSRecord, events: IncomingEvent[]): void {
  * standard queue, only what the destination's driver orders (a FIFO topic's visitor, say).
  */
 function orderKeyOf(record: AcceptedRecord, destination: Destination): string | undefined {
-  if (record.messageGroupId) return `group:${record.messageGroupId}`;
+  if (record.messageGroupId) return groupKey(record.workspaceId, record.messageGroupId);
   return driverOf(destination).orderKey(destination, record.payload);
 }
+
+/**
+ * A FIFO ingest queue's message group, within its workspace: a producer's group ids (or another
+ * workspace's using the same ones) never tie two workspaces' events together. Workspace ids hold
+ * no `:`, so the key is unambiguous.
+ */
+const groupKey = (workspaceId: string, messageGroupId: string): string =>
+  `group:${workspaceId}:${messageGroupId}`;
 
 /**
  * On a FIFO ingest queue, the n-th record of a message group goes in wave n, across all
