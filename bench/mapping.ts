@@ -2,8 +2,11 @@
 /**
  * What data mapping costs per event: the dispatcher's serialisation of the payload alone (what it
  * did before mappings) against the privacy-safe defaults and a typical mapping, each compiled
- * once and applied to the same events, interleaved round by round. `npm run bench:mapping`.
+ * once and applied to the same events, interleaved round by round. Then the peak heap of one
+ * batch of worst-case 1 MB messages (`bench/poison-batch.ts`, in a process with a 256 MB heap).
+ * `npm run bench:mapping`.
  */
+import { spawnSync } from 'node:child_process';
 import { compileMapping, type DataMapping, DataMappingSchema } from '../lambda/shared/data-mapping';
 import { type DeliveredPayload, parseIngestMessage } from '../lambda/shared/ingest-message';
 import { generateEvents, seededRandom } from '../local/test-events';
@@ -77,3 +80,17 @@ variants.forEach(([name], index) => {
     `${name.padEnd(34)} ${Math.round(median(rates[index])).toString().padStart(9)} events/s  ratio to serialise-only median ${median(ratios).toFixed(2)} (min ${Math.min(...ratios).toFixed(2)}, max ${Math.max(...ratios).toFixed(2)})${index > 0 ? `  +${perEventUs.toFixed(1)} µs/event` : ''}`,
   );
 });
+
+// Bounded work per event: a batch of messages that would expand 33-fold under the defaults.
+const POISON_HEAP_MB = 256;
+const poison = spawnSync(
+  process.execPath,
+  [`--max-old-space-size=${POISON_HEAP_MB}`, '--import', 'tsx', 'bench/poison-batch.ts', '--messages', '10'],
+  { encoding: 'utf8' },
+);
+const measured = poison.status === 0 ? JSON.parse(poison.stdout) : undefined;
+console.log(
+  measured
+    ? `\n${measured.messages} worst-case messages of ${measured.bodyBytes} bytes in one batch (heap limit ${POISON_HEAP_MB} MB): peak heap ${measured.peakHeapUsedMB} MB (${measured.baselineHeapMB} MB before the batch), peak RSS ${measured.maxRssMB} MB, dead letters ${JSON.stringify(measured.deadLetters)}`
+    : `\nworst-case batch FAILED (exit ${poison.status ?? poison.signal}): ${poison.stderr.split('\n').find((line) => /heap|Error/.test(line)) ?? ''}`,
+);

@@ -26,7 +26,8 @@ if any event is unaccounted for or reached another workspace's destination.
                        the payload bucket, delivered as a pointer the consumer resolves (default 3)
   --events-file FILE   send these JSON lines instead, exactly as written (blank lines skipped);
                        each names its own workspace_id
-  --fifo-ingest        use a FIFO ingest queue (MessageGroupId = visitor_id): per-visitor order end to end
+  --fifo-ingest        use a FIFO ingest queue (MessageGroupId = workspace_id:visitor_id): per-visitor
+                       order end to end; the report checks every group names its workspace
   --seed N             seed for generated events and duplicates (default: random)
   --fault-rate R       share of delivery calls (Invoke, PublishBatch) that fail: throttling, 5xx,
                        timeouts, connection resets, partial PublishBatch failures (default 0)

@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
 import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../lambda/dispatcher/circuit-breaker';
@@ -27,7 +27,7 @@ import {
 } from '../lambda/dispatcher/retry';
 import { type DataMapping, usesHmac } from '../lambda/shared/data-mapping';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
-import type { DeliveredPayload } from '../lambda/shared/ingest-message';
+import { type DeliveredPayload, isWorkspaceGroup } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../lib/constructs/ingest-queue';
@@ -52,7 +52,7 @@ import type { SendSummary } from './send-events';
 import { StreamEventSource } from './stream-event-source';
 
 export interface LocalPipelineOptions {
-  /** Use a FIFO ingest queue (producers set MessageGroupId = visitor_id). @default false */
+  /** Use a FIFO ingest queue (producers set MessageGroupId = workspace_id:visitor_id). @default false */
   readonly fifoIngestQueue?: boolean;
   /** How long a received subscription-queue record stays hidden; a failed one is retried after it. @default 10 s */
   readonly visibilityTimeoutSeconds?: number;
@@ -120,6 +120,8 @@ export class LocalPipeline {
   readonly ledger = new DeliveryLedger();
   /** Retried events the dispatcher received back (per-destination retries; a bundle counts its events). */
   retriesReceived = 0;
+  /** FIFO ingest records whose message group is not `workspace_id:…`: producers must scope them. */
+  unscopedGroups = 0;
   /** Circuit breaker transitions, in order. */
   readonly circuitTransitions: CircuitTransition[] = [];
   /** A producer's SQS client, in the platform account. */
@@ -295,6 +297,7 @@ export class LocalPipeline {
       fifo ? batchSize.fifo : batchSize.standard,
       fifo ? 0 : maxBatchingWindow.toMilliseconds(),
       (event) => {
+        if (fifo) pipeline.unscopedGroups += event.Records.filter(hasUnscopedGroup).length;
         for (const { messageAttributes } of event.Records) {
           if (!messageAttributes?.[RETRY_ATTEMPT_ATTRIBUTE]) continue;
           pipeline.retriesReceived += Number(messageAttributes[RETRY_BUNDLE_ATTRIBUTE]?.stringValue ?? 1);
@@ -436,6 +439,7 @@ export class LocalPipeline {
             ),
           )
         : [],
+      ...(fifo && { fifoGroupsWithoutWorkspace: this.unscopedGroups }),
       offloaded: await this.offloadedPayloads(),
       circuitOpenings: this.circuitOpenings(),
       hmacKeys: await this.hmacKeys(),
@@ -660,5 +664,17 @@ function workspaceOf(body: string): string {
     return typeof id === 'string' ? id : '(unknown)';
   } catch {
     return '(unknown)';
+  }
+}
+
+/** A FIFO ingest record whose message group does not start with its body's workspace. */
+function hasUnscopedGroup(record: SQSRecord): boolean {
+  const group = record.attributes.MessageGroupId;
+  if (group === undefined) return true;
+  try {
+    const { workspace_id: workspace } = JSON.parse(record.body) as { workspace_id?: unknown };
+    return typeof workspace === 'string' && !isWorkspaceGroup(workspace, group);
+  } catch {
+    return false;
   }
 }

@@ -42,6 +42,8 @@ export interface DemoReport {
   unaccountedSamples: string[];
   latencyMs: { p50: number; p99: number };
   fifoOrderViolations: number;
+  /** On a FIFO ingest queue: records whose message group was not `workspace_id:…`. */
+  fifoGroupsWithoutWorkspace?: number;
   /** Events a consumer scope processed more than once: the idempotency guarantee broken. */
   processedMoreThanOnce: number;
   /**
@@ -71,6 +73,8 @@ export interface ReportInput {
   /** Consumer scopes (`workspace/destination`) that should see each visitor's events in send order. */
   readonly orderedScopes: readonly string[];
   readonly faults?: DemoReport['faults'];
+  /** On a FIFO ingest queue: records the dispatcher received with a group not scoped by workspace. */
+  readonly fifoGroupsWithoutWorkspace?: number;
   /** Payloads in the payload bucket, by `workspace/destination`. */
   readonly offloaded: ReadonlyMap<string, number>;
   /** Workspaces' HMAC keys, for destinations whose mapping uses `hmac`. */
@@ -267,6 +271,9 @@ export function buildReport(input: ReportInput): DemoReport {
     unaccountedSamples,
     latencyMs: percentiles(latencies),
     fifoOrderViolations,
+    ...(input.fifoGroupsWithoutWorkspace !== undefined && {
+      fifoGroupsWithoutWorkspace: input.fifoGroupsWithoutWorkspace,
+    }),
     processedMoreThanOnce,
     crossWorkspaceDeliveries,
     unexpectedContent,
@@ -278,11 +285,12 @@ export function buildReport(input: ReportInput): DemoReport {
   report.verdict =
     unaccounted === 0 &&
     fifoOrderViolations === 0 &&
+    !input.fifoGroupsWithoutWorkspace &&
     processedMoreThanOnce === 0 &&
     crossWorkspaceDeliveries === 0 &&
     unexpectedContent === 0
       ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once, none outside its workspace`
-      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace, ${unexpectedContent} not as their destination's mapping shapes them`;
+      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${input.fifoGroupsWithoutWorkspace ?? 0} FIFO message groups without their workspace, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace, ${unexpectedContent} not as their destination's mapping shapes them`;
   return report;
 }
 
@@ -337,7 +345,7 @@ export function formatReport(report: DemoReport): string {
     '',
     `consumer: ${report.consumer.processed} unique events processed, ${report.consumer.duplicatesSkipped} duplicate deliveries skipped`,
     `latency (sent → processed): p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms`,
-    `FIFO order violations: ${report.fifoOrderViolations}; processed more than once: ${report.processedMoreThanOnce}; delivered to another workspace: ${report.crossWorkspaceDeliveries}; not as mapped: ${report.unexpectedContent}`,
+    `FIFO order violations: ${report.fifoOrderViolations}${report.fifoGroupsWithoutWorkspace === undefined ? '' : ` (message groups without their workspace: ${report.fifoGroupsWithoutWorkspace})`}; processed more than once: ${report.processedMoreThanOnce}; delivered to another workspace: ${report.crossWorkspaceDeliveries}; not as mapped: ${report.unexpectedContent}`,
   ];
   if (report.faults) {
     const kinds = Object.entries(report.faults.byKind)

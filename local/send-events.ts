@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { chunkByCountAndSize, utf8Bytes } from '../lambda/dispatcher/batching';
+import { fifoMessageGroupId } from '../lambda/shared/ingest-message';
 
 const SQS_BATCH_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
 
@@ -25,7 +26,8 @@ export interface SendOptions {
 
 /**
  * Sends message bodies exactly as given with SendMessageBatch, 10 per call. On a FIFO queue each
- * message is grouped by its visitor id (when it has one) and deduplicated on its content.
+ * message is grouped by `workspace_id:visitor_id` (see `fifoMessageGroupId`) and deduplicated on
+ * its content.
  */
 export async function sendBodies(
   sqs: SQSClient,
@@ -45,7 +47,7 @@ export async function sendBodies(
       Id: String(i),
       MessageBody: body,
       ...(fifo && {
-        MessageGroupId: visitorIdOf(body) ?? 'no-visitor',
+        MessageGroupId: messageGroupOf(body),
         // A re-sent duplicate gets its own id: FIFO deduplication would otherwise hide it.
         MessageDeduplicationId: createHash('sha256').update(`${index}\n${body}`).digest('hex'),
       }),
@@ -71,12 +73,17 @@ export async function sendBodies(
   return { sent, rejected, firstSentAt };
 }
 
-function visitorIdOf(body: string): string | undefined {
+/** `workspace_id:visitor_id`, as producers group on a FIFO ingest queue; a body without them gets a group all the same. */
+function messageGroupOf(body: string): string {
   try {
-    const id = (JSON.parse(body) as { visitor?: { visitor_id?: unknown } }).visitor?.visitor_id;
-    return typeof id === 'string' && /^[\x21-\x7e]{1,128}$/.test(id) ? id : undefined;
+    const { workspace_id: workspace, visitor } = JSON.parse(body) as {
+      workspace_id?: unknown;
+      visitor?: { visitor_id?: unknown };
+    };
+    const visitorId = typeof visitor?.visitor_id === 'string' ? visitor.visitor_id : 'no-visitor';
+    return fifoMessageGroupId(typeof workspace === 'string' ? workspace : 'no-workspace', visitorId);
   } catch {
-    return undefined;
+    return 'no-workspace:no-visitor';
   }
 }
 

@@ -51,9 +51,17 @@ export async function dispatchBatch(
   deps: DispatchDependencies,
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
-  const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received } =
+  const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received, unscopedGroups } =
     await prepareDeliveries(records, deps.registry, deps.logger);
   logReceived(deps.logger, received);
+  if (unscopedGroups.size > 0) {
+    deps.logger.warn(
+      'FIFO message groups without their workspace: set MessageGroupId to workspace_id:visitor_id',
+      {
+        workspaceIds: [...unscopedGroups],
+      },
+    );
+  }
 
   const breakers = deps.breakers ?? new CircuitBreakers();
   // Shared by workspace, then destination; each destination's share kept until it first asks.

@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'WorkspaceNotFound'
   | 'DestinationNotFound'
   | 'AccountNotAuthorized'
+  | 'MappingLimitExceeded'
   | 'RegistryUnavailable'
   | 'AccessDenied'
   | 'InvalidParameter'

@@ -1,9 +1,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import { consentAllows } from '../shared/consent';
-import type { CompiledMapping } from '../shared/data-mapping';
+import { type CompiledMapping, MappingLimitError } from '../shared/data-mapping';
 import type { Destination } from '../shared/destination-config';
-import { type DeliveredPayload, type ParsedMessage, parseIngestMessage } from '../shared/ingest-message';
+import {
+  type DeliveredPayload,
+  isWorkspaceGroup,
+  type ParsedMessage,
+  parseIngestMessage,
+} from '../shared/ingest-message';
 import { authorizationProblem, type LiveWorkspace } from '../shared/workspace';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
@@ -38,6 +43,12 @@ export interface PreparedBatch {
   readonly blockedByConsent: number;
   /** Every event valid enough to name its workspace and id: what the trace starts from. */
   readonly received: ReceivedEvent[];
+  /**
+   * Workspaces whose producers sent FIFO message groups without the workspace in front
+   * (`workspace_id:visitor_id`): ordered apart here, but SQS ties them to any other workspace
+   * sending the same group ids.
+   */
+  readonly unscopedGroups: ReadonlySet<string>;
 }
 
 /**
@@ -55,6 +66,7 @@ export async function prepareDeliveries(
   const deliveries: Delivery[] = [];
   const unresolved: UnresolvedEvent[] = [];
   const received: ReceivedEvent[] = [];
+  const unscopedGroups = new Set<string>();
   let unrouted = 0;
   let blockedByConsent = 0;
   // Plain loops, and objects of one shape: this runs for every event, so it stays cheap.
@@ -130,6 +142,9 @@ export async function prepareDeliveries(
       distinctId,
     };
     const group = messageGroupId === undefined ? undefined : groupKey(workspaceId, messageGroupId);
+    if (messageGroupId !== undefined && !isWorkspaceGroup(workspaceId, messageGroupId)) {
+      unscopedGroups.add(workspaceId);
+    }
     const held = group !== undefined && heldGroups.has(group);
     const live = held ? 'unavailable' : workspaces.get(workspaceId);
     const version =
@@ -185,8 +200,9 @@ export async function prepareDeliveries(
       payload: message.payload,
       messageGroupId,
     };
-    // One mapped message per distinct mapping: destinations on the defaults share one.
-    const mapped = new Map<CompiledMapping, { payload: DeliveredPayload; message: string }>();
+    // One mapped message per distinct mapping: destinations on the defaults share one (or share
+    // the limit the event passes under it).
+    const mapped = new Map<CompiledMapping, Shaped | MappingLimitError>();
     for (const destination of routed.destinations) {
       if (!consentAllows(message.consent, destination.requiredConsent)) {
         blockedByConsent += 1;
@@ -213,9 +229,18 @@ export async function prepareDeliveries(
       const mapping = pinnedMapping ?? (workspace.mappings.get(destination.id) as CompiledMapping);
       let shaped = mapped.get(mapping);
       if (!shaped) {
-        const payload = mapping.apply(message.payload);
-        shaped = { payload, message: JSON.stringify(payload) };
+        shaped = shape(mapping, message.payload);
         mapped.set(mapping, shaped);
+      }
+      if (shaped instanceof MappingLimitError) {
+        deadLetters.push({
+          ...source,
+          errorCode: 'MappingLimitExceeded',
+          errorMessage: shaped.message,
+          destinationId: destination.id,
+          destinationType: destination.type,
+        });
+        continue;
       }
       deliveries.push({
         record: accepted,
@@ -229,7 +254,27 @@ export async function prepareDeliveries(
     }
   }
   assignWaves(deliveries);
-  return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received };
+  return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received, unscopedGroups };
+}
+
+/** An event as one destination's mapping shapes it, and its serialised message. */
+interface Shaped {
+  readonly payload: DeliveredPayload;
+  readonly message: string;
+}
+
+/**
+ * The event shaped by one mapping, or the mapping limit it passes: an event that would expand
+ * past the bound is dead-lettered for that destination alone, never a crash that fails its batch.
+ */
+function shape(mapping: CompiledMapping, payload: DeliveredPayload): Shaped | MappingLimitError {
+  try {
+    const mappedPayload = mapping.apply(payload);
+    return { payload: mappedPayload, message: JSON.stringify(mappedPayload) };
+  } catch (error) {
+    if (error instanceof MappingLimitError) return error;
+    throw error;
+  }
 }
 
 /** Each key of the batch looked up once; `unavailable` when the registry could not say. */

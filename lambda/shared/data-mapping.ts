@@ -88,8 +88,76 @@ export class MappingKeyMissingError extends Error {
   }
 }
 
+/**
+ * What mapping one event may cost, checked during the walk so that nothing large is built before
+ * a limit fires: an event past one is dead-lettered alone (`MappingLimitExceeded`). An ingest
+ * body is at most 1 MiB (SQS), which bounds the input; these bound what the mapping makes of it.
+ */
+export const MAPPING_LIMITS = Object.freeze({
+  // Twice the largest ingest body: hashing grows only personal values (to 64 characters), a small part of a real event.
+  maxMappedBytes: 2 * 1_048_576,
+  // Array elements and object entries, all roots together: real events have hundreds; ingest refuses more than 100,000.
+  maxValues: 100_000,
+  // Ingest validation already rejects bodies nested deeper than 32 levels, so no valid event gets near it.
+  maxDepth: 32,
+});
+export type MappingLimit = keyof typeof MAPPING_LIMITS;
+
+const LIMIT_DESCRIPTIONS: Readonly<Record<MappingLimit, (max: number) => string>> = {
+  maxMappedBytes: (max) => `the mapped event would be larger than ${max} bytes`,
+  maxValues: (max) => `the event has more than ${max} values to map`,
+  maxDepth: (max) => `the event is nested deeper than ${max} levels`,
+};
+
+/**
+ * An event whose mapping would pass one of `MAPPING_LIMITS`. The message names the limit and its
+ * value only, never a property name or value (they can be personal data): safe on a dead letter.
+ */
+export class MappingLimitError extends Error {
+  readonly max: number;
+  constructor(readonly limit: MappingLimit) {
+    super(`mapping limit ${limit} exceeded: ${LIMIT_DESCRIPTIONS[limit](MAPPING_LIMITS[limit])}`);
+    this.name = 'MappingLimitError';
+    this.max = MAPPING_LIMITS[limit];
+  }
+}
+
+/** Roughly what JSON spends per value besides its strings: a separator, quotes or brackets, a number's digits. */
+const VALUE_BYTES = 8;
+
+/** What the walk of one event has spent so far: one per `apply`. */
+class MappingBudget {
+  private values = 0;
+  private bytes = 0;
+
+  /** One array element or object entry reached, with the length of its key (0 for an element). */
+  visit(keyLength: number): void {
+    this.values += 1;
+    if (this.values > MAPPING_LIMITS.maxValues) throw new MappingLimitError('maxValues');
+    this.spend(keyLength + VALUE_BYTES);
+  }
+
+  /** Output text produced: a string's length (a UTF-16 count: close enough to bound memory). */
+  spend(length: number): void {
+    this.bytes += length;
+    if (this.bytes > MAPPING_LIMITS.maxMappedBytes) throw new MappingLimitError('maxMappedBytes');
+  }
+
+  /** A string passed on as it came: its length counts towards the output. */
+  passed<T>(value: T): T {
+    if (typeof value === 'string') this.spend(value.length);
+    return value;
+  }
+
+  /** Entering an object or array at `depth` (a root is at 1). */
+  static enter(depth: number): void {
+    if (depth > MAPPING_LIMITS.maxDepth) throw new MappingLimitError('maxDepth');
+  }
+}
+
 /** A mapping compiled for one destination: applies it to a delivered payload. */
 export interface CompiledMapping {
+  /** @throws MappingLimitError when the event would cost more than `MAPPING_LIMITS` allow. */
   apply(payload: DeliveredPayload): DeliveredPayload;
 }
 
@@ -115,47 +183,75 @@ export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffe
   const renames = new Map(
     Object.entries(mapping?.events ?? {}).map(([from, to]) => [from.toLowerCase(), to]),
   );
-  const modify = (act: MappingAction, key: string, value: unknown): unknown =>
-    applyAction(act, key, value, hmacKey);
+  // The walk of the event in progress: `apply` is synchronous, so one budget at a time.
+  let budget = new MappingBudget();
+  const modify = (act: MappingAction, key: string, value: unknown, depth: number): unknown =>
+    applyAction(act, key, value, hmacKey, budget, depth);
 
-  const mapObject = (value: Record<string, unknown>, node: Node | undefined): Record<string, unknown> => {
+  const mapObject = (
+    value: Record<string, unknown>,
+    node: Node | undefined,
+    depth: number,
+  ): Record<string, unknown> => {
+    MappingBudget.enter(depth);
     const out: Record<string, unknown> = {};
-    for (const [key, inner] of Object.entries(value)) {
+    for (const key of Object.keys(value)) {
+      const inner = value[key];
       const child = node?.children.get(key);
       if (child?.rule) {
-        if (child.rule.action === 'drop') continue;
-        out[child.rule.rename ?? key] = modify(child.rule.action, key, inner);
+        if (child.rule.action === 'drop') {
+          budget.visit(0);
+          continue;
+        }
+        const name = child.rule.rename ?? key;
+        budget.visit(name.length);
+        out[name] = modify(child.rule.action, key, inner, depth + 1);
         continue;
       }
       if (child && isPlainObject(inner)) {
-        out[key] = mapObject(inner, child);
+        budget.visit(key.length);
+        out[key] = mapObject(inner, child, depth + 1);
         continue;
       }
-      if (mode === 'listed') continue;
-      out[key] = defaults(key, inner);
+      if (mode === 'listed') {
+        budget.visit(0);
+        continue;
+      }
+      budget.visit(key.length);
+      out[key] = defaults(key, inner, depth + 1);
     }
     return out;
   };
   // Unlisted values in `all` mode: personal data hashed or redacted wherever it appears.
-  const defaults = (key: string, value: unknown): unknown => {
+  const defaults = (key: string, value: unknown, depth: number): unknown => {
     const personal = personalDataDefault(key);
-    if (personal) return modify(personal, key, value);
-    if (typeof value === 'string' && looksLikeEmail(value)) return modify('hash', 'email', value);
-    if (Array.isArray(value)) return value.map((item) => defaults(key, item));
-    if (isPlainObject(value)) return mapObject(value, undefined);
+    if (personal) return modify(personal, key, value, depth);
+    if (typeof value === 'string')
+      return looksLikeEmail(value) ? modify('hash', 'email', value, depth) : budget.passed(value);
+    if (Array.isArray(value)) {
+      MappingBudget.enter(depth);
+      const out: unknown[] = [];
+      for (const item of value) {
+        budget.visit(0);
+        out.push(defaults(key, item, depth + 1));
+      }
+      return out;
+    }
+    if (isPlainObject(value)) return mapObject(value, undefined, depth);
     return value;
   };
   const mapRoot = (value: Record<string, unknown> | undefined, node: Node) =>
-    value === undefined ? undefined : mapObject(value, node);
+    value === undefined ? undefined : mapObject(value, node, 1);
 
   return {
     apply(payload) {
+      budget = new MappingBudget();
       const name = payload.event.event.toLowerCase();
       const tree = trees.get(name) ?? defaultTree;
       const { event_properties, default_properties, ...event } = payload.event;
       const eventProperties = mapRoot(event_properties, tree['event.event_properties']);
       const defaultProperties = mapRoot(default_properties, tree['event.default_properties']);
-      const visitor = mapObject(payload.visitor, tree.visitor);
+      const visitor = mapObject(payload.visitor, tree.visitor, 1);
       return {
         event: {
           ...event,
@@ -164,7 +260,7 @@ export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffe
           ...(defaultProperties && { default_properties: defaultProperties }),
         },
         visitor: { ...visitor, visitor_id: payload.visitor.visitor_id },
-        user: payload.user === null ? null : mapObject(payload.user, tree.user),
+        user: payload.user === null ? null : mapObject(payload.user, tree.user, 1),
       };
     },
   };
@@ -190,25 +286,47 @@ function buildTree(rules: Record<string, PropertyRule>): Tree {
 
 /**
  * One action on one value. Strings, numbers and booleans are modified as text; arrays element
- * by element; objects value by value; null stays null.
+ * by element; objects value by value; null stays null. What it produces is counted in `budget`;
+ * a value kept whole is passed on, not copied, and is no larger than the event that carried it.
  */
-function applyAction(act: MappingAction, key: string, value: unknown, hmacKey: Buffer | undefined): unknown {
-  if (act === 'keep') return value;
+function applyAction(
+  act: MappingAction,
+  key: string,
+  value: unknown,
+  hmacKey: Buffer | undefined,
+  budget: MappingBudget,
+  depth: number,
+): unknown {
+  if (act === 'keep') return budget.passed(value);
   if (act === 'null') return null;
-  if (act === 'redact') return value === null ? null : REDACTED;
+  if (act === 'redact') return value === null ? null : budget.passed(REDACTED);
   if (value === null || value === undefined) return value;
-  if (Array.isArray(value)) return value.map((item) => applyAction(act, key, item, hmacKey));
+  if (Array.isArray(value)) {
+    MappingBudget.enter(depth);
+    const out: unknown[] = [];
+    for (const item of value) {
+      budget.visit(0);
+      out.push(applyAction(act, key, item, hmacKey, budget, depth + 1));
+    }
+    return out;
+  }
   if (isPlainObject(value)) {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, applyAction(act, k, v, hmacKey)]));
+    MappingBudget.enter(depth);
+    const entries: [string, unknown][] = [];
+    for (const k of Object.keys(value)) {
+      budget.visit(k.length);
+      entries.push([k, applyAction(act, k, value[k], hmacKey, budget, depth + 1)]);
+    }
+    return Object.fromEntries(entries);
   }
   const text = String(value);
   switch (act) {
     case 'hash':
-      return sha256Hex(normaliseForHash(kindOf(key, text), text));
+      return budget.passed(sha256Hex(normaliseForHash(kindOf(key, text), text)));
     case 'hmac':
-      return hmacSha256Hex(hmacKey as Buffer, normaliseForHash(kindOf(key, text), text));
+      return budget.passed(hmacSha256Hex(hmacKey as Buffer, normaliseForHash(kindOf(key, text), text)));
     case 'domain_only':
-      return emailDomain(text);
+      return budget.passed(emailDomain(text));
     default:
       return value;
   }

@@ -56,6 +56,12 @@ export type ParsedMessage =
   | { ok: false; errorCode: 'InvalidJson' | 'InvalidEvent'; reason: string };
 
 const MAX_DEPTH = 32;
+/**
+ * Values in one message (array elements and object entries, at any depth). Real events have
+ * hundreds; a 1 MiB body of `[{},{},…]` has 300,000, and each parsed event is held until its
+ * batch is prepared, so a bound here bounds a batch's heap (about 24 MB per such message).
+ */
+export const MAX_VALUES = 100_000;
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REPORTED_ISSUES = 5;
 
@@ -102,6 +108,24 @@ export function parseIngestMessage(body: string): ParsedMessage {
   };
 }
 
+/** What SQS accepts as a `MessageGroupId`: 1-128 printable ASCII characters, no spaces. */
+const SQS_GROUP_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The `MessageGroupId` producers give an event on a FIFO ingest queue: `workspace_id:visitor_id`,
+ * so order holds per visitor within a workspace and no two workspaces share a group (which would
+ * tie their events together in SQS). A visitor id SQS would refuse there is hashed.
+ */
+export function fifoMessageGroupId(workspaceId: string, visitorId: string): string {
+  const group = `${workspaceId}:${visitorId}`;
+  if (SQS_GROUP_ID.test(group)) return group;
+  return `${workspaceId}:sha256-${createHash('sha256').update(visitorId).digest('base64url')}`;
+}
+
+/** Whether a FIFO message group is one workspace's own, as `fifoMessageGroupId` makes them. */
+export const isWorkspaceGroup = (workspaceId: string, messageGroupId: string): boolean =>
+  messageGroupId.startsWith(`${workspaceId}:`);
+
 /**
  * A stable id for an event whose producer sent none: a hash of the message content,
  * so every redelivery and every redrive of the same message carries the same id.
@@ -132,8 +156,10 @@ export function stableStringify(value: unknown): string {
  * infinities, deep nesting. The path is only built for the value that fails.
  */
 function findUnsafeValue(value: unknown): string | undefined {
-  const found = unsafeAt(value, 0);
+  const budget = { values: MAX_VALUES };
+  const found = unsafeAt(value, 0, budget);
   if (!found) return undefined;
+  if (budget.values < 0) return `(body): more than ${MAX_VALUES} values`;
   const path = found.path
     .reverse()
     .reduce<string>(
@@ -144,7 +170,12 @@ function findUnsafeValue(value: unknown): string | undefined {
 }
 
 /** The first unsafe value's problem, and its path from the value up (reversed: built on the way out). */
-function unsafeAt(value: unknown, depth: number): { problem: string; path: (string | number)[] } | undefined {
+function unsafeAt(
+  value: unknown,
+  depth: number,
+  budget: { values: number },
+): { problem: string; path: (string | number)[] } | undefined {
+  if (--budget.values < 0) return { problem: 'too many values', path: [] };
   if (depth > MAX_DEPTH) return { problem: `nested deeper than ${MAX_DEPTH} levels`, path: [] };
   if (typeof value === 'string') {
     return value.isWellFormed() ? undefined : { problem: 'string is not well-formed Unicode', path: [] };
@@ -155,7 +186,7 @@ function unsafeAt(value: unknown, depth: number): { problem: string; path: (stri
   if (value === null || typeof value !== 'object') return undefined;
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = unsafeAt(value[i], depth + 1);
+      const found = unsafeAt(value[i], depth + 1, budget);
       if (found) {
         found.path.push(i);
         return found;
@@ -166,7 +197,7 @@ function unsafeAt(value: unknown, depth: number): { problem: string; path: (stri
   for (const key in value) {
     if (FORBIDDEN_KEYS.has(key)) return { problem: `key "${key}" is not allowed`, path: [] };
     if (!key.isWellFormed()) return { problem: 'key is not well-formed Unicode', path: [] };
-    const found = unsafeAt((value as Record<string, unknown>)[key], depth + 1);
+    const found = unsafeAt((value as Record<string, unknown>)[key], depth + 1, budget);
     if (found) {
       found.path.push(key);
       return found;

@@ -48,6 +48,8 @@ export const normaliseKey = (key: string): string => key.toLowerCase().replace(/
 /** Property names seen, with their default: events repeat the same few names. Bounded. */
 const defaultsByKey = new Map<string, 'hash' | 'redact' | undefined>();
 const MAX_REMEMBERED_KEYS = 10_000;
+// A key can be as long as its event (1 MiB): only names this short are remembered, or the cache would hold gigabytes.
+const MAX_REMEMBERED_KEY_LENGTH = 64;
 
 export function personalDataDefault(key: string): 'hash' | 'redact' | undefined {
   const known = defaultsByKey.get(key);
@@ -55,6 +57,7 @@ export function personalDataDefault(key: string): 'hash' | 'redact' | undefined 
   const action = Object.hasOwn(PERSONAL_DATA_DEFAULTS, normaliseKey(key))
     ? PERSONAL_DATA_DEFAULTS[normaliseKey(key)]
     : undefined;
+  if (key.length > MAX_REMEMBERED_KEY_LENGTH) return action;
   if (defaultsByKey.size >= MAX_REMEMBERED_KEYS) defaultsByKey.clear();
   defaultsByKey.set(key, action);
   return action;
@@ -68,9 +71,21 @@ type Kind = 'email' | 'phone' | 'name' | 'other';
 const EMAIL_KEYS = new Set(['email', 'emails', 'emailaddress']);
 const PHONE_KEYS = new Set(['phone', 'phones', 'phonenumber', 'mobile', 'mobilephone']);
 
-/** A string that is an email address, whatever its property is called: hashed by default too. */
-export const looksLikeEmail = (value: string): boolean =>
-  value.includes('@') && /^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$/.test(value);
+/**
+ * A string that is an email address, whatever its property is called: hashed by default too.
+ * Linear in the string's length: `/^\s*[^\s@]+@[^\s@]+\.[^\s@]+\s*$/`, the same test, backtracks
+ * quadratically over a long domain full of dots (a 128 KB value took 30 s).
+ */
+export function looksLikeEmail(value: string): boolean {
+  if (!value.includes('@')) return false;
+  const domain = EMAIL_SHAPE.exec(value)?.[1];
+  if (domain === undefined) return false;
+  // A dot with something on each side of it.
+  const dot = domain.indexOf('.', 1);
+  return dot !== -1 && dot < domain.length - 1;
+}
+/** Local part, `@`, domain: no spaces or `@` in either, so nothing to backtrack over. */
+const EMAIL_SHAPE = /^\s*[^\s@]+@([^\s@]+)\s*$/;
 const NAME_KEYS = new Set(['firstname', 'lastname', 'givenname', 'familyname', 'fullname', 'name']);
 
 /** How a value is normalised before hashing: by its property name, else by its shape. */

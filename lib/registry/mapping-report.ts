@@ -1,6 +1,11 @@
 import { route } from '../../lambda/dispatcher/route';
 import { consentAllows } from '../../lambda/shared/consent';
-import { compileMapping, type DataMapping, type PropertyRule } from '../../lambda/shared/data-mapping';
+import {
+  compileMapping,
+  type DataMapping,
+  MappingLimitError,
+  type PropertyRule,
+} from '../../lambda/shared/data-mapping';
 import { type DestinationSpec, destinationArn } from '../../lambda/shared/destination-config';
 import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { PERSONAL_DATA_DEFAULTS } from '../../lambda/shared/personal-data';
@@ -55,12 +60,23 @@ export function testMappings(
           outcome: 'blocked by consent',
           reason: `requires ${d.requiredConsent?.join(', ')}`,
         };
-      return {
-        line,
-        destination: d.id,
-        outcome: 'delivered',
-        payload: compiled.get(d.id)?.apply(parsed.payload),
-      };
+      try {
+        return {
+          line,
+          destination: d.id,
+          outcome: 'delivered',
+          payload: compiled.get(d.id)?.apply(parsed.payload),
+        };
+      } catch (error) {
+        // The dispatcher dead-letters it for this destination alone.
+        if (!(error instanceof MappingLimitError)) throw error;
+        return {
+          line,
+          destination: d.id,
+          outcome: 'invalid',
+          reason: `MappingLimitExceeded: ${error.message}`,
+        };
+      }
     });
   });
 }

@@ -1,12 +1,17 @@
 import { createHash, createHmac } from 'node:crypto';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import {
   compileMapping,
   type DataMapping,
   DataMappingSchema,
+  MAPPING_LIMITS,
   MappingKeyMissingError,
+  MappingLimitError,
 } from '../../lambda/shared/data-mapping';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
-import { normaliseForHash, REDACTED } from '../../lambda/shared/personal-data';
+import * as personalData from '../../lambda/shared/personal-data';
+import { looksLikeEmail, normaliseForHash, REDACTED } from '../../lambda/shared/personal-data';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const mapping = (input: unknown): DataMapping => DataMappingSchema.parse(input);
@@ -233,5 +238,161 @@ describe('normalisation before hashing', () => {
     ['other', '  keep Case ', 'keep Case'],
   ] as const)('%s %j → %j', (kind, value, normalised) => {
     expect(normaliseForHash(kind, value)).toBe(normalised);
+  });
+});
+
+describe('mapping limits: bounded work per event', () => {
+  const defaults = compileMapping(undefined);
+  /** An event of the seed format with these visitor properties, event properties and user. */
+  const eventWith = (
+    visitor: Record<string, unknown>,
+    eventProperties?: Record<string, unknown>,
+    user: Record<string, unknown> | null = null,
+  ): DeliveredPayload => ({
+    event: {
+      event: 'Order Completed',
+      distinct_id: 'evt_1',
+      ...(eventProperties && { event_properties: eventProperties }),
+    },
+    visitor: { visitor_id: 'v1', ...visitor },
+    user,
+  });
+  /** Objects nested `levels` deep, the outermost included. */
+  const nested = (levels: number): Record<string, unknown> =>
+    levels <= 1 ? { first_name: 'Jane' } : { inner_secret_name: nested(levels - 1) };
+  const limitOf = (run: () => unknown): MappingLimitError => {
+    try {
+      run();
+    } catch (error) {
+      if (error instanceof MappingLimitError) return error;
+      throw error;
+    }
+    throw new Error('no mapping limit was reached');
+  };
+  afterEach(() => jest.restoreAllMocks());
+
+  it('maps the largest legitimate events: a 1 MB string, 20,000 hashed emails, 50,000 values, 32 levels', () => {
+    const blob = defaults.apply(eventWith({}, { blob: 'x'.repeat(1_000_000) }));
+    const emails = defaults.apply(
+      eventWith({ email: Array.from({ length: 20_000 }, (_, i) => `person${i}@example.com`) }),
+    );
+    const items = Array.from({ length: 5_000 }, (_, i) => ({
+      sku: `sku-${i}`,
+      price: i,
+      qty: 1,
+      tags: ['a', 'b'],
+    }));
+
+    expect(blob.event.event_properties?.blob).toHaveLength(1_000_000);
+    expect(emails.visitor.email).toHaveLength(20_000);
+    expect((emails.visitor.email as string[])[0]).toBe(sha('person0@example.com'));
+    expect(defaults.apply(eventWith({}, { items })).event.event_properties?.items).toEqual(items);
+    expect(() => defaults.apply(eventWith({}, nested(MAPPING_LIMITS.maxDepth)))).not.toThrow();
+  });
+
+  it('stops an event whose mapped output would pass maxMappedBytes while walking it: 400,000 zeros under email', () => {
+    const hashes = jest.spyOn(personalData, 'sha256Hex');
+
+    const error = limitOf(() => defaults.apply(eventWith({ email: new Array(400_000).fill(0) })));
+
+    expect(error).toMatchObject({ limit: 'maxMappedBytes', max: MAPPING_LIMITS.maxMappedBytes });
+    // Each hash adds 64 characters: the walk stopped at the budget, long before the 400,000th.
+    expect(hashes.mock.calls.length).toBeLessThan(MAPPING_LIMITS.maxMappedBytes / 64);
+    expect(hashes.mock.calls.length).toBeGreaterThan(MAPPING_LIMITS.maxMappedBytes / 100);
+  });
+
+  it('counts output produced by rules, and strings passed on as they came, towards maxMappedBytes', () => {
+    const rules = compileMapping(mapping({ properties: { 'visitor.codes': 'hmac' } }), Buffer.alloc(32, 1));
+    const blobs = ['a', 'b', 'c'].map((letter) => letter.repeat(800_000));
+
+    expect(limitOf(() => rules.apply(eventWith({ codes: new Array(50_000).fill(1) }))).limit).toBe(
+      'maxMappedBytes',
+    );
+    expect(limitOf(() => defaults.apply(eventWith({}, { blobs }))).limit).toBe('maxMappedBytes');
+  });
+
+  it('counts the values of all roots together towards maxValues, skipped ones too', () => {
+    const half = new Array(60_000).fill(1);
+    const listed = compileMapping(mapping({ mode: 'listed', properties: { 'visitor.city': 'keep' } }));
+    const manyKeys = Object.fromEntries(Array.from({ length: 100_001 }, (_, i) => [`k${i}`, 1]));
+
+    expect(() => defaults.apply(eventWith({}, { items: half }))).not.toThrow();
+    expect(() => defaults.apply(eventWith({}, undefined, { items: half }))).not.toThrow();
+    expect(limitOf(() => defaults.apply(eventWith({}, { items: half }, { items: half }))).limit).toBe(
+      'maxValues',
+    );
+    expect(limitOf(() => listed.apply(eventWith(manyKeys))).limit).toBe('maxValues');
+  });
+
+  it('stops nesting deeper than maxDepth, in the defaults and under a rule', () => {
+    const hashDeep = compileMapping(mapping({ properties: { 'event.event_properties.deep': 'hash' } }));
+    let arrays: unknown = [1];
+    for (let i = 0; i < 40; i++) arrays = [arrays];
+
+    expect(limitOf(() => defaults.apply(eventWith({}, nested(MAPPING_LIMITS.maxDepth + 1)))).limit).toBe(
+      'maxDepth',
+    );
+    expect(limitOf(() => defaults.apply(eventWith({ list: arrays }))).limit).toBe('maxDepth');
+    expect(limitOf(() => hashDeep.apply(eventWith({}, { deep: nested(40) }))).limit).toBe('maxDepth');
+  });
+
+  it('names only the limit and its value, never a property name or value', () => {
+    const secret = 'jane.doe.secret@example.com';
+    const errors = [
+      limitOf(() => defaults.apply(eventWith({ email_of_jane_doe: new Array(40_000).fill(secret) }))),
+      limitOf(() => defaults.apply(eventWith({ jane_doe_items: new Array(100_001).fill(7) }))),
+      limitOf(() => defaults.apply(eventWith({ jane_doe_nest: nested(40) }))),
+    ];
+
+    expect(errors.map((e) => e.message)).toEqual([
+      `mapping limit maxMappedBytes exceeded: the mapped event would be larger than ${MAPPING_LIMITS.maxMappedBytes} bytes`,
+      `mapping limit maxValues exceeded: the event has more than ${MAPPING_LIMITS.maxValues} values to map`,
+      `mapping limit maxDepth exceeded: the event is nested deeper than ${MAPPING_LIMITS.maxDepth} levels`,
+    ]);
+    for (const error of errors)
+      expect(error.message).not.toMatch(/jane|doe|secret|example\.com|inner_|first_name/i);
+  });
+
+  it('gives each event a budget of its own', () => {
+    const third = new Array(40_000).fill(1);
+    for (let i = 0; i < 5; i++) expect(() => defaults.apply(eventWith({}, { third }))).not.toThrow();
+    limitOf(() => defaults.apply(eventWith({ email: new Array(400_000).fill(0) })));
+
+    expect(defaults.apply(payload()).visitor.Email).toBe(sha('jane.doe@example.com'));
+  });
+});
+
+describe('personal-data checks stay linear and bounded, whatever the event', () => {
+  it('tells an email address apart in linear time: a long domain full of dots took seconds', () => {
+    const dots = `a@${'.a'.repeat(30_000)} x`;
+    const started = performance.now();
+
+    expect(looksLikeEmail(dots)).toBe(false);
+    expect(looksLikeEmail(`a@${'b.'.repeat(30_000)}c`)).toBe(true);
+    expect(performance.now() - started).toBeLessThan(250);
+    expect(['a@b.c', ' A@Example.com\t', 'x@y.z.w'].map(looksLikeEmail)).toEqual([true, true, true]);
+    expect(['a@b.', 'a@.b', 'a@b', '@b.c', 'a@@b.c', 'a b@c.d', 'a@b c.d'].map(looksLikeEmail)).toEqual(
+      new Array(7).fill(false),
+    );
+  });
+
+  it('does not remember long property names: each event could otherwise leave 1 MB behind', () => {
+    setFlagsFromString('--expose-gc');
+    // Twice: the first collection leaves what dead objects' shapes still name (their keys).
+    const gc = runInNewContext('gc') as () => void;
+    const collect = () => {
+      gc();
+      gc();
+    };
+    collect();
+    const before = process.memoryUsage().heapUsed;
+
+    const defaults = compileMapping(undefined);
+    for (let i = 0; i < 40; i++) {
+      defaults.apply({ ...payload(), visitor: { visitor_id: 'v1', [`${i}${'k'.repeat(1_000_000)}`]: 1 } });
+    }
+    collect();
+
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(20 * 1_048_576);
   });
 });

@@ -1,4 +1,10 @@
-import { deriveDistinctId, parseIngestMessage } from '../../lambda/shared/ingest-message';
+import {
+  deriveDistinctId,
+  fifoMessageGroupId,
+  isWorkspaceGroup,
+  MAX_VALUES,
+  parseIngestMessage,
+} from '../../lambda/shared/ingest-message';
 import { ingestMessage, PERSONAL_DATA } from '../support/fixtures';
 
 describe('parseIngestMessage', () => {
@@ -152,5 +158,51 @@ describe('parseIngestMessage', () => {
 
     expect(parsed).toEqual({ ok: false, errorCode, reason: expect.stringContaining(reasonPart) });
     for (const personal of PERSONAL_DATA) expect(JSON.stringify(parsed)).not.toContain(personal);
+  });
+});
+
+describe('fifoMessageGroupId', () => {
+  it('puts the workspace in front of the visitor, so no two workspaces share a group', () => {
+    expect(fifoMessageGroupId('acme', 'visitor_123')).toBe('acme:visitor_123');
+    expect(fifoMessageGroupId('globex', 'visitor_123')).not.toBe(fifoMessageGroupId('acme', 'visitor_123'));
+    expect(isWorkspaceGroup('acme', 'acme:visitor_123')).toBe(true);
+    expect(isWorkspaceGroup('acme', 'visitor_123')).toBe(false);
+    expect(isWorkspaceGroup('acme', 'acme-eu:visitor_123')).toBe(false);
+  });
+
+  it('hashes a visitor id SQS would refuse in a group, keeping the workspace', () => {
+    const long = fifoMessageGroupId('w'.repeat(64), 'v'.repeat(128));
+    const spaced = fifoMessageGroupId('acme', 'jane doe');
+
+    for (const group of [long, spaced]) expect(group).toMatch(/^[\x21-\x7e]{1,128}$/);
+    expect(isWorkspaceGroup('w'.repeat(64), long)).toBe(true);
+    expect(spaced).toBe(fifoMessageGroupId('acme', 'jane doe'));
+    expect(spaced).not.toContain('jane');
+  });
+});
+
+describe('bounded values', () => {
+  it('refuses a message with more values than MAX_VALUES, naming no key or value', () => {
+    const body = JSON.stringify(
+      ingestMessage({
+        visitor: { visitor_id: 'v', 'jane.doe@example.com': Array.from({ length: MAX_VALUES }, () => ({})) },
+      }),
+    );
+
+    const parsed = parseIngestMessage(body);
+
+    expect(parsed).toEqual({
+      ok: false,
+      errorCode: 'InvalidEvent',
+      reason: `(body): more than ${MAX_VALUES} values`,
+    });
+  });
+
+  it('accepts a large but reasonable event', () => {
+    const items = Array.from({ length: 5_000 }, (_, i) => ({ sku: `sku-${i}`, quantity: 1, price: 9.99 }));
+
+    expect(
+      parseIngestMessage(JSON.stringify(ingestMessage({ event: { event_properties: { items } } }))).ok,
+    ).toBe(true);
   });
 });

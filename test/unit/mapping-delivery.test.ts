@@ -14,6 +14,7 @@ import {
   fifoTopicDestination,
   ingestMessage,
   PERSONAL_DATA,
+  registryOf,
   specOf,
   sqsRecord,
   standardTopicDestination,
@@ -168,5 +169,61 @@ describe('a retry keeps the mapping it started with', () => {
 
     const [entry] = sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
     expect(entry.MessageAttributes?.mapping_version).toEqual({ DataType: 'Number', StringValue: '7' });
+  });
+});
+
+describe('an event that would expand past the mapping limits', () => {
+  // Under the defaults each short string becomes a 64-character hash: about 6 MB from a 900 KB body.
+  const poison = ingestMessage({
+    event: { distinct_id: 'poison' },
+    visitor: { visitor_id: 'visitor_poison', email: new Array(90_000).fill('0000000') },
+  });
+  const defaults = { ...standardTopicDestination };
+  const dropsEmail = {
+    ...fifoTopicDestination,
+    mapping: { mode: 'all' as const, properties: { 'visitor.email': 'drop' as const } },
+  };
+  const globex = {
+    ...standardTopicDestination,
+    id: 'globex-events',
+    workspaceId: 'ws-globex',
+    externalId: 'ext-globex-00000001',
+    topicArn: 'arn:aws:sns:us-east-1:444455556666:globex-events',
+  };
+
+  it('is dead-lettered alone, for the destination whose mapping it passes, with the limit as reason', async () => {
+    const records = [
+      sqsRecord(ingestMessage({ event: { distinct_id: 'before' } })),
+      sqsRecord(poison, { messageId: 'poison-message' }),
+      sqsRecord(ingestMessage({ event: { distinct_id: 'after' } })),
+      sqsRecord(ingestMessage({ workspaceId: 'ws-globex', event: { distinct_id: 'other-workspace' } })),
+    ];
+
+    const response = await dispatchBatch(records, deps(registryOf([defaults, dropsEmail, globex])));
+
+    expect(response.batchItemFailures).toEqual([]);
+    const [letter, ...others] = sqs
+      .commandCalls(SendMessageBatchCommand)
+      .flatMap((c) => c.args[0].input.Entries ?? []);
+    expect(others).toEqual([]);
+    expect(letter.MessageBody).toBe(JSON.stringify(poison));
+    expect(letter.MessageAttributes).toMatchObject({
+      error_code: { StringValue: 'MappingLimitExceeded' },
+      error_message: {
+        StringValue:
+          'mapping limit maxMappedBytes exceeded: the mapped event would be larger than 2097152 bytes',
+      },
+      destination_id: { StringValue: 'marketing' },
+    });
+    const ids = (topic: string) =>
+      published()
+        .filter((p) => p.topic === topic)
+        .map((p) => p.body.event.distinct_id);
+    expect(ids('marketing')).toEqual(['before', 'after']);
+    // Its mapping drops the list: this destination gets the event.
+    expect(ids('orders.fifo')).toEqual(['before', 'poison', 'after']);
+    expect(ids('globex-events')).toEqual(['other-workspace']);
+    const summary = logs.lines().find((line) => line.includes('batch dispatched')) ?? '';
+    expect(JSON.parse(summary)).toMatchObject({ deadLettered: 1, delivered: 6 });
   });
 });

@@ -45,6 +45,25 @@ describe('mapping test', () => {
       phone: sha('15550100'),
     });
   });
+
+  it('reports an event past the mapping limits for the destination it would be dead-lettered for', () => {
+    const expanding = JSON.stringify({
+      workspace_id: 'ws-acme',
+      event: { event: 'Order Completed', distinct_id: 'e1' },
+      visitor: { visitor_id: 'v1', email: new Array(90_000).fill('0000000') },
+    });
+
+    const results = testMappings('ws-acme', [marketing, plain], [expanding]);
+
+    expect(results.map(({ destination, outcome, reason }) => [destination, outcome, reason])).toEqual([
+      ['marketing', 'blocked by consent', 'requires marketing'],
+      [
+        'analytics',
+        'invalid',
+        'MappingLimitExceeded: mapping limit maxMappedBytes exceeded: the mapped event would be larger than 2097152 bytes',
+      ],
+    ]);
+  });
 });
 
 describe('mapping export', () => {

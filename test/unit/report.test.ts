@@ -22,7 +22,10 @@ const payloadOf = (text: string) => {
   return parsed.payload;
 };
 
-function report(record: (ledger: DeliveryLedger, bodies: [string, string]) => void) {
+function report(
+  record: (ledger: DeliveryLedger, bodies: [string, string]) => void,
+  extra: { fifoGroupsWithoutWorkspace?: number } = {},
+) {
   const bodies: [string, string] = [body('ws-a', 1), body('ws-b', 2)];
   const ledger = new DeliveryLedger();
   record(ledger, bodies);
@@ -39,6 +42,7 @@ function report(record: (ledger: DeliveryLedger, bodies: [string, string]) => vo
     durationMs: 1,
     orderedScopes: [],
     offloaded: new Map(),
+    ...extra,
   });
 }
 
@@ -63,6 +67,19 @@ describe('the demo report', () => {
 
     expect(result.crossWorkspaceDeliveries).toBe(1);
     expect(result.verdict).toMatch(/^FAIL: .*1 delivered to another workspace/);
+  });
+
+  it('fails a FIFO ingest run where a message group did not name its workspace', () => {
+    const processedAll = (ledger: DeliveryLedger, [a, b]: [string, string]) => {
+      ledger.recordProcessed('ws-a/orders', payloadOf(a));
+      ledger.recordProcessed('ws-b/orders', payloadOf(b));
+    };
+
+    const scoped = report(processedAll, { fifoGroupsWithoutWorkspace: 0 });
+    const unscoped = report(processedAll, { fifoGroupsWithoutWorkspace: 2 });
+
+    expect(scoped.verdict).toMatch(/^PASS/);
+    expect(unscoped.verdict).toMatch(/^FAIL: .*2 FIFO message groups without their workspace/);
   });
 });
 

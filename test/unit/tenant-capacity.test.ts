@@ -239,4 +239,20 @@ describe('FIFO ingest: order per (workspace, message group)', () => {
       .map((c) => c.args[0].input.PublishBatchRequestEntries?.length);
     expect(calls).toEqual([10, 10]);
   });
+
+  it('warns, naming only the workspace, when a producer sends groups without their workspace', async () => {
+    sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
+
+    await dispatchBatch(
+      [fifoRecord(VICTIM, 'b1', 'visitor_1'), fifoRecord(VICTIM, 'b2', `${VICTIM}:visitor_1`)],
+      dependencies([victimTopic]),
+    );
+
+    const warnings = logs
+      .lines()
+      .filter((line) => line.includes('FIFO message groups without their workspace'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.parse(warnings[0])).toMatchObject({ workspaceIds: [VICTIM] });
+    expect(warnings[0]).not.toContain('visitor_1');
+  });
 });
