@@ -1,13 +1,13 @@
 import { route } from '../lambda/dispatcher/route';
 import { consentAllows } from '../lambda/shared/consent';
-import { type CompiledMapping, compileMapping } from '../lambda/shared/data-mapping';
+import { type CompiledMapping, compileMapping, MappingLimitError } from '../lambda/shared/data-mapping';
 import {
   type DestinationInput,
   type DestinationSpec,
   type DestinationType,
   parseDestinations,
 } from '../lambda/shared/destination-config';
-import { parseIngestMessage } from '../lambda/shared/ingest-message';
+import { type DeliveredPayload, parseIngestMessage } from '../lambda/shared/ingest-message';
 import { type DeliveryLedger, eventKey, payloadDigest } from './ledger';
 import type { DeadLetterRecord } from './pipeline';
 
@@ -155,7 +155,10 @@ export function buildReport(input: ReportInput): DemoReport {
     // What each destination it goes to should receive; what any destination of its workspace would.
     for (const destination of destinations) {
       const scope = `${workspaceId}/${destination.id}`;
-      const digest = payloadDigest((mappings.get(scope) as CompiledMapping).apply(parsed.payload));
+      const mapped = mappedOrLimited(mappings.get(scope) as CompiledMapping, parsed.payload);
+      // Past the mapping's limits: dead-lettered for this destination, so there is no content to expect.
+      if (!mapped) continue;
+      const digest = payloadDigest(mapped);
       if (scopes?.includes(scope))
         contentByScope.set(scope, (contentByScope.get(scope) ?? new Set<string>()).add(digest));
       workspacesByContent.set(
@@ -375,4 +378,14 @@ export function formatReport(report: DemoReport): string {
   if (report.unaccountedSamples.length > 0) lines.push(...report.unaccountedSamples.map((s) => `  - ${s}`));
   lines.push('', report.verdict, '');
   return lines.join('\n');
+}
+
+/** The payload as a mapping shapes it, or undefined when the event passes the mapping's limits. */
+function mappedOrLimited(mapping: CompiledMapping, payload: DeliveredPayload): DeliveredPayload | undefined {
+  try {
+    return mapping.apply(payload);
+  } catch (error) {
+    if (error instanceof MappingLimitError) return undefined;
+    throw error;
+  }
 }

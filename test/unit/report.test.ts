@@ -81,6 +81,31 @@ describe('the demo report', () => {
     expect(scoped.verdict).toMatch(/^PASS/);
     expect(unscoped.verdict).toMatch(/^FAIL: .*2 FIFO message groups without their workspace/);
   });
+
+  it('accounts for an event past the mapping limits by its dead letter for that destination', () => {
+    const poison = JSON.stringify({
+      workspace_id: 'ws-a',
+      event: { event: 'Order Completed', distinct_id: 'poison' },
+      visitor: { visitor_id: 'v1', email: new Array(90_000).fill('0000000') },
+    });
+
+    const result = buildReport({
+      sentBodies: [poison],
+      rejected: [],
+      firstSentAt: new Map([[poison, 0]]),
+      workspaces: [{ id: 'ws-a', destinations: [topic('111111111111')] }],
+      ledger: new DeliveryLedger(),
+      deadLetters: [
+        { body: poison, errorCode: 'MappingLimitExceeded', destinationId: 'orders', source: 'platform' },
+      ],
+      durationMs: 1,
+      orderedScopes: [],
+      offloaded: new Map(),
+    });
+
+    expect(result.unaccounted).toBe(0);
+    expect(result.verdict).toMatch(/^PASS/);
+  });
 });
 
 describe('the demo report with mappings and consent', () => {
