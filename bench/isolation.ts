@@ -1,11 +1,16 @@
 #!/usr/bin/env node
 /**
- * `npm run bench:isolation`: one hung destination must not slow the others. Runs the real
- * dispatcher handler, one batch at a time as one Lambda execution environment runs it, against
- * a loopback stand-in for AWS, side by side in one process: three healthy destinations alone,
- * then the same three plus a function that answers only after --hang-ms (longer than any call
- * budget), interleaved round by round. Prints the healthy destinations' throughput in both and
- * the ratio, the slowest batch against its deadline, and where the hung destination's events went.
+ * `npm run bench:isolation`: one hung destination must not slow the others, and one workspace
+ * must not slow another. Runs the real dispatcher handler, one batch at a time as one Lambda
+ * execution environment runs it, against a loopback stand-in for AWS, side by side in one
+ * process, interleaved round by round:
+ * - a hung destination: three healthy destinations alone, then the same three plus a function
+ *   of the same workspace that answers only after --hang-ms (longer than any call budget);
+ * - a hostile workspace: a victim workspace's three healthy destinations alone, then beside an
+ *   attacker workspace with --attackers functions answering after --hang-ms, each batch half
+ *   the victim's events, half the attacker's.
+ * Prints the healthy (victim's) throughput in both and the ratio, the slowest batch against its
+ * deadline, and where the hung destinations' events went.
  */
 import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -51,6 +56,26 @@ export const HUNG: DestinationInput = {
 };
 const BENCH_WORKSPACE = 'bench';
 const HEALTHY_TARGETS = ['orders', 'events', 'orders.fifo'];
+const ATTACKER_WORKSPACE = 'attacker';
+const ATTACKER_ACCOUNT = '444455556666';
+
+/** The attacker workspace's functions: each answers only after the hang. */
+export function attackerFunctions(count: number): DestinationInput[] {
+  return Array.from({ length: count }, (_, n) => ({
+    id: `slow-fn-${n}`,
+    type: 'lambda',
+    functionArn: `arn:aws:lambda:us-east-1:${ATTACKER_ACCOUNT}:function:hung-${n}`,
+    roleArn: `arn:aws:iam::${ATTACKER_ACCOUNT}:role/EventDelivery`,
+    invocationType: 'RequestResponse',
+    events: ['*'],
+  }));
+}
+
+/** A workspace of the run: its destinations, and its share of each batch's records. */
+export interface BenchWorkspace {
+  readonly id: string;
+  readonly destinations: DestinationInput[];
+}
 
 export interface ScenarioResult {
   readonly seconds: number;
@@ -63,17 +88,27 @@ export interface ScenarioResult {
   readonly batchItemFailures: number;
 }
 
-/** Runs `batches` batches through a fresh dispatcher (a new execution environment). */
+/**
+ * Runs `batches` batches through a fresh dispatcher (a new execution environment). With several
+ * workspaces, each batch's records are split equally between them, in turn.
+ */
 export async function runScenario(
   aws: LoopbackAws,
-  destinations: DestinationInput[],
+  destinations: DestinationInput[] | BenchWorkspace[],
   options: { batches: number; batchSize: number; functionTimeoutMs: number },
 ): Promise<ScenarioResult> {
   aws.reset();
+  const workspaces: BenchWorkspace[] = isWorkspaceList(destinations)
+    ? destinations
+    : [{ id: BENCH_WORKSPACE, destinations }];
   const handler = createDispatcherHandler(
     {
       destinationsJson: JSON.stringify({
-        workspaces: [{ id: BENCH_WORKSPACE, externalId: 'bench-external-id-0001', destinations }],
+        workspaces: workspaces.map(({ id, destinations: list }) => ({
+          id,
+          externalId: `${id}-external-id-0001`,
+          destinations: list,
+        })),
       }),
       deadLetterQueue: { url: `${aws.endpoint}/${ACCOUNT}/dlq`, fifo: false },
       maxReceiveCount: 5,
@@ -93,7 +128,7 @@ export async function runScenario(
   for (let b = 0; b < options.batches; b++) {
     const batchStart = performance.now();
     const response = await handler(
-      batchOf(b, options.batchSize),
+      batchOf(b, options.batchSize, workspaces),
       invocationContext(options.functionTimeoutMs),
     );
     const took = performance.now() - batchStart;
@@ -109,17 +144,23 @@ export async function runScenario(
     healthyPerSecond: healthyDelivered / seconds,
     slowestBatchMs: Math.round(slowestBatchMs),
     batchesPastDeadline,
-    hungRetries: aws.counts.sqsMessages.get(HUNG.id) ?? 0,
+    hungRetries: [...aws.counts.sqsMessages].reduce(
+      (sum, [targets, n]) => sum + (targets === HUNG.id || targets.startsWith('slow-fn-') ? n : 0),
+      0,
+    ),
     hungRetryReasons: Object.fromEntries(aws.counts.retryReasons),
     batchItemFailures,
   };
 }
 
-function batchOf(batch: number, size: number): SQSEvent {
+const isWorkspaceList = (list: DestinationInput[] | BenchWorkspace[]): list is BenchWorkspace[] =>
+  list.length > 0 && 'destinations' in list[0];
+
+function batchOf(batch: number, size: number, workspaces: readonly BenchWorkspace[]): SQSEvent {
   const records: SQSRecord[] = Array.from({ length: size }, (_, i) => {
     const n = batch * size + i;
     const body = JSON.stringify({
-      workspace_id: BENCH_WORKSPACE,
+      workspace_id: workspaces[i % workspaces.length].id,
       event: { event: 'Order Completed', distinct_id: `evt_${n}`, time: 1732300000000 + n },
       visitor: { visitor_id: `visitor_${n % 20}` },
       user: null,
@@ -139,6 +180,8 @@ async function main(): Promise<void> {
       'batch-size': { type: 'string', default: '100' },
       'hang-ms': { type: 'string', default: '12000' },
       'timeout-ms': { type: 'string', default: '30000' },
+      /** The hostile workspace's number of hung functions. */
+      attackers: { type: 'string', default: '4' },
       json: { type: 'boolean', default: false },
     },
   });
@@ -149,22 +192,36 @@ async function main(): Promise<void> {
     functionTimeoutMs: Number(values['timeout-ms']),
   };
   const hangMs = Number(values['hang-ms']);
-  const aws = new LoopbackAws({ delayMs: (target) => (target === 'hung' ? hangMs : 0) });
+  const attackers = Number(values.attackers);
+  const aws = new LoopbackAws({ delayMs: (target) => (target.startsWith('hung') ? hangMs : 0) });
   await aws.start();
-  const ratios: number[] = [];
-  const rows: { round: number; healthy: ScenarioResult; withHung: ScenarioResult }[] = [];
+  const victim: BenchWorkspace = { id: BENCH_WORKSPACE, destinations: HEALTHY };
+  const attacker: BenchWorkspace = { id: ATTACKER_WORKSPACE, destinations: attackerFunctions(attackers) };
+  // Each case: the healthy run, and the run beside the trouble, as `runScenario` takes them.
+  const cases = {
+    'hung destination': [[victim], [{ ...victim, destinations: [...HEALTHY, HUNG] }]],
+    [`hostile workspace (${attackers} hung functions)`]: [[victim], [victim, attacker]],
+  } satisfies Record<string, [BenchWorkspace[], BenchWorkspace[]]>;
+  // The alone run of the hostile case carries only the victim's half of each batch.
+  const aloneSize = (name: string) =>
+    name.startsWith('hostile') ? options.batchSize / 2 : options.batchSize;
+  const ratios = new Map<string, number[]>();
+  const rows: { case: string; round: number; healthy: ScenarioResult; withTrouble: ScenarioResult }[] = [];
   try {
     // Warm-up: module loading and the first TLS-free connections, so round 1 is like the others.
     await runScenario(aws, HEALTHY, { ...options, batches: 3 });
     for (let round = 1; round <= rounds; round++) {
-      const healthy = await runScenario(aws, HEALTHY, options);
-      const withHung = await runScenario(aws, [...HEALTHY, HUNG], options);
-      ratios.push(withHung.healthyPerSecond / healthy.healthyPerSecond);
-      rows.push({ round, healthy, withHung });
-      if (!values.json) {
-        process.stderr.write(
-          `round ${round}: healthy alone ${healthy.healthyPerSecond.toFixed(0)} deliveries/s; with a hung destination ${withHung.healthyPerSecond.toFixed(0)} deliveries/s (ratio ${ratios.at(-1)?.toFixed(2)}); slowest batch ${withHung.slowestBatchMs} ms of ${options.functionTimeoutMs}; hung destination: ${withHung.hungRetries} retries scheduled ${JSON.stringify(withHung.hungRetryReasons)}\n`,
-        );
+      for (const [name, [alone, beside]] of Object.entries(cases)) {
+        const healthy = await runScenario(aws, alone, { ...options, batchSize: aloneSize(name) });
+        const withTrouble = await runScenario(aws, beside, options);
+        const ratio = withTrouble.healthyPerSecond / healthy.healthyPerSecond;
+        ratios.set(name, [...(ratios.get(name) ?? []), ratio]);
+        rows.push({ case: name, round, healthy, withTrouble });
+        if (!values.json) {
+          process.stderr.write(
+            `round ${round}, ${name}: healthy alone ${healthy.healthyPerSecond.toFixed(0)} deliveries/s; beside it ${withTrouble.healthyPerSecond.toFixed(0)} deliveries/s (ratio ${ratio.toFixed(2)}); slowest batch ${withTrouble.slowestBatchMs} ms of ${options.functionTimeoutMs}, ${withTrouble.batchesPastDeadline} past it; hung destinations: ${withTrouble.hungRetries} retries scheduled ${JSON.stringify(withTrouble.hungRetryReasons)}, ${withTrouble.batchItemFailures} batch item failures\n`,
+          );
+        }
       }
     }
   } finally {
@@ -174,15 +231,21 @@ async function main(): Promise<void> {
     rounds,
     ...options,
     hangMs,
-    ratio: { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) },
-    eventsToHungDestination: options.batches * options.batchSize,
+    attackers,
+    ratios: Object.fromEntries(
+      [...ratios].map(([name, r]) => [name, { median: median(r), min: Math.min(...r), max: Math.max(...r) }]),
+    ),
     rows,
   };
   if (values.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-  else
-    process.stderr.write(
-      `\nhealthy throughput with a hung destination / without: median ${summary.ratio.median.toFixed(2)}, min ${summary.ratio.min.toFixed(2)}, max ${summary.ratio.max.toFixed(2)} over ${rounds} rounds of ${options.batches} batches of ${options.batchSize}\n`,
-    );
+  else {
+    process.stderr.write(`\nover ${rounds} rounds of ${options.batches} batches of ${options.batchSize}:\n`);
+    for (const [name, r] of Object.entries(summary.ratios)) {
+      process.stderr.write(
+        `  healthy throughput beside a ${name} / alone: median ${r.median.toFixed(2)}, min ${r.min.toFixed(2)}, max ${r.max.toFixed(2)}\n`,
+      );
+    }
+  }
 }
 
 if (require.main === module) {

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
-import { HEALTHY, HUNG } from '../../bench/isolation';
+import { attackerFunctions, HEALTHY, HUNG } from '../../bench/isolation';
 import { LoopbackAws } from '../../bench/loopback-aws';
 import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
@@ -100,5 +100,69 @@ describe('the real dispatcher with one destination that never answers in time (l
     expect(response.batchItemFailures).toEqual([]);
     expect(aws.counts.sqsMessages.get(HUNG.id)).toBe(5);
     expect(aws.counts.retryReasons.get('DeadlineExceeded')).toBe(5);
+  });
+});
+
+describe('the real dispatcher beside a hostile workspace with four hung functions (loopback AWS)', () => {
+  const aws = new LoopbackAws({ delayMs: (target) => (target.startsWith('hung') ? 20_000 : 0) });
+  const ATTACKER = 'ws-attacker';
+
+  beforeAll(() => aws.start());
+  afterAll(() => aws.stop());
+
+  it("delivers every one of the victim's events in each batch, well inside the deadline", async () => {
+    // Prepare: each batch half the victim's events, half the attacker's, interleaved.
+    const handler = createDispatcherHandler(
+      {
+        destinationsJson: JSON.stringify({
+          workspaces: [
+            { id: WORKSPACE_ID, externalId: 'victim-external-id-0001', destinations: HEALTHY },
+            { id: ATTACKER, externalId: 'attacker-external-id-01', destinations: attackerFunctions(4) },
+          ],
+        }),
+        deadLetterQueue: { url: `${aws.endpoint}/111122223333/dlq`, fifo: false },
+        maxReceiveCount: 5,
+        concurrency: 16,
+        region: 'us-east-1',
+        retry: { ...DEFAULT_RETRY_POLICY, queueUrl: `${aws.endpoint}/111122223333/ingest` },
+      },
+      {
+        overrides: { endpoint: aws.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } },
+        logger: new Logger({ serviceName: 'test', logLevel: 'SILENT' }),
+      },
+    );
+    const mixed = (from: number): SQSEvent => ({
+      Records: Array.from({ length: 100 }, (_, i) =>
+        sqsRecord(
+          ingestMessage({
+            workspaceId: i % 2 === 0 ? WORKSPACE_ID : ATTACKER,
+            event: { distinct_id: `evt_${from + i}` },
+            visitor: { visitor_id: `visitor_${(from + i) % 10}` },
+          }),
+          { sentAt: Date.now() },
+        ),
+      ),
+    });
+
+    // Act: three batches, as one execution environment takes them.
+    const took: number[] = [];
+    for (let b = 0; b < 3; b++) {
+      const started = Date.now();
+      const response = await handler(mixed(b * 100), invocationContext(30_000));
+      took.push(Date.now() - started);
+      expect(response.batchItemFailures).toEqual([]);
+    }
+
+    // Assess: the victim's 150 events reached each of its destinations; the attacker's were
+    // scheduled for retry (cut, then deferred by their open circuits); no batch came near its
+    // 27 s delivery deadline, as every one did when the attacker's calls held all 16 slots.
+    for (const target of ['orders', 'events', 'orders.fifo'])
+      expect(aws.counts.delivered.get(target)).toBe(150);
+    // Every SQS message here is a retry of the attacker's: 150 events to each of 4 functions.
+    const retries = [...aws.counts.sqsMessages.values()].reduce((sum, n) => sum + n, 0);
+    expect(retries).toBe(600);
+    expect(aws.counts.sqsGroups.size).toBe(4);
+    expect([...aws.counts.retryReasons.keys()].sort()).toEqual(['CircuitOpen', 'DeliveryTimedOut']);
+    expect(Math.max(...took)).toBeLessThan(5_000);
   });
 });
