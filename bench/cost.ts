@@ -29,7 +29,12 @@ export const PRICES = {
 } as const;
 
 /** The dispatcher's memory (the `EventDispatcher` default). */
-const DISPATCHER_MEMORY_GB = 0.5;
+export const DISPATCHER_MEMORY_GB = 0.5;
+/**
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-memory.html : a function has one
+ * vCPU's worth of CPU at 1,769 MB, in proportion to its memory below that.
+ */
+export const LAMBDA_MB_PER_VCPU = 1_769;
 /**
  * SQS requests per event on the ingest side, the same for every approach: producers sending
  * batches of 10, and the poller (Lambda's event source mapping or a pipe) receiving and deleting
@@ -116,25 +121,13 @@ export function pipesCost(scenario: CostScenario): CostPerMillion {
   return split(lines);
 }
 
+/** Lambda GB-seconds per million events of a dispatcher taking so many seconds per event. */
+export const gbSecondsPerMillion = (secondsPerEvent: number): number =>
+  MILLION * secondsPerEvent * DISPATCHER_MEMORY_GB;
+
 /** What a dispatcher's time costs per million events, at so many seconds per event. */
 export const dispatcherTimeCostPerMillion = (secondsPerEvent: number): number =>
-  MILLION * secondsPerEvent * DISPATCHER_MEMORY_GB * PRICES.lambdaArmPerGbSecond;
-
-/**
- * Seconds per event a dispatcher waits on the network when each call takes `latencyMs`: a batch's
- * calls go out `slots` at a time, each event's `callsInARow` one after the other.
- */
-export function secondsPerEventAtLatency(options: {
-  batchSize: number;
-  callsPerEvent: number;
-  callsInARow?: number;
-  slots: number;
-  latencyMs: number;
-}): number {
-  const { batchSize, callsPerEvent, callsInARow = 1, slots, latencyMs } = options;
-  const rounds = Math.ceil((batchSize * callsPerEvent) / callsInARow / slots) * callsInARow;
-  return (rounds * latencyMs) / 1000 / batchSize;
-}
+  gbSecondsPerMillion(secondsPerEvent) * PRICES.lambdaArmPerGbSecond;
 
 /** S3 cost per million events of offloading a share of them (one PUT, one GET by the consumer each). */
 export function offloadCostPerMillion(share: number): number {

@@ -2,10 +2,17 @@ import { createHash, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readRetryBundle } from '../lambda/dispatcher/retry-bundle';
+import { type AwsOperation, LatencyModel } from './latency-model';
 
 export interface LoopbackAwsOptions {
-  /** How long each call to a function or topic takes to answer, by its name (the ARN's last part). @default 0 */
+  /**
+   * A further delay for each call to a function or topic, by its name (the ARN's last part): a
+   * slow or hung destination. Added to the latency model's draw for the call.
+   * @default 0
+   */
   readonly delayMs?: (target: string) => number;
+  /** How long each operation takes to answer (every operation: STS, SNS, Lambda, SQS). @default instant */
+  readonly latency?: LatencyModel;
 }
 
 /** What the stand-in was asked to do. */
@@ -25,14 +32,19 @@ export interface LoopbackCounts {
 
 /**
  * A stand-in for AWS on 127.0.0.1 that answers what the dispatcher calls (STS AssumeRole, SNS
- * PublishBatch, Lambda Invoke, SQS SendMessageBatch) at once, or after a delay per target, and
- * counts everything. For benchmarks and tests of the real handler without the emulator's cost.
+ * PublishBatch, Lambda Invoke, SQS SendMessageBatch) at once, or after the latency model's delay
+ * for the operation plus a delay per target, and counts everything. For benchmarks and tests of
+ * the real handler without the emulator's cost.
  */
 export class LoopbackAws {
   private server?: http.Server;
   readonly counts: LoopbackCounts = LoopbackAws.emptyCounts();
+  /** The latency model answering from now on; a benchmark may swap it between runs. */
+  latency: LatencyModel;
 
-  constructor(private readonly options: LoopbackAwsOptions = {}) {}
+  constructor(private readonly options: LoopbackAwsOptions = {}) {
+    this.latency = options.latency ?? LatencyModel.instant();
+  }
 
   static emptyCounts(): LoopbackCounts {
     return {
@@ -77,7 +89,7 @@ export class LoopbackAws {
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(request.url ?? '');
     if (invoke) {
       const name = decodeURIComponent(invoke[1]).split(':').slice(6, 7)[0] ?? invoke[1];
-      this.later(name, response, () => {
+      this.later('lambda:Invoke', name, response, () => {
         this.count(this.counts.delivered, name, 1);
         response.writeHead(202, { 'x-amzn-requestid': randomUUID() });
         response.end();
@@ -98,12 +110,21 @@ export class LoopbackAws {
     response.end(`loopback AWS does not answer ${request.method} ${request.url} ${String(action)}`);
   }
 
-  /** Answers after the target's delay, unless the caller gave up first. */
-  private later(name: string, response: http.ServerResponse, reply: () => void): void {
-    const delay = this.options.delayMs?.(name) ?? 0;
+  /**
+   * Answers after the operation's modelled latency plus the target's delay (a call to a function
+   * or topic, counted under its name), unless the caller gave up first.
+   */
+  private later(
+    operation: AwsOperation,
+    target: string | undefined,
+    response: http.ServerResponse,
+    reply: () => void,
+  ): void {
+    const delay =
+      this.latency.draw(operation) + (target === undefined ? 0 : (this.options.delayMs?.(target) ?? 0));
     const send = () => {
       if (response.destroyed || response.writableEnded) return;
-      this.count(this.counts.calls, name, 1);
+      if (target !== undefined) this.count(this.counts.calls, target, 1);
       reply();
     };
     if (delay <= 0) send();
@@ -113,9 +134,11 @@ export class LoopbackAws {
   private assumeRole(form: URLSearchParams, response: http.ServerResponse): void {
     this.counts.assumeRole += 1;
     const account = (form.get('RoleArn') ?? '').split(':')[4] ?? '111122223333';
-    xml(
-      response,
-      `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIALOOPBACK</AccessKeyId><SecretAccessKey>loopback</SecretAccessKey><SessionToken>loopback</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/loopback/session</Arn><AssumedRoleId>AROALOOPBACK:session</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+    this.later('sts:AssumeRole', undefined, response, () =>
+      xml(
+        response,
+        `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIALOOPBACK</AccessKeyId><SecretAccessKey>loopback</SecretAccessKey><SessionToken>loopback</SessionToken><Expiration>${new Date(Date.now() + 3_600_000).toISOString()}</Expiration></Credentials><AssumedRoleUser><Arn>arn:aws:sts::${account}:assumed-role/loopback/session</Arn><AssumedRoleId>AROALOOPBACK:session</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>${randomUUID()}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+      ),
     );
   }
 
@@ -124,7 +147,7 @@ export class LoopbackAws {
     const ids = [...form.entries()]
       .filter(([key]) => /^PublishBatchRequestEntries\.member\.\d+\.Id$/.test(key))
       .map(([, id]) => id);
-    this.later(name, response, () => {
+    this.later('sns:PublishBatch', name, response, () => {
       this.count(this.counts.delivered, name, ids.length);
       const members = ids.map(
         (id) => `<member><Id>${id}</Id><MessageId>${randomUUID()}</MessageId></member>`,
@@ -139,7 +162,7 @@ export class LoopbackAws {
   /** A single Publish: what a naive dispatcher sends, one per event. */
   private publish(form: URLSearchParams, response: http.ServerResponse): void {
     const name = (form.get('TopicArn') ?? '').split(':').pop() ?? '';
-    this.later(name, response, () => {
+    this.later('sns:Publish', name, response, () => {
       this.count(this.counts.delivered, name, 1);
       xml(
         response,
@@ -176,11 +199,13 @@ export class LoopbackAws {
         MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex'),
       };
     });
-    response.writeHead(200, {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amzn-requestid': randomUUID(),
+    this.later('sqs:SendMessageBatch', undefined, response, () => {
+      response.writeHead(200, {
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amzn-requestid': randomUUID(),
+      });
+      response.end(JSON.stringify({ Successful: successful, Failed: [] }));
     });
-    response.end(JSON.stringify({ Successful: successful, Failed: [] }));
   }
 
   private count(map: Map<string, number>, key: string, n: number): void {

@@ -6,20 +6,26 @@
  *   architecture's limit), and
  * - a naive dispatcher: AssumeRole and one Publish or Invoke per event,
  * interleaved round by round in one process, for SNS FIFO, SNS standard, Lambda and all three, at
- * batch sizes 100 and 10. Prints the table and writes it, with a chart, to docs/performance.md.
+ * batch sizes 100 and 10, with the stand-in answering at once (what the code costs in CPU) and
+ * after a modelled latency per operation (`bench/latency-model.ts`: what AWS pays for in
+ * throughput and Lambda duration). Prints the tables and writes them, with a chart, to
+ * docs/performance.md.
  */
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import * as http from 'node:http';
+import { cpus } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { SQSEvent } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
-import { messageDeduplicationId } from '../lambda/dispatcher/drivers/sns';
+import { messageDeduplicationId, messageGroupId } from '../lambda/dispatcher/drivers/sns';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
@@ -27,14 +33,26 @@ import { generateEvents, seededRandom } from '../local/test-events';
 import { type BundleReport, measureBundles } from './bundle';
 import {
   type CostScenario,
+  DISPATCHER_MEMORY_GB,
   dispatcherCost,
-  dispatcherTimeCostPerMillion,
+  gbSecondsPerMillion,
+  LAMBDA_MB_PER_VCPU,
   type MeasuredApproach,
   offloadCostPerMillion,
+  PRICES,
   pipesCost,
-  secondsPerEventAtLatency,
 } from './cost';
 import { DroppingLogger } from './dropping-logger';
+import {
+  AWS_OPERATIONS,
+  type AwsOperation,
+  DEFAULT_LATENCIES,
+  DEFAULT_LATENCY_REASONS,
+  LatencyModel,
+  type LatencyTable,
+  logNormalShape,
+  resolveLatencies,
+} from './latency-model';
 import { LoopbackAws } from './loopback-aws';
 import { sqsRecord } from './sqs-record';
 
@@ -77,6 +95,13 @@ const SCENARIOS: Record<string, BenchTarget[]> = {
   Lambda: [TARGETS.lambda],
   'all three': [TARGETS.fifo, TARGETS.standard, TARGETS.lambda],
 };
+const BATCH_SIZES = [100, 10] as const;
+
+/** A full garbage collection before each run, so that no run pays for an earlier one's garbage. */
+const collectGarbage = (() => {
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
+})();
 
 /** What the bare loop and the naive dispatcher read of an event. */
 interface BenchEvent {
@@ -86,21 +111,60 @@ interface BenchEvent {
 
 const VARIANTS = ['dispatcher', 'bare loop', 'naive'] as const;
 type Variant = (typeof VARIANTS)[number];
+/** instant: the stand-in answers at once (CPU); model: after the latency model's delays (AWS). */
+const MODES = ['instant', 'model'] as const;
+type Mode = (typeof MODES)[number];
+
 interface Run {
+  /** Events put through (each to every destination of the scenario). */
+  events: number;
+  /** Wall time of the run, batches one after another as one execution environment runs them. */
+  seconds: number;
   deliveriesPerSecond: number;
+  /** Process CPU time (user and system, the stand-in's included) per delivery, in microseconds. */
+  cpuMicrosPerDelivery: number;
   apiCallsPerEvent: number;
   snsCallsPerSnsEvent: number;
   /** Calls per delivery to each kind of target, for the cost table. */
   callsPerDelivery: { snsStandard: number; snsFifo: number; lambda: number };
   assumeRoles: number;
   peakHeapMb: number;
+  /** Deliveries the dispatcher sent to its retry queue instead (calls cut as slow): none expected. */
+  retriesScheduled: number;
+}
+
+interface BenchConfig {
+  readonly modes: readonly Mode[];
+  readonly rounds: number;
+  /** Events per run in each mode, by variant. */
+  readonly events: Record<Mode, Record<Variant, number>>;
+  readonly latencies: LatencyTable;
+  readonly seed: number;
 }
 
 async function main(): Promise<void> {
+  const startedAt = performance.now();
   const { values } = parseArgs({
     options: {
-      events: { type: 'string', default: '4000' },
+      /** Events per run answering at once. */
+      events: { type: 'string', default: '2000' },
+      // Under the model a run's time is mostly waiting: these sizes keep `npm run bench` near 10
+      // minutes on 2 cores.
+      /** Events per run of the dispatcher and the bare loop under the model. */
+      'model-events': { type: 'string', default: '1500' },
+      /** Events per run of the naive dispatcher under the model: it waits AssumeRole and a call per delivery. */
+      'model-naive-events': { type: 'string', default: '200' },
       rounds: { type: 'string', default: '3' },
+      /** instant, model or both. */
+      latency: { type: 'string', default: 'both' },
+      /** Every operation's p50 in ms (each p99 scales with it unless --latency-p99-ms is given). */
+      'latency-p50-ms': { type: 'string' },
+      /** Every operation's p99 in ms. */
+      'latency-p99-ms': { type: 'string' },
+      /** One operation's p50 and p99 in ms, `op=p50/p99`, e.g. `sns:PublishBatch=20/70`; repeatable. */
+      'latency-op': { type: 'string', multiple: true },
+      /** The latency model's seed for round 1; round r uses seed + r - 1. */
+      'latency-seed': { type: 'string', default: '1' },
       'no-write': { type: 'boolean', default: false },
       /** Only this scenario (for profiling one); implies --no-write. */
       scenario: { type: 'string' },
@@ -108,26 +172,37 @@ async function main(): Promise<void> {
       variants: { type: 'string' },
     },
   });
-  const eventCount = Number(values.events);
-  const rounds = Number(values.rounds);
+  const config = benchConfig(values);
+  const eventCount = Math.max(
+    ...Object.values(config.events).flatMap((byVariant) => Object.values(byVariant)),
+  );
   const aws = new LoopbackAws();
   await aws.start();
   const bodies = generateEvents(eventCount, { random: seededRandom(7), workspaces: [WORKSPACE] });
   const results = new Map<string, Run[]>();
   try {
-    for (let round = 1; round <= rounds; round++) {
+    for (let round = 1; round <= config.rounds; round++) {
       for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
         if (values.scenario && scenario !== values.scenario) continue;
-        for (const batchSize of [100, 10]) {
-          for (const variant of VARIANTS) {
-            if (values.variants && !values.variants.split(',').includes(variant)) continue;
-            const run = await measure(aws, variant, destinations, bodies, batchSize);
-            const key = `${scenario}\n${batchSize}\n${variant}`;
-            results.set(key, [...(results.get(key) ?? []), run]);
+        for (const batchSize of BATCH_SIZES) {
+          for (const mode of config.modes) {
+            for (const variant of VARIANTS) {
+              if (values.variants && !values.variants.split(',').includes(variant)) continue;
+              // Every run of a round meets the same sequence of delays; each round another one.
+              aws.latency =
+                mode === 'instant'
+                  ? LatencyModel.instant()
+                  : new LatencyModel(config.latencies, config.seed + round - 1);
+              const events = bodies.slice(0, config.events[mode][variant]);
+              const run = await measure(aws, variant, destinations, events, batchSize);
+              const key = resultKey(mode, scenario, batchSize, variant);
+              results.set(key, [...(results.get(key) ?? []), run]);
+            }
           }
         }
       }
-      process.stderr.write(`round ${round} of ${rounds} done\n`);
+      const minutes = (performance.now() - startedAt) / 60_000;
+      process.stderr.write(`round ${round} of ${config.rounds} done (${minutes.toFixed(1)} min)\n`);
     }
   } finally {
     await aws.stop();
@@ -135,15 +210,17 @@ async function main(): Promise<void> {
   if (values.scenario || values.variants) {
     for (const [key, runs] of results) {
       const rate = median(runs.map((r) => r.deliveriesPerSecond));
+      const cpu = median(runs.map((r) => r.cpuMicrosPerDelivery));
       const calls = median(runs.map((r) => r.apiCallsPerEvent));
       console.log(
-        `${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s, ${calls.toFixed(3)} API calls per delivery`,
+        `${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s, ${cpu.toFixed(1)} µs CPU per delivery, ${calls.toFixed(3)} API calls per delivery`,
       );
     }
     return;
   }
   process.stderr.write('measuring the bundles\n');
-  const report = render(results, eventCount, rounds, measureBundles());
+  const bundles = measureBundles();
+  const report = render(results, config, bundles, (performance.now() - startedAt) / 60_000);
   console.log(report.table);
   if (!values['no-write']) {
     const file = path.join(__dirname, '..', 'docs', 'performance.md');
@@ -154,6 +231,70 @@ async function main(): Promise<void> {
     process.stderr.write(`written: ${file}\n`);
   }
 }
+
+/** The command line's settings, checked: every problem named at once. */
+function benchConfig(values: {
+  events?: string;
+  'model-events'?: string;
+  'model-naive-events'?: string;
+  rounds?: string;
+  latency?: string;
+  'latency-p50-ms'?: string;
+  'latency-p99-ms'?: string;
+  'latency-op'?: string[];
+  'latency-seed'?: string;
+}): BenchConfig {
+  const problems: string[] = [];
+  const count = (flag: keyof typeof values): number => {
+    const text = values[flag] as string | undefined;
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) problems.push(`--${flag} ${text}: expected a whole number ≥ 1`);
+    return n;
+  };
+  const milliseconds = (flag: 'latency-p50-ms' | 'latency-p99-ms'): number | undefined => {
+    const text = values[flag];
+    if (text === undefined) return undefined;
+    const n = Number(text);
+    if (!Number.isFinite(n) || n < 0) problems.push(`--${flag} ${text}: expected milliseconds ≥ 0`);
+    return n;
+  };
+  const events = count('events');
+  const modelEvents = count('model-events');
+  const modelNaiveEvents = count('model-naive-events');
+  const rounds = count('rounds');
+  const seed = count('latency-seed');
+  const modes = values.latency === 'both' ? MODES : MODES.filter((m) => m === values.latency);
+  if (modes.length === 0) problems.push(`--latency ${values.latency}: expected instant, model or both`);
+  let latencies: LatencyTable = DEFAULT_LATENCIES;
+  try {
+    latencies = resolveLatencies({
+      p50Ms: milliseconds('latency-p50-ms'),
+      p99Ms: milliseconds('latency-p99-ms'),
+      perOperation: values['latency-op'],
+    });
+  } catch (error) {
+    problems.push((error as Error).message);
+  }
+  if (problems.length > 0) throw new Error(`npm run bench: ${problems.join('; ')}`);
+  const all = (n: number) => ({ dispatcher: n, 'bare loop': n, naive: n });
+  return {
+    modes,
+    rounds,
+    events: {
+      instant: all(events),
+      model: {
+        dispatcher: modelEvents,
+        'bare loop': modelEvents,
+        naive: Math.min(modelNaiveEvents, modelEvents),
+      },
+    },
+    latencies,
+    seed,
+  };
+}
+
+const resultKey = (mode: Mode, scenario: string, batchSize: number, variant: Variant) =>
+  `${mode}\n${scenario}\n${batchSize}\n${variant}`;
 
 async function measure(
   aws: LoopbackAws,
@@ -170,18 +311,25 @@ async function measure(
       : variant === 'bare loop'
         ? bareLoop(aws, destinations)
         : naive(aws, destinations);
-  global.gc?.();
+  collectGarbage();
   let peakHeap = process.memoryUsage().heapUsed;
   const sampler = setInterval(() => {
     peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
   }, 20);
+  const cpuBefore = process.cpuUsage();
   const started = performance.now();
   for (const batch of batches) await run(batch);
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
   clearInterval(sampler);
   const deliveries = [...aws.counts.delivered.values()].reduce((a, b) => a + b, 0);
+  const retriesScheduled = [...aws.counts.sqsMessages.values()].reduce((a, b) => a + b, 0);
   const expected = bodies.length * destinations.length;
-  if (deliveries !== expected) throw new Error(`${variant}: ${deliveries} deliveries, expected ${expected}`);
+  if (deliveries + retriesScheduled !== expected) {
+    throw new Error(
+      `${variant}: ${deliveries} deliveries and ${retriesScheduled} retries scheduled, expected ${expected} deliveries`,
+    );
+  }
   const calls = [...aws.counts.calls.values()].reduce((a, b) => a + b, 0) + aws.counts.assumeRole;
   const snsTargets = destinations
     .filter((d) => d.type === 'sns')
@@ -192,7 +340,10 @@ async function measure(
     return (aws.counts.calls.get(name) ?? 0) / (aws.counts.delivered.get(name) || 1);
   };
   return {
+    events: bodies.length,
+    seconds,
     deliveriesPerSecond: deliveries / seconds,
+    cpuMicrosPerDelivery: (cpu.user + cpu.system) / deliveries,
     apiCallsPerEvent: calls / deliveries,
     callsPerDelivery: {
       snsStandard: callsPerDelivery(TARGETS.standard),
@@ -202,6 +353,7 @@ async function measure(
     snsCallsPerSnsEvent: snsTargets.length > 0 ? snsCalls / (bodies.length * snsTargets.length) : 0,
     assumeRoles: aws.counts.assumeRole,
     peakHeapMb: peakHeap / 1_048_576,
+    retriesScheduled,
   };
 }
 
@@ -230,7 +382,14 @@ function dispatcher(aws: LoopbackAws, destinations: BenchTarget[]) {
   };
 }
 
-/** The same calls with nothing else: PublishBatch by 10 with the same entries, one Invoke per event. */
+/**
+ * The same calls with nothing else: PublishBatch by 10 with the same entries, one Invoke per event,
+ * all of a batch's calls through one pool of CONCURRENCY. On a FIFO topic, packed as order
+ * requires (`orderedChunks`): a visitor's events in successive calls, each waiting for the one
+ * before, as the dispatcher sends them; without that, parallel calls could reorder a group. The
+ * schedule is a good one, so that the loop stays the limit: destinations take turns for the
+ * slots, and a call that waited for an earlier one goes first (it is on the batch's longest path).
+ */
 function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
   const credentials = fromTemporaryCredentials({
     params: { RoleArn: ROLE, ExternalId: EXTERNAL_ID, RoleSessionName: 'bench' },
@@ -239,51 +398,113 @@ function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
   });
   const sns = new SNSClient({ region: 'us-east-1', endpoint: aws.endpoint, credentials });
   const lambda = new LambdaClient({ region: 'us-east-1', endpoint: aws.endpoint, credentials });
-  return async (event: SQSEvent) => {
-    const calls: (() => Promise<unknown>)[] = [];
-    for (const destination of destinations) {
-      if (destination.type === 'lambda') {
-        for (const record of event.Records) {
-          calls.push(() =>
-            lambda.send(
-              new InvokeCommand({
-                FunctionName: destination.functionArn,
-                InvocationType: 'Event',
-                Payload: Buffer.from(record.body),
-              }),
-            ),
-          );
-        }
-        continue;
-      }
-      const fifo = destination.topicArn.endsWith('.fifo');
-      for (let i = 0; i < event.Records.length; i += 10) {
-        // The entries the dispatcher sends: its two message attributes, and on a FIFO topic the
-        // visitor as the group and a hash as the deduplication id.
-        const entries = event.Records.slice(i, i + 10).map((record, j) => {
-          const { event, visitor } = JSON.parse(record.body) as BenchEvent;
-          return {
-            Id: String(j),
-            Message: record.body,
-            MessageAttributes: {
-              event_name: { DataType: 'String', StringValue: event.event },
-              distinct_id: { DataType: 'String', StringValue: event.distinct_id },
-            },
-            ...(fifo && {
-              MessageGroupId: visitor.visitor_id,
-              MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
+  /** A destination's calls for a batch, each with the positions of the calls it waits for. */
+  const plan = (
+    destination: BenchTarget,
+    event: SQSEvent,
+  ): { send: () => Promise<unknown>; after: number[] }[] => {
+    if (destination.type === 'lambda') {
+      return event.Records.map((record) => ({
+        after: [],
+        send: () =>
+          lambda.send(
+            new InvokeCommand({
+              FunctionName: destination.functionArn,
+              InvocationType: 'Event',
+              Payload: Buffer.from(record.body),
             }),
-          };
-        });
-        calls.push(() =>
+          ),
+      }));
+    }
+    const fifo = destination.topicArn.endsWith('.fifo');
+    const parsed = event.Records.map((record) => ({ record, ...(JSON.parse(record.body) as BenchEvent) }));
+    const { chunks, after } = fifo
+      ? orderedChunks(parsed.map((p) => p.visitor.visitor_id))
+      : inOrderChunks(parsed.length);
+    return chunks.map((chunk, position) => {
+      // The entries the dispatcher sends: its two message attributes, and on a FIFO topic the
+      // visitor as the group and a hash as the deduplication id.
+      const entries = chunk.map((index, j) => {
+        const { record, event, visitor } = parsed[index];
+        return {
+          Id: String(j),
+          Message: record.body,
+          MessageAttributes: {
+            event_name: { DataType: 'String', StringValue: event.event },
+            distinct_id: { DataType: 'String', StringValue: event.distinct_id },
+          },
+          ...(fifo && {
+            MessageGroupId: messageGroupId(visitor.visitor_id),
+            MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
+          }),
+        };
+      });
+      return {
+        after: after[position],
+        send: () =>
           sns.send(
             new PublishBatchCommand({ TopicArn: destination.topicArn, PublishBatchRequestEntries: entries }),
           ),
-        );
-      }
-    }
-    await pool(calls);
+      };
+    });
   };
+  return async (event: SQSEvent) => {
+    const slot = callSlots(CONCURRENCY);
+    const planned = destinations.map((destination) => plan(destination, event));
+    const answered = planned.map(() => [] as Promise<unknown>[]);
+    const longest = Math.max(...planned.map((calls) => calls.length));
+    // Turns: every destination's first call, then every second one, and so on.
+    for (let position = 0; position < longest; position++) {
+      planned.forEach((calls, d) => {
+        const call = calls[position];
+        if (!call) return;
+        answered[d][position] =
+          call.after.length === 0
+            ? slot(call.send)
+            : Promise.all(call.after.map((k) => answered[d][k])).then(() => slot(call.send, true));
+      });
+    }
+    await Promise.all(answered.flat());
+  };
+}
+
+/** Events 0..n-1 by 10 in queue order, no call waiting for another. */
+function inOrderChunks(n: number): { chunks: number[][]; after: number[][] } {
+  const chunks: number[][] = [];
+  for (let i = 0; i < n; i += 10) chunks.push(Array.from({ length: Math.min(10, n - i) }, (_, j) => i + j));
+  return { chunks, after: chunks.map(() => []) };
+}
+
+/**
+ * Events by 10 with each group's events in successive calls: every group's first event placed
+ * first, then every second one, and so on, each in the first call with room after the call holding
+ * its group's previous event; a call waits for those calls. Entries keep queue order within a call.
+ */
+function orderedChunks(groups: readonly string[]): { chunks: number[][]; after: number[][] } {
+  const seen = new Map<string, number>();
+  const rank = groups.map((g) => {
+    const n = seen.get(g) ?? 0;
+    seen.set(g, n + 1);
+    return n;
+  });
+  const order = groups.map((_, i) => i).sort((a, b) => rank[a] - rank[b] || a - b);
+  const chunks: number[][] = [];
+  const after: Set<number>[] = [];
+  const lastChunkOf = new Map<string, number>();
+  for (const index of order) {
+    const previous = lastChunkOf.get(groups[index]);
+    let target = previous === undefined ? 0 : previous + 1;
+    while (target < chunks.length && chunks[target].length === 10) target++;
+    if (target === chunks.length) {
+      chunks.push([]);
+      after.push(new Set());
+    }
+    chunks[target].push(index);
+    if (previous !== undefined) after[target].add(previous);
+    lastChunkOf.set(groups[index], target);
+  }
+  for (const chunk of chunks) chunk.sort((a, b) => a - b);
+  return { chunks, after: after.map((set) => [...set]) };
 }
 
 /** AssumeRole and one Publish or Invoke per event: what the design replaces. */
@@ -328,7 +549,7 @@ function naive(aws: LoopbackAws, destinations: BenchTarget[]) {
               distinct_id: { DataType: 'String', StringValue: event.distinct_id },
             },
             ...(destination.topicArn.endsWith('.fifo') && {
-              MessageGroupId: visitor.visitor_id,
+              MessageGroupId: messageGroupId(visitor.visitor_id),
               MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
             }),
           }),
@@ -341,11 +562,29 @@ function naive(aws: LoopbackAws, destinations: BenchTarget[]) {
 
 /** Runs calls with at most CONCURRENCY in flight, as the dispatcher's call pool allows. */
 async function pool(calls: (() => Promise<unknown>)[]): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < calls.length) await calls[next++]();
+  const slot = callSlots(CONCURRENCY);
+  await Promise.all(calls.map((call) => slot(call)));
+}
+
+/**
+ * At most `size` calls in flight; the others start in the order they asked, as slots free up,
+ * except that a call asking `first` goes before those already waiting.
+ */
+function callSlots(size: number) {
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  return async <T>(call: () => Promise<T>, first = false): Promise<T> => {
+    if (active < size) active++;
+    else await new Promise<void>((start) => (first ? waiting.unshift(start) : waiting.push(start)));
+    try {
+      return await call();
+    } finally {
+      // A freed slot passes straight to the next waiting call.
+      const next = waiting.shift();
+      if (next) next();
+      else active--;
+    }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, calls.length) }, worker));
 }
 
 function toBatches(bodies: string[], size: number): SQSEvent[] {
@@ -360,32 +599,69 @@ function toBatches(bodies: string[], size: number): SQSEvent[] {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const fmt = (n: number, digits = 2) => n.toFixed(digits);
+/** `median (min–max)`. */
+const spread = (values: number[], digits = 2) =>
+  `${fmt(median(values), digits)} (${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)})`;
+const range = (values: number[], digits = 2) =>
+  `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`;
 
-function render(results: Map<string, Run[]>, eventCount: number, rounds: number, bundles: BundleReport) {
-  const rows: string[] = [];
+/** Lambda's CPU share at the dispatcher's memory: one vCPU at LAMBDA_MB_PER_VCPU, in proportion below. */
+const DISPATCHER_VCPU = (DISPATCHER_MEMORY_GB * 1024) / LAMBDA_MB_PER_VCPU;
+
+function render(results: Map<string, Run[]>, config: BenchConfig, bundles: BundleReport, minutes: number) {
+  const of = (mode: Mode, scenario: string, batchSize: number) =>
+    VARIANTS.map((variant) => results.get(resultKey(mode, scenario, batchSize, variant)) ?? []);
+  const has = (mode: Mode) => config.modes.includes(mode);
+  // What the costs and the chart follow: the modelled wall time when there is one.
+  const costMode: Mode = has('model') ? 'model' : 'instant';
+  const sample = generateEvents(1, { random: seededRandom(7), workspaces: [WORKSPACE] })[0];
+  const eventBytes = sample.length;
+  const rate = (runs: Run[]) => Math.round(median(runs.map((r) => r.deliveriesPerSecond)));
+  const vs = (a: Run[], b: Run[]) => a.map((r, i) => r.deliveriesPerSecond / b[i].deliveriesPerSecond);
+  const gbSeconds = (runs: Run[]) => median(runs.map((r) => gbSecondsPerMillion(r.seconds / r.events)));
+  const modelRows: string[] = [];
+  const instantRows: string[] = [];
   const costRows: string[] = [];
   const chart: { label: string; dispatcher: number; bare: number; naive: number }[] = [];
-  const eventBytes = generateEvents(1, { random: seededRandom(7), workspaces: [WORKSPACE] })[0].length;
+  const modelRatios: { label: string; ratio: number }[] = [];
+  /** Per scenario: deliveries/s the dispatcher's CPU allows at its memory, and what the model's waits allow. */
+  const bounds: { label: string; cpu: number; modelled: number }[] = [];
+  const cost = { dispatcherTime: [] as number[], naiveTime: [] as number[], platform: [] as number[] };
   for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
-    for (const batchSize of [100, 10]) {
-      const of = (variant: Variant) => results.get(`${scenario}\n${batchSize}\n${variant}`) ?? [];
-      const [d, b, n] = VARIANTS.map(of);
-      costRows.push(
-        `| ${scenario} | ${batchSize} | ${costCells(destinations, batchSize, eventBytes, d, n)} |`,
-      );
-      const vsBare = d.map((r, i) => r.deliveriesPerSecond / b[i].deliveriesPerSecond);
-      const vsNaive = d.map((r, i) => r.deliveriesPerSecond / n[i].deliveriesPerSecond);
-      const rate = (runs: Run[]) => Math.round(median(runs.map((r) => r.deliveriesPerSecond)));
+    for (const batchSize of BATCH_SIZES) {
+      if (has('model')) {
+        const [d, b, n] = of('model', scenario, batchSize);
+        const msPerBatch = (runs: Run[]) =>
+          fmt(median(runs.map((r) => (1000 * r.seconds) / Math.ceil(r.events / batchSize))), 0);
+        modelRatios.push({ label: `${scenario}, batch ${batchSize}`, ratio: median(vs(d, b)) });
+        modelRows.push(
+          `| ${scenario} | ${batchSize} | ${rate(d)} | ${rate(b)} | ${rate(n)} | ${spread(vs(d, b))} | ${spread(vs(d, n), 1)} | ${msPerBatch(d)} / ${msPerBatch(b)} | ${fmt(gbSeconds(d), 0)} / ${fmt(gbSeconds(b), 0)} / ${fmt(gbSeconds(n), 0)} |`,
+        );
+      }
+      if (has('instant')) {
+        const [d, b, n] = of('instant', scenario, batchSize);
+        const cpu = (runs: Run[]) => median(runs.map((r) => r.cpuMicrosPerDelivery));
+        if (has('model')) {
+          bounds.push({
+            label: `${scenario}, batch ${batchSize}`,
+            cpu: (DISPATCHER_VCPU * 1e6) / cpu(d),
+            modelled: rate(of('model', scenario, batchSize)[0]),
+          });
+        }
+        instantRows.push(
+          `| ${scenario} | ${batchSize} | ${rate(d)} | ${rate(b)} | ${rate(n)} | ${spread(vs(d, b))} | ${spread(vs(d, n), 1)} | ${fmt(cpu(d), 0)} / ${fmt(cpu(b), 0)} / ${fmt(cpu(n), 0)} | ${fmt(cpu(d) - cpu(b), 0)} | ${fmt(cpu(d) / cpu(b))} | ${Math.round((DISPATCHER_VCPU * 1e6) / cpu(d))} | ${fmt(median(d.map((r) => r.apiCallsPerEvent)), 3)} / ${fmt(median(n.map((r) => r.apiCallsPerEvent)), 1)} | ${d[0].snsCallsPerSnsEvent > 0 ? `${fmt(median(d.map((r) => r.snsCallsPerSnsEvent)), 3)} / ${fmt(median(b.map((r) => r.snsCallsPerSnsEvent)), 3)}` : '–'} | ${median(d.map((r) => r.assumeRoles))} / ${median(n.map((r) => r.assumeRoles))} | ${fmt(median(d.map((r) => r.peakHeapMb)), 0)} |`,
+        );
+      }
+      const [d, b, n] = of(costMode, scenario, batchSize);
       chart.push({ label: `${scenario}, ${batchSize}`, dispatcher: rate(d), bare: rate(b), naive: rate(n) });
-      rows.push(
-        `| ${scenario} | ${batchSize} | ${rate(d)} | ${rate(b)} | ${rate(n)} | ${fmt(median(vsBare))} (${fmt(Math.min(...vsBare))}–${fmt(Math.max(...vsBare))}) | ${fmt(median(vsNaive), 1)} (${fmt(Math.min(...vsNaive), 1)}–${fmt(Math.max(...vsNaive), 1)}) | ${fmt(median(d.map((r) => r.apiCallsPerEvent)), 3)} / ${fmt(median(n.map((r) => r.apiCallsPerEvent)), 1)} | ${d[0].snsCallsPerSnsEvent > 0 ? fmt(median(d.map((r) => r.snsCallsPerSnsEvent)), 3) : '–'} | ${median(d.map((r) => r.assumeRoles))} / ${median(n.map((r) => r.assumeRoles))} | ${fmt(median(d.map((r) => r.peakHeapMb)), 0)} |`,
-      );
+      const costs = costCells(destinations, batchSize, eventBytes, d, n);
+      cost.dispatcherTime.push(costs.dispatcher.lines['dispatcher GB-seconds']);
+      cost.naiveTime.push(costs.naive.lines['dispatcher GB-seconds']);
+      cost.platform.push(costs.dispatcher.platform);
+      costRows.push(`| ${scenario} | ${batchSize} | ${costs.cells} |`);
     }
   }
-  const header = [
-    '| scenario | batch | dispatcher deliveries/s | bare loop | naive | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | API calls per delivery (dispatcher / naive) | SNS calls per SNS delivery | AssumeRole (dispatcher / naive) | peak heap MB (dispatcher) |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
-  ];
+  const retries = [...results.values()].flat().reduce((sum, r) => sum + r.retriesScheduled, 0);
   const kb = (bytes: number) => `${Math.round(bytes / 1024)} KiB`;
   const ratio = (a: number, b: number) => (a / b).toFixed(2);
   const bundleTable = [
@@ -395,29 +671,132 @@ function render(results: Map<string, Run[]>, eventCount: number, rounds: number,
     `| floor: only the SDK clients and Powertools utilities it uses | ${kb(bundles.floor.bytes)} | ${kb(bundles.floor.gzipBytes)} | ${bundles.floor.initMs.toFixed(0)} ms |`,
     `| dispatcher ÷ floor | ${ratio(bundles.dispatcher.bytes, bundles.floor.bytes)} | ${ratio(bundles.dispatcher.gzipBytes, bundles.floor.gzipBytes)} | ${ratio(bundles.dispatcher.initMs, bundles.floor.initMs)} |`,
   ].join('\n');
-  const deliveryTable = [...header, ...rows].join('\n');
+  const { model: modelEvents, instant: instantEvents } = config.events;
+  const modelTable = [
+    `| scenario | batch | dispatcher deliveries/s | bare loop | naive (${modelEvents.naive} events) | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | ms per batch (dispatcher / bare loop) | Lambda GB-seconds per million events (dispatcher / bare loop / naive) |`,
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...modelRows,
+  ].join('\n');
+  const instantTable = [
+    '| scenario | batch | dispatcher deliveries/s | bare loop | naive | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | CPU µs per delivery (dispatcher / bare loop / naive) | dispatcher − bare loop, µs | dispatcher ÷ bare loop, CPU | deliveries/s the dispatcher’s CPU allows at 512 MB | API calls per delivery (dispatcher / naive) | SNS calls per SNS delivery (dispatcher / bare loop) | AssumeRole (dispatcher / naive) | peak heap MB (dispatcher) |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...instantRows,
+  ].join('\n');
   const costTable = [
     '| scenario | batch | this project: platform | destination owner | naive dispatcher: platform | destination owner | EventBridge Pipes: platform | destination owner |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...costRows,
   ].join('\n');
-  const table = `${deliveryTable}\n\n${bundleTable}`;
+  /** A log-normal's mean: exp(μ + σ²/2). */
+  const meanMs = (op: AwsOperation) => {
+    const { p50Ms, p99Ms } = config.latencies[op];
+    const { sigma } = logNormalShape({ p50Ms, p99Ms });
+    return p50Ms * Math.exp((sigma * sigma) / 2);
+  };
+  const latencyTable = [
+    '| operation | p50 | p99 | mean | assumption |',
+    '| --- | ---: | ---: | ---: | --- |',
+    ...AWS_OPERATIONS.map((op) => {
+      const { p50Ms, p99Ms } = config.latencies[op];
+      const changed = DEFAULT_LATENCIES[op].p50Ms !== p50Ms || DEFAULT_LATENCIES[op].p99Ms !== p99Ms;
+      return `| \`${op}\` | ${fmt(p50Ms, 0)} ms | ${fmt(p99Ms, 0)} ms | ${fmt(meanMs(op), 1)} ms | ${changed ? `set on the command line (default ${DEFAULT_LATENCIES[op].p50Ms}/${DEFAULT_LATENCIES[op].p99Ms} ms: ${DEFAULT_LATENCY_REASONS[op]})` : DEFAULT_LATENCY_REASONS[op]} |`;
+    }),
+  ].join('\n');
+  const lowest = [...modelRatios].sort((a, b) => a.ratio - b.ratio);
+  const cpuBound = bounds.filter((b) => b.cpu < b.modelled);
+  const boundNote =
+    bounds.length === 0
+      ? ''
+      : cpuBound.length === 0
+        ? `\nIn every scenario that bound is above the dispatcher's rate under the latency model: at ${DISPATCHER_MEMORY_GB * 1024} MB the\nnetwork's waits, not the CPU, would set its pace.\n`
+        : `\nWhere that bound is below the dispatcher's rate under the latency model, a ${DISPATCHER_MEMORY_GB * 1024} MB function may be\nheld back by its CPU rather than the network, and the modelled rate would overstate what it reaches: ${cpuBound.map((b) => `${b.label} (${Math.round(b.cpu)} against ${b.modelled} deliveries/s)`).join('; ')}. ${cpuBound.length < bounds.length ? 'Elsewhere the waits set the pace.' : ''}\n`;
+  const rounds = `${config.rounds} round${config.rounds === 1 ? '' : 's'}`;
+  const modelSection = has('model')
+    ? `## Under the latency model: what AWS pays for
+
+${rounds} of ${modelEvents.dispatcher} events for the dispatcher and the bare loop; the naive
+dispatcher waits an AssumeRole and a call for every delivery (${Math.round(meanMs('sts:AssumeRole') + meanMs('sns:Publish'))}–${Math.round(meanMs('sts:AssumeRole') + meanMs('lambda:Invoke'))} ms on average), so it
+runs on the first ${modelEvents.naive} events only (\`--model-naive-events\`): its rate is per delivery, comparable, and
+its run would otherwise take most of the benchmark's time. Batches go one after another, as one
+execution environment runs them; the time per batch is the Lambda duration, and GB-seconds per
+million events are that time at ${DISPATCHER_MEMORY_GB * 1024} MB (a million events to each of the scenario's destinations).
+
+${modelTable}
+
+Dispatcher ÷ bare loop under the model, lowest median first: ${lowest.map((r) => `${r.label} ${fmt(r.ratio)}`).join('; ')}.
+${retries > 0 ? `\n**${retries} deliveries were sent to the retry queue instead of delivered (calls cut as slow): the ratios above count only what was delivered.**\n` : ''}
+![Deliveries per second under the latency model, median per scenario](performance.svg)
+`
+    : '';
+  const instantSection = has('instant')
+    ? `## Answering at once: what the code costs
+
+${rounds} of ${instantEvents.dispatcher} events per run, the stand-in answering every call at once, so each run is as
+fast as the CPU allows and "dispatcher ÷ bare loop" is a ratio of CPU. CPU per delivery is the
+process's CPU time (\`process.cpuUsage()\`, user and system) over the run divided by the
+deliveries. It includes the SDK's work and the stand-in's serving of the calls, in the same
+process: the same calls for the dispatcher and the bare loop, so their difference is the
+dispatcher's own work (validation, routing, mapping, logging, planning). The deliveries per
+second that CPU allows at ${DISPATCHER_MEMORY_GB * 1024} MB: Lambda gives ${fmt(DISPATCHER_VCPU)} of a vCPU at that size
+(one vCPU at ${LAMBDA_MB_PER_VCPU} MB), so ${fmt(DISPATCHER_VCPU)} × 10⁶ ÷ CPU µs per delivery, a rough bound (one core of this
+machine taken for a Lambda vCPU, the stand-in's share counted against the dispatcher).
+
+${instantTable}
+${boundNote}${has('model') ? '' : '\n![Deliveries per second, answering at once, median per scenario](performance.svg)\n'}`
+    : '';
+  const table = [has('model') ? modelTable : '', has('instant') ? instantTable : '', bundleTable]
+    .filter(Boolean)
+    .join('\n\n');
+  const dollars = (values: number[]) => `$${range(values, 4)}`;
   const markdown = `# Performance
 
-Measured with \`npm run bench\` (\`bench/throughput.ts\`): ${eventCount} generated events of about
-${Math.round(JSON.stringify(JSON.parse(generateEvents(1, { random: seededRandom(7), workspaces: [WORKSPACE] })[0])).length)} bytes per run, ${rounds} rounds, the variants interleaved within each round, one
-process, against the loopback stand-in for AWS (\`bench/loopback-aws.ts\`, answers at once and
-counts every call). A delivery is one event to one destination. The dispatcher is the real
-handler with a fresh execution environment per run (so one AssumeRole per run), per-destination
-retries configured, the privacy-safe default mapping applied, logging at INFO as in Lambda (each
-line serialized, then dropped). The bare loop makes the same delivery calls (the same entries:
-message attributes, FIFO group and deduplication ids) with no validation, routing, mapping or
-logging; the naive dispatcher assumes the role and makes one Publish or Invoke per delivery. All
-three keep at most ${CONCURRENCY} calls in flight.
+Measured with \`npm run bench\` (\`bench/throughput.ts\`): generated events of about
+${Math.round(JSON.stringify(JSON.parse(sample)).length)} bytes, the variants interleaved within each round, one process, against the
+loopback stand-in for AWS (\`bench/loopback-aws.ts\`, which counts every call), in ${config.modes.length === 2 ? 'two modes' : 'one mode'}:
+${config.modes.map((m) => (m === 'instant' ? '\n- **answering at once**: what the code costs in CPU;' : '\n- **under the latency model**: each call answered after a modelled network and service latency\n  per operation, what AWS pays for (throughput, Lambda duration);')).join('')}
 
-${deliveryTable}
+This run took ${fmt(minutes, 1)} minutes on this machine (${cpus().length} cores; ${rounds}, bundles included).
 
-![Deliveries per second, median per scenario](performance.svg)
+A delivery is one event to one destination. The dispatcher is the real handler with a fresh
+execution environment per run (so one AssumeRole per run), per-destination retries configured,
+the privacy-safe default mapping applied, logging at INFO as in Lambda (each line serialized,
+then dropped). The bare loop makes the same delivery calls (the same entries: message
+attributes, FIFO group and deduplication ids; one AssumeRole per run) with no validation,
+routing, mapping or logging. On a FIFO topic it keeps order as the dispatcher must: a visitor's
+events in successive calls, each waiting for the one before (without that, parallel calls could
+reorder a group, and the loop would win under the model by being wrong). All of a batch's calls
+go through one pool, destinations taking turns and a call that waited for an earlier one going
+first, so the loop's schedule is a good one. The naive dispatcher assumes the role and makes one
+Publish or Invoke per delivery. All three keep at most ${CONCURRENCY} calls in flight.
+
+## The latency model
+
+In AWS every call waits on the network and the service; a stand-in that answers at once turns
+"dispatcher ÷ bare loop" into a ratio of CPU alone. Under the model (\`bench/latency-model.ts\`) the
+stand-in answers each call after a delay drawn from a log-normal distribution per operation,
+fitted to a median (p50) and a 99th percentile (p99): μ = ln p50, σ = ln(p99 ÷ p50) ÷ 2.326. The
+draws come from a seeded PRNG (\`seededRandom\` of \`local/test-events.ts\`, normal deviates by
+Box–Muller), seed ${config.seed} in round 1 and one more each round; every run of a round starts
+again from its seed, so the dispatcher, the bare loop and the naive dispatcher meet the same
+sequence of delays in the order they call, and the rounds sample different ones. A delay per
+target given to \`LoopbackAws\` (\`delayMs\`: a hung destination in \`npm run bench:isolation\`) is
+added to the draw.
+
+${latencyTable}
+
+These are assumptions, not measurements: in-region calls over a kept-alive connection (the
+SDK's default), no throttling, tails of about 3–3.5× the median at p99 (a log-normal's usual
+shape for network calls). AWS publishes no latency figures for these APIs; measure your own
+region with the SDK and pass them in. Flags: \`--latency instant|model|both\` (default \`both\`);
+\`--latency-p50-ms N\` sets every operation's p50 (each p99 keeps its ratio to the p50 unless
+\`--latency-p99-ms N\` is given too); \`--latency-op op=p50/p99\` (repeatable, e.g.
+\`--latency-op sns:PublishBatch=30/120\`; the service prefix may be left out) sets one operation,
+after the others; \`--latency-seed N\`; \`--model-events N\` and \`--model-naive-events N\` size the
+modelled runs (\`--events N\` the instant ones; \`--rounds N\` both).
+
+${modelSection}
+${instantSection}
+## Bundle
 
 The dispatcher's bundle, built as the \`EventDispatcher\` construct builds it (esbuild, minified,
 the SDK bundled), next to a floor of only the SDK clients and Powertools utilities it constructs
@@ -428,42 +807,29 @@ ${bundleTable}
 ## Cost per million events
 
 US dollars at list prices (US East, no free tier; \`bench/cost.ts\` holds the prices and their
-pages), computed from the calls counted above and the measured time per event, the median of the
+pages), computed from the calls counted above and the time per event ${costMode === 'model' ? 'under the latency model' : 'answering at once (no network: a floor)'}, the median of the
 rounds. The platform pays for its ingest queue (producers sending 10 messages per request, the
-poller receiving and deleting 10 per request), its dispatcher (Arm, 512 MB, one invocation per
-batch) and the queue's KMS requests (data keys reused for an hour: counted for a million
-events a day). The destination's owner pays for the publishes to its topic and the invocations of
-its function. EventBridge Pipes: one pipe, and its own queue, per destination, each event a pipe
-request and one call to the target (Pipes publishes to an SNS target one message per call).
-Offloaded payloads add $${offloadCostPerMillion(0.01).toFixed(2)} per million events for each 1% of events offloaded (an S3
-PUT and a consumer's GET each).
+poller receiving and deleting 10 per request), its dispatcher (Arm, ${DISPATCHER_MEMORY_GB * 1024} MB, one invocation per
+batch, $${fmt(PRICES.lambdaArmPerGbSecond * 1e6, 2)} per million GB-seconds) and the queue's KMS requests (data keys reused
+for 5 minutes: counted for a million events a day). The destination's owner pays for the
+publishes to its topic and the invocations of its function. EventBridge Pipes: one pipe, and
+its own queue, per destination, each event a pipe request and one call to the target (Pipes
+publishes to an SNS target one message per call). Offloaded payloads add $${offloadCostPerMillion(0.01).toFixed(2)} per million
+events for each 1% of events offloaded (an S3 PUT and a consumer's GET each).
 
 ${costTable}
 
-The dispatcher's time here is against a stand-in that answers at once. In AWS each call waits
-for the network; at ${LATENCY_MS} ms per call and ${CONCURRENCY} calls in flight, a batch of 100 costs in
-dispatcher time $${atLatency({ callsPerEvent: 0.1 })} per million events to one standard topic
-(10 PublishBatch calls, one round) and $${atLatency({ callsPerEvent: 1 })} to one function (100 Invokes,
-${Math.ceil(100 / CONCURRENCY)} rounds); the naive dispatcher, AssumeRole then Publish for each event, $${atLatency({ callsPerEvent: 2, callsInARow: 2 })}.
-Either way the platform's bill is mostly its ingest queue's requests; batching shows in the
-destination owner's: a tenth of the topic publishes. What the table leaves out: Pipes cannot
-assume a customer's role per workspace, apply a mapping or consent per destination, or route by
-event name without one pipe per rule.
+The dispatcher's time costs ${dollars(cost.dispatcherTime)} per million events across these scenarios, of a
+platform bill of ${dollars(cost.platform)}; the naive dispatcher's time ${dollars(cost.naiveTime)}. The rest of the platform's bill is
+mostly its ingest queue's requests; batching shows in the destination owner's: a tenth of the
+topic publishes. What the table leaves out: Pipes cannot assume a customer's role per workspace,
+apply a mapping or consent per destination, or route by event name without one pipe per rule.
 
-Regenerate with \`npm run bench\` (\`-- --events N --rounds N\`); the numbers move with the
-machine's load, the ratios much less.
+Regenerate with \`npm run bench\` (flags above); the numbers move with the machine's load, the
+ratios much less.
 `;
-  return { table, markdown, svg: svgChart(chart) };
+  return { table, markdown, svg: svgChart(chart, costMode) };
 }
-
-/** The network latency per call the cost notes assume for AWS. */
-const LATENCY_MS = 20;
-
-/** Dispatcher time per million events, in dollars, for batches of 100 at LATENCY_MS per call. */
-const atLatency = (calls: { callsPerEvent: number; callsInARow?: number }) =>
-  dispatcherTimeCostPerMillion(
-    secondsPerEventAtLatency({ batchSize: 100, slots: CONCURRENCY, latencyMs: LATENCY_MS, ...calls }),
-  ).toFixed(4);
 
 /** Platform and destination owner cost per million events: this project, the naive dispatcher, Pipes. */
 function costCells(
@@ -472,7 +838,7 @@ function costCells(
   messageBytes: number,
   dispatcherRuns: readonly Run[],
   naiveRuns: readonly Run[],
-): string {
+) {
   const count = (match: (d: BenchTarget) => boolean) => destinations.filter(match).length;
   const isFifo = (d: BenchTarget) => d.type === 'sns' && d.topicArn.endsWith('.fifo');
   const scenario: CostScenario = {
@@ -491,16 +857,18 @@ function costCells(
     lambdaCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.lambda)),
   });
   const dollars = (n: number) => `$${n.toFixed(3)}`;
-  return [
-    dispatcherCost(scenario, measured(dispatcherRuns)),
-    dispatcherCost(scenario, measured(naiveRuns)),
-    pipesCost(scenario),
-  ]
-    .map((cost) => `${dollars(cost.platform)} | ${dollars(cost.destinations)}`)
+  const dispatcher = dispatcherCost(scenario, measured(dispatcherRuns));
+  const naive = dispatcherCost(scenario, measured(naiveRuns));
+  const cells = [dispatcher, naive, pipesCost(scenario)]
+    .map((c) => `${dollars(c.platform)} | ${dollars(c.destinations)}`)
     .join(' | ');
+  return { dispatcher, naive, cells };
 }
 
-function svgChart(rows: { label: string; dispatcher: number; bare: number; naive: number }[]): string {
+function svgChart(
+  rows: { label: string; dispatcher: number; bare: number; naive: number }[],
+  mode: Mode,
+): string {
   const max = Math.max(...rows.flatMap((r) => [r.dispatcher, r.bare, r.naive]));
   const barHeight = 10;
   const rowHeight = 3 * barHeight + 14;
@@ -517,8 +885,8 @@ function svgChart(rows: { label: string; dispatcher: number; bare: number; naive
     })
     .join('');
   const height = 40 + rows.length * rowHeight;
-  const legend = `<text x="${left}" y="16" font-size="11"><tspan fill="${colours.dispatcher}">■ dispatcher</tspan>  <tspan fill="#777">■ bare loop</tspan>  <tspan fill="${colours.naive}">■ naive</tspan>   deliveries per second (median)</text>`;
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><title>Deliveries per second: dispatcher, bare loop and naive dispatcher, by scenario and batch size</title>${legend}${bars}</svg>`;
+  const legend = `<text x="${left}" y="16" font-size="11"><tspan fill="${colours.dispatcher}">■ dispatcher</tspan>  <tspan fill="#777">■ bare loop</tspan>  <tspan fill="${colours.naive}">■ naive</tspan>   deliveries per second (median), ${mode === 'model' ? 'under the latency model' : 'answering at once'}</text>`;
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif"><title>Deliveries per second ${mode === 'model' ? 'under the latency model' : 'answering at once'}: dispatcher, bare loop and naive dispatcher, by scenario and batch size</title>${legend}${bars}</svg>`;
 }
 
 main().catch((error: Error) => {

@@ -1,9 +1,10 @@
 import {
   dispatcherCost,
+  dispatcherTimeCostPerMillion,
+  gbSecondsPerMillion,
   offloadCostPerMillion,
   PRICES,
   pipesCost,
-  secondsPerEventAtLatency,
 } from '../../bench/cost';
 
 const standardTopic = {
@@ -54,21 +55,10 @@ describe('cost per million events', () => {
     expect(cost.lines['function invocations (destination owner)']).toBeCloseTo(0.2, 6);
   });
 
-  it("models network waits: calls in rounds of the slots, an event's calls in a row one after another", () => {
-    // 10 PublishBatch calls for 100 events, 16 slots: one round of 20 ms.
-    expect(
-      secondsPerEventAtLatency({ batchSize: 100, callsPerEvent: 0.1, slots: 16, latencyMs: 20 }),
-    ).toBeCloseTo(0.0002, 9);
-    // AssumeRole then Publish for each of 100 events: 7 rounds of two calls.
-    expect(
-      secondsPerEventAtLatency({
-        batchSize: 100,
-        callsPerEvent: 2,
-        callsInARow: 2,
-        slots: 16,
-        latencyMs: 20,
-      }),
-    ).toBeCloseTo(0.0028, 9);
+  it('turns wall time per event into GB-seconds at 512 MB, and those into dollars', () => {
+    // A batch of 100 in 150 ms: 1.5 ms per event, 1,500 s per million events at 0.5 GB.
+    expect(gbSecondsPerMillion(0.0015)).toBeCloseTo(750, 9);
+    expect(dispatcherTimeCostPerMillion(0.0015)).toBeCloseTo(750 * PRICES.lambdaArmPerGbSecond, 12);
   });
 
   it('prices offloaded payloads by the share of events offloaded', () => {
