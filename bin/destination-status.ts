@@ -27,6 +27,8 @@ Exit status: 0 done, 1 failed, 2 usage.`;
 interface StatusRow {
   destinationId: string;
   failingSince: string | null;
+  /** The latest failure report: a failure not reported for a while is over, and starts again. */
+  lastFailureAt: string | null;
   lastErrorCode: string | null;
   disabledAt: string | null;
   disabledReason: string | null;
@@ -45,6 +47,7 @@ export async function listStatus(dynamodb: DynamoDBClient, tableName: string): P
       rows.push({
         destinationId: item.destination_id?.S ?? '',
         failingSince: isoOrNull(item.failing_since?.N),
+        lastFailureAt: isoOrNull(item.last_failure_at?.N),
         lastErrorCode: item.last_error_code?.S ?? null,
         disabledAt: isoOrNull(item.disabled_at?.N),
         disabledReason: item.disabled_reason?.S ?? null,
@@ -65,7 +68,8 @@ export async function enableDestination(
     new UpdateItemCommand({
       TableName: tableName,
       Key: { destination_id: { S: destinationId } },
-      UpdateExpression: 'REMOVE disabled_at, disabled_reason, failing_since, last_error_code',
+      UpdateExpression:
+        'REMOVE disabled_at, disabled_reason, failing_since, last_failure_at, last_error_code',
       ReturnValues: 'UPDATED_OLD',
     }),
   );
@@ -97,7 +101,7 @@ async function main(): Promise<number> {
     else
       for (const r of rows)
         console.log(
-          `${r.destinationId}: ${r.disabledAt ? `DISABLED at ${r.disabledAt} (${r.disabledReason})` : 'enabled'}${r.failingSince ? `; failing since ${r.failingSince} (last error ${r.lastErrorCode})` : ''}`,
+          `${r.destinationId}: ${r.disabledAt ? `DISABLED at ${r.disabledAt} (${r.disabledReason})` : 'enabled'}${r.failingSince ? `; failing since ${r.failingSince} (last error ${r.lastErrorCode} at ${r.lastFailureAt})` : ''}`,
         );
     return 0;
   }

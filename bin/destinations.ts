@@ -12,14 +12,17 @@ import {
   type DestinationInput,
   type DestinationSpec,
   destinationArn,
+  InvalidDestinationConfigError,
 } from '../lambda/shared/destination-config';
-import { resolveWorkspace } from '../lambda/shared/workspace';
+import { parseStaticWorkspaces, resolveWorkspace, type WorkspaceRecord } from '../lambda/shared/workspace';
 import { mappingReport, testMappings, toCsv } from '../lib/registry/mapping-report';
 import { checkDestination } from '../lib/registry/setup-check';
 import { RegistryError, WorkspaceRegistry } from '../lib/registry/workspace-registry';
 
 const COMMON = `Options for every command:
   --table NAME       the registry table (the platform stack's RegistryTable output; default: REGISTRY_TABLE)
+  --static-config F  the static config the platform was deployed with (-c destinationsFile; default:
+                     STATIC_CONFIG): its workspaces' invoke accounts are refused to registry workspaces
   --json             print JSON
   --help             help for the command
 
@@ -76,8 +79,9 @@ ${COMMON}`,
   add-invoke-account WORKSPACE ACCOUNT
                                    lets the workspace's Lambda destinations in ACCOUNT be invoked
                                    without a delivery role (the customer granted the platform on
-                                   the function). An account belongs to one workspace at most:
-                                   add it only once you have verified the customer owns it.
+                                   the function). An account belongs to one workspace at most,
+                                   static config included (give --static-config): add it only
+                                   once you have verified the customer owns it.
 
 ${COMMON}`,
   add: `npm run destinations -- add WORKSPACE DESTINATION [flags]
@@ -163,6 +167,7 @@ async function main(argv: string[]): Promise<number> {
     strict: true,
     options: {
       table: { type: 'string' },
+      'static-config': { type: 'string' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
       'function-arn': { type: 'string' },
@@ -202,6 +207,7 @@ async function main(argv: string[]): Promise<number> {
   const tableName = values.table ?? process.env.REGISTRY_TABLE;
   if (!tableName)
     throw new UsageError('give the registry table: --table NAME, or REGISTRY_TABLE', HELP[topic]);
+  const staticWorkspaces = readStaticConfig(values['static-config'] ?? process.env.STATIC_CONFIG);
 
   const sts = new STSClient({});
   const { Arn: caller = 'unknown' } = await sts.send(new GetCallerIdentityCommand({}));
@@ -210,6 +216,8 @@ async function main(argv: string[]): Promise<number> {
     tableName,
     caller,
     new SecretsManagerClient({}),
+    undefined,
+    staticWorkspaces,
   );
   const out = (json: unknown, text: string) =>
     console.log(values.json ? JSON.stringify(json, null, 2) : text);
@@ -577,6 +585,24 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
     base.requiredConsent = categories?.length ? categories : undefined;
   }
   return base as DestinationInput;
+}
+
+/** The deployed static config, validated as at synth: none without a file. */
+function readStaticConfig(file: string | undefined): WorkspaceRecord[] {
+  if (!file) return [];
+  let config: unknown;
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`--static-config ${file}: ${(error as Error).message}`);
+  }
+  try {
+    return parseStaticWorkspaces(config);
+  } catch (error) {
+    if (error instanceof InvalidDestinationConfigError)
+      throw new UsageError(`--static-config ${file}: ${error.problems.join('; ')}`);
+    throw error;
+  }
 }
 
 function describeChanges(changes: { added: string[]; removed: string[]; changed: string[] }): string {

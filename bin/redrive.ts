@@ -11,6 +11,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
+import { MAPPING_PIN_ATTRIBUTE } from '../lambda/dispatcher/mapping-pins';
 import { MAPPING_VERSION_ATTRIBUTE, REDRIVEN_AT_ATTRIBUTE } from '../lambda/dispatcher/retry';
 import { TARGET_DESTINATIONS_ATTRIBUTE } from '../lambda/dispatcher/route';
 import { progressBar } from '../local/send-events';
@@ -19,13 +20,16 @@ const HELP = `npm run redrive -- --queue-url DLQ_URL [options]
 
 Moves dead letters back to the ingest queue so the dispatcher delivers them again. Bodies are
 sent unchanged, so each event keeps its distinct_id and consumers still deduplicate. A dead
-letter of one destination goes back to that destination only. Letters not selected stay in
-the dead-letter queue.
+letter of one destination goes back to that destination only (a retry's letter written before
+routing, to the destinations the retry was going to), with the mapping version it had. Letters
+not selected stay in the dead-letter queue.
 
   --queue-url URL      the dead-letter queue (the platform stack's DeadLetterQueueUrl)  [required]
   --to-queue-url URL   where to send them (default: the queue whose redrive policy names the DLQ)
   --error-code CODE    only dead letters with this error_code (e.g. AccessDenied)
-  --destination ID     only dead letters of this destination_id
+  --workspace ID       only dead letters of this workspace
+  --destination ID     only dead letters of this destination_id (in any workspace), or of
+                       WORKSPACE/DESTINATION
   --dry-run            count what would move, move nothing
   --region REGION      AWS region (default: from the queue URL, else AWS_REGION)
   --help               this text`;
@@ -34,6 +38,8 @@ export interface RedriveOptions {
   readonly deadLetterQueueUrl: string;
   readonly ingestQueueUrl: string;
   readonly errorCode?: string;
+  readonly workspaceId?: string;
+  /** A destination id, in any workspace; with `workspaceId`, of that workspace. */
   readonly destinationId?: string;
   readonly dryRun?: boolean;
   /** How long letters being looked at stay hidden from other readers. @default 120 s */
@@ -48,11 +54,23 @@ export interface RedriveSummary {
   readonly selected: number;
   readonly moved: number;
   readonly failed: number;
-  /** Selected letters by error code and destination. */
+  /** Selected letters by workspace, error code and destination. */
   readonly byReason: Record<string, number>;
 }
 
 const attribute = (message: Message, name: string) => message.MessageAttributes?.[name]?.StringValue;
+
+/** A letter's workspace: its attribute, or (older letters) its body's `workspace_id`, if it has one. */
+function workspaceOf(message: Message): string | undefined {
+  const named = attribute(message, 'workspace_id');
+  if (named) return named;
+  try {
+    const { workspace_id: workspace } = JSON.parse(message.Body ?? '') as { workspace_id?: unknown };
+    return typeof workspace === 'string' ? workspace : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Reads the whole dead-letter queue once, sends the selected letters to the ingest queue and
@@ -88,12 +106,13 @@ export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<
     const chosen = earlier.filter(
       (m) =>
         (!options.errorCode || attribute(m, 'error_code') === options.errorCode) &&
+        (!options.workspaceId || workspaceOf(m) === options.workspaceId) &&
         (!options.destinationId || attribute(m, 'destination_id') === options.destinationId),
     );
     keep.push(...earlier.filter((m) => !chosen.includes(m)));
     selected += chosen.length;
     for (const m of chosen) {
-      const reason = `${attribute(m, 'error_code') ?? 'unknown'}${attribute(m, 'destination_id') ? ` (${attribute(m, 'destination_id')})` : ''}`;
+      const reason = `${workspaceOf(m) ?? '(no workspace)'}: ${attribute(m, 'error_code') ?? 'unknown'}${attribute(m, 'destination_id') ? ` (${attribute(m, 'destination_id')})` : ''}`;
       byReason[reason] = (byReason[reason] ?? 0) + 1;
     }
     if (options.dryRun) {
@@ -136,18 +155,20 @@ export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<
 }
 
 function toIngestEntry(message: Message, id: string, fifo: boolean) {
-  const destinationId = attribute(message, 'destination_id');
-  // A letter of one destination goes back to it alone; an invalid message has none and goes to all.
+  // A letter of one destination goes back to it alone; a retry's letter written before routing,
+  // to the destinations the retry was going to; a producer's invalid message has none: to all.
+  const targets = attribute(message, 'destination_id') ?? attribute(message, TARGET_DESTINATIONS_ATTRIBUTE);
   const attributes: Record<string, MessageAttributeValue> = {
     [REDRIVEN_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now()) },
-    ...(destinationId && {
-      [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: destinationId },
-    }),
+    ...(targets && { [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: targets } }),
   };
-  // The mapping the event started with goes back with it: its consumer sees the same content again.
+  // The mapping the event started with goes back with it, with the dispatcher's pin (which only
+  // the dispatcher can write): its consumer sees the same content again.
   const mappingVersion = attribute(message, MAPPING_VERSION_ATTRIBUTE);
-  if (destinationId && mappingVersion !== undefined) {
+  const mappingPin = attribute(message, MAPPING_PIN_ATTRIBUTE);
+  if (targets && mappingVersion !== undefined && mappingPin) {
     attributes[MAPPING_VERSION_ATTRIBUTE] = { DataType: 'Number', StringValue: mappingVersion };
+    attributes[MAPPING_PIN_ATTRIBUTE] = { DataType: 'String', StringValue: mappingPin };
   }
   return {
     Id: id,
@@ -166,6 +187,7 @@ async function main(): Promise<number> {
       'queue-url': { type: 'string' },
       'to-queue-url': { type: 'string' },
       'error-code': { type: 'string' },
+      workspace: { type: 'string' },
       destination: { type: 'string' },
       'dry-run': { type: 'boolean', default: false },
       region: { type: 'string' },
@@ -204,7 +226,7 @@ async function main(): Promise<number> {
     deadLetterQueueUrl,
     ingestQueueUrl,
     errorCode: values['error-code'],
-    destinationId: values.destination,
+    ...scopeOf(values.workspace, values.destination),
     dryRun: values['dry-run'],
     onProgress: (looked) => bar(looked, looked),
   });
@@ -215,6 +237,19 @@ async function main(): Promise<number> {
   for (const [reason, count] of Object.entries(summary.byReason))
     console.log(`  ${String(count).padStart(6)}  ${reason}`);
   return summary.failed > 0 ? 1 : 0;
+}
+
+/** `--workspace W` and `--destination D` or `--destination W/D`, as the options take them. */
+function scopeOf(
+  workspace: string | undefined,
+  destination: string | undefined,
+): Pick<RedriveOptions, 'workspaceId' | 'destinationId'> {
+  const slash = destination?.indexOf('/') ?? -1;
+  if (destination === undefined || slash < 0) return { workspaceId: workspace, destinationId: destination };
+  const named = destination.slice(0, slash);
+  if (workspace && workspace !== named)
+    throw new UsageError(`--destination ${destination} is not in --workspace ${workspace}`);
+  return { workspaceId: named, destinationId: destination.slice(slash + 1) };
 }
 
 class UsageError extends Error {}

@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { distinctIdHash } from '../lambda/shared/log-ids';
 import { queryLogGroup, readLogFile } from '../lib/trace/log-sources';
 import { type LogLine, type QueuedDeadLetter, renderTrace, traceEvent } from '../lib/trace/timeline';
 import { redrive } from './redrive';
@@ -12,14 +13,17 @@ Where did an event go? Tells an event's story as a timeline: each time the dispa
 it (attempt, redriven or not), each destination's outcome (delivered, deferred, failed with its
 error code and what happens next, dead-lettered with its reason), and its letters in the
 dead-letter queue now. It prints ids, destinations and error codes only, never event content.
+The logs name an event by a hash of its workspace and distinct id (never the id itself): the
+trace hashes the id you give, so a log group query needs the workspace.
 
 Against AWS (the platform stack's outputs):
-  npm run trace -- --distinct-id evt_123 --log-group <DispatcherLogGroupName> --dlq-url <DeadLetterQueueUrl>
+  npm run trace -- --distinct-id evt_123 --workspace ws-acme --log-group <DispatcherLogGroupName> --dlq-url <DeadLetterQueueUrl>
 Against the local platform (npm run local prints both):
   npm run trace -- --distinct-id evt_123 --log-file <dispatcherLog> --dlq-url <deadLetterQueueUrl>
 
   --distinct-id ID     the event's event.distinct_id  [required]
-  --workspace ID       only this workspace's event (ids may repeat across workspaces)
+  --workspace ID       only this workspace's event (ids may repeat across workspaces); required
+                       with --log-group
   --since DURATION     how far back to look: 30m, 1h, 2d (default 1h; a Logs Insights query
                        is billed by the data it scans)
   --log-group NAME     the dispatcher's log group, read with CloudWatch Logs Insights
@@ -88,6 +92,11 @@ async function main(): Promise<number> {
   if (!distinctId) throw new UsageError('give the event: --distinct-id ID');
   if (Boolean(values['log-group']) === Boolean(values['log-file']))
     throw new UsageError('give where the dispatcher logs: --log-group NAME (AWS) or --log-file PATH (local)');
+  const workspaceId = values.workspace;
+  if (values['log-group'] && !workspaceId)
+    throw new UsageError(
+      'give the workspace with --log-group: the logs name events by a hash of workspace and id',
+    );
   const sinceMs = Date.now() - parseDuration(values.since);
   const region = values.region ?? process.env.AWS_REGION;
 
@@ -95,7 +104,7 @@ async function main(): Promise<number> {
     ? readLogFile(values['log-file'], sinceMs)
     : await queryLogGroup(new CloudWatchLogsClient({ ...(region && { region }) }), {
         logGroupName: values['log-group'] as string,
-        distinctId,
+        distinctIdHash: distinctIdHash(workspaceId as string, distinctId),
         sinceMs,
       });
   const deadLetters = values['dlq-url']
@@ -104,7 +113,7 @@ async function main(): Promise<number> {
         values['dlq-url'],
       )
     : [];
-  const traces = traceEvent({ distinctId, workspaceId: values.workspace }, lines, deadLetters);
+  const traces = traceEvent({ distinctId, workspaceId }, lines, deadLetters);
   process.stdout.write(values.json ? `${JSON.stringify(traces, null, 2)}\n` : renderTrace(traces));
   return traces.length > 0 ? 0 : 1;
 }

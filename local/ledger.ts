@@ -1,8 +1,22 @@
 import { createHash } from 'node:crypto';
+import { encodeEventIdentity } from '../lambda/shared/event-identity';
 import { type DeliveredPayload, stableStringify } from '../lambda/shared/ingest-message';
 
-/** An event's identity for consumers: `distinct_id` scoped by `visitor_id`. */
-export const eventKey = (visitorId: string, distinctId: string): string => `${visitorId}\n${distinctId}`;
+/**
+ * An event's key in a consumer scope (`workspace/destination`): its identity as consumers tell
+ * events apart, `distinct_id` scoped by `visitor_id` in that workspace's destination, encoded as
+ * the dispatcher encodes it, so no visitor or event id can make two events one key.
+ */
+export function eventKey(scope: string, visitorId: string, distinctId: string): string {
+  const slash = scope.indexOf('/');
+  if (slash < 0) throw new Error(`consumer scope "${scope}" is not workspace/destination`);
+  return encodeEventIdentity({
+    workspaceId: scope.slice(0, slash),
+    destinationId: scope.slice(slash + 1),
+    visitorId,
+    distinctId,
+  });
+}
 
 /** What the local consumers saw, per consumer scope (one scope per destination). */
 export class DeliveryLedger {
@@ -17,7 +31,7 @@ export class DeliveryLedger {
   recordProcessed(scope: string, payload: DeliveredPayload, at = Date.now()): void {
     const byEvent = this.processed.get(scope) ?? new Map<string, number>();
     this.processed.set(scope, byEvent);
-    const key = eventKey(payload.visitor.visitor_id, payload.event.distinct_id);
+    const key = eventKey(scope, payload.visitor.visitor_id, payload.event.distinct_id);
     if (!byEvent.has(key)) byEvent.set(key, at);
     const digests = this.digests.get(scope) ?? new Map<string, string>();
     this.digests.set(scope, digests);

@@ -237,7 +237,9 @@ function queueMaker(options: ProvisionOptions) {
   const withDeadLetterQueue = async (sqs: SQSClient, name: string, maxReceiveCount: number, extra = {}) => {
     const suffix = name.endsWith('.fifo') ? '.fifo' : '';
     const base = name.replace(/\.fifo$/, '');
-    const deadLetterQueue = await createQueue(sqs, `${base}-dlq${suffix}`);
+    const deadLetterQueue = await createQueue(sqs, `${base}-dlq${suffix}`, {
+      MaximumMessageSize: String(IngestQueue.DEFAULTS.deadLetterMaxMessageSizeBytes),
+    });
     const queue = await createQueue(sqs, name, {
       RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount }),
       ...extra,

@@ -103,13 +103,15 @@ export function buildReport(input: ReportInput): DemoReport {
         event?: { distinct_id?: string };
         visitor?: { visitor_id?: string };
       };
-      const key = eventKey(String(payload?.visitor?.visitor_id), String(payload?.event?.distinct_id));
-      consumerLetters.add(`${letter.scope}\n${key}`);
+      if (letter.scope)
+        consumerLetters.add(
+          eventKey(letter.scope, String(payload?.visitor?.visitor_id), String(payload?.event?.distinct_id)),
+        );
     }
   }
 
-  // Keys are workspace-scoped: the same visitor and event ids may be another workspace's event.
-  const firstSentByKey = new Map<string, number>();
+  // Keys are workspace-scoped (`sentKey`): the same visitor and event ids may be another workspace's event.
+  const firstSent = new Map<string, SentEvent>();
   // What each destination's consumer should see of each event: its mapping applied, by the same compiled code as the dispatcher.
   const mappings = new Map<string, CompiledMapping>(
     [...workspaces].flatMap(([workspaceId, destinations]) =>
@@ -124,7 +126,7 @@ export function buildReport(input: ReportInput): DemoReport {
   const blockedByScope = new Map<string, number>();
   const previousKeys = new Set<string>();
   const workspacesByContent = new Map<string, Set<string>>();
-  const expected = new Map<string, { body: string; scopes: string[] | null }>();
+  const expected = new Map<string, { body: string; scopes: string[] | null; sent?: SentEvent }>();
   for (const body of new Set(input.sentBodies)) {
     if (rejectedBodies.has(body) && !input.firstSentAt.has(body)) continue;
     const parsed = parseIngestMessage(body);
@@ -136,8 +138,16 @@ export function buildReport(input: ReportInput): DemoReport {
       continue;
     }
     const { workspaceId } = parsed;
-    const key = `${workspaceId}\n${eventKey(parsed.payload.visitor.visitor_id, parsed.payload.event.distinct_id)}`;
-    firstSentByKey.set(key, Math.min(firstSentByKey.get(key) ?? sentAt, sentAt));
+    const { visitor_id: visitorId } = parsed.payload.visitor;
+    const { distinct_id: distinctId } = parsed.payload.event;
+    const key = sentKey(workspaceId, visitorId, distinctId);
+    const sent = {
+      workspaceId,
+      visitorId,
+      distinctId,
+      at: Math.min(firstSent.get(key)?.at ?? sentAt, sentAt),
+    };
+    firstSent.set(key, sent);
     const resolved = destinations.map((d) => ({ ...d, workspaceId }));
     const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
     const consented = routed.ok
@@ -167,25 +177,24 @@ export function buildReport(input: ReportInput): DemoReport {
       );
     }
     const previous = expected.get(key);
-    expected.set(key, { body: previous?.body ?? body, scopes });
+    expected.set(key, { body: previous?.body ?? body, scopes, sent });
   }
 
   const unaccountedSamples: string[] = [];
   const failedByScope = new Map<string, number>();
   let unaccounted = 0;
-  for (const [key, { body, scopes }] of expected) {
+  for (const [key, { body, scopes, sent }] of expected) {
     const letters = lettersByBody.get(body) ?? [];
     let accounted: boolean;
-    if (scopes === null) {
+    if (scopes === null || !sent) {
       accounted = letters.length > 0;
     } else {
-      const eventKeyOnly = key.slice(key.indexOf('\n') + 1);
       accounted = scopes.every((scope) => {
-        if (input.ledger.processedIn(scope).has(eventKeyOnly)) return true;
+        const keyInScope = eventKey(scope, sent.visitorId, sent.distinctId);
+        if (input.ledger.processedIn(scope).has(keyInScope)) return true;
         const destinationId = scope.slice(scope.indexOf('/') + 1);
         const failed =
-          letters.some((l) => l.destinationId === destinationId) ||
-          consumerLetters.has(`${scope}\n${eventKeyOnly}`);
+          letters.some((l) => l.destinationId === destinationId) || consumerLetters.has(keyInScope);
         if (failed) failedByScope.set(scope, (failedByScope.get(scope) ?? 0) + 1);
         return failed;
       });
@@ -199,15 +208,22 @@ export function buildReport(input: ReportInput): DemoReport {
   const latencies: number[] = [];
   const processedKeys = new Set<string>();
   const destinationReport: DemoReport['destinations'] = {};
+  const sentByWorkspace = new Map<string, [string, SentEvent][]>();
+  for (const entry of firstSent) {
+    const events = sentByWorkspace.get(entry[1].workspaceId) ?? [];
+    events.push(entry);
+    sentByWorkspace.set(entry[1].workspaceId, events);
+  }
   for (const [workspaceId, destinations] of workspaces) {
     for (const destination of destinations) {
       const scope = `${workspaceId}/${destination.id}`;
       const destinationLatencies: number[] = [];
-      for (const [key, at] of input.ledger.processedIn(scope)) {
-        const sentAt = firstSentByKey.get(`${workspaceId}\n${key}`);
-        if (sentAt === undefined) continue;
-        processedKeys.add(`${workspaceId}\n${key}`);
-        destinationLatencies.push(at - sentAt);
+      const processed = input.ledger.processedIn(scope);
+      for (const [key, sent] of sentByWorkspace.get(workspaceId) ?? []) {
+        const at = processed.get(eventKey(scope, sent.visitorId, sent.distinctId));
+        if (at === undefined) continue;
+        processedKeys.add(key);
+        destinationLatencies.push(at - sent.at);
       }
       latencies.push(...destinationLatencies);
       destinationReport[scope] = {
@@ -253,12 +269,11 @@ export function buildReport(input: ReportInput): DemoReport {
   const rejectedCounts = new Map<string, number>();
   for (const { code } of input.rejected) rejectedCounts.set(code, (rejectedCounts.get(code) ?? 0) + 1);
 
-  const fifoOrderViolations = countOrderViolations(input, firstSentByKey);
+  const fifoOrderViolations = countOrderViolations(input, firstSent);
   let processedMoreThanOnce = 0;
   for (const byVisitor of input.ledger.orderByVisitor.values()) {
-    for (const [visitor, distinctIds] of byVisitor) {
-      const keys = distinctIds.map((id) => eventKey(visitor, id));
-      processedMoreThanOnce += keys.length - new Set(keys).size;
+    for (const distinctIds of byVisitor.values()) {
+      processedMoreThanOnce += distinctIds.length - new Set(distinctIds).size;
     }
   }
   const duplicatesSkipped = [...input.ledger.duplicatesSkipped.values()].reduce((a, b) => a + b, 0);
@@ -297,6 +312,22 @@ export function buildReport(input: ReportInput): DemoReport {
   return report;
 }
 
+/** An event as first sent to its workspace, whichever destinations it routes to. */
+interface SentEvent {
+  readonly workspaceId: string;
+  readonly visitorId: string;
+  readonly distinctId: string;
+  /** When it was first sent (ms). */
+  readonly at: number;
+}
+
+/**
+ * An event as sent, before routing: ids repeat across workspaces. A JSON array, like the
+ * consumers' keys (`eventKey`), so no id can shift the border between parts.
+ */
+const sentKey = (workspaceId: string, visitorId: string, distinctId: string): string =>
+  JSON.stringify([workspaceId, visitorId, distinctId]);
+
 /** p50 and p99 of a list of latencies, in ms; 0 when there are none. */
 function percentiles(values: readonly number[]): { p50: number; p99: number } {
   const sorted = [...values].sort((a, b) => a - b);
@@ -306,14 +337,14 @@ function percentiles(values: readonly number[]): { p50: number; p99: number } {
 }
 
 /** On ordered destinations, each visitor's events must reach the consumer in the order they were sent. */
-function countOrderViolations(input: ReportInput, firstSentByKey: ReadonlyMap<string, number>): number {
+function countOrderViolations(input: ReportInput, firstSent: ReadonlyMap<string, SentEvent>): number {
   let violations = 0;
   for (const scope of input.orderedScopes) {
     const workspaceId = scope.slice(0, scope.indexOf('/'));
     for (const [visitor, distinctIds] of input.ledger.orderByVisitor.get(scope) ?? []) {
       let last = -1;
       for (const distinctId of distinctIds) {
-        const sentAt = firstSentByKey.get(`${workspaceId}\n${eventKey(visitor, distinctId)}`) ?? -1;
+        const sentAt = firstSent.get(sentKey(workspaceId, visitor, distinctId))?.at ?? -1;
         if (sentAt < last) violations += 1;
         last = Math.max(last, sentAt);
       }

@@ -21,7 +21,9 @@ import type {
   SQSRecord,
 } from 'aws-lambda';
 import { type DeliveredPayload, DeliveredPayloadSchema } from '../shared/ingest-message';
+import { eventKeyHash } from '../shared/log-ids';
 import { looksOffloaded, OFFLOADED_PAYLOAD_KEY, OffloadedPayloadSchema } from '../shared/offloaded-payload';
+import { inputSafeMessages } from '../shared/zod-messages';
 import type { OffloadedPayloadReader } from './payload-reader';
 
 /** Your business logic: called once per event, whatever the number of deliveries. */
@@ -90,7 +92,7 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
   /** An oversize event arrives as a pointer envelope: read the payload it points to, transparently. */
   const resolve = async (raw: unknown): Promise<unknown> => {
     if (!looksOffloaded(raw)) return raw;
-    const pointer = OffloadedPayloadSchema.safeParse(raw);
+    const pointer = OffloadedPayloadSchema.safeParse(raw, { error: inputSafeMessages });
     if (!pointer.success)
       throw new InvalidPayloadError(`not a valid offloaded payload pointer: ${describe(pointer.error)}`);
     const location = pointer.data[OFFLOADED_PAYLOAD_KEY];
@@ -104,13 +106,15 @@ export function createConsumerHandler<R>(options: ConsumerHandlerOptions<R>) {
     if (distinctId !== location.distinct_id) {
       throw new InvalidPayloadError('offloaded payload is not the event its pointer names');
     }
-    logger.debug('offloaded payload read', { distinctId, bytes: location.bytes });
+    // The event's line that follows names it (by hash): the distinct id itself is never logged.
+    logger.debug('offloaded payload read', { bytes: location.bytes });
     return payload;
   };
 
   const consume = async (raw: unknown, source: string): Promise<ConsumerResult<R>> => {
     const payload = parsePayload(await resolve(raw));
-    const ids = { distinctId: payload.event.distinct_id, source };
+    // Producers may make ids email addresses: logs name the event by a hash of its key.
+    const ids = { eventKeyHash: eventKeyHash(payload.visitor.visitor_id, payload.event.distinct_id), source };
     try {
       const outcome = await processOnce(payload);
       if (outcome.duplicate) {
@@ -232,7 +236,7 @@ function unwrap(body: unknown): unknown {
 }
 
 function parsePayload(raw: unknown): DeliveredPayload {
-  const result = DeliveredPayloadSchema.safeParse(raw);
+  const result = DeliveredPayloadSchema.safeParse(raw, { error: inputSafeMessages });
   if (!result.success) throw new InvalidPayloadError(`not a delivered event: ${describe(result.error)}`);
   return result.data as DeliveredPayload;
 }

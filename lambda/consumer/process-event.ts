@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DeliveredPayload } from '../shared/ingest-message';
+import { eventKeyHash } from '../shared/log-ids';
 
 export interface ProcessedEvent {
   readonly eventName: string;
@@ -16,7 +17,10 @@ export function sampleProcessEvent(deps: { logger: Logger; metrics: Metrics; now
   return async (payload: DeliveredPayload): Promise<ProcessedEvent> => {
     const eventName = payload.event.event;
     deps.metrics.addMetric('EventsProcessed', MetricUnit.Count, 1);
-    deps.logger.debug('sample business logic ran', { distinctId: payload.event.distinct_id, eventName });
+    // Ids hashed, no event content: a producer may put an email address anywhere.
+    deps.logger.debug('sample business logic ran', {
+      eventKeyHash: eventKeyHash(payload.visitor.visitor_id, payload.event.distinct_id),
+    });
     return { eventName, processedAt: (deps.now?.() ?? new Date()).toISOString() };
   };
 }

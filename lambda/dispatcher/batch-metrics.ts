@@ -47,6 +47,8 @@ export function publishBatchMetrics(
     deliveries: readonly Delivery[];
     written: readonly DeadLetter[];
     retried: readonly Delivery[];
+    /** Events sent again because their workspace could not be looked up. */
+    registryResends?: number;
     now?: number;
   },
 ): void {
@@ -125,6 +127,10 @@ export function publishBatchMetrics(
       { DestinationType: type, ErrorCode: code },
       { DeadLettered: { unit: MetricUnit.Count, values: [count] } },
     );
+  }
+  if (batch.registryResends) {
+    // No destination type: the workspace itself could not be looked up.
+    sink.emit({}, { RegistryResends: { unit: MetricUnit.Count, values: [batch.registryResends] } });
   }
   for (const summary of byDestination.values()) logger.info('destination summary', { ...summary });
 }

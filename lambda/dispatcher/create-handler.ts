@@ -11,10 +11,11 @@ import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } fro
 import { BatchDeadline } from './deadline';
 import { DestinationHealth } from './destination-health';
 import { CachedRegistry, LayeredRegistry, StaticDestinationRegistry } from './destination-registry';
-import { DynamoDbDestinationStatus } from './destination-status';
+import { DynamoDbDestinationStatus, maxReportGapFor } from './destination-status';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
 import { HmacKeys } from './hmac-keys';
+import { MappingPins } from './mapping-pins';
 import { S3PayloadStore } from './offload';
 import { RateLimiter } from './rate-limiter';
 
@@ -118,13 +119,30 @@ export function createDispatcherHandler(
       `Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations ${offloading.join(', ')} offload oversize events`,
     );
   }
+  // The pin key is read on the first batch and kept; until it can be read, no version is pinned
+  // or trusted, and every event gets its live mapping.
+  const secretId = environment.mappingPinSecret;
+  let pins: Promise<MappingPins> | undefined = secretId ? undefined : Promise.resolve(MappingPins.ephemeral());
+  const mappingPins = async (): Promise<MappingPins | undefined> => {
+    pins ??= MappingPins.fromSecret(new SecretsManagerClient(ownClientConfig), secretId as string);
+    try {
+      return await pins;
+    } catch (error) {
+      pins = undefined;
+      logger.error('mapping pin key not read: retries keep no mapping version', {
+        errorName: (error as Error).name,
+      });
+      return undefined;
+    }
+  };
   return async (event, context) => {
     if (context) logger.addContext(context);
+    const batchDependencies = { ...dependencies, pins: await mappingPins() };
     const deadline = context
       ? BatchDeadline.fromRemainingTime(context.getRemainingTimeInMillis())
       : BatchDeadline.none();
     try {
-      return await dispatchBatch(event.Records, dependencies, deadline);
+      return await dispatchBatch(event.Records, batchDependencies, deadline);
     } finally {
       for (const outcome of await Promise.allSettled(statusWrites.splice(0))) {
         if (outcome.status === 'rejected')
@@ -138,6 +156,7 @@ export function createDispatcherHandler(
       dynamodb: new DynamoDBClient(ownClientConfig),
       tableName: settings.tableName,
       disableAfterMs: settings.disableAfterHours * 3_600_000,
+      maxReportGapMs: maxReportGapFor(environment.breaker),
       logger,
       ...(settings.operatorTopicArn && {
         operatorTopic: { sns: new SNSClient(ownClientConfig), topicArn: settings.operatorTopicArn },

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { destinationKey } from '../shared/destination-config';
+import { distinctIdHash } from '../shared/log-ids';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError } from './errors';
 
@@ -16,15 +17,26 @@ export interface ReceivedEvent {
 /**
  * The lines `npm run trace` follows an event by, besides the per-event failure and dead-letter
  * lines: one `events received` line per batch and one `deliveries` line per destination and
- * batch, naming events by workspace and distinct id only (ids, never content), so an event's
- * story costs about 50–100 bytes of log per delivery in a full batch, not a line of its own.
+ * batch, naming events by workspace and `distinctIdHash` only (a producer may make the distinct
+ * id an email address: it is never logged), so an event's story costs about 50–100 bytes of log
+ * per delivery in a full batch, not a line of its own.
  */
 export function logReceived(logger: Logger, events: readonly ReceivedEvent[]): void {
   if (events.length === 0 || !logsInfo(logger)) return;
-  logger.info('events received', { events });
+  logger.info('events received', {
+    events: events.map(({ workspaceId, distinctId, attempt, redriven }) => ({
+      workspaceId,
+      distinctIdHash: distinctIdHash(workspaceId, distinctId),
+      attempt,
+      ...(redriven && { redriven }),
+    })),
+  });
 }
 
-/** Per destination: the events delivered, and those deferred (circuit open, rate limit) by reason. */
+/**
+ * Per destination: the events delivered, and those deferred (circuit open, rate limit) by
+ * reason, each named by its `distinctIdHash`.
+ */
 export function logDeliveries(logger: Logger, deliveries: readonly Delivery[]): void {
   if (!logsInfo(logger)) return;
   const byDestination = new Map<
@@ -41,12 +53,13 @@ export function logDeliveries(logger: Logger, deliveries: readonly Delivery[]): 
       outcomes = { destination: delivery.destination, delivered: [], deferred: {} };
       byDestination.set(key, outcomes);
     }
-    const distinctId = delivery.record.payload.event.distinct_id;
+    const { record } = delivery;
+    const hash = distinctIdHash(record.workspaceId, record.payload.event.distinct_id);
     if (result?.ok) {
-      outcomes.delivered.push(distinctId);
+      outcomes.delivered.push(hash);
     } else if (result) {
       const ids = outcomes.deferred[result.error.code] ?? [];
-      ids.push(distinctId);
+      ids.push(hash);
       outcomes.deferred[result.error.code] = ids;
     }
   }

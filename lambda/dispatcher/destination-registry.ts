@@ -1,12 +1,14 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MappingKeyMissingError, usesHmac } from '../shared/data-mapping';
-import type { Destination } from '../shared/destination-config';
+import { type Destination, InvalidDestinationConfigError } from '../shared/destination-config';
 import { readVersionDestinations, readWorkspaceRecord } from '../shared/registry-table';
 import {
+  invokeAccountOwners,
   type LiveWorkspace,
   parseStaticWorkspaces,
   resolveWorkspace,
   type WorkspaceRecord,
+  withoutStaticInvokeAccounts,
 } from '../shared/workspace';
 import type { HmacKeys } from './hmac-keys';
 
@@ -42,8 +44,14 @@ export class RegistryUnavailableError extends Error {
 /** Workspaces fixed at deploy time, from the `DESTINATIONS` environment variable (validated at synth). */
 export class StaticDestinationRegistry implements DestinationRegistry {
   private readonly workspaces: ReadonlyMap<string, LiveWorkspace>;
+  /** The workspace owning each of the static config's invoke accounts. */
+  readonly invokeAccountOwners: ReadonlyMap<string, string>;
 
+  /** @throws InvalidDestinationConfigError when two workspaces claim one invoke account */
   constructor(records: readonly WorkspaceRecord[]) {
+    const { owners, problems } = invokeAccountOwners(records);
+    if (problems.length > 0) throw new InvalidDestinationConfigError(problems);
+    this.invokeAccountOwners = owners;
     this.workspaces = new Map(records.map((r) => [r.id, resolveWorkspace(r)]));
   }
 
@@ -234,20 +242,40 @@ export class CachedRegistry implements DestinationRegistry {
   }
 }
 
-/** The static config's workspaces first, then the live registry for every other workspace. */
+/**
+ * The static config's workspaces first, then the live registry for every other workspace. An
+ * invoke account has one owner: a registry workspace is never authorised in an account of the
+ * static config (the registry cannot see the static config, so such a claim may exist), and its
+ * role-less functions there are dead-lettered with `AccountNotAuthorized`, saying whose it is.
+ */
 export class LayeredRegistry implements DestinationRegistry {
+  /** Each live workspace object as served: one per cached version, not one per event. */
+  private readonly served = new WeakMap<LiveWorkspace, LiveWorkspace>();
+
   constructor(
     private readonly fixed: StaticDestinationRegistry,
     private readonly live: DestinationRegistry,
   ) {}
 
   async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
-    return this.fixed.has(workspaceId) ? this.fixed.workspace(workspaceId) : this.live.workspace(workspaceId);
+    return this.fixed.has(workspaceId)
+      ? this.fixed.workspace(workspaceId)
+      : this.serve(await this.live.workspace(workspaceId));
   }
 
   async version(workspaceId: string, version: number): Promise<LiveWorkspace | undefined> {
     return this.fixed.has(workspaceId)
       ? this.fixed.version(workspaceId, version)
-      : this.live.version(workspaceId, version);
+      : this.serve(await this.live.version(workspaceId, version));
+  }
+
+  private serve(workspace: LiveWorkspace | undefined): LiveWorkspace | undefined {
+    if (!workspace || this.fixed.invokeAccountOwners.size === 0) return workspace;
+    let served = this.served.get(workspace);
+    if (!served) {
+      served = withoutStaticInvokeAccounts(workspace, this.fixed.invokeAccountOwners);
+      this.served.set(workspace, served);
+    }
+    return served;
   }
 }

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import {
+  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -7,6 +8,7 @@ import {
   type UpdateItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import { type CircuitBreakerSettings, DEFAULT_BREAKER_SETTINGS } from './circuit-breaker';
 
 /** Why a destination is disabled, as its events' dead letters give it. */
 export interface DisabledDestination {
@@ -22,7 +24,7 @@ export interface DisabledDestination {
 export interface DestinationStatus {
   /** Whether the destination is disabled; served from a short cache. */
   disabled(destinationId: string): Promise<DisabledDestination | undefined>;
-  /** Its circuit opened: it has failed every call for a while. */
+  /** Its circuit opened (or a probe failed and re-opened it): it has failed every call for a while. */
   reportFailing(destinationId: string, errorCode: string): Promise<void>;
   /** Its circuit closed again. */
   reportRecovered(destinationId: string): Promise<void>;
@@ -33,6 +35,14 @@ export interface DynamoDbDestinationStatusOptions {
   readonly tableName: string;
   /** Failing everything for this long disables a destination. */
   readonly disableAfterMs: number;
+  /**
+   * Failure reports further apart than this are not one failure: the clock restarts. An open
+   * circuit re-reports at every failed probe, at least once per cool-down while its events keep
+   * coming back, so a longer silence means nobody observed the destination failing (an execution
+   * environment recycled while its circuit was open, or no traffic).
+   * @default `maxReportGapFor(DEFAULT_BREAKER_SETTINGS)`: 15 min
+   */
+  readonly maxReportGapMs?: number;
   /** Where the operator event goes when a destination is disabled. @default none */
   readonly operatorTopic?: { readonly sns: SNSClient; readonly topicArn: string };
   readonly logger: Logger;
@@ -44,10 +54,23 @@ export interface DynamoDbDestinationStatusOptions {
 }
 
 /**
- * Destination status in DynamoDB, one item per destination: `failing_since` and
- * `last_error_code` while its circuit stays open, `disabled_at` and `disabled_reason` once it has
- * failed everything for `disableAfterMs`. Written only on circuit transitions, read once a
- * minute per destination per environment: nothing per event. A read that fails keeps delivering.
+ * How far apart the failure reports of a destination that keeps failing may be: three of the
+ * breaker's longest cool-downs (a failed probe re-opens the circuit for at most that long, and the
+ * deferred events come back when it ends), so a late retry or a slow batch does not break it.
+ */
+export function maxReportGapFor(breaker: CircuitBreakerSettings = DEFAULT_BREAKER_SETTINGS): number {
+  return 3 * Math.max(breaker.cooldownMs, breaker.maxCooldownMs);
+}
+
+/**
+ * Destination status in DynamoDB, one item per destination: `failing_since`, `last_failure_at`
+ * and `last_error_code` while its circuit stays open, `disabled_at` and `disabled_reason` once it
+ * has failed everything for `disableAfterMs`. `failing_since` describes one failure observed
+ * without a break: a report after more than `maxReportGapMs` of silence restarts it, so a
+ * `failing_since` left behind (its environment recycled while the circuit was open) never
+ * counts an outage a day later as a day of failure. Written only on circuit transitions, read
+ * once a minute per destination per environment: nothing per event. A read that fails keeps
+ * delivering.
  */
 export class DynamoDbDestinationStatus implements DestinationStatus {
   private readonly cache = new Map<string, { readAt: number; disabled?: DisabledDestination }>();
@@ -88,24 +111,25 @@ export class DynamoDbDestinationStatus implements DestinationStatus {
 
   async reportFailing(destinationId: string, errorCode: string): Promise<void> {
     const now = this.now();
-    const { Attributes } = await this.options.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.options.tableName,
-        Key: { destination_id: { S: destinationId } },
-        UpdateExpression: 'SET failing_since = if_not_exists(failing_since, :now), last_error_code = :code',
-        ExpressionAttributeValues: { ':now': { N: String(now) }, ':code': { S: errorCode } },
-        ReturnValues: 'ALL_NEW',
-      }),
-    );
-    const failingSince = Number(Attributes?.failing_since?.N ?? now);
-    if (Attributes?.disabled_at || now - failingSince < this.options.disableAfterMs) return;
+    const item = await this.recordFailure(destinationId, errorCode, now);
+    if (!item?.failing_since?.N || item.disabled_at) return;
+    const failingSince = Number(item.failing_since.N);
+    if (now - failingSince < this.options.disableAfterMs) return;
     const hours = Math.round((now - failingSince) / 360_000) / 10;
     const reason = `failed every call for ${hours} h (last error ${errorCode})`;
-    // Only one environment disables it, and tells the operator once.
-    const won = await this.updateIf(destinationId, 'attribute_not_exists(disabled_at)', {
-      UpdateExpression: 'SET disabled_at = :now, disabled_reason = :reason',
-      ExpressionAttributeValues: { ':now': { N: String(now) }, ':reason': { S: reason } },
-    });
+    // Only one environment disables it, and tells the operator once; not if it recovered meanwhile.
+    const won = await this.updateIf(
+      destinationId,
+      'attribute_not_exists(disabled_at) AND failing_since = :since',
+      {
+        UpdateExpression: 'SET disabled_at = :now, disabled_reason = :reason',
+        ExpressionAttributeValues: {
+          ':now': { N: String(now) },
+          ':reason': { S: reason },
+          ':since': { N: String(failingSince) },
+        },
+      },
+    );
     if (!won) return;
     this.cache.set(destinationId, { readAt: now, disabled: { disabledAt: now, reason } });
     this.options.logger.error('destination disabled', { destinationId, reason, failingSince });
@@ -114,26 +138,66 @@ export class DynamoDbDestinationStatus implements DestinationStatus {
 
   async reportRecovered(destinationId: string): Promise<void> {
     await this.updateIf(destinationId, 'attribute_exists(failing_since)', {
-      UpdateExpression: 'REMOVE failing_since, last_error_code',
+      UpdateExpression: 'REMOVE failing_since, last_failure_at, last_error_code',
     });
   }
 
-  /** Updates a destination's item if the condition holds; false when it does not. */
+  /**
+   * Records a failure report, atomically against other environments' reports: the failure goes
+   * on if the last report is recent, else it starts now. Returns the item as written.
+   */
+  private async recordFailure(
+    destinationId: string,
+    errorCode: string,
+    now: number,
+  ): Promise<Record<string, AttributeValue> | undefined> {
+    const values = {
+      ':now': { N: String(now) },
+      ':code': { S: errorCode },
+      ':recent': { N: String(now - (this.options.maxReportGapMs ?? maxReportGapFor())) },
+    };
+    // Two complementary conditions: one of them holds unless another environment wrote in
+    // between, and then the next round sees what it wrote.
+    for (let round = 0; round < 3; round++) {
+      const continued = await this.updateIf(
+        destinationId,
+        'attribute_exists(failing_since) AND last_failure_at >= :recent',
+        {
+          UpdateExpression: 'SET last_failure_at = :now, last_error_code = :code',
+          ExpressionAttributeValues: values,
+        },
+      );
+      if (continued) return continued;
+      const started = await this.updateIf(
+        destinationId,
+        'attribute_not_exists(failing_since) OR attribute_not_exists(last_failure_at) OR last_failure_at < :recent',
+        {
+          UpdateExpression: 'SET failing_since = :now, last_failure_at = :now, last_error_code = :code',
+          ExpressionAttributeValues: values,
+        },
+      );
+      if (started) return started;
+    }
+    return undefined;
+  }
+
+  /** Updates a destination's item if the condition holds: the item as written, or false when it does not hold. */
   private async updateIf(
     destinationId: string,
     condition: string,
     update: Pick<UpdateItemCommandInput, 'UpdateExpression' | 'ExpressionAttributeValues'>,
-  ): Promise<boolean> {
+  ): Promise<Record<string, AttributeValue> | false> {
     try {
-      await this.options.dynamodb.send(
+      const { Attributes = {} } = await this.options.dynamodb.send(
         new UpdateItemCommand({
           TableName: this.options.tableName,
           Key: { destination_id: { S: destinationId } },
           ConditionExpression: condition,
           ...update,
+          ReturnValues: 'ALL_NEW',
         }),
       );
-      return true;
+      return Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;

@@ -52,7 +52,7 @@ export async function dispatchBatch(
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
   const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received, unscopedGroups } =
-    await prepareDeliveries(records, deps.registry, deps.logger);
+    await prepareDeliveries(records, deps.registry, deps.logger, deps.pins);
   logReceived(deps.logger, received);
   if (unscopedGroups.size > 0) {
     deps.logger.warn(

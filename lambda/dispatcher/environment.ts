@@ -34,6 +34,11 @@ export interface DispatcherEnvironment {
     readonly disableAfterHours: number;
     readonly operatorTopicArn?: string;
   };
+  /**
+   * The Secrets Manager secret holding the key of mapping pins (see `MappingPins`).
+   * @default none: a key of each execution environment's own, so a retry keeps its mapping version only where it was written
+   */
+  readonly mappingPinSecret?: string;
 }
 
 /** Reads the dispatcher's configuration once, naming every missing or invalid variable at once. */
@@ -93,6 +98,7 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     ...(operatorTopicArn && { operatorTopicArn }),
   };
   const payloadBucket = env.PAYLOAD_BUCKET || undefined;
+  const mappingPinSecret = env.MAPPING_PIN_SECRET_ARN || undefined;
   if (payloadBucket && !env.AWS_REGION) problems.push('AWS_REGION is not set (the payload bucket region)');
   if (problems.length > 0) throw new Error(`Dispatcher configuration is invalid: ${problems.join('; ')}`);
 
@@ -109,5 +115,6 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     ...(payloadBucket && { payloadBucket }),
     breaker,
     ...(destinationStatus && { destinationStatus }),
+    ...(mappingPinSecret && { mappingPinSecret }),
   };
 }

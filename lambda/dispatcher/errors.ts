@@ -12,6 +12,7 @@ export type ErrorCode =
   | 'DestinationNotFound'
   | 'AccountNotAuthorized'
   | 'MappingLimitExceeded'
+  | 'NoLongerRouted'
   | 'RegistryUnavailable'
   | 'AccessDenied'
   | 'InvalidParameter'

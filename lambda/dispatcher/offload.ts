@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { arnParts, type Destination, destinationArn } from '../shared/destination-config';
+import { eventIdentityOf, hashEventIdentity } from '../shared/event-identity';
 import type { DeliveredPayload } from '../shared/ingest-message';
 import { OFFLOADED_PAYLOAD_KEY, type OffloadedPayload } from '../shared/offloaded-payload';
 import type { Delivery } from './delivery';
@@ -64,11 +65,12 @@ export function sizeAtDestination(
 
 /**
  * The object key: under the destination's account, workspace and id, so the bucket policy can
- * give each delivery role only its own account's prefix and ids repeating across workspaces
- * never share an object; named by the event, so a retry overwrites rather than adds.
+ * give each delivery role only its own account's prefix; named by the event's identity
+ * (workspace, destination, `visitor_id`, `distinct_id`, unambiguously encoded), so a retry
+ * overwrites rather than adds, and two events a consumer keeps apart never share an object.
  */
 export function offloadKey(destination: Destination, payload: DeliveredPayload): string {
-  const eventKey = sha256(`${payload.visitor.visitor_id}\n${payload.event.distinct_id}`);
+  const eventKey = hashEventIdentity(eventIdentityOf(destination, payload));
   const { account } = arnParts(destination.roleArn ?? destinationArn(destination));
   return `${account}/${destination.workspaceId}/${destination.id}/${eventKey}.json`;
 }
@@ -148,8 +150,4 @@ function offloadError(error: unknown): DeliveryError {
   return classified.retryable
     ? new RetryableDeliveryError(classified.code, message, classified.retryAfterSeconds)
     : new PermanentDeliveryError('OffloadFailed', message);
-}
-
-function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
 }

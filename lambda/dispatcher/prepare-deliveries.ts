@@ -9,12 +9,14 @@ import {
   type ParsedMessage,
   parseIngestMessage,
 } from '../shared/ingest-message';
+import { distinctIdHash } from '../shared/log-ids';
 import { authorizationProblem, type LiveWorkspace } from '../shared/workspace';
 import type { DeadLetter } from './dead-letter';
 import type { AcceptedRecord, Delivery } from './delivery';
 import type { ReceivedEvent } from './delivery-log';
 import type { DestinationRegistry } from './destination-registry';
 import { driverOf } from './drivers';
+import { type MappingPins, revealsNoMore, sameDestination } from './mapping-pins';
 import { REDRIVEN_AT_ATTRIBUTE, RETRY_ATTEMPT_ATTRIBUTE, readAttempt, readMappingVersion } from './retry';
 import { readRetryBundle } from './retry-bundle';
 import { readTargetDestinations, route } from './route';
@@ -30,6 +32,7 @@ export interface UnresolvedEvent {
   readonly targets?: readonly string[];
   readonly messageGroupId?: string;
   readonly mappingVersion?: number;
+  readonly mappingPin?: string;
 }
 
 export interface PreparedBatch {
@@ -61,6 +64,8 @@ export async function prepareDeliveries(
   records: readonly SQSRecord[],
   registry: DestinationRegistry,
   logger: Logger,
+  /** Verifies the mapping versions retries carry. @default none: every event gets the live mapping */
+  pins?: MappingPins,
 ): Promise<PreparedBatch> {
   const deadLetters: DeadLetter[] = [];
   const deliveries: Delivery[] = [];
@@ -71,7 +76,7 @@ export async function prepareDeliveries(
   let blockedByConsent = 0;
   // Plain loops, and objects of one shape: this runs for every event, so it stays cheap.
   const events: IncomingEvent[] = [];
-  for (const record of records) eventsOf(record, events);
+  for (const record of records) eventsOf(record, events, pins);
   const parsed: ParsedMessage[] = new Array(events.length);
   const workspaceIds = new Set<string>();
   for (let index = 0; index < events.length; index++) {
@@ -112,8 +117,14 @@ export async function prepareDeliveries(
       messageGroupId,
       targets,
       mappingVersion,
+      mappingPin,
       redriven,
     } = events[index];
+    // What a letter written before routing keeps, so a redrive goes where the retry was going.
+    const carried = {
+      ...(targets && { targets }),
+      ...(mappingVersion !== undefined && { mappingVersion, mappingPin }),
+    };
     const message = parsed[index];
     if (!message.ok) {
       deadLetters.push({
@@ -123,6 +134,7 @@ export async function prepareDeliveries(
         messageGroupId,
         errorCode: message.errorCode,
         errorMessage: message.reason,
+        ...carried,
       });
       continue;
     }
@@ -162,7 +174,7 @@ export async function prepareDeliveries(
         firstAttemptAt,
         ...(targets && { targets }),
         ...(messageGroupId && { messageGroupId }),
-        ...(mappingVersion !== undefined && { mappingVersion }),
+        ...(mappingVersion !== undefined && { mappingVersion, mappingPin }),
       });
       continue;
     }
@@ -171,6 +183,7 @@ export async function prepareDeliveries(
     if (!workspace) {
       deadLetters.push({
         ...source,
+        ...carried,
         errorCode: 'WorkspaceNotFound',
         errorMessage: 'message names a workspace that does not exist or is disabled',
       });
@@ -179,7 +192,20 @@ export async function prepareDeliveries(
     const routed = route(message.payload.event.event, message.destinations, workspace.destinations, targets);
     if (!routed.ok) {
       const { errorCode, reason, destinationId } = routed;
-      deadLetters.push({ ...source, errorCode, errorMessage: reason, destinationId });
+      deadLetters.push({ ...source, ...carried, errorCode, errorMessage: reason, destinationId });
+      continue;
+    }
+    if (routed.destinations.length === 0 && targets) {
+      // A retry or redrive that goes nowhere now ends with a reason, never acknowledged silently.
+      deadLetters.push({
+        ...source,
+        ...carried,
+        errorCode: 'NoLongerRouted',
+        errorMessage:
+          targets.length === 0
+            ? 'message targets no destination'
+            : "no destination it targets accepts this event any more (the destination's events changed)",
+      });
       continue;
     }
     if (routed.destinations.length === 0) {
@@ -187,7 +213,7 @@ export async function prepareDeliveries(
       logger.debug('no destination accepts this event', {
         messageId: record.messageId,
         workspaceId,
-        distinctId: message.payload.event.distinct_id,
+        distinctIdHash: distinctIdHash(workspaceId, message.payload.event.distinct_id),
       });
     }
     const accepted: AcceptedRecord = {
@@ -210,7 +236,7 @@ export async function prepareDeliveries(
           messageId: record.messageId,
           workspaceId,
           destinationId: destination.id,
-          distinctId: message.payload.event.distinct_id,
+          distinctIdHash: distinctIdHash(workspaceId, message.payload.event.distinct_id),
         });
         continue;
       }
@@ -224,14 +250,31 @@ export async function prepareDeliveries(
         });
         continue;
       }
-      // The pinned version's mapping when the destination was in it; else the live one.
-      const pinnedMapping = pinnedVersion?.mappings.get(destination.id);
-      const mapping = pinnedMapping ?? (workspace.mappings.get(destination.id) as CompiledMapping);
-      let shaped = mapped.get(mapping);
-      if (!shaped) {
-        shaped = shape(mapping, message.payload);
-        mapped.set(mapping, shaped);
-      }
+      const shapedBy = (mapping: CompiledMapping): Shaped | MappingLimitError => {
+        let shaped = mapped.get(mapping);
+        if (!shaped) {
+          shaped = shape(mapping, message.payload);
+          mapped.set(mapping, shaped);
+        }
+        return shaped;
+      };
+      const live = shapedBy(workspace.mappings.get(destination.id) as CompiledMapping);
+      // A pinned version's mapping, only for the same destination and never weaker than the live one.
+      const pinnedMapping =
+        pinnedVersion &&
+        sameDestination(
+          pinnedVersion.destinations.find((d) => d.id === destination.id),
+          destination,
+        )
+          ? pinnedVersion.mappings.get(destination.id)
+          : undefined;
+      const pinnedShape = pinnedMapping && shapedBy(pinnedMapping);
+      const keepsPin =
+        pinnedShape !== undefined &&
+        !(pinnedShape instanceof MappingLimitError) &&
+        !(live instanceof MappingLimitError) &&
+        revealsNoMore(pinnedShape.payload, live.payload);
+      const shaped = keepsPin ? pinnedShape : live;
       if (shaped instanceof MappingLimitError) {
         deadLetters.push({
           ...source,
@@ -249,7 +292,7 @@ export async function prepareDeliveries(
         wave: 0,
         payload: shaped.payload,
         message: shaped.message,
-        mappingVersion: pinnedMapping && pinnedVersion ? pinnedVersion.version : workspace.version,
+        mappingVersion: keepsPin && pinnedVersion ? pinnedVersion.version : workspace.version,
       });
     }
   }
@@ -307,7 +350,9 @@ interface IncomingEvent {
   readonly body: string;
   readonly attempts: number;
   readonly firstAttemptAt: number;
+  /** The mapping version a retry keeps: only one the dispatcher pinned (see `MappingPins`). */
   readonly mappingVersion: number | undefined;
+  readonly mappingPin: string | undefined;
   readonly redriven: boolean;
   /** Only a FIFO ingest queue's group orders its messages. */
   readonly messageGroupId: string | undefined;
@@ -319,7 +364,7 @@ interface IncomingEvent {
  * Appends the events a record carries: itself, or each event of a retry bundle, with its own
  * attempt count.
  */
-function eventsOf(record: SQSRecord, events: IncomingEvent[]): void {
+function eventsOf(record: SQSRecord, events: IncomingEvent[], pins: MappingPins | undefined): void {
   const attributes = record.messageAttributes ?? {};
   const { attempt, firstAttemptAt } = readAttempt(record);
   const redriven = Boolean(attributes[REDRIVEN_AT_ATTRIBUTE]);
@@ -328,15 +373,21 @@ function eventsOf(record: SQSRecord, events: IncomingEvent[]): void {
     ? record.attributes.MessageGroupId
     : undefined;
   const targets = readTargetDestinations(attributes);
+  // A pin names one destination: only a retry or redrive to it alone keeps a mapping version.
+  const trusted = (version: number | undefined, pin: string | undefined, body: string) =>
+    version !== undefined && targets?.length === 1 && pins?.verify(pin, targets[0], version, body)
+      ? { mappingVersion: version, mappingPin: pin }
+      : { mappingVersion: undefined, mappingPin: undefined };
   const bundled = readRetryBundle(record.body);
   if (!bundled) {
+    const carried = readMappingVersion(attributes);
     events.push({
       record,
       eventId: record.messageId,
       body: record.body,
       attempts: attempt,
       firstAttemptAt,
-      mappingVersion: readMappingVersion(attributes),
+      ...trusted(carried?.version, carried?.pin, record.body),
       redriven,
       messageGroupId,
       targets,
@@ -352,7 +403,7 @@ function eventsOf(record: SQSRecord, events: IncomingEvent[]): void {
       body: event.body,
       attempts: event.attempt + Math.max(0, redeliveries),
       firstAttemptAt: event.first_attempt_at,
-      mappingVersion: event.mapping_version,
+      ...trusted(event.mapping_version, event.mapping_pin, event.body),
       redriven,
       messageGroupId,
       targets,

@@ -23,6 +23,8 @@ export interface BundledEvent {
   readonly last_error_code: string;
   /** The workspace version whose mapping shaped the event's first attempt. */
   readonly mapping_version?: number;
+  /** The dispatcher's pin of that version (see `MappingPins`): a bundle a producer wrote has none. */
+  readonly mapping_pin?: string;
 }
 
 export interface RetryBundle {

@@ -1,5 +1,6 @@
 import type { SendMessageBatchRequestEntry } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
+import { MAPPING_PIN_ATTRIBUTE } from './mapping-pins';
 import { TARGET_DESTINATIONS_ATTRIBUTE } from './route';
 
 /** Message attributes a retry carries besides its target destinations. */
@@ -59,13 +60,13 @@ export function readAttempt(record: SQSRecord): { attempt: number; firstAttemptA
   return { attempt: (Number.isInteger(carried) && carried > 0 ? carried : 1) + receives - 1, firstAttemptAt };
 }
 
-/** The mapping version a retry or redrive carries, if any. */
+/** The mapping version a retry or redrive carries, if any, with its pin (trusted only once verified). */
 export function readMappingVersion(
   attributes: Record<string, { stringValue?: string } | undefined>,
-): number | undefined {
+): { version: number; pin: string | undefined } | undefined {
   const version = Number(attributes[MAPPING_VERSION_ATTRIBUTE]?.stringValue);
   return Number.isInteger(version) && version >= 0 && attributes[MAPPING_VERSION_ATTRIBUTE]
-    ? version
+    ? { version, pin: attributes[MAPPING_PIN_ATTRIBUTE]?.stringValue }
     : undefined;
 }
 
@@ -79,8 +80,9 @@ export function toRetryEntry(retry: {
   reason: string;
   /** The tenant's message group on a standard queue, for SQS fair queues. */
   messageGroupId: string;
-  /** The workspace version whose mapping the event keeps. */
+  /** The workspace version whose mapping the event keeps, and the dispatcher's pin of it. */
   mappingVersion?: number;
+  mappingPin?: string;
 }): SendMessageBatchRequestEntry {
   return {
     Id: '0',
@@ -98,6 +100,8 @@ export function toRetryEntry(retry: {
       ...(retry.mappingVersion !== undefined && {
         [MAPPING_VERSION_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.mappingVersion) },
       }),
+      ...(retry.mappingVersion !== undefined &&
+        retry.mappingPin && { [MAPPING_PIN_ATTRIBUTE]: { DataType: 'String', StringValue: retry.mappingPin } }),
     },
   };
 }

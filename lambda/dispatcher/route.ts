@@ -6,8 +6,21 @@ import type { Destination } from '../shared/destination-config';
  */
 export const TARGET_DESTINATIONS_ATTRIBUTE = 'target_destinations';
 
-export const readTargetDestinations = (attributes: Record<string, { stringValue?: string } | undefined>) =>
-  attributes[TARGET_DESTINATIONS_ATTRIBUTE]?.stringValue?.split(',').filter(Boolean);
+/** The longest target list honoured: far more ids than a retry or redrive names (one). */
+export const MAX_TARGETS_ATTRIBUTE_BYTES = 1_024;
+
+/**
+ * The destinations a message is restricted to, if it names any. A list longer than
+ * `MAX_TARGETS_ATTRIBUTE_BYTES` names none (the message is dead-lettered as going nowhere): it
+ * would not fit on a retry or a dead letter.
+ */
+export function readTargetDestinations(
+  attributes: Record<string, { stringValue?: string } | undefined>,
+): string[] | undefined {
+  const value = attributes[TARGET_DESTINATIONS_ATTRIBUTE]?.stringValue;
+  if (value === undefined) return undefined;
+  return Buffer.byteLength(value) > MAX_TARGETS_ATTRIBUTE_BYTES ? [] : value.split(',').filter(Boolean);
+}
 
 export type RouteResult =
   | { ok: true; destinations: Destination[] }

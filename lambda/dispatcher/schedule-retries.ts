@@ -11,6 +11,7 @@ import {
   MAX_BUNDLED_BODY_BYTES,
   toRetryBundleBody,
 } from './retry-bundle';
+import { type MappingPins, pinned } from './mapping-pins';
 import { sendMessages } from './send-messages';
 
 /** A failed delivery to send again later, to its destination alone. */
@@ -46,6 +47,7 @@ export async function scheduleRetries(
   retries: readonly ScheduledRetry[],
   policy: RetryPolicy,
   sqs: SQSClient,
+  pins?: MappingPins,
 ): Promise<ScheduledRetry[]> {
   const delays = orderPreservingDelays(retries, policy);
   const messages: RetryMessage[] = [];
@@ -60,7 +62,7 @@ export async function scheduleRetries(
     const ordered = destinationRetries.some((r) => r.delivery.orderKey);
     let previous: RetryMessage | undefined;
     for (const retry of destinationRetries) {
-      const event = toBundledEvent(retry);
+      const event = toBundledEvent(retry, pins);
       const bytes = bundledBytes(event);
       const delaySeconds = delays.get(retry) ?? 0;
       const alone = utf8Bytes(retry.delivery.record.body) > MAX_BUNDLED_BODY_BYTES;
@@ -82,7 +84,11 @@ export async function scheduleRetries(
       previous = message;
     }
   }
-  const unsent = await sendMessages(sqs, policy.queueUrl, messages.map(toMessageEntry));
+  const unsent = await sendMessages(
+    sqs,
+    policy.queueUrl,
+    messages.map((message) => toMessageEntry(message, pins)),
+  );
   return [...unsent].flatMap(([index, errorCode]) =>
     messages[index].retries.map((retry) => ({ ...retry, sendError: errorCode })),
   );
@@ -107,17 +113,21 @@ function orderPreservingDelays(
   return delays;
 }
 
-function toBundledEvent(retry: ScheduledRetry): BundledEvent {
+function toBundledEvent(retry: ScheduledRetry, pins: MappingPins | undefined): BundledEvent {
+  const { mappingVersion, mappingPin } = pinned(retry.delivery, pins);
   return {
     body: retry.delivery.record.body,
     attempt: nextAttempt(retry),
     first_attempt_at: retry.delivery.record.firstAttemptAt,
     last_error_code: retry.error.code,
-    mapping_version: retry.delivery.mappingVersion,
+    ...(mappingVersion !== undefined && { mapping_version: mappingVersion, mapping_pin: mappingPin }),
   };
 }
 
-function toMessageEntry({ retries, delaySeconds }: RetryMessage): SendMessageBatchRequestEntry {
+function toMessageEntry(
+  { retries, delaySeconds }: RetryMessage,
+  pins: MappingPins | undefined,
+): SendMessageBatchRequestEntry {
   const [first] = retries;
   const { destination } = first.delivery;
   const entry = toRetryEntry({
@@ -127,14 +137,14 @@ function toMessageEntry({ retries, delaySeconds }: RetryMessage): SendMessageBat
     firstAttemptAt: first.delivery.record.firstAttemptAt,
     delaySeconds,
     reason: first.error.code,
-    mappingVersion: first.delivery.mappingVersion,
+    ...pinned(first.delivery, pins),
     // A destination's retries are its own tenant for SQS fair queues.
     messageGroupId: destinationKey(destination),
   });
   if (retries.length === 1) return entry;
   return {
     ...entry,
-    MessageBody: toRetryBundleBody(retries.map(toBundledEvent)),
+    MessageBody: toRetryBundleBody(retries.map((retry) => toBundledEvent(retry, pins))),
     MessageAttributes: {
       ...entry.MessageAttributes,
       [RETRY_BUNDLE_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retries.length) },

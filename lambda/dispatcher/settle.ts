@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { distinctIdHash } from '../shared/log-ids';
 import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError, type DeliveryError } from './errors';
+import { type MappingPins, pinned } from './mapping-pins';
 import type { UnresolvedEvent } from './prepare-deliveries';
 import { backoffSeconds, type RetryPolicy, toRetryEntry } from './retry';
 import { type ScheduledRetry, scheduleRetries } from './schedule-retries';
@@ -16,6 +18,8 @@ export interface SettleDependencies {
   readonly maxReceiveCount: number;
   /** Per-destination retries on a standard ingest queue. @default none: failed records are redelivered whole */
   readonly retry?: RetryPolicy;
+  /** Signs the mapping version each retry and dead letter keeps. @default none: they keep none */
+  readonly pins?: MappingPins;
 }
 
 export interface Settlement {
@@ -27,6 +31,8 @@ export interface Settlement {
   readonly written: readonly DeadLetter[];
   /** The deliveries whose retry was sent, for metrics. */
   readonly retried: readonly Delivery[];
+  /** Events sent again because their workspace could not be looked up: an alarm watches the rate. */
+  readonly registryResends: number;
 }
 
 /**
@@ -55,7 +61,8 @@ export async function settle(
   deps: SettleDependencies,
   unresolved: readonly UnresolvedEvent[] = [],
 ): Promise<Settlement> {
-  const failedRecords = new Set<string>(await retryUnresolved(unresolved, deps));
+  const waitingForRegistry = await retryUnresolved(unresolved, deps, deadLetters);
+  const failedRecords = new Set<string>(waitingForRegistry.returned);
   const retries: ScheduledRetry[] = [];
   for (const delivery of deliveries) {
     const result = delivery.result;
@@ -69,7 +76,7 @@ export async function settle(
       destinationType: destination.type,
       attempts: record.attempts,
       messageGroupId: record.messageGroupId,
-      mappingVersion: delivery.mappingVersion,
+      ...pinned(delivery, deps.pins),
       workspaceId: record.workspaceId,
       distinctId: record.payload.event.distinct_id,
     };
@@ -89,7 +96,7 @@ export async function settle(
     const log = {
       messageId: record.messageId,
       workspaceId: record.workspaceId,
-      distinctId: record.payload.event.distinct_id,
+      distinctIdHash: distinctIdHash(record.workspaceId, record.payload.event.distinct_id),
       destinationId: destination.id,
       errorCode: error.code,
       errorMessage: error.message,
@@ -107,7 +114,7 @@ export async function settle(
   }
   let unsentRetries = 0;
   if (deps.retry && retries.length > 0) {
-    const unsent = await scheduleRetries(retries, deps.retry, deps.sqs);
+    const unsent = await scheduleRetries(retries, deps.retry, deps.sqs, deps.pins);
     for (const { delivery, sendError } of unsent) {
       failedRecords.add(delivery.record.messageId);
       deps.logger.error('retry not sent, record returned to the queue', {
@@ -125,7 +132,8 @@ export async function settle(
     const log = {
       messageId: letter.sourceMessageId,
       ...(letter.workspaceId && { workspaceId: letter.workspaceId }),
-      ...(letter.distinctId && { distinctId: letter.distinctId }),
+      ...(letter.workspaceId &&
+        letter.distinctId && { distinctIdHash: distinctIdHash(letter.workspaceId, letter.distinctId) }),
       destinationId: letter.destinationId,
       errorCode: letter.errorCode,
       errorMessage: letter.errorMessage,
@@ -142,24 +150,61 @@ export async function settle(
     failedRecords,
     deadLettered: deadLetters.length - unwritten.size,
     retriesScheduled: retries.length - unsentRetries,
+    registryResends: waitingForRegistry.resent,
     written: deadLetters.filter((_, index) => !unwritten.has(index)),
     retried: retries.filter((r) => !failedRecords.has(r.delivery.record.messageId)).map((r) => r.delivery),
   };
 }
 
 /**
- * Events whose workspace could not be looked up (the registry unreadable, nothing cached) are
- * sent again as they came, with a delay and no attempt used, on a standard ingest queue; on a
- * FIFO one, or when the resend fails, their records go back to the queue. Returns those records.
+ * Whether an event whose workspace could not be looked up may wait for the registry again, or
+ * is dead-lettered with `RegistryUnavailable`: within the retry policy's attempts and age, or
+ * (FIFO ingest, no retry policy) before its last receive. Every event ends within a bound.
+ */
+function mayWaitForRegistry(event: UnresolvedEvent, deps: SettleDependencies): boolean {
+  if (!deps.retry || event.messageGroupId) return event.attempts < deps.maxReceiveCount;
+  const age = (Date.now() - event.firstAttemptAt) / 1000;
+  return event.attempts < deps.retry.maxAttempts && age < deps.retry.maxAgeSeconds;
+}
+
+/**
+ * Events whose workspace could not be looked up (the registry unreadable, nothing cached, a
+ * key or version that fails to load) are sent again as they came, with a delay and the next
+ * attempt, on a standard ingest queue; on a FIFO one, or when the resend fails, their records go
+ * back to the queue. Past the retry policy's limits they are dead-lettered (into `deadLetters`)
+ * with `RegistryUnavailable`. Returns the records to fail, and how many events were re-sent.
  */
 async function retryUnresolved(
   events: readonly UnresolvedEvent[],
   deps: SettleDependencies,
-): Promise<string[]> {
-  if (events.length === 0) return [];
+  deadLetters: DeadLetter[],
+): Promise<{ returned: string[]; resent: number }> {
+  if (events.length === 0) return { returned: [], resent: 0 };
   const { retry } = deps;
-  const resendable = retry ? events.filter((e) => !e.messageGroupId) : [];
-  const returned = events.filter((e) => !resendable.includes(e)).map((e) => e.messageId);
+  const waiting: UnresolvedEvent[] = [];
+  for (const event of events) {
+    if (mayWaitForRegistry(event, deps)) {
+      waiting.push(event);
+      continue;
+    }
+    deadLetters.push({
+      body: event.body,
+      sourceMessageId: event.messageId,
+      attempts: event.attempts,
+      messageGroupId: event.messageGroupId,
+      workspaceId: event.workspaceId,
+      errorCode: 'RegistryUnavailable',
+      errorMessage: `the workspace could not be looked up in ${event.attempts} attempts since ${new Date(event.firstAttemptAt).toISOString()}; redrive once the registry serves it`,
+      ...(event.targets && { targets: event.targets }),
+      ...(event.mappingVersion !== undefined && {
+        mappingVersion: event.mappingVersion,
+        mappingPin: event.mappingPin,
+      }),
+    });
+  }
+  const resendable = retry ? waiting.filter((e) => !e.messageGroupId) : [];
+  const returned = waiting.filter((e) => !resendable.includes(e)).map((e) => e.messageId);
+  let resent = 0;
   if (retry && resendable.length > 0) {
     const unsent = await sendMessages(
       deps.sqs,
@@ -168,20 +213,26 @@ async function retryUnresolved(
         toRetryEntry({
           body: event.body,
           targets: event.targets ?? [],
-          attempt: event.attempts,
+          attempt: event.attempts + 1,
           firstAttemptAt: event.firstAttemptAt,
-          delaySeconds: backoffSeconds(retry, 2),
+          delaySeconds: backoffSeconds(retry, event.attempts),
           reason: 'RegistryUnavailable',
           messageGroupId: event.workspaceId,
-          ...(event.mappingVersion !== undefined && { mappingVersion: event.mappingVersion }),
+          ...(event.mappingVersion !== undefined && {
+            mappingVersion: event.mappingVersion,
+            mappingPin: event.mappingPin,
+          }),
         }),
       ),
     );
     for (const index of unsent.keys()) returned.push(resendable[index].messageId);
+    resent = resendable.length - unsent.size;
   }
-  deps.logger.warn('events retried: their workspace could not be looked up', {
-    events: events.length,
-    workspaceIds: [...new Set(events.map((e) => e.workspaceId))],
-  });
-  return returned;
+  if (waiting.length > 0) {
+    deps.logger.warn('events retried: their workspace could not be looked up', {
+      events: waiting.length,
+      workspaceIds: [...new Set(waiting.map((e) => e.workspaceId))],
+    });
+  }
+  return { returned, resent };
 }

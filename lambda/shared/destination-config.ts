@@ -34,9 +34,12 @@ export const ROLE_ARN_PATTERN = new RegExp(
 /** STS accepts 2–1224 characters from this set for an external id. */
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
 
-const destinationId = z
+/** A destination id: also what an ingest message's `destinations` may name, so no other text is ever echoed. */
+export const DESTINATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+export const DestinationIdSchema = z
   .string()
-  .check(z.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be 1-64 characters of letters, digits, "-" or "_"'));
+  .check(z.regex(DESTINATION_ID_PATTERN, 'must be 1-64 characters of letters, digits, "-" or "_"'));
+const destinationId = DestinationIdSchema;
 
 const eventAllowList = z
   .array(z.string().check(z.minLength(1, 'must not contain empty event names'), z.maxLength(1000)))

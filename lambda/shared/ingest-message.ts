@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ConsentCategorySchema } from './consent';
+import { DestinationIdSchema } from './destination-config';
+import { MAX_INGEST_BODY_BYTES } from './queue-limits';
 import { WorkspaceIdSchema } from './workspace-id';
-import './zod-messages';
+import { inputSafeMessages } from './zod-messages';
 
 /**
  * The ingest message contract (DESIGN.md "Ingest message") and the payload delivered to
@@ -31,7 +33,8 @@ export const IngestMessageSchema = z.strictObject({
   event: EventSchema,
   visitor: VisitorSchema,
   user: z.optional(UserSchema),
-  destinations: z.optional(z.array(text(64)).check(z.minLength(1), z.maxLength(100))),
+  // Ids only: a name that is not one (an email, say) is refused, never echoed in a reason or attribute.
+  destinations: z.optional(z.array(DestinationIdSchema).check(z.minLength(1), z.maxLength(100))),
   /** The consent categories the visitor granted (`marketing`, `analytics`, …). Never delivered. */
   consent: z.optional(z.array(ConsentCategorySchema).check(z.maxLength(50))),
 });
@@ -66,10 +69,19 @@ const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REPORTED_ISSUES = 5;
 
 /**
- * Parses an SQS body into the payload to deliver. Never throws; the reason names fields
- * and rules only, never values, so it is safe to log and to put on a dead letter.
+ * Parses an SQS body into the payload to deliver. Never throws; the reason names schema
+ * positions and rules only, never visitor-supplied keys or values, so it is safe to log and to
+ * put on a dead letter (an SQS message attribute, which queue encryption does not cover).
  */
 export function parseIngestMessage(body: string): ParsedMessage {
+  // Checked first, by length (UTF-16 units, at most 3 UTF-8 bytes each) before counting bytes.
+  if (body.length * 3 > MAX_INGEST_BODY_BYTES && Buffer.byteLength(body) > MAX_INGEST_BODY_BYTES) {
+    return {
+      ok: false,
+      errorCode: 'InvalidEvent',
+      reason: `body is larger than ${MAX_INGEST_BODY_BYTES} bytes: the platform keeps the rest of SQS's limit for its retry and dead-letter attributes`,
+    };
+  }
   let raw: unknown;
   try {
     raw = JSON.parse(body);
@@ -77,19 +89,18 @@ export function parseIngestMessage(body: string): ParsedMessage {
     return { ok: false, errorCode: 'InvalidJson', reason: 'body is not valid JSON' };
   }
   const unsafe = findUnsafeValue(raw);
-  if (unsafe) return { ok: false, errorCode: 'InvalidEvent', reason: unsafe };
+  if (unsafe) return { ok: false, errorCode: 'InvalidEvent', reason: boundReason(unsafe) };
 
-  const result = IngestMessageSchema.safeParse(raw);
+  const result = IngestMessageSchema.safeParse(raw, { error: inputSafeMessages });
   if (!result.success) {
-    const issues = result.error.issues.slice(0, MAX_REPORTED_ISSUES).map((issue) => {
-      const path = issue.path.length > 0 ? issue.path.join('.') : '(body)';
-      return `${path}: ${issue.message}`;
-    });
+    const issues = result.error.issues
+      .slice(0, MAX_REPORTED_ISSUES)
+      .map((issue) => `${schemaPosition(issue.path)}: ${issue.message}`);
     const more = result.error.issues.length - issues.length;
     return {
       ok: false,
       errorCode: 'InvalidEvent',
-      reason: issues.join('; ') + (more > 0 ? `; and ${more} more` : ''),
+      reason: boundReason(issues.join('; ') + (more > 0 ? `; and ${more} more` : '')),
     };
   }
 
@@ -151,22 +162,75 @@ export function stableStringify(value: unknown): string {
   return JSON.stringify(value);
 }
 
+/** The keys the schema itself names, by position; any other key is the visitor's (or unknown). */
+interface SchemaKeys {
+  readonly [key: string]: SchemaKeys;
+}
+const NO_KEYS: SchemaKeys = {};
+const SCHEMA_KEYS: SchemaKeys = {
+  workspace_id: NO_KEYS,
+  event: {
+    event: NO_KEYS,
+    distinct_id: NO_KEYS,
+    time: NO_KEYS,
+    event_properties: NO_KEYS,
+    default_properties: NO_KEYS,
+  },
+  visitor: { visitor_id: NO_KEYS },
+  user: NO_KEYS,
+  destinations: NO_KEYS,
+  consent: NO_KEYS,
+};
+/** Steps of a path named in a reason: deeper ones are left out, marked `…`. */
+const MAX_PATH_STEPS = 8;
+/** Characters of a reason (several issues joined): enough for five, bounded whatever the input. */
+export const MAX_REASON_LENGTH = 500;
+const TRUNCATED = '… (truncated)';
+
+/**
+ * A path as the schema names it: `event.event_properties.<key>[2]`. The schema's own keys are
+ * named; any other key (inside the free-form `event_properties`, `default_properties`, `visitor`
+ * and `user`, or unknown to a strict object) is `<key>`, for it may be an email address or a
+ * phone number; array positions are indexes. Bounded in depth, so in length.
+ */
+export function schemaPosition(path: readonly PropertyKey[]): string {
+  let text = '';
+  let keys: SchemaKeys | undefined = SCHEMA_KEYS;
+  for (const [index, step] of path.entries()) {
+    if (index === MAX_PATH_STEPS) return `${text}…`;
+    if (typeof step === 'number' && Number.isSafeInteger(step) && step >= 0) {
+      text += `[${step}]`;
+      keys = NO_KEYS;
+      continue;
+    }
+    const known: SchemaKeys | undefined =
+      typeof step === 'string' && keys && Object.hasOwn(keys, step) ? keys[step] : undefined;
+    text += `${text ? '.' : ''}${known ? String(step) : '<key>'}`;
+    keys = known;
+  }
+  return text || '(body)';
+}
+
+/**
+ * A reason cut to `MAX_REASON_LENGTH`, marked when it was cut: a backstop, for positions and rule
+ * messages are bounded already, whatever the schema grows into.
+ */
+export const boundReason = (reason: string): string =>
+  reason.length <= MAX_REASON_LENGTH
+    ? reason
+    : `${reason.slice(0, MAX_REASON_LENGTH - TRUNCATED.length)}${TRUNCATED}`;
+
 /**
  * Rejects what JSON allows but delivery must not pass on: prototype keys, lone surrogates,
- * infinities, deep nesting. The path is only built for the value that fails.
+ * infinities, deep nesting. The path is only built for the value that fails, and names schema
+ * positions only (`schemaPosition`).
  */
 function findUnsafeValue(value: unknown): string | undefined {
   const budget = { values: MAX_VALUES };
   const found = unsafeAt(value, 0, budget);
   if (!found) return undefined;
   if (budget.values < 0) return `(body): more than ${MAX_VALUES} values`;
-  const path = found.path
-    .reverse()
-    .reduce<string>(
-      (text, step) => (typeof step === 'number' ? `${text}[${step}]` : text ? `${text}.${step}` : step),
-      '',
-    );
-  return `${path || '(body)'}: ${found.problem}`;
+  return `${schemaPosition(found.path.reverse())}: ${found.problem}`;
 }
 
 /** The first unsafe value's problem, and its path from the value up (reversed: built on the way out). */

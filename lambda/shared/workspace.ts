@@ -30,6 +30,12 @@ export interface LiveWorkspace {
    * granted the dispatcher on the function). An account belongs to one workspace at most.
    */
   readonly invokeAccounts: ReadonlySet<string>;
+  /**
+   * Accounts this workspace claims that another workspace owns (one of the static config's, which
+   * the registry could not see when the claim was made), each with why it is refused: never
+   * authorised for this workspace. @default none
+   */
+  readonly refusedInvokeAccounts?: ReadonlyMap<string, string>;
   /** Each destination's data mapping, compiled once for this version. */
   readonly mappings: ReadonlyMap<string, CompiledMapping>;
 }
@@ -81,9 +87,61 @@ export function resolveWorkspace(record: WorkspaceRecord): LiveWorkspace {
 export function authorizationProblem(workspace: LiveWorkspace, destination: Destination): string | undefined {
   if (destination.type !== 'lambda' || destination.roleArn) return undefined;
   const { account } = arnParts(destination.functionArn);
+  const refused = workspace.refusedInvokeAccounts?.get(account);
+  if (refused) return refused;
   return workspace.invokeAccounts.has(account)
     ? undefined
     : `account ${account} is not an invoke account of workspace ${workspace.id}: give the destination a roleArn, or have the operator add the account to the workspace`;
+}
+
+/**
+ * Which workspace owns each invoke account, and every account claimed by two workspaces (each a
+ * problem naming both): an account belongs to one workspace at most.
+ */
+export function invokeAccountOwners(workspaces: readonly Pick<WorkspaceRecord, 'id' | 'invokeAccounts'>[]): {
+  owners: Map<string, string>;
+  problems: string[];
+} {
+  const owners = new Map<string, string>();
+  const problems: string[] = [];
+  for (const workspace of workspaces) {
+    for (const account of workspace.invokeAccounts) {
+      const owner = owners.get(account);
+      if (owner && owner !== workspace.id)
+        problems.push(
+          `workspace "${workspace.id}": invoke account ${account} already belongs to workspace "${owner}"`,
+        );
+      else owners.set(account, workspace.id);
+    }
+  }
+  return { owners, problems };
+}
+
+/**
+ * A registry workspace as it may be served next to the static config: the static config's invoke
+ * accounts are its own, so a registry workspace that claims one (a claim the registry could not
+ * refuse, not knowing the static config) is not authorised there, and says why. The same object
+ * when it claims none of them.
+ */
+export function withoutStaticInvokeAccounts(
+  workspace: LiveWorkspace,
+  staticOwners: ReadonlyMap<string, string>,
+): LiveWorkspace {
+  const refused = new Map<string, string>();
+  for (const account of workspace.invokeAccounts) {
+    const owner = staticOwners.get(account);
+    if (owner !== undefined && owner !== workspace.id)
+      refused.set(
+        account,
+        `account ${account} belongs to workspace ${owner} of the static config, not to workspace ${workspace.id}: an invoke account has one owner; give the destination a roleArn`,
+      );
+  }
+  if (refused.size === 0) return workspace;
+  return {
+    ...workspace,
+    invokeAccounts: new Set([...workspace.invokeAccounts].filter((account) => !refused.has(account))),
+    refusedInvokeAccounts: refused,
+  };
 }
 
 /** An external id the platform assigns a workspace: 128 random bits, unguessable, STS-valid. */
@@ -127,7 +185,6 @@ export function parseStaticWorkspaces(input: unknown): WorkspaceRecord[] {
   const seen = {
     ids: new Set<string>(),
     externalIds: new Set<string>(),
-    accounts: new Map<string, string>(),
   };
   for (const workspace of result.data.workspaces) {
     const where = `workspace "${workspace.id}"`;
@@ -136,12 +193,6 @@ export function parseStaticWorkspaces(input: unknown): WorkspaceRecord[] {
       problems.push(`${where}: externalId is another workspace's: each workspace needs its own`);
     seen.ids.add(workspace.id);
     seen.externalIds.add(workspace.externalId);
-    for (const account of workspace.invokeAccounts ?? []) {
-      const owner = seen.accounts.get(account);
-      if (owner && owner !== workspace.id)
-        problems.push(`${where}: invoke account ${account} already belongs to workspace "${owner}"`);
-      seen.accounts.set(account, workspace.id);
-    }
     let destinations: DestinationSpec[] = [];
     try {
       destinations = parseDestinations(workspace.destinations);
@@ -170,6 +221,7 @@ export function parseStaticWorkspaces(input: unknown): WorkspaceRecord[] {
     }
     workspaces.push(record);
   }
+  problems.push(...invokeAccountOwners(workspaces).problems);
   if (problems.length > 0) throw new InvalidDestinationConfigError(problems);
   return workspaces;
 }

@@ -36,6 +36,7 @@ export class DeliveryAlarms extends Construct {
   public readonly dispatcherErrors: cloudwatch.Alarm;
   public readonly dispatcherThrottles: cloudwatch.Alarm;
   public readonly failureRate: cloudwatch.Alarm;
+  public readonly registryResends: cloudwatch.Alarm;
   public readonly dashboard: cloudwatch.Dashboard;
 
   constructor(scope: Construct, id: string, props: DeliveryAlarmsProps) {
@@ -102,6 +103,23 @@ export class DeliveryAlarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    this.registryResends = new cloudwatch.Alarm(this, 'RegistryResends', {
+      alarmDescription:
+        'Events are being sent again because their workspace could not be looked up (registry unreadable, an HMAC key or a version that fails to load): past the retry limits they are dead-lettered with RegistryUnavailable',
+      metric: new cloudwatch.Metric({
+        namespace: EventDispatcher.METRICS_NAMESPACE,
+        metricName: 'RegistryResends',
+        dimensionsMap: { service: 'event-dispatcher' },
+        statistic: 'Sum',
+        period: fiveMinutes,
+      }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
     const action = new SnsAction(props.operatorTopic);
     const alarms = [
       this.deadLetters,
@@ -109,6 +127,7 @@ export class DeliveryAlarms extends Construct {
       this.dispatcherErrors,
       this.dispatcherThrottles,
       this.failureRate,
+      this.registryResends,
     ];
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);

@@ -8,12 +8,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_REGISTRY_CACHE } from '../../lambda/dispatcher/destination-registry';
 import { arnParts, type Destination } from '../../lambda/shared/destination-config';
 import { HMAC_KEY_SECRET_PREFIX } from '../../lambda/shared/registry-table';
-import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import { invokeAccountOwners, resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
 import { DeliveryRole } from './delivery-role';
 import type { DestinationRegistryTable } from './destination-registry-table';
 import type { IngestQueue } from './ingest-queue';
@@ -122,6 +123,8 @@ export class EventDispatcher extends Construct {
   static readonly METRICS_NAMESPACE = 'EventDelivery';
 
   public readonly function: nodejs.NodejsFunction;
+  /** The key of mapping pins on retries and dead letters (see `MappingPins`). */
+  public readonly mappingPinKey: secretsmanager.Secret;
   public readonly role: iam.Role;
   public readonly logGroup: logs.LogGroup;
   /** Destinations failing for long, and those disabled: written on circuit transitions only. */
@@ -186,6 +189,8 @@ export class EventDispatcher extends Construct {
     if (!Number.isInteger(cacheTtlSeconds) || cacheTtlSeconds < 1 || cacheTtlSeconds > 3600) {
       problems.push(`registryCacheTtl must be whole seconds from 1 to 3600, got ${cacheTtlSeconds}`);
     }
+    // An invoke account has one owner: the dispatcher would refuse this config at cold start.
+    problems.push(...invokeAccountOwners(staticWorkspaces).problems);
     if (problems.length > 0) throw new Error(`EventDispatcher ${this.node.path}: ${problems.join('; ')}`);
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -215,6 +220,22 @@ export class EventDispatcher extends Construct {
       reason:
         'Workspaces are created at run time, each with its HMAC key secret under this prefix: GetSecretValue only, on these secrets only, in this account and region.',
     });
+
+    // The key of mapping pins: a retry or redrive keeps its first attempt's mapping version only
+    // with the dispatcher's HMAC over it, so no producer can choose a version (see MappingPins).
+    this.mappingPinKey = new secretsmanager.Secret(this, 'MappingPinKey', {
+      description: "Event dispatcher: key of the pins on retries' mapping versions",
+      encryptionKey: props.encryptionKey,
+      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+    });
+    this.mappingPinKey.grantRead(this.role);
+    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'HIPAA.Security::HIPAA.Security-SecretsManagerRotationEnabled']) {
+      Validations.of(this.mappingPinKey).acknowledge({
+        id: rule,
+        reason:
+          'Not a credential: an HMAC key only the dispatcher reads, for integrity of its own retry messages. Rotating it only drops the pins in flight (those retries get the live mapping, the safe side); rotate by replacing the secret value if ever exposed.',
+      });
+    }
 
     // A destination's standing across execution environments: small, written rarely, kept.
     this.statusTable = new dynamodb.Table(this, 'StatusTable', {
@@ -254,6 +275,7 @@ export class EventDispatcher extends Construct {
         ...(props.payloadBucket && { PAYLOAD_BUCKET: props.payloadBucket.bucket.bucketName }),
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
         DESTINATION_STATUS_TABLE: this.statusTable.tableName,
+        MAPPING_PIN_SECRET_ARN: this.mappingPinKey.secretArn,
         DISABLE_AFTER_HOURS: String(disableAfterHours),
         ...(props.operatorTopic && { OPERATOR_TOPIC_ARN: props.operatorTopic.topicArn }),
         DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),

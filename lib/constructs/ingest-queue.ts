@@ -2,6 +2,7 @@ import { Duration, Validations } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { INGEST_MAX_MESSAGE_BYTES, SQS_MAX_MESSAGE_BYTES } from '../../lambda/shared/queue-limits';
 
 export interface IngestQueueProps {
   /** Customer-managed key that encrypts the queue and its dead-letter queue. */
@@ -35,9 +36,12 @@ export class IngestQueue extends Construct {
   static readonly DEFAULTS = {
     maxReceiveCount: 5,
     retentionPeriod: Duration.days(14),
-    // SQS's largest message (1 MiB), in both queues: events too large for an SNS destination are
-    // still ingested, then offloaded or dead-lettered with their reason, the whole body kept.
-    maxMessageSizeBytes: 1_048_576,
+    // SQS's largest message (1 MiB) in the dead-letter queue, and 4 KiB less in the ingest queue:
+    // every message the ingest queue takes can be dead-lettered with its reason, the whole body
+    // kept (see lambda/shared/queue-limits.ts). Events too large for an SNS destination are still
+    // ingested, then offloaded or dead-lettered with their reason.
+    maxMessageSizeBytes: INGEST_MAX_MESSAGE_BYTES,
+    deadLetterMaxMessageSizeBytes: SQS_MAX_MESSAGE_BYTES,
   } as const;
 
   public readonly queue: sqs.Queue;
@@ -81,9 +85,11 @@ export class IngestQueue extends Construct {
       dataKeyReuse: Duration.hours(1),
       enforceSSL: true,
       retentionPeriod,
-      maxMessageSizeBytes: IngestQueue.DEFAULTS.maxMessageSizeBytes,
     };
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', common);
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      ...common,
+      maxMessageSizeBytes: IngestQueue.DEFAULTS.deadLetterMaxMessageSizeBytes,
+    });
     const isTheDeadLetterQueue =
       'This is the dead-letter queue of the ingest queue: its letters go back by npm run redrive, never to a further queue.';
     Validations.of(this.deadLetterQueue).acknowledge(
@@ -96,6 +102,7 @@ export class IngestQueue extends Construct {
 
     this.queue = new sqs.Queue(this, 'Queue', {
       ...common,
+      maxMessageSizeBytes: IngestQueue.DEFAULTS.maxMessageSizeBytes,
       visibilityTimeout: this.visibilityTimeout,
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });

@@ -24,9 +24,11 @@ import {
 import { hmacKeySecretName, registryKeys, toWorkspaceRecord } from '../../lambda/shared/registry-table';
 import {
   authorizationProblem,
+  invokeAccountOwners,
   newExternalId,
   resolveWorkspace,
   type WorkspaceRecord,
+  withoutStaticInvokeAccounts,
 } from '../../lambda/shared/workspace';
 import { WORKSPACE_ID_PATTERN, WORKSPACE_ID_RULE } from '../../lambda/shared/workspace-id';
 import { type DestinationDiff, diffDestinations, isEmptyDiff } from './destination-diff';
@@ -73,6 +75,9 @@ export class RegistryError extends Error {
  * local runtime, so both go through the same rules.
  */
 export class WorkspaceRegistry {
+  /** The static config's invoke accounts, by owning workspace: no registry workspace may claim one. */
+  private readonly staticInvokeAccounts: ReadonlyMap<string, string>;
+
   constructor(
     private readonly dynamodb: DynamoDBClient,
     readonly tableName: string,
@@ -81,7 +86,15 @@ export class WorkspaceRegistry {
     /** Where workspaces' HMAC keys are created. @default none: `hmac` mappings cannot be used */
     private readonly secrets?: SecretsManagerClient,
     private readonly now: () => Date = () => new Date(),
-  ) {}
+    /**
+     * The deployed static config's workspaces (`parseStaticWorkspaces`): their invoke accounts
+     * are theirs, which the table cannot tell. @default none known (the dispatcher still refuses
+     * a registry workspace in a static workspace's account)
+     */
+    staticWorkspaces: readonly WorkspaceRecord[] = [],
+  ) {
+    this.staticInvokeAccounts = invokeAccountOwners(staticWorkspaces).owners;
+  }
 
   /** Creates a workspace with a new platform-assigned external id. */
   async createWorkspace(workspaceId: string): Promise<WorkspaceSummary> {
@@ -185,11 +198,18 @@ export class WorkspaceRegistry {
   /**
    * Lets the workspace invoke functions of `account` with the dispatcher's own identity (the
    * customer granted the platform on the function, naming no workspace). An account belongs to one
-   * workspace at most: the claim fails if another workspace holds it. Operators grant it once
-   * they have verified the customer owns the account.
+   * workspace at most: the claim fails if another workspace holds it, in the table or in the
+   * static config given to this registry. Operators grant it once they have verified the
+   * customer owns the account.
    */
   async addInvokeAccount(workspaceId: string, account: string): Promise<void> {
     if (!/^\d{12}$/.test(account)) throw new RegistryError('account must be a 12-digit account id');
+    const staticOwner = this.staticInvokeAccounts.get(account);
+    if (staticOwner !== undefined && staticOwner !== workspaceId)
+      throw new RegistryError(
+        `account ${account} belongs to workspace "${staticOwner}" of the static config`,
+        'conflict',
+      );
     await this.workspaceItem(workspaceId);
     const at = { S: this.now().toISOString() };
     try {
@@ -427,8 +447,12 @@ export class WorkspaceRegistry {
     } catch (error) {
       throw new RegistryError((error as Error).message);
     }
-    // Compiled as the dispatcher will compile it (a placeholder key stands in for the secret).
-    const workspace = resolveWorkspace({ ...live, destinations: specs, hmacKey: Buffer.alloc(32) });
+    // Compiled as the dispatcher will compile it (a placeholder key stands in for the secret),
+    // and authorised as it will authorise it, next to the static config.
+    const workspace = withoutStaticInvokeAccounts(
+      resolveWorkspace({ ...live, destinations: specs, hmacKey: Buffer.alloc(32) }),
+      this.staticInvokeAccounts,
+    );
     const problems = workspace.destinations.flatMap((d) => {
       const problem = authorizationProblem(workspace, d);
       return problem ? [`destination "${d.id}": ${problem}`] : [];

@@ -26,14 +26,16 @@ export function readLogFile(path: string, sinceMs: number): LogLine[] {
 const MAX_LINES = 10_000;
 
 /**
- * The dispatcher's lines that mention this distinct id, since a time, from its log group with
- * CloudWatch Logs Insights (the query is billed by the data it scans: keep `since` short).
+ * The dispatcher's lines that mention this event, since a time, from its log group with
+ * CloudWatch Logs Insights (the query is billed by the data it scans: keep `since` short). The
+ * lines name an event by its `distinctIdHash` (`lambda/shared/log-ids.ts`), so that is what the
+ * query looks for: the distinct id itself is in no line, and leaves this machine in no query.
  */
 export async function queryLogGroup(
   logs: CloudWatchLogsClient,
   options: {
     logGroupName: string;
-    distinctId: string;
+    distinctIdHash: string;
     sinceMs: number;
     nowMs?: number;
     pollIntervalMs?: number;
@@ -48,7 +50,7 @@ export async function queryLogGroup(
       endTime: Math.ceil(now / 1000),
       queryString: [
         'fields @timestamp, @message',
-        `| filter @message like "${escapeForQuery(options.distinctId)}"`,
+        `| filter @message like "${escapeForQuery(options.distinctIdHash)}"`,
         '| sort @timestamp asc',
         `| limit ${MAX_LINES}`,
       ].join('\n'),

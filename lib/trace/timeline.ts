@@ -1,7 +1,11 @@
+import { distinctIdHash } from '../../lambda/shared/log-ids';
+
 /**
  * "Where did my event go?": an event's story told from the dispatcher's structured log lines and
- * the dead-letter queue. Events are named by distinct id (and workspace): the lines carry ids,
- * destinations and error codes, never event content, and so does the story.
+ * the dead-letter queue. It is asked for by distinct id (and workspace). The lines carry ids,
+ * destinations and error codes, never event content, and name an event by `distinctIdHash` (of
+ * workspace and distinct id, `lambda/shared/log-ids.ts`), never by the id itself: the trace
+ * hashes the id it is given for each workspace it meets.
  */
 
 /** One structured log line of the dispatcher, as written (Powertools JSON). */
@@ -38,6 +42,8 @@ export type Step =
 export interface EventTrace {
   readonly workspaceId: string;
   readonly distinctId: string;
+  /** What the dispatcher's log lines call the event in this workspace. */
+  readonly distinctIdHash: string;
   readonly steps: readonly Step[];
   /** Its letters in the dead-letter queue now. */
   readonly inDeadLetterQueue: readonly { destinationId?: string; errorCode?: string; attempts?: number }[];
@@ -62,6 +68,21 @@ export function traceEvent(
   deadLetters: readonly QueuedDeadLetter[] = [],
 ): EventTrace[] {
   const byWorkspace = new Map<string, Step[]>();
+  const hashes = new Map<string, string>();
+  const hashIn = (workspaceId: string): string => {
+    let hash = hashes.get(workspaceId);
+    if (hash === undefined) {
+      hash = distinctIdHash(workspaceId, query.distinctId);
+      hashes.set(workspaceId, hash);
+    }
+    return hash;
+  };
+  /** Whether a line's (workspace, hash) pair names the event asked about. */
+  const names = (workspaceId: unknown, hash: unknown): boolean =>
+    typeof workspaceId === 'string' &&
+    typeof hash === 'string' &&
+    (!query.workspaceId || workspaceId === query.workspaceId) &&
+    hash === hashIn(workspaceId);
   const add = (workspaceId: unknown, step: Step) => {
     if (typeof workspaceId !== 'string') return;
     if (query.workspaceId && workspaceId !== query.workspaceId) return;
@@ -71,7 +92,7 @@ export function traceEvent(
   };
   for (const line of lines) {
     const at = typeof line.timestamp === 'string' ? line.timestamp : '';
-    for (const { workspaceId, step } of stepsOf(line, at, query.distinctId)) add(workspaceId, step);
+    for (const { workspaceId, step } of stepsOf(line, at, names)) add(workspaceId, step);
   }
   const letters = deadLetters.flatMap((letter) => {
     const ids = idsOf(letter.body);
@@ -96,6 +117,7 @@ export function traceEvent(
     .map(([workspaceId, steps]) => ({
       workspaceId,
       distinctId: query.distinctId,
+      distinctIdHash: hashIn(workspaceId),
       steps: steps
         .map((step, index) => ({ step, index }))
         .sort(
@@ -107,12 +129,16 @@ export function traceEvent(
     }));
 }
 
-/** The steps one log line tells of this distinct id, with their workspace. */
-function stepsOf(line: LogLine, at: string, distinctId: string): { workspaceId: unknown; step: Step }[] {
+/** The steps one log line tells of the event its (workspace, distinct id hash) pairs `name`. */
+function stepsOf(
+  line: LogLine,
+  at: string,
+  names: (workspaceId: unknown, hash: unknown) => boolean,
+): { workspaceId: unknown; step: Step }[] {
   switch (line.message) {
     case 'events received':
       return arrayOf(line.events)
-        .filter((e) => e.distinctId === distinctId)
+        .filter((e) => names(e.workspaceId, e.distinctIdHash))
         .map((e) => ({
           workspaceId: e.workspaceId,
           step: { kind: 'received', at, attempt: Number(e.attempt) || 1, redriven: e.redriven === true },
@@ -120,7 +146,8 @@ function stepsOf(line: LogLine, at: string, distinctId: string): { workspaceId: 
     case 'deliveries': {
       const destinationId = String(line.destinationId);
       const steps: { workspaceId: unknown; step: Step }[] = [];
-      if (Array.isArray(line.delivered) && line.delivered.includes(distinctId)) {
+      const named = (ids: unknown) => Array.isArray(ids) && ids.some((id) => names(line.workspaceId, id));
+      if (named(line.delivered)) {
         steps.push({
           workspaceId: line.workspaceId,
           step: {
@@ -133,7 +160,7 @@ function stepsOf(line: LogLine, at: string, distinctId: string): { workspaceId: 
       }
       const deferred = (line.deferred ?? {}) as Record<string, unknown>;
       for (const [errorCode, ids] of Object.entries(deferred)) {
-        if (Array.isArray(ids) && ids.includes(distinctId)) {
+        if (named(ids)) {
           steps.push({
             workspaceId: line.workspaceId,
             step: { kind: 'deferred', at, destinationId, errorCode },
@@ -144,7 +171,7 @@ function stepsOf(line: LogLine, at: string, distinctId: string): { workspaceId: 
     }
     case 'delivery failed, retry scheduled':
     case 'delivery failed, will retry':
-      if (line.distinctId !== distinctId) return [];
+      if (!names(line.workspaceId, line.distinctIdHash)) return [];
       return [
         {
           workspaceId: line.workspaceId,
@@ -162,7 +189,7 @@ function stepsOf(line: LogLine, at: string, distinctId: string): { workspaceId: 
         },
       ];
     case 'dead-lettered':
-      if (line.distinctId !== distinctId) return [];
+      if (!names(line.workspaceId, line.distinctIdHash)) return [];
       return [
         {
           workspaceId: line.workspaceId,

@@ -28,6 +28,14 @@ describe('alarms and dashboard', () => {
     ],
     ['the dispatcher fails invocations', 'AWS/Lambda', 'Errors', 1, 'Sum', /DispatcherFunction/],
     ['the dispatcher is throttled', 'AWS/Lambda', 'Throttles', 1, 'Sum', /DispatcherFunction/],
+    [
+      'events are re-sent because their workspace cannot be looked up',
+      'EventDelivery',
+      'RegistryResends',
+      1,
+      'Sum',
+      /event-dispatcher/,
+    ],
   ])(
     'alarms when %s, to the operator topic and back',
     (_case, namespace, metricName, threshold, statistic, resource) => {

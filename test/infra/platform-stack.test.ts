@@ -82,13 +82,16 @@ describe('PlatformStack with a standard ingest queue', () => {
 
   it('encrypts both queues with the key, keeps messages 14 days and dead-letters after 5 receives', () => {
     const keyArn = { 'Fn::GetAtt': [Match.stringLikeRegexp('^Key'), 'Arn'] };
-    // Both take SQS's largest message, 1 MiB: oversize events are ingested, then offloaded or dead-lettered.
-    const queues = template.findResources('AWS::SQS::Queue', {
-      Properties: { KmsMasterKeyId: keyArn, MaximumMessageSize: 1_048_576 },
-    });
-    expect(Object.keys(queues)).toHaveLength(2);
+    // The dead-letter queue takes SQS's largest message, 1 MiB; the ingest queue 4 KiB less, so that
+    // every message it takes can be dead-lettered with its reason's attributes.
     template.hasResourceProperties('AWS::SQS::Queue', {
       KmsMasterKeyId: keyArn,
+      MaximumMessageSize: 1_048_576,
+      RedrivePolicy: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: keyArn,
+      MaximumMessageSize: 1_048_576 - 4_096,
       MessageRetentionPeriod: 1_209_600,
       VisibilityTimeout: 180,
       RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },

@@ -2,7 +2,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { compileMapping } from '../../lambda/shared/data-mapping';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
-import { payloadDigest } from '../../local/ledger';
+import { eventKey, payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS } from '../../local/provision';
 import { sendBodies } from '../../local/send-events';
@@ -64,20 +64,20 @@ describe('local pipeline, oversize events', () => {
   });
 
   it('delivers every event, whole, to each consumer, offloaded or not', () => {
-    const expected = new Map(
-      [...events, ...oversize].map((body) => {
-        const parsed = parseIngestMessage(body);
-        if (!parsed.ok) throw new Error(parsed.reason);
-        const { visitor, event } = parsed.payload;
-        // As the default mapping shapes it: the visitor's email hashed.
-        return [
-          `${visitor.visitor_id}\n${event.distinct_id}`,
-          payloadDigest(compileMapping(undefined).apply(parsed.payload)),
-        ];
-      }),
-    );
+    const sent = [...events, ...oversize].map((body) => {
+      const parsed = parseIngestMessage(body);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.payload;
+    });
     for (const destinationId of Object.values(DESTINATION_IDS)) {
       const scope = `workspace-1/${destinationId}`;
+      const expected = new Map(
+        sent.map((payload) => [
+          eventKey(scope, payload.visitor.visitor_id, payload.event.distinct_id),
+          // As the default mapping shapes it: the visitor's email hashed.
+          payloadDigest(compileMapping(undefined).apply(payload)),
+        ]),
+      );
       expect({ scope, digests: pipeline.ledger.digests.get(scope) }).toEqual({ scope, digests: expected });
     }
   });

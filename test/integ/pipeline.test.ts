@@ -8,7 +8,7 @@ import { compileMapping } from '../../lambda/shared/data-mapping';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { readLogFile } from '../../lib/trace/log-sources';
 import { renderTrace, traceEvent } from '../../lib/trace/timeline';
-import { payloadDigest } from '../../local/ledger';
+import { eventKey, payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';
 import { sendBodies } from '../../local/send-events';
@@ -118,10 +118,17 @@ describe('local pipeline, standard ingest queue', () => {
       expect(processed).toHaveLength(perWorkspace);
       expect(processed.filter((digest) => !own.has(digest))).toEqual([]);
     }
-    // The same keys in both workspaces' scopes: ids repeat, content does not.
-    expect([...pipeline.ledger.processedIn('workspace-1/customer-fifo').keys()].sort()).toEqual(
-      [...pipeline.ledger.processedIn('workspace-2/customer-fifo').keys()].sort(),
-    );
+    // The same visitor and event ids in both workspaces' scopes: ids repeat, content does not.
+    const ids = (scope: string) =>
+      [
+        ...new Set(
+          [...(pipeline.ledger.orderByVisitor.get(scope) ?? [])].flatMap(([visitor, distinctIds]) =>
+            distinctIds.map((id) => JSON.stringify([visitor, id])),
+          ),
+        ),
+      ].sort();
+    expect(ids('workspace-1/customer-fifo')).toHaveLength(perWorkspace);
+    expect(ids('workspace-1/customer-fifo')).toEqual(ids('workspace-2/customer-fifo'));
   });
 
   it('processes duplicates once in each consumer scope', () => {
@@ -150,10 +157,9 @@ describe('local pipeline, standard ingest queue', () => {
     expect(JSON.stringify(invalidLetters.map((l) => l.errorMessage))).not.toContain('someone@example.com');
     for (const body of events.slice(0, 7)) {
       const { workspace_id, event, visitor } = JSON.parse(body);
+      const scope = `${workspace_id}/${DESTINATION_IDS.topic}`;
       expect(
-        pipeline.ledger
-          .processedIn(`${workspace_id}/${DESTINATION_IDS.topic}`)
-          .has(`${visitor.visitor_id}\n${event.distinct_id}`),
+        pipeline.ledger.processedIn(scope).has(eventKey(scope, visitor.visitor_id, event.distinct_id)),
       ).toBe(true);
     }
   });

@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { WorkspaceRegistry } from '../../lib/registry/workspace-registry';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
+import { eventKey } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS } from '../../local/provision';
 import { sendBodies } from '../../local/send-events';
@@ -100,7 +101,10 @@ describe('publish and rollback while events flow (local platform, two workspaces
     const sentByKey = new Map(
       events.map((body, index) => {
         const { visitor, event } = JSON.parse(body);
-        return [`${visitor.visitor_id}\n${event.distinct_id}`, index];
+        return [
+          eventKey(scope('workspace-1', DESTINATION_IDS.topic), visitor.visitor_id, event.distinct_id),
+          index,
+        ];
       }),
     );
     const slices = new Set([...topicEvents.keys()].map((key) => Math.floor((sentByKey.get(key) ?? -1) / 10)));

@@ -42,6 +42,7 @@ describe('local pipeline with one destination hung for a while', () => {
       {
         destinationId: 'workspace-1/customer-fn',
         failingSince: null,
+        lastFailureAt: null,
         lastErrorCode: null,
         disabledAt: null,
         disabledReason: null,

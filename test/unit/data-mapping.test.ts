@@ -5,13 +5,19 @@ import {
   compileMapping,
   type DataMapping,
   DataMappingSchema,
+  MAPPING_ACTIONS,
   MAPPING_LIMITS,
   MappingKeyMissingError,
   MappingLimitError,
 } from '../../lambda/shared/data-mapping';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import * as personalData from '../../lambda/shared/personal-data';
-import { looksLikeEmail, normaliseForHash, REDACTED } from '../../lambda/shared/personal-data';
+import {
+  hashContactsInText,
+  looksLikeEmail,
+  normaliseForHash,
+  REDACTED,
+} from '../../lambda/shared/personal-data';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');
 const mapping = (input: unknown): DataMapping => DataMappingSchema.parse(input);
@@ -394,5 +400,355 @@ describe('personal-data checks stay linear and bounded, whatever the event', () 
     collect();
 
     expect(process.memoryUsage().heapUsed - before).toBeLessThan(20 * 1_048_576);
+  });
+});
+
+/** An event with these visitor properties and event properties, and no user. */
+const eventOf = (
+  visitor: Record<string, unknown>,
+  eventProperties?: Record<string, unknown>,
+): DeliveredPayload => ({
+  event: {
+    event: 'Signed Up',
+    distinct_id: 'evt_1',
+    ...(eventProperties && { event_properties: eventProperties }),
+  },
+  visitor: { visitor_id: 'v1', ...visitor },
+  user: null,
+});
+const KEY = Buffer.alloc(32, 9);
+
+describe('rules match property names as the defaults do: case and _ - . spaces ignored', () => {
+  const EMAIL = ' Jane.Doe@Example.COM ';
+  const rulesFor = (path: string, action: (typeof MAPPING_ACTIONS)[number]) =>
+    compileMapping(mapping({ properties: { [path]: action } }), KEY);
+
+  describe.each([
+    ['visitor.email', 'email', ['Email', 'EMAIL', 'e-mail', 'E_Mail', 'e.mail', 'E Mail'], EMAIL],
+    ['visitor.ssn_last4', 'ssn_last4', ['SSN_last4', 'ssnLast4', 'SSN-LAST4', 'ssnlast4'], '6789'],
+    ['visitor.loyalty_tier', 'loyalty_tier', ['LoyaltyTier', 'loyalty-tier', 'LOYALTY_TIER'], 'gold'],
+  ])('a rule on %s', (path, exact, variants, value) => {
+    it.each(MAPPING_ACTIONS)(
+      '%s: every variant of the name gets exactly what the ruled name gets',
+      (action) => {
+        const compiled = rulesFor(path, action);
+        const ruled = compiled.apply(eventOf({ [exact]: value })).visitor;
+
+        for (const variant of variants) {
+          const out = compiled.apply(eventOf({ [variant]: value })).visitor;
+          if (action === 'drop') expect(out).not.toHaveProperty([variant]);
+          else expect(out[variant]).toEqual(ruled[exact]);
+        }
+        expect(ruled[exact]).toEqual(
+          {
+            keep: value,
+            hash: action === 'hash' && exact === 'email' ? sha('jane.doe@example.com') : sha(value.trim()),
+            hmac: createHmac('sha256', KEY)
+              .update(exact === 'email' ? 'jane.doe@example.com' : value)
+              .digest('hex'),
+            redact: REDACTED,
+            null: null,
+            drop: undefined,
+            domain_only: exact === 'email' ? 'example.com' : null,
+          }[action],
+        );
+      },
+    );
+  });
+
+  it('an hmac rule on email is not downgraded to the default plain SHA-256 for Email (issue #21)', () => {
+    const out = rulesFor('visitor.email', 'hmac').apply(eventOf({ Email: EMAIL })).visitor;
+
+    expect(out.Email).toBe(createHmac('sha256', KEY).update('jane.doe@example.com').digest('hex'));
+    expect(out.Email).not.toBe(sha('jane.doe@example.com'));
+  });
+
+  it('normalises a rule path key by key, nested ones and event properties too', () => {
+    const compiled = compileMapping(
+      mapping({ properties: { 'event.event_properties.Shipping_Info.Card-Holder': 'drop' } }),
+    );
+
+    const out = compiled.apply(
+      eventOf(
+        {},
+        { shippingInfo: { cardHolder: 'Jane Doe', carrier: 'ups' }, SHIPPING_INFO: { card_holder: 'J' } },
+      ),
+    );
+
+    expect(out.event.event_properties).toEqual({ shippingInfo: { carrier: 'ups' }, SHIPPING_INFO: {} });
+  });
+
+  it('gives every key of one object that names a ruled property the rule, and the rename to one of them', () => {
+    const values = { Email: 'A@x.io', email: 'b@x.io', EMAIL: 'c@x.io' };
+    const hmac = (text: string) => createHmac('sha256', KEY).update(text).digest('hex');
+    const apply = (rule: unknown, visitor: Record<string, unknown>) =>
+      compileMapping(mapping({ properties: { 'visitor.email': rule } }), KEY).apply(eventOf(visitor)).visitor;
+
+    expect(apply('hmac', values)).toEqual({
+      visitor_id: 'v1',
+      Email: hmac('a@x.io'),
+      email: hmac('b@x.io'),
+      EMAIL: hmac('c@x.io'),
+    });
+    expect(apply('drop', values)).toEqual({ visitor_id: 'v1' });
+    // The key spelt as the rule spells it takes the rename; the others keep their names, hashed all the same.
+    expect(apply({ action: 'hash', rename: 'contact' }, values)).toEqual({
+      visitor_id: 'v1',
+      Email: sha('a@x.io'),
+      contact: sha('b@x.io'),
+      EMAIL: sha('c@x.io'),
+    });
+    // None spelt so: the first one met takes it.
+    expect(apply({ action: 'hash', rename: 'contact' }, { EMAIL: 'c@x.io', Email: 'A@x.io' })).toEqual({
+      visitor_id: 'v1',
+      contact: sha('c@x.io'),
+      Email: sha('a@x.io'),
+    });
+  });
+
+  it('keeps the rename target as written', () => {
+    const out = compileMapping(
+      mapping({ properties: { 'visitor.Order_Total': { action: 'keep', rename: 'Amount_EUR' } } }),
+    ).apply(eventOf({ orderTotal: 12 }));
+
+    expect(out.visitor).toEqual({ visitor_id: 'v1', Amount_EUR: 12 });
+  });
+
+  it('sends the variants of a listed property in listed mode, with its rule', () => {
+    const out = compileMapping(
+      mapping({ mode: 'listed', properties: { 'visitor.email': 'hash', 'visitor.city': 'keep' } }),
+    ).apply(eventOf({ EMAIL: EMAIL, City: 'Lima', age: 3 }));
+
+    expect(out.visitor).toEqual({ visitor_id: 'v1', EMAIL: sha('jane.doe@example.com'), City: 'Lima' });
+  });
+
+  it("lets an event's override replace a common rule spelt differently", () => {
+    const compiled = compileMapping(
+      mapping({
+        properties: { 'visitor.email': 'hash' },
+        overrides: { 'signed up': { 'visitor.E-Mail': 'keep' } },
+      }),
+    );
+
+    expect(compiled.apply(eventOf({ Email: EMAIL })).visitor.Email).toBe(EMAIL);
+    expect(
+      compiled.apply({ ...eventOf({ Email: EMAIL }), event: { event: 'Other', distinct_id: 'e' } }).visitor
+        .Email,
+    ).toBe(sha('jane.doe@example.com'));
+  });
+
+  it('refuses two rules of one set naming the same property, and applies the stricter of a stored pair', () => {
+    const issues = DataMappingSchema.safeParse({
+      properties: { 'visitor.email': 'hash', 'visitor.Email': 'keep' },
+      overrides: { x: { 'user.first_name': 'keep', 'user.firstName': 'drop' } },
+    }).error?.issues;
+
+    expect(issues?.map((i) => [i.path.join(' '), i.message])).toEqual([
+      [
+        'properties visitor.Email',
+        'names the same property as "visitor.email" (names match ignoring case and _ - . spaces)',
+      ],
+      [
+        'overrides x user.firstName',
+        'names the same property as "user.first_name" (names match ignoring case and _ - . spaces)',
+      ],
+    ]);
+    // A version stored before this check: whichever order, the rule withholding more applies.
+    for (const properties of [
+      { 'visitor.email': 'keep', 'visitor.Email': 'hash' },
+      { 'visitor.Email': 'hash', 'visitor.email': 'keep' },
+    ] as const) {
+      const out = compileMapping({ mode: 'all', properties }).apply(eventOf({ email: EMAIL, EMAIL: EMAIL }));
+      expect(out.visitor).toEqual({
+        visitor_id: 'v1',
+        email: sha('jane.doe@example.com'),
+        EMAIL: sha('jane.doe@example.com'),
+      });
+    }
+  });
+
+  it('treats only the exact visitor.visitor_id as the deduplication key: Visitor_ID is an ordinary property', () => {
+    const rules = mapping({ properties: { 'visitor.Visitor_ID': { action: 'hash', rename: 'vid' } } });
+
+    const ruled = compileMapping(rules).apply(eventOf({ Visitor_ID: 'other-id' }));
+    const byDefault = compileMapping(undefined).apply(eventOf({ Visitor_ID: 'jane@example.com' }));
+
+    expect(ruled.visitor).toEqual({ visitor_id: 'v1', vid: sha('other-id') });
+    expect(compileMapping(rules).apply(eventOf({})).visitor).toEqual({ visitor_id: 'v1' });
+    expect(byDefault.visitor).toEqual({ visitor_id: 'v1', Visitor_ID: sha('jane@example.com') });
+    expect(DataMappingSchema.safeParse({ properties: { 'visitor.visitor_id': 'keep' } }).success).toBe(false);
+  });
+});
+
+describe('the defaults catch compound property names', () => {
+  const defaults = compileMapping(undefined);
+  const mapped = (key: string, value: unknown) =>
+    defaults.apply(eventOf({}, { [key]: value })).event.event_properties?.[key];
+
+  it.each([
+    ['billing_phone', '+1 (555) 010-0200', sha('15550100200')],
+    ['billingPhone', '+1 (555) 010-0200', sha('15550100200')],
+    ['mobile_number', '+44 7700 900123', sha('447700900123')],
+    ['work-phone-number', '+44 7700 900123', sha('447700900123')],
+    ['phone_home', '+44 7700 900123', sha('447700900123')],
+    ['phone2', '+44 7700 900123', sha('447700900123')],
+    ['customer_email', 'Jane@Example.com', sha('jane@example.com')],
+    ['work_email_address', 'Jane@Example.com', sha('jane@example.com')],
+    ['EmailAddress', 'Jane@Example.com', sha('jane@example.com')],
+    ['email_2', 'Jane@Example.com', sha('jane@example.com')],
+    ['billing_first_name', ' Jane ', sha('jane')],
+    ['ContactLastName', 'DOE', sha('doe')],
+    ['shipping_address', '1 Main St', REDACTED],
+    ['ShippingAddress', '1 Main St', REDACTED],
+    ['billing_street', 'Main St', REDACTED],
+    ['address_line_3', 'Flat 2', REDACTED],
+    ['shipping_zip', '94107', REDACTED],
+    ['billing_zipcode', 94107, REDACTED],
+    ['shipping-postcode', 'SW1A 1AA', REDACTED],
+    ['shipping_postal_code', 'SW1A 1AA', REDACTED],
+    ['client_ip', '203.0.113.7', REDACTED],
+    ['clientIP', '203.0.113.7', REDACTED],
+    ['last_ip_address', '203.0.113.7', REDACTED],
+    ['IPv6', '2001:db8::1', REDACTED],
+    ['customer_ssn', '123-45-6789', REDACTED],
+    ['SSN_last4', '6789', REDACTED],
+    ['contact_date_of_birth', '1990-01-01', REDACTED],
+  ])('%s', (key, value, expected) => {
+    expect(mapped(key, value)).toBe(expected);
+  });
+
+  it.each([
+    ['membership', 'gold'],
+    ['relationship', 'spouse'],
+    ['gzip', 'on'],
+    ['gzip_size', 1200],
+    ['tooltip', 'Click here'],
+    ['address_count', 3],
+    ['address_type', 'billing'],
+    ['email_opt_in', true],
+    ['email_verified', 'yes'],
+    ['email_domain', 'example.com'],
+    ['email_hash', 'a'.repeat(64)],
+    ['phone_country_code', 'GB'],
+    ['ip_country', 'PT'],
+    ['zip_file', 'export.zip'],
+    ['product_name', 'Sneaker 42'],
+    ['order_id', 'o-1'],
+  ])('leaves %s alone: the personal word is not its last', (key, value) => {
+    expect(mapped(key, value)).toBe(value);
+  });
+
+  it('leaves booleans under personal names alone: true and false hide nothing', () => {
+    expect(
+      defaults.apply(eventOf({ has_email: true, is_mobile: false, email: [true, 'a@b.co'] })).visitor,
+    ).toEqual({
+      visitor_id: 'v1',
+      has_email: true,
+      is_mobile: false,
+      email: [true, sha('a@b.co')],
+    });
+  });
+});
+
+describe('the defaults hash email addresses and phone numbers inside free text', () => {
+  const defaults = compileMapping(undefined);
+  const note = (text: string) => defaults.apply(eventOf({}, { note: text })).event.event_properties?.note;
+
+  it('replaces each email address in a longer string by its hash, in place', () => {
+    expect(note('contact jane.doe@example.com please')).toBe(`contact ${sha('jane.doe@example.com')} please`);
+    expect(note('From: Jane <Jane.Doe@Example.com>, cc bob+x@mail.example.org.')).toBe(
+      `From: Jane <${sha('jane.doe@example.com')}>, cc ${sha('bob+x@mail.example.org')}.`,
+    );
+    // A whole value that is an address is still hashed whole, surrounding spaces and all.
+    expect(note(' Someone@Example.com ')).toBe(sha('someone@example.com'));
+  });
+
+  it.each([
+    ['call +1 (555) 010-0200 today', `call ${sha('15550100200')} today`],
+    ['+44 20 7946 0958', sha('442079460958')],
+    ['whatsapp:+33612345678.', `whatsapp:${sha('33612345678')}.`],
+    ['office (555) 010-0200 or 555.010.0201', `office ${sha('5550100200')} or ${sha('5550100201')}`],
+    ['tel 1-555-010-0200', `tel ${sha('15550100200')}`],
+    ['ring 020 7946 0958', `ring ${sha('02079460958')}`],
+    ['portable 06 12 34 56 78', `portable ${sha('0612345678')}`],
+    ['Büro (030) 1234 5678', `Büro ${sha('03012345678')}`],
+    ['0044 20 7946 0958', sha('442079460958')],
+  ])('replaces a phone number in %j by its hash, in place', (text, expected) => {
+    expect(note(text)).toBe(expected);
+  });
+
+  it.each([
+    '2024-01-02',
+    '2024-01-02T12:30:00.000Z',
+    '2024-01-02 12:30',
+    '02.01.2024 10:30',
+    'order 12345678',
+    'ORD-2024-0001-5550',
+    'ORD-555-010-0200',
+    'o-1732300000000',
+    '1732300000000',
+    '$1,234.56',
+    '€ 1 234 567,89',
+    '123e4567-e89b-12d3-a456-426614174000',
+    '00000000-0000-0000-0000-000000000000',
+    '4111 1111 1111 1111',
+    '203.0.113.7',
+    'v1.22.333',
+    '94107-1234',
+    '5550100200',
+    '0123456789',
+    '123-456-7890',
+    'sku 10 20 30 40 50 60',
+    'npm i zod@3.22.4',
+    '@jane is here',
+    'user@localhost',
+  ])('leaves %j alone', (text) => {
+    expect(note(text)).toBe(text);
+  });
+
+  it('leaves free text alone under a rule, and in listed mode', () => {
+    const text = 'contact jane.doe@example.com or +1 555 010 0200';
+    const kept = compileMapping(mapping({ properties: { 'event.event_properties.note': 'keep' } }));
+    const listed = compileMapping(
+      mapping({ mode: 'listed', properties: { 'event.event_properties.note': 'keep' } }),
+    );
+
+    expect(kept.apply(eventOf({}, { note: text })).event.event_properties?.note).toBe(text);
+    expect(listed.apply(eventOf({}, { note: text })).event.event_properties?.note).toBe(text);
+    expect(note(text)).toBe(`contact ${sha('jane.doe@example.com')} or ${sha('15550100200')}`);
+  });
+
+  it('scans 1 MB adversarial strings in linear time', () => {
+    const mb = 1_000_000;
+    const adversarial = [
+      'a@'.repeat(mb / 2),
+      `${'a'.repeat(mb)}@`,
+      `a@${'b.'.repeat(mb / 2)}`,
+      '.@'.repeat(mb / 2),
+      `${'a.'.repeat(20)}@`.repeat(mb / 41),
+      '1 '.repeat(mb / 2),
+      '+1'.repeat(mb / 2),
+      '(1'.repeat(mb / 2),
+      '+('.repeat(mb / 2),
+      '1-'.repeat(mb / 2),
+      `+${'1'.repeat(mb)}`,
+      '12345678 x'.repeat(mb / 10),
+    ];
+    const started = performance.now();
+
+    for (const text of adversarial) expect(hashContactsInText(text, Number.POSITIVE_INFINITY)).toBe(text);
+    for (const text of adversarial) expect(note(text)).toBe(text);
+
+    // Quadratic scans took minutes on the first of these.
+    expect(performance.now() - started).toBeLessThan(2_000);
+  });
+
+  it('stops a string full of addresses at maxMappedBytes while replacing them', () => {
+    const hashes = jest.spyOn(personalData, 'sha256Hex');
+    const text = 'ab@cd.ef '.repeat(110_000);
+
+    expect(() => note(text)).toThrow(MappingLimitError);
+    expect(hashes.mock.calls.length).toBeLessThan(MAPPING_LIMITS.maxMappedBytes / 64);
+    hashes.mockRestore();
   });
 });

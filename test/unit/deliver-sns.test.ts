@@ -36,14 +36,23 @@ describe('planTopicBatches', () => {
     expect(entry.MessageDeduplicationId).toBeUndefined();
   });
 
-  it('groups FIFO messages by visitor and deduplicates on destination and distinct_id', () => {
-    const { batches } = planTopicBatches(fifoTopicDestination, [payload()]);
+  it('groups FIFO messages by visitor and deduplicates on workspace, destination, visitor and distinct_id', () => {
+    const event = payload();
+    const { batches } = planTopicBatches(fifoTopicDestination, [event]);
 
     const { entry } = batches[0][0];
     expect(entry.MessageGroupId).toBe('visitor_123');
-    expect(entry.MessageDeduplicationId).toBe(messageDeduplicationId('ws-acme/orders-fifo', 'evt_0001'));
+    expect(entry.MessageDeduplicationId).toBe(messageDeduplicationId(fifoTopicDestination, event.payload));
     expect(entry.MessageDeduplicationId).toMatch(/^[0-9a-f]{64}$/);
-    expect(messageDeduplicationId('other-topic', 'evt_0001')).not.toBe(entry.MessageDeduplicationId);
+    expect(messageDeduplicationId({ ...fifoTopicDestination, id: 'other-topic' }, event.payload)).not.toBe(
+      entry.MessageDeduplicationId,
+    );
+    expect(
+      messageDeduplicationId(
+        fifoTopicDestination,
+        payload({ visitor: { visitor_id: 'visitor_456' } }).payload,
+      ),
+    ).not.toBe(entry.MessageDeduplicationId);
   });
 
   it('hashes visitor ids SNS would reject as a message group id, stably', () => {

@@ -32,13 +32,12 @@ describe('planQueueBatches', () => {
     });
   });
 
-  it('groups a FIFO queue by visitor and deduplicates on workspace, destination and distinct_id', () => {
-    const [[{ entry }]] = planQueueBatches(fifoQueueDestination, [event()]).batches;
+  it('groups a FIFO queue by visitor and deduplicates on workspace, destination, visitor and distinct_id', () => {
+    const one = event();
+    const [[{ entry }]] = planQueueBatches(fifoQueueDestination, [one]).batches;
 
     expect(entry.MessageGroupId).toBe('visitor_123');
-    expect(entry.MessageDeduplicationId).toBe(
-      messageDeduplicationId('ws-acme/orders-queue-fifo', 'evt_0001'),
-    );
+    expect(entry.MessageDeduplicationId).toBe(messageDeduplicationId(fifoQueueDestination, one.payload));
   });
 
   it('puts at most 10 messages in a call, and a visitor never twice in one', () => {

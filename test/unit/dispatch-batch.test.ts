@@ -8,6 +8,7 @@ import { DestinationHealth } from '../../lambda/dispatcher/destination-health';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lambda/dispatcher/errors';
 import { type Destination, destinationKey } from '../../lambda/shared/destination-config';
+import { distinctIdHash } from '../../lambda/shared/log-ids';
 import { capturingLogger } from '../support/capture-logs';
 import {
   everyEntryPublished,
@@ -20,6 +21,7 @@ import {
   registryOf,
   sqsRecord,
   standardTopicDestination,
+  WORKSPACE_ID,
 } from '../support/fixtures';
 
 const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
@@ -177,6 +179,7 @@ describe('dispatchBatch', () => {
           destination_id: { DataType: 'String', StringValue: 'marketing' },
           attempts: { DataType: 'Number', StringValue: '2' },
           mapping_version: { DataType: 'Number', StringValue: '0' },
+          workspace_id: { DataType: 'String', StringValue: 'ws-acme' },
         },
       }),
     ]);
@@ -373,7 +376,8 @@ describe('dispatchBatch', () => {
 
     const lines = logs.lines();
     expect(lines.length).toBeGreaterThanOrEqual(4);
-    expect(lines.join('\n')).toContain('"distinctId":"e1"');
+    expect(lines.join('\n')).toContain(`"distinctIdHash":"${distinctIdHash(WORKSPACE_ID, 'e1')}"`);
+    expect(lines.join('\n')).not.toContain('"e1"');
     for (const personal of PERSONAL_DATA) expect(lines.join('\n')).not.toContain(personal);
     for (const entry of deadLetterEntries()) {
       for (const personal of PERSONAL_DATA)

@@ -3,7 +3,9 @@ import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import { MappingPins } from '../../lambda/dispatcher/mapping-pins';
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import { toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { resolveWorkspace } from '../../lambda/shared/workspace';
 import { capturingLogger } from '../support/capture-logs';
@@ -129,46 +131,113 @@ describe('consent', () => {
   });
 });
 
-describe('a retry keeps the mapping it started with', () => {
-  const changed = {
+describe('a retry keeps the mapping it started with, only as pinned by the dispatcher', () => {
+  const pins = MappingPins.withKey(Buffer.alloc(32, 7));
+  // Version 1 hashes the email by default; version 2 delivers it as it is: version 1 is stricter.
+  const hashes = { ...marketing, mapping: { mode: 'all' as const } };
+  const keeps = {
+    ...marketing,
+    mapping: { mode: 'all' as const, properties: { 'visitor.email': 'keep' as const } },
+  };
+  const drops = {
     ...marketing,
     mapping: { ...marketing.mapping, properties: { 'visitor.email': 'drop' as const } },
   };
+  const pinnedDeps = (reg: DestinationRegistry) => ({ ...deps(reg), pins });
+  const body = (distinctId: string) =>
+    JSON.stringify({ ...ingestMessage({ event: { distinct_id: distinctId } }), consent: ['marketing'] });
 
-  it('maps a retry of version 1 with version 1 while version 2 is live, and new events with version 2', async () => {
-    const retry = sqsRecord({
-      ...ingestMessage({ event: { distinct_id: 'retried' } }),
-      consent: ['marketing'],
-    });
-    retry.messageAttributes = {
-      target_destinations: { dataType: 'String', stringValue: 'marketing' },
+  /** A retry of `distinctId` to `marketing` carrying version `version`, pinned with `pin`. */
+  function retryOf(distinctId: string, version: number, pin?: string) {
+    const text = body(distinctId);
+    const record = sqsRecord(text);
+    record.messageAttributes = {
+      target_destinations: { dataType: 'String', stringValue: marketing.id },
       retry_attempt: { dataType: 'Number', stringValue: '2' },
-      mapping_version: { dataType: 'Number', stringValue: '1' },
+      mapping_version: { dataType: 'Number', stringValue: String(version) },
+      ...(pin !== undefined && { mapping_pin: { dataType: 'String', stringValue: pin } }),
     };
-    const fresh = sqsRecord({
-      ...ingestMessage({ event: { distinct_id: 'fresh' } }),
-      consent: ['marketing'],
-    });
+    return record;
+  }
+  const emailOf = (distinctId: string) =>
+    published().find((p) => p.body.event.distinct_id === distinctId)?.body.visitor.email;
 
-    await dispatchBatch([retry, fresh], deps(registry(2, { 1: [marketing], 2: [changed] })));
+  it("keeps a pinned version that is at least as strict as the live one: the consumer sees the first attempt's content", async () => {
+    const retry = retryOf('retried', 1, pins.sign(marketing.id, 1, body('retried')));
+    const fresh = sqsRecord(body('fresh'));
 
-    const byId = Object.fromEntries(published().map((p) => [p.body.event.distinct_id, p.body]));
-    expect(byId.retried.visitor.email).toBe('example.com');
-    expect(byId.fresh.visitor).not.toHaveProperty('email');
+    await dispatchBatch([retry, fresh], pinnedDeps(registry(2, { 1: [hashes], 2: [keeps] })));
+
+    expect(emailOf('retried')).toMatch(/^[0-9a-f]{64}$/);
+    expect(emailOf('fresh')).toBe('jane.doe@example.com');
   });
 
-  it('carries the mapping version on the retries it schedules', async () => {
+  it('never keeps a pinned version weaker than the live one: the live mapping applies', async () => {
+    const retry = retryOf('retried', 1, pins.sign(marketing.id, 1, body('retried')));
+
+    await dispatchBatch([retry], pinnedDeps(registry(2, { 1: [marketing], 2: [drops] })));
+
+    // Version 1 delivered the email's domain; version 2 drops it.
+    const [delivered] = published();
+    expect(delivered.body.visitor).not.toHaveProperty('email');
+  });
+
+  it.each([
+    ['no pin', undefined],
+    ['a pin of another destination', () => pins.sign('orders-fifo', 1, body('forged'))],
+    ['a pin of another body', () => pins.sign(marketing.id, 1, body('other'))],
+    ['a pin of another version', () => pins.sign(marketing.id, 2, body('forged'))],
+    [
+      'a pin under another key',
+      () => MappingPins.withKey(Buffer.alloc(32, 9)).sign(marketing.id, 1, body('forged')),
+    ],
+  ])('ignores a mapping version with %s: the live mapping applies', async (_case, pin) => {
+    const forged = retryOf('forged', 1, pin?.());
+
+    await dispatchBatch([forged], pinnedDeps(registry(2, { 1: [keeps], 2: [hashes] })));
+
+    expect(emailOf('forged')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('ignores mapping versions in a retry bundle a producer wrote', async () => {
+    const forged = sqsRecord(
+      toRetryBundleBody([
+        {
+          body: body('bundled'),
+          attempt: 1,
+          first_attempt_at: Date.now(),
+          last_error_code: 'Throttled',
+          mapping_version: 1,
+        },
+      ]),
+    );
+    forged.messageAttributes = { target_destinations: { dataType: 'String', stringValue: marketing.id } };
+
+    await dispatchBatch([forged], pinnedDeps(registry(2, { 1: [keeps], 2: [hashes] })));
+
+    expect(emailOf('bundled')).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('does not keep a pinned version whose destination of that id pointed elsewhere', async () => {
+    const elsewhere = { ...hashes, topicArn: 'arn:aws:sns:us-east-1:111122223333:old-topic' };
+    const retry = retryOf('retried', 1, pins.sign(marketing.id, 1, body('retried')));
+
+    await dispatchBatch([retry], pinnedDeps(registry(2, { 1: [elsewhere], 2: [keeps] })));
+
+    expect(emailOf('retried')).toBe('jane.doe@example.com');
+  });
+
+  it('pins the mapping version on the retries it schedules, and a later batch keeps it', async () => {
     sns
       .on(PublishBatchCommand)
       .rejects(Object.assign(new Error('busy'), { name: 'ThrottledException', $fault: 'client' }));
 
-    await dispatchBatch(
-      [sqsRecord({ ...ingestMessage(), consent: ['marketing'] })],
-      deps(registry(7, { 7: [marketing] })),
-    );
+    await dispatchBatch([sqsRecord(body('first'))], pinnedDeps(registry(7, { 7: [marketing] })));
 
     const [entry] = sqs.commandCalls(SendMessageBatchCommand).flatMap((c) => c.args[0].input.Entries ?? []);
     expect(entry.MessageAttributes?.mapping_version).toEqual({ DataType: 'Number', StringValue: '7' });
+    const pin = entry.MessageAttributes?.mapping_pin?.StringValue;
+    expect(pins.verify(pin, marketing.id, 7, entry.MessageBody ?? '')).toBe(true);
   });
 });
 

@@ -57,7 +57,7 @@ describe('sizeAtDestination', () => {
 });
 
 describe('offloadKey', () => {
-  it("puts the object under the role's account, the workspace and the destination, named by visitor and event only", () => {
+  it("puts the object under the role's account, the workspace and the destination, named by the event's identity", () => {
     const key = offloadKey(fifoTopicDestination, payload(0, 'evt_1'));
 
     expect(key).toMatch(/^111122223333\/ws-acme\/orders-fifo\/[0-9a-f]{64}\.json$/);

@@ -1,3 +1,8 @@
+import {
+  CloudWatchLogsClient,
+  GetQueryResultsCommand,
+  StartQueryCommand,
+} from '@aws-sdk/client-cloudwatch-logs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
@@ -5,7 +10,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { parseDuration } from '../../bin/trace';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
-import { escapeForQuery } from '../../lib/trace/log-sources';
+import { distinctIdHash } from '../../lambda/shared/log-ids';
+import { escapeForQuery, queryLogGroup } from '../../lib/trace/log-sources';
 import { type LogLine, renderTrace, traceEvent } from '../../lib/trace/timeline';
 import { capturingLogger } from '../support/capture-logs';
 import {
@@ -23,39 +29,43 @@ const line = (timestamp: string, message: string, fields: Record<string, unknown
 });
 
 describe('traceEvent', () => {
+  // The lines name events as the dispatcher writes them: by a hash of workspace and distinct id.
+  const evt1InA = distinctIdHash('ws-a', 'evt_1');
   const lines = [
     line('2026-11-26T01:00:00.100Z', 'deliveries', {
       workspaceId: 'ws-a',
       destinationId: 'orders-fn',
       destinationType: 'lambda',
-      delivered: ['evt_1'],
+      delivered: [evt1InA],
     }),
     line('2026-11-26T01:00:00.100Z', 'events received', {
       events: [
-        { workspaceId: 'ws-a', distinctId: 'evt_1', attempt: 1 },
-        { workspaceId: 'ws-b', distinctId: 'evt_1', attempt: 1 },
-        { workspaceId: 'ws-a', distinctId: 'evt_2', attempt: 1 },
+        { workspaceId: 'ws-a', distinctIdHash: evt1InA, attempt: 1 },
+        { workspaceId: 'ws-b', distinctIdHash: distinctIdHash('ws-b', 'evt_1'), attempt: 1 },
+        { workspaceId: 'ws-a', distinctIdHash: distinctIdHash('ws-a', 'evt_2'), attempt: 1 },
+        // The same id's hash logged under another workspace is not this event.
+        { workspaceId: 'ws-c', distinctIdHash: evt1InA, attempt: 1 },
       ],
     }),
     line('2026-11-26T01:00:00.100Z', 'delivery failed, retry scheduled', {
       workspaceId: 'ws-a',
-      distinctId: 'evt_1',
+      distinctIdHash: evt1InA,
       destinationId: 'marketing',
       errorCode: 'Throttled',
       attempts: 1,
     }),
     line('2026-11-26T01:00:04.000Z', 'events received', {
-      events: [{ workspaceId: 'ws-a', distinctId: 'evt_1', attempt: 2 }],
+      events: [{ workspaceId: 'ws-a', distinctIdHash: evt1InA, attempt: 2 }],
     }),
     line('2026-11-26T01:00:04.010Z', 'deliveries', {
       workspaceId: 'ws-a',
       destinationId: 'marketing',
       delivered: [],
-      deferred: { CircuitOpen: ['evt_1'] },
+      deferred: { CircuitOpen: [evt1InA] },
     }),
     line('2026-11-26T01:20:00.000Z', 'dead-lettered', {
       workspaceId: 'ws-a',
-      distinctId: 'evt_1',
+      distinctIdHash: evt1InA,
       destinationId: 'marketing',
       errorCode: 'RetriesExhausted',
       errorMessage: 'Throttled after 5 attempts: rate exceeded',
@@ -91,6 +101,7 @@ describe('traceEvent', () => {
     ]);
 
     expect(traces).toHaveLength(1);
+    expect(traces[0].distinctIdHash).toBe(evt1InA);
     expect(traces[0].inDeadLetterQueue).toEqual([
       { destinationId: 'marketing', errorCode: 'RetriesExhausted', attempts: 5 },
     ]);
@@ -174,6 +185,7 @@ describe("the dispatcher's trace lines", () => {
     expect(story('evt_2')).toEqual(['received', 'delivered orders-fn', 'delivered marketing']);
     const traceLines = written.filter((l) => ['events received', 'deliveries'].includes(String(l.message)));
     expect(JSON.stringify(traceLines)).not.toMatch(/@|example\.com|Order Completed/);
+    expect(JSON.stringify(written)).not.toMatch(/evt_1|evt_2/);
   });
 });
 
@@ -183,5 +195,32 @@ describe('the trace command', () => {
     expect(parseDuration('2d')).toBe(172_800_000);
     expect(() => parseDuration('1 week')).toThrow('--since must look like 30m, 1h or 2d');
     expect(escapeForQuery('evt_"1"\\')).toBe('evt_\\"1\\"\\\\');
+  });
+
+  it('asks Logs Insights for the hash the lines carry, never for the distinct id', async () => {
+    // Prepare
+    const logs = mockClient(CloudWatchLogsClient);
+    const hash = distinctIdHash('ws-a', 'jane.doe@example.com');
+    const written = { message: 'events received', events: [{ workspaceId: 'ws-a', distinctIdHash: hash }] };
+    logs.on(StartQueryCommand).resolves({ queryId: 'q1' });
+    logs.on(GetQueryResultsCommand).resolves({
+      status: 'Complete',
+      results: [[{ field: '@message', value: JSON.stringify(written) }]],
+    });
+
+    // Act
+    const lines = await queryLogGroup(new CloudWatchLogsClient({}), {
+      logGroupName: 'dispatcher',
+      distinctIdHash: hash,
+      sinceMs: 0,
+      nowMs: 60_000,
+    });
+
+    // Assess
+    const query = logs.commandCalls(StartQueryCommand)[0].args[0].input.queryString ?? '';
+    expect(query).toContain(`| filter @message like "${hash}"`);
+    expect(query).not.toContain('jane');
+    expect(traceEvent({ distinctId: 'jane.doe@example.com', workspaceId: 'ws-a' }, lines)).toHaveLength(1);
+    logs.restore();
   });
 });

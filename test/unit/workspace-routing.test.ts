@@ -185,6 +185,61 @@ describe('routing by workspace', () => {
   });
 });
 
+describe('retries and redrives end with a reason', () => {
+  const retryTo = (targets: string, body = ingestMessage({ event: { distinct_id: 'r1' } })) => {
+    const record = sqsRecord(body);
+    record.messageAttributes = {
+      target_destinations: { dataType: 'String', stringValue: targets },
+      retry_attempt: { dataType: 'Number', stringValue: '2' },
+      mapping_version: { dataType: 'Number', stringValue: '3' },
+      mapping_pin: { dataType: 'String', stringValue: 'pin-of-the-dispatcher' },
+    };
+    return record;
+  };
+
+  it.each([
+    ['targets no destination', ',,,'],
+    ['targets a destination that no longer takes the event', 'signups-only'],
+  ])(
+    'dead-letters a retry that %s with NoLongerRouted, never acknowledging it silently',
+    async (_case, targets) => {
+      const signupsOnly = {
+        ...standardTopicDestination,
+        workspaceId: 'ws-acme',
+        id: 'signups-only',
+        events: ['Signed Up'],
+      };
+      const record = retryTo(targets);
+
+      const response = await dispatchBatch([record], dependencies(registryOf([acme, signupsOnly])));
+
+      expect(response.batchItemFailures).toEqual([]);
+      expect(published()).toEqual([]);
+      const [letter] = sentTo(DLQ_URL);
+      expect(letter.MessageBody).toBe(record.body);
+      expect(letter.MessageAttributes?.error_code.StringValue).toBe('NoLongerRouted');
+    },
+  );
+
+  it("keeps a retry's targets and mapping version on a letter written before routing, so a redrive goes where the retry was going", async () => {
+    const record = retryTo(
+      'orders-fifo',
+      ingestMessage({ workspaceId: 'ws-gone', event: { distinct_id: 'r2' } }),
+    );
+
+    await dispatchBatch([record], dependencies(registryOf([acme])));
+
+    const [letter] = sentTo(DLQ_URL);
+    expect(letter.MessageAttributes).toMatchObject({
+      error_code: { StringValue: 'WorkspaceNotFound' },
+      target_destinations: { StringValue: 'orders-fifo' },
+      workspace_id: { StringValue: 'ws-gone' },
+    });
+    // A pin the dispatcher cannot verify is not kept: the letter says no version.
+    expect(letter.MessageAttributes).not.toHaveProperty('mapping_version');
+  });
+});
+
 describe('role-less Lambda destinations', () => {
   const roleLess = {
     id: 'analytics',
@@ -244,8 +299,8 @@ describe('a registry that cannot be read', () => {
     },
   };
 
-  it('sends the event again later as it came, with no attempt used, and dead-letters nothing', async () => {
-    const record = sqsRecord(ingestMessage());
+  it('sends the event again later as it came, counting the attempt, and dead-letters nothing', async () => {
+    const record = sqsRecord(ingestMessage(), { sentAt: Date.now() });
     record.messageAttributes = { target_destinations: { dataType: 'String', stringValue: 'orders-fifo' } };
 
     const response = await dispatchBatch(
@@ -262,7 +317,7 @@ describe('a registry that cannot be read', () => {
     expect(retry.MessageGroupId).toBe('ws-acme');
     expect(retry.MessageAttributes).toMatchObject({
       target_destinations: { StringValue: 'orders-fifo' },
-      retry_attempt: { StringValue: '1' },
+      retry_attempt: { StringValue: '2' },
       last_error_code: { StringValue: 'RegistryUnavailable' },
     });
     expect(retry.DelaySeconds).toBeGreaterThan(0);
@@ -283,5 +338,45 @@ describe('a registry that cannot be read', () => {
 
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }]);
     expect(sentTo(DLQ_URL)).toEqual([]);
+  });
+
+  it('dead-letters with RegistryUnavailable an event past the retry limits, instead of re-sending it forever', async () => {
+    const ancient = sqsRecord(ingestMessage(), { sentAt: 0 });
+    ancient.messageAttributes = {
+      retry_attempt: { dataType: 'Number', stringValue: '10000' },
+      first_attempt_at: { dataType: 'Number', stringValue: '0' },
+      target_destinations: { dataType: 'String', stringValue: 'orders-fifo' },
+    };
+    const recent = sqsRecord(ingestMessage({ event: { distinct_id: 'recent' } }), { sentAt: Date.now() });
+
+    const response = await dispatchBatch(
+      [ancient, recent],
+      dependencies(unavailable, { retry: { ...DEFAULT_RETRY_POLICY, queueUrl: INGEST_URL } }),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    const [letter] = sentTo(DLQ_URL);
+    expect(letter.MessageBody).toBe(ancient.body);
+    expect(letter.MessageAttributes).toMatchObject({
+      error_code: { StringValue: 'RegistryUnavailable' },
+      target_destinations: { StringValue: 'orders-fifo' },
+      workspace_id: { StringValue: 'ws-acme' },
+    });
+    expect(sentTo(INGEST_URL).map((m) => m.MessageBody)).toEqual([recent.body]);
+  });
+
+  it('dead-letters with RegistryUnavailable on the last receive of a FIFO ingest queue, not after it without a reason', async () => {
+    const last = sqsRecord(ingestMessage(), {
+      messageId: 'a',
+      messageGroupId: 'ws-acme:visitor_123',
+      receiveCount: 5,
+    });
+
+    const response = await dispatchBatch([last], dependencies(unavailable));
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sentTo(DLQ_URL).map((m) => m.MessageAttributes?.error_code?.StringValue)).toEqual([
+      'RegistryUnavailable',
+    ]);
   });
 });

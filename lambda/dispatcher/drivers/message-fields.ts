@@ -1,4 +1,6 @@
 import { hash } from 'node:crypto';
+import type { Destination } from '../../shared/destination-config';
+import { eventIdentityOf, hashEventIdentity } from '../../shared/event-identity';
 import type { DeliveredPayload } from '../../shared/ingest-message';
 import { utf8Bytes } from '../batching';
 import { PermanentDeliveryError } from '../errors';
@@ -20,11 +22,26 @@ export function messageGroupId(visitorId: string): string {
 
 /**
  * Same destination and event give the same id, so a FIFO topic or queue drops re-sends within
- * its 5-minute window. The key is the workspace's too: ids repeat across workspaces, and two
- * workspaces' events must never stand in for each other on a topic or queue both deliver to.
+ * its 5-minute window; anything a consumer keeps apart gets another id (workspace, destination,
+ * `visitor_id` and `distinct_id`, unambiguously encoded: see `EventIdentity`). Without the
+ * visitor, two visitors' events sharing a `distinct_id` would be taken for one and one dropped.
  */
-export function messageDeduplicationId(destinationKey: string, distinctId: string): string {
-  return sha256(`${destinationKey}\n${distinctId}`);
+export function messageDeduplicationId(
+  destination: Pick<Destination, 'workspaceId' | 'id'>,
+  payload: Pick<DeliveredPayload, 'visitor' | 'event'>,
+): string;
+/**
+ * @deprecated Not the id the dispatcher sends (it names no visitor): kept for the benchmark's
+ * bare SDK loop, which only needs the hashing cost. Pass the destination and payload instead.
+ */
+export function messageDeduplicationId(destinationKey: string, distinctId: string): string;
+export function messageDeduplicationId(
+  destination: Pick<Destination, 'workspaceId' | 'id'> | string,
+  payload: Pick<DeliveredPayload, 'visitor' | 'event'> | string,
+): string {
+  if (typeof destination === 'string' || typeof payload === 'string')
+    return sha256(JSON.stringify([destination, payload]));
+  return hashEventIdentity(eventIdentityOf(destination, payload));
 }
 
 /** A message attribute as SNS and SQS take it. */

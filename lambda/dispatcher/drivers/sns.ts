@@ -37,10 +37,7 @@ export function toPublishEntry(
   };
   if (isFifoTopic(destination)) {
     entry.MessageGroupId = messageGroupId(payload.visitor.visitor_id);
-    entry.MessageDeduplicationId = messageDeduplicationId(
-      destinationKey(destination),
-      payload.event.distinct_id,
-    );
+    entry.MessageDeduplicationId = messageDeduplicationId(destination, payload);
   }
   return entry;
 }

@@ -41,10 +41,7 @@ export function toQueueEntry(
   };
   if (isFifo(destination)) {
     entry.MessageGroupId = messageGroupId(payload.visitor.visitor_id);
-    entry.MessageDeduplicationId = messageDeduplicationId(
-      destinationKey(destination),
-      payload.event.distinct_id,
-    );
+    entry.MessageDeduplicationId = messageDeduplicationId(destination, payload);
   }
   return entry;
 }
