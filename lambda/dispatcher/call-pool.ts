@@ -90,6 +90,8 @@ interface DestinationQueue {
   expected: boolean;
   /** Its calls were cut as slow in this batch: it gets no more. */
   cut: boolean;
+  /** It answered a call in this batch: it is slow at worst, not hung. */
+  answered: boolean;
 }
 
 /**
@@ -102,6 +104,8 @@ interface DestinationQueue {
  *   one turn of the event loop, so a destination whose call just answered asks for its next
  *   before its slot is lent away; and a destination the batch will call but has not yet asked
  *   keeps its share.
+ * - **Hung destinations get no more**: one that has answered nothing in this batch and has a call
+ *   past its patience gets no new call, within its share or lent, until one answers or is cut.
  * - **Never held hostage**: when a call within its share waits and the pool is full, the calls of
  *   destinations over their share that have run past their patience are cut. When every call in
  *   flight has run past its patience and nothing else waits, they are cut too. A cut call is
@@ -150,7 +154,9 @@ export class CallPool {
       this.watch();
       try {
         // Whichever comes first: the call's own answer, or the pool giving up on it.
-        return await Promise.race([call(controller.signal), cutPromise]);
+        const answer = await Promise.race([call(controller.signal), cutPromise]);
+        queue.answered = true;
+        return answer;
       } finally {
         this.running.delete(running);
       }
@@ -187,7 +193,7 @@ export class CallPool {
       workspace = { inFlight: 0, destinations: [] };
       this.workspaces.set(owner.workspaceId, workspace);
     }
-    queue = { key, workspace, inFlight: 0, waiting: [], expected: false, cut: false };
+    queue = { key, workspace, inFlight: 0, waiting: [], expected: false, cut: false, answered: false };
     workspace.destinations.push(queue);
     this.destinations.set(key, queue);
     return queue;
@@ -229,13 +235,16 @@ export class CallPool {
   private grant(lend: boolean): void {
     if (this.closed) return;
     const shares = this.shares();
+    const stalled = this.stalled();
     while (this.inFlight < this.limits.total) {
-      const owed = this.leastLoadedWaiting((queue) => shares.within(queue));
+      const owed = this.leastLoadedWaiting((queue) => shares.within(queue) && !stalled.has(queue));
       if (owed) {
         owed.waiting.shift()?.admit(true);
         continue;
       }
-      const borrower = this.leastLoadedWaiting(() => true);
+      // Never lent to a destination that looks hung: its calls would keep the batch waiting for
+      // their patience to run out.
+      const borrower = this.leastLoadedWaiting((queue) => !stalled.has(queue));
       if (!borrower) return;
       if (!lend) {
         this.lendSoon();
@@ -244,6 +253,19 @@ export class CallPool {
       if (this.limits.total - this.inFlight <= shares.keptForExpected) return;
       borrower.waiting.shift()?.admit(true);
     }
+  }
+
+  /**
+   * Destinations that have not answered a call in this batch and have one in flight past its
+   * patience: they look hung, and get no new call until one answers or theirs are cut.
+   */
+  private stalled(): Set<DestinationQueue> {
+    const now = this.now();
+    const stalled = new Set<DestinationQueue>();
+    for (const call of this.running) {
+      if (!call.queue.answered && now - call.startedAt >= call.patienceMs) stalled.add(call.queue);
+    }
+    return stalled;
   }
 
   private lendSoon(): void {

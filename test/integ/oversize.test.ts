@@ -1,6 +1,7 @@
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { compileMapping } from '../../lambda/shared/data-mapping';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
+import { MAX_INGEST_BODY_BYTES } from '../../lambda/shared/queue-limits';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { eventKey, payloadDigest } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';
@@ -10,10 +11,12 @@ import { generateEvents, seededRandom } from '../../local/test-events';
 
 jest.setTimeout(120_000);
 const INLINE_ONLY = 'customer-topic-inline';
-const SQS_MAX_MESSAGE_BYTES = 1_048_576;
-
 /** An event of `bytes` bytes as sent; without a distinct_id when `derivedId`, so the dispatcher adds one. */
-function sized(name: string, bytes: number, options: { distinctId?: string; visitorId: string }): string {
+function sized(
+  name: string,
+  bytes: number,
+  options: { distinctId?: string; visitorId: string; emails?: string[] },
+): string {
   const event = {
     workspace_id: 'workspace-1',
     event: {
@@ -21,7 +24,11 @@ function sized(name: string, bytes: number, options: { distinctId?: string; visi
       ...(options.distinctId && { distinct_id: options.distinctId }),
       event_properties: { blob: '' },
     },
-    visitor: { visitor_id: options.visitorId, email: 'big.spender@example.com' },
+    visitor: {
+      visitor_id: options.visitorId,
+      email: 'big.spender@example.com',
+      ...(options.emails && { emails: options.emails }),
+    },
     user: null,
   };
   const padding = bytes - Buffer.byteLength(JSON.stringify(event));
@@ -34,8 +41,12 @@ describe('local pipeline, oversize events', () => {
   const events = generateEvents(6, { random: seededRandom(7), visitors: 2 });
   // Above SNS's 256 KiB, within Lambda's 1 MB: offloaded at both topics, inline to the function.
   const large = sized('Oversize Test', 300_000, { distinctId: 'evt_large', visitorId: 'visitor_large' });
-  // At SQS's limit, without a distinct_id: the derived id the dispatcher adds takes it past Lambda's 1 MB too.
-  const atLimit = sized('Huge Test', SQS_MAX_MESSAGE_BYTES - 16, { visitorId: 'visitor_huge' });
+  // At the largest body the dispatcher takes, without a distinct_id: the derived id it adds and the
+  // default mapping's hashing of 200 short addresses (to 64 characters each) take it past Lambda's 1 MB.
+  const atLimit = sized('Huge Test', MAX_INGEST_BODY_BYTES - 16, {
+    visitorId: 'visitor_huge',
+    emails: Array.from({ length: 200 }, (_, i) => `${i}@b.co`),
+  });
   const oversize = [large, atLimit];
 
   beforeAll(async () => {
@@ -92,8 +103,8 @@ describe('local pipeline, oversize events', () => {
     // Keys are `<delivery role account>/<workspace>/<destination>/<event>.json`.
     const prefixes = Contents.map((o) => (o.Key ?? '').split('/')[2]).sort();
 
-    // Both events exceed the 256 KiB of topics, the bus and queues; only the one at SQS's limit
-    // exceeds a function's 1 MB and a stream's 1 MiB.
+    // Both events exceed the 256 KiB of topics, the bus and queues; only the one at the limit
+    // exceeds a function's 1 MB and a stream's 1 MiB once mapped.
     expect(prefixes).toEqual(
       [
         ...[DESTINATION_IDS.topic, DESTINATION_IDS.fifoTopic, DESTINATION_IDS.bus].flatMap((d) => [d, d]),

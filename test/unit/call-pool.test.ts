@@ -225,5 +225,29 @@ describe('CallPool', () => {
       expect(outcomes.every((o) => o.status === 'fulfilled')).toBe(true);
       pool.close();
     });
+    it('gives a destination that answers nothing and has an overdue call no further slots', async () => {
+      // Prepare: `hung` never answers (patience 30 ms); `busy` answers after 60 ms.
+      const hung = owner('hung');
+      const busy = owner('busy');
+      const pool = new CallPool({ total: 4, checkIntervalMs: 5 }, { expected: [hung, busy] });
+      let hungCalls = 0;
+
+      // Act
+      const outcomes = await Promise.allSettled([
+        ...Array.from({ length: 8 }, () =>
+          pool.run(hung, 30, (signal) => {
+            hungCalls += 1;
+            return answerAfter(60_000)(signal);
+          }),
+        ),
+        ...Array.from({ length: 2 }, () => pool.run(busy, 1_000, answerAfter(60, 'busy answered'))),
+      ]);
+
+      // Assess: once `busy` was done, its slots were not handed to the hung destination, whose
+      // two calls were cut instead of being joined by more.
+      expect(hungCalls).toBe(2);
+      expect(outcomes.slice(8).every((o) => o.status === 'fulfilled')).toBe(true);
+      pool.close();
+    });
   });
 });
