@@ -2,11 +2,14 @@ import * as z from 'zod/mini';
 import type { DeliveredPayload } from './ingest-message';
 import {
   emailDomain,
+  hashContactsInText,
   hmacSha256Hex,
+  type KeyInfo,
+  keyInfo,
   kindOf,
   looksLikeEmail,
   normaliseForHash,
-  personalDataDefault,
+  normaliseKey,
   REDACTED,
   sha256Hex,
 } from './personal-data';
@@ -36,19 +39,33 @@ const PropertyRuleSchema = z.union([
 ]);
 const RulesSchema = z.record(z.string(), PropertyRuleSchema);
 
-/** Each rule's path must name a property the mapping may change: the problem names the path. */
+/**
+ * A rule path as rules match properties: each key normalised (`normaliseKey`: case and `_`, `-`,
+ * `.`, spaces ignored), so `visitor.Billing_Email` and `visitor.billingEmail` name one property.
+ */
+const normalisedPath = (path: string): string => path.split('.').map(normaliseKey).join('.');
+
+/**
+ * Each rule's path must name a property the mapping may change, and no other rule of the same
+ * set may name the same property: the problem names the path.
+ */
 function checkPaths(
   rules: Record<string, unknown> | undefined,
   where: (string | number)[],
   ctx: z.core.$RefinementCtx,
 ): void {
+  const seen = new Map<string, string>();
   for (const path of Object.keys(rules ?? {})) {
+    const same = seen.get(normalisedPath(path));
     const problem = !PROPERTY_PATH.test(path)
       ? `must start with ${ROOTS.join(', ')} and name a property`
       : FIXED_PATHS.has(path)
         ? 'always goes out unchanged: consumers deduplicate on it'
-        : undefined;
+        : same !== undefined
+          ? `names the same property as "${same}" (names match ignoring case and _ - . spaces)`
+          : undefined;
     if (problem) ctx.addIssue({ code: 'custom', message: problem, path: [...where, path] });
+    if (same === undefined) seen.set(normalisedPath(path), path);
   }
 }
 
@@ -137,6 +154,11 @@ class MappingBudget {
     this.spend(keyLength + VALUE_BYTES);
   }
 
+  /** How much output text may still be produced. */
+  remaining(): number {
+    return MAPPING_LIMITS.maxMappedBytes - this.bytes;
+  }
+
   /** Output text produced: a string's length (a UTF-16 count: close enough to bound memory). */
   spend(length: number): void {
     this.bytes += length;
@@ -163,6 +185,9 @@ export interface CompiledMapping {
 
 interface Node {
   rule?: { action: MappingAction; rename?: string };
+  /** The last key of the rule's path as written: of two keys naming this property, the one a rename goes to. */
+  name?: string;
+  /** By normalised key (`normaliseKey`). */
   children: Map<string, Node>;
 }
 
@@ -175,35 +200,61 @@ type Tree = Record<(typeof ROOTS)[number], Node>;
 export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffer): CompiledMapping {
   if (usesHmac(mapping) && !hmacKey) throw new MappingKeyMissingError();
   const mode = mapping?.mode ?? 'all';
-  const defaultTree = buildTree(mapping?.properties ?? {});
+  const defaultTree = buildTree([mapping?.properties ?? {}]);
   const trees = new Map<string, Tree>();
   for (const [eventName, rules] of Object.entries(mapping?.overrides ?? {})) {
-    trees.set(eventName.toLowerCase(), buildTree({ ...mapping?.properties, ...rules }));
+    trees.set(eventName.toLowerCase(), buildTree([mapping?.properties ?? {}, rules]));
   }
   const renames = new Map(
     Object.entries(mapping?.events ?? {}).map(([from, to]) => [from.toLowerCase(), to]),
   );
   // The walk of the event in progress: `apply` is synchronous, so one budget at a time.
   let budget = new MappingBudget();
-  const modify = (act: MappingAction, key: string, value: unknown, depth: number): unknown =>
-    applyAction(act, key, value, hmacKey, budget, depth);
+  const modify = (
+    act: MappingAction,
+    key: string,
+    value: unknown,
+    depth: number,
+    byDefault = false,
+  ): unknown => applyAction(act, key, value, hmacKey, budget, depth, byDefault);
 
+  /**
+   * Rules match keys by normalised name: every key naming a ruled property gets the rule's action
+   * (`Email` and `email` both). A rename goes to one of them: the key spelt as the rule's path
+   * spells it, else the first; the others keep their names.
+   */
   const mapObject = (
     value: Record<string, unknown>,
     node: Node | undefined,
     depth: number,
+    fixedKey?: string,
   ): Record<string, unknown> => {
     MappingBudget.enter(depth);
     const out: Record<string, unknown> = {};
+    let renamed: Set<Node> | undefined;
     for (const key of Object.keys(value)) {
       const inner = value[key];
-      const child = node?.children.get(key);
+      const info = keyInfo(key);
+      // Only the exact fixed key is the deduplication id: its variants (`Visitor_ID`) are ordinary properties.
+      const child =
+        node && node.children.size > 0 && key !== fixedKey ? node.children.get(info.normalised) : undefined;
       if (child?.rule) {
         if (child.rule.action === 'drop') {
           budget.visit(0);
           continue;
         }
-        const name = child.rule.rename ?? key;
+        let name = key;
+        const { rename } = child.rule;
+        if (rename !== undefined && child.name !== undefined) {
+          const exact = key === child.name;
+          if (exact || (!renamed?.has(child) && !Object.hasOwn(value, child.name))) {
+            name = rename;
+            if (!exact) {
+              renamed ??= new Set();
+              renamed.add(child);
+            }
+          }
+        }
         budget.visit(name.length);
         out[name] = modify(child.rule.action, key, inner, depth + 1);
         continue;
@@ -218,22 +269,25 @@ export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffe
         continue;
       }
       budget.visit(key.length);
-      out[key] = defaults(key, inner, depth + 1);
+      out[key] = defaults(key, info, inner, depth + 1);
     }
     return out;
   };
   // Unlisted values in `all` mode: personal data hashed or redacted wherever it appears.
-  const defaults = (key: string, value: unknown, depth: number): unknown => {
-    const personal = personalDataDefault(key);
-    if (personal) return modify(personal, key, value, depth);
-    if (typeof value === 'string')
-      return looksLikeEmail(value) ? modify('hash', 'email', value, depth) : budget.passed(value);
+  const defaults = (key: string, info: KeyInfo, value: unknown, depth: number): unknown => {
+    if (info.action) return modify(info.action, key, value, depth, true);
+    if (typeof value === 'string') {
+      if (looksLikeEmail(value)) return modify('hash', 'email', value, depth);
+      const masked = hashContactsInText(value, budget.remaining());
+      if (masked === undefined) throw new MappingLimitError('maxMappedBytes');
+      return budget.passed(masked);
+    }
     if (Array.isArray(value)) {
       MappingBudget.enter(depth);
       const out: unknown[] = [];
       for (const item of value) {
         budget.visit(0);
-        out.push(defaults(key, item, depth + 1));
+        out.push(defaults(key, info, item, depth + 1));
       }
       return out;
     }
@@ -251,7 +305,7 @@ export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffe
       const { event_properties, default_properties, ...event } = payload.event;
       const eventProperties = mapRoot(event_properties, tree['event.event_properties']);
       const defaultProperties = mapRoot(default_properties, tree['event.default_properties']);
-      const visitor = mapObject(payload.visitor, tree.visitor, 1);
+      const visitor = mapObject(payload.visitor, tree.visitor, 1, 'visitor_id');
       return {
         event: {
           ...event,
@@ -266,20 +320,50 @@ export function compileMapping(mapping: DataMapping | undefined, hmacKey?: Buffe
   };
 }
 
-function buildTree(rules: Record<string, PropertyRule>): Tree {
+/**
+ * How much a rule withholds, for the rules of a mapping stored before two rules of one set could
+ * not name the same property: the one withholding more applies. Hashes keep a stable identifier
+ * of the person; a domain only a coarse attribute; redact, null and drop nothing.
+ */
+const WITHHOLDS: Readonly<Record<MappingAction, number>> = {
+  keep: 0,
+  hash: 1,
+  hmac: 2,
+  domain_only: 3,
+  redact: 4,
+  null: 5,
+  drop: 6,
+};
+
+/** Rules by property path, later sets over earlier ones (an event's overrides over the common rules). */
+function buildTree(ruleSets: Record<string, PropertyRule>[]): Tree {
+  const rules = new Map<string, { path: string; rule: { action: MappingAction; rename?: string } }>();
+  for (const set of ruleSets) {
+    const own = new Map<string, { path: string; rule: { action: MappingAction; rename?: string } }>();
+    for (const [path, written] of Object.entries(set)) {
+      const rule = typeof written === 'string' ? { action: written } : written;
+      const same = own.get(normalisedPath(path));
+      if (!same || WITHHOLDS[rule.action] > WITHHOLDS[same.rule.action])
+        own.set(normalisedPath(path), { path, rule });
+    }
+    for (const [normalised, entry] of own) rules.set(normalised, entry);
+  }
   const tree = Object.fromEntries(ROOTS.map((root) => [root, { children: new Map() }])) as Tree;
-  for (const [path, rule] of Object.entries(rules)) {
+  for (const { path, rule } of rules.values()) {
     const root = ROOTS.find((r) => path.startsWith(`${r}.`)) as (typeof ROOTS)[number];
     let node = tree[root];
-    for (const key of path.slice(root.length + 1).split('.')) {
-      let child = node.children.get(key);
+    const keys = path.slice(root.length + 1).split('.');
+    for (const key of keys) {
+      const normalised = normaliseKey(key);
+      let child = node.children.get(normalised);
       if (!child) {
         child = { children: new Map() };
-        node.children.set(key, child);
+        node.children.set(normalised, child);
       }
       node = child;
     }
-    node.rule = typeof rule === 'string' ? { action: rule } : rule;
+    node.rule = rule;
+    node.name = keys[keys.length - 1];
   }
   return tree;
 }
@@ -288,6 +372,8 @@ function buildTree(rules: Record<string, PropertyRule>): Tree {
  * One action on one value. Strings, numbers and booleans are modified as text; arrays element
  * by element; objects value by value; null stays null. What it produces is counted in `budget`;
  * a value kept whole is passed on, not copied, and is no larger than the event that carried it.
+ * A default (`byDefault`) leaves a boolean as it is: `has_email: true` is no personal data, and
+ * its hash would hide nothing (there are two).
  */
 function applyAction(
   act: MappingAction,
@@ -296,9 +382,11 @@ function applyAction(
   hmacKey: Buffer | undefined,
   budget: MappingBudget,
   depth: number,
+  byDefault: boolean,
 ): unknown {
   if (act === 'keep') return budget.passed(value);
   if (act === 'null') return null;
+  if (byDefault && typeof value === 'boolean') return value;
   if (act === 'redact') return value === null ? null : budget.passed(REDACTED);
   if (value === null || value === undefined) return value;
   if (Array.isArray(value)) {
@@ -306,7 +394,7 @@ function applyAction(
     const out: unknown[] = [];
     for (const item of value) {
       budget.visit(0);
-      out.push(applyAction(act, key, item, hmacKey, budget, depth + 1));
+      out.push(applyAction(act, key, item, hmacKey, budget, depth + 1, byDefault));
     }
     return out;
   }
@@ -315,7 +403,7 @@ function applyAction(
     const entries: [string, unknown][] = [];
     for (const k of Object.keys(value)) {
       budget.visit(k.length);
-      entries.push([k, applyAction(act, k, value[k], hmacKey, budget, depth + 1)]);
+      entries.push([k, applyAction(act, k, value[k], hmacKey, budget, depth + 1, byDefault)]);
     }
     return Object.fromEntries(entries);
   }

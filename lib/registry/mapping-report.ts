@@ -8,7 +8,7 @@ import {
 } from '../../lambda/shared/data-mapping';
 import { type DestinationSpec, destinationArn } from '../../lambda/shared/destination-config';
 import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
-import { PERSONAL_DATA_DEFAULTS } from '../../lambda/shared/personal-data';
+import { NAME_QUALIFIERS, PERSONAL_DATA_DEFAULTS } from '../../lambda/shared/personal-data';
 
 /** What one destination would receive of one event, or why it would not. */
 export interface MappingTestResult {
@@ -117,6 +117,7 @@ export function mappingReport(destinations: readonly DestinationSpec[]): Mapping
       mode: mapping.mode === 'listed' ? 'only listed properties' : 'all properties not excluded',
     };
     const rows: MappingReportRow[] = [];
+    // A rule covers its property's case and separator variants too (`visitor.Email`, `visitor.e-mail`).
     const ruleRows = (scope: string, rules: Record<string, PropertyRule>) => {
       for (const [property, rule] of Object.entries(rules))
         rows.push({ ...base, scope, property, treatment: describeRule(rule) });
@@ -138,12 +139,26 @@ export function mappingReport(destinations: readonly DestinationSpec[]): Mapping
           treatment: describeRule(treatment),
         });
       }
-      rows.push({
-        ...base,
-        scope: 'default, not named above',
-        property: 'any value shaped like an email address',
-        treatment: describeRule('hash'),
-      });
+      rows.push(
+        {
+          ...base,
+          scope: 'default, not named above',
+          property: `any property whose last words are one of those names, maybe followed by a number or by ${[...NAME_QUALIFIERS].join(', ')} (billing_phone, shippingAddress, email_2)`,
+          treatment: 'as that name',
+        },
+        {
+          ...base,
+          scope: 'default, not named above',
+          property: 'any value shaped like an email address',
+          treatment: describeRule('hash'),
+        },
+        {
+          ...base,
+          scope: 'default, not named above',
+          property: 'email addresses and phone numbers inside any other string',
+          treatment: 'each replaced in place by the SHA-256 of its normalised value',
+        },
+      );
       rows.push({
         ...base,
         scope: 'default, not named above',

@@ -723,7 +723,7 @@ describe('the defaults hash email addresses and phone numbers inside free text',
     const adversarial = [
       'a@'.repeat(mb / 2),
       `${'a'.repeat(mb)}@`,
-      `a@${'b.'.repeat(mb / 2)}`,
+      `a@${'b.'.repeat(mb / 2)} x`,
       '.@'.repeat(mb / 2),
       `${'a.'.repeat(20)}@`.repeat(mb / 41),
       '1 '.repeat(mb / 2),
@@ -736,19 +736,22 @@ describe('the defaults hash email addresses and phone numbers inside free text',
     ];
     const started = performance.now();
 
-    for (const text of adversarial) expect(hashContactsInText(text, Number.POSITIVE_INFINITY)).toBe(text);
-    for (const text of adversarial) expect(note(text)).toBe(text);
+    // Compared, not printed: a failure would otherwise print megabytes.
+    const changed = adversarial.filter(
+      (text) => hashContactsInText(text, Number.POSITIVE_INFINITY) !== text || note(text) !== text,
+    );
 
+    expect(changed.map((text) => text.slice(0, 12))).toEqual([]);
     // Quadratic scans took minutes on the first of these.
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it('stops a string full of addresses at maxMappedBytes while replacing them', () => {
-    const hashes = jest.spyOn(personalData, 'sha256Hex');
     const text = 'ab@cd.ef '.repeat(110_000);
 
-    expect(() => note(text)).toThrow(MappingLimitError);
-    expect(hashes.mock.calls.length).toBeLessThan(MAPPING_LIMITS.maxMappedBytes / 64);
-    hashes.mockRestore();
+    expect(() => note(text)).toThrow(expect.objectContaining({ limit: 'maxMappedBytes' }));
+    // What is left of the budget bounds the text built: it gives up at the replacement that passes it.
+    expect(hashContactsInText('a@b.co x@y.zz', 200)).toBe(`${sha('a@b.co')} ${sha('x@y.zz')}`);
+    expect(hashContactsInText('a@b.co x@y.zz', 100)).toBeUndefined();
   });
 });

@@ -86,6 +86,16 @@ describe('mapping export', () => {
           property: 'any property named like "dateofbirth"',
           treatment: 'replaced by [redacted]',
         }),
+        expect.objectContaining({
+          property: expect.stringMatching(
+            /^any property whose last words are one of those names.*billing_phone/,
+          ),
+          treatment: 'as that name',
+        }),
+        expect.objectContaining({
+          property: 'email addresses and phone numbers inside any other string',
+          treatment: 'each replaced in place by the SHA-256 of its normalised value',
+        }),
       ]),
     );
     expect(rows.find((r) => r.destination === 'analytics')?.consent).toBe('none required');
