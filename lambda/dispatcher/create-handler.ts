@@ -122,7 +122,9 @@ export function createDispatcherHandler(
   // The pin key is read on the first batch and kept; until it can be read, no version is pinned
   // or trusted, and every event gets its live mapping.
   const secretId = environment.mappingPinSecret;
-  let pins: Promise<MappingPins> | undefined = secretId ? undefined : Promise.resolve(MappingPins.ephemeral());
+  let pins: Promise<MappingPins> | undefined = secretId
+    ? undefined
+    : Promise.resolve(MappingPins.ephemeral());
   const mappingPins = async (): Promise<MappingPins | undefined> => {
     pins ??= MappingPins.fromSecret(new SecretsManagerClient(ownClientConfig), secretId as string);
     try {

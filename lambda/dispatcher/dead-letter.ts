@@ -60,7 +60,11 @@ export function toDeadLetterEntry(letter: DeadLetter, fifo: boolean): SendMessag
     attributes[MAPPING_PIN_ATTRIBUTE] = { DataType: 'String', StringValue: letter.mappingPin };
   if (letter.workspaceId) attributes.workspace_id = { DataType: 'String', StringValue: letter.workspaceId };
   const targets = letter.targets?.join(',') ?? '';
-  if (!letter.destinationId && targets.length > 0 && Buffer.byteLength(targets) <= MAX_TARGETS_ATTRIBUTE_BYTES)
+  if (
+    !letter.destinationId &&
+    targets.length > 0 &&
+    Buffer.byteLength(targets) <= MAX_TARGETS_ATTRIBUTE_BYTES
+  )
     attributes[TARGET_DESTINATIONS_ATTRIBUTE] = { DataType: 'String', StringValue: targets };
   const entry: SendMessageBatchRequestEntry = {
     Id: '0',

@@ -101,7 +101,9 @@ export function toRetryEntry(retry: {
         [MAPPING_VERSION_ATTRIBUTE]: { DataType: 'Number', StringValue: String(retry.mappingVersion) },
       }),
       ...(retry.mappingVersion !== undefined &&
-        retry.mappingPin && { [MAPPING_PIN_ATTRIBUTE]: { DataType: 'String', StringValue: retry.mappingPin } }),
+        retry.mappingPin && {
+          [MAPPING_PIN_ATTRIBUTE]: { DataType: 'String', StringValue: retry.mappingPin },
+        }),
     },
   };
 }

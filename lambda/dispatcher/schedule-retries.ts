@@ -3,6 +3,7 @@ import { destinationKey } from '../shared/destination-config';
 import { utf8Bytes } from './batching';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError, type DeliveryError } from './errors';
+import { type MappingPins, pinned } from './mapping-pins';
 import { backoffSeconds, RETRY_BUNDLE_ATTRIBUTE, type RetryPolicy, toRetryEntry } from './retry';
 import {
   type BundledEvent,
@@ -11,7 +12,6 @@ import {
   MAX_BUNDLED_BODY_BYTES,
   toRetryBundleBody,
 } from './retry-bundle';
-import { type MappingPins, pinned } from './mapping-pins';
 import { sendMessages } from './send-messages';
 
 /** A failed delivery to send again later, to its destination alone. */

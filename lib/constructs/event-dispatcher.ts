@@ -229,7 +229,10 @@ export class EventDispatcher extends Construct {
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
     this.mappingPinKey.grantRead(this.role);
-    for (const rule of ['AwsSolutions::AwsSolutions-SMG4', 'HIPAA.Security::HIPAA.Security-SecretsManagerRotationEnabled']) {
+    for (const rule of [
+      'AwsSolutions::AwsSolutions-SMG4',
+      'HIPAA.Security::HIPAA.Security-SecretsManagerRotationEnabled',
+    ]) {
       Validations.of(this.mappingPinKey).acknowledge({
         id: rule,
         reason:
