@@ -1,13 +1,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { destinationKey } from '../shared/destination-config';
-import { distinctIdHash } from '../shared/log-ids';
 import type { Delivery } from './delivery';
 import { DeferredDeliveryError } from './errors';
 
 /** An event the dispatcher read from the ingest queue (valid enough to name its workspace and id). */
 export interface ReceivedEvent {
   readonly workspaceId: string;
-  readonly distinctId: string;
+  /** Its `distinct_id` as logs name it (see `distinctIdHash`). */
+  readonly distinctIdHash: string;
   /** This delivery attempt's number, counting earlier retries. */
   readonly attempt: number;
   /** Sent back from the dead-letter queue by `npm run redrive`. */
@@ -24,9 +24,9 @@ export interface ReceivedEvent {
 export function logReceived(logger: Logger, events: readonly ReceivedEvent[]): void {
   if (events.length === 0 || !logsInfo(logger)) return;
   logger.info('events received', {
-    events: events.map(({ workspaceId, distinctId, attempt, redriven }) => ({
+    events: events.map(({ workspaceId, distinctIdHash, attempt, redriven }) => ({
       workspaceId,
-      distinctIdHash: distinctIdHash(workspaceId, distinctId),
+      distinctIdHash,
       attempt,
       ...(redriven && { redriven }),
     })),
@@ -53,8 +53,7 @@ export function logDeliveries(logger: Logger, deliveries: readonly Delivery[]): 
       outcomes = { destination: delivery.destination, delivered: [], deferred: {} };
       byDestination.set(key, outcomes);
     }
-    const { record } = delivery;
-    const hash = distinctIdHash(record.workspaceId, record.payload.event.distinct_id);
+    const hash = delivery.record.distinctIdHash;
     if (result?.ok) {
       outcomes.delivered.push(hash);
     } else if (result) {

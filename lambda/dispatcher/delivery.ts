@@ -15,6 +15,8 @@ export interface AcceptedRecord {
   readonly firstAttemptAt: number;
   /** The workspace the event belongs to: it reaches only this workspace's destinations. */
   readonly workspaceId: string;
+  /** Its `distinct_id` as logs name it, computed once (see `distinctIdHash`). */
+  readonly distinctIdHash: string;
   /** Its message group on a FIFO ingest queue: the group keeps its order across destinations. */
   readonly messageGroupId?: string;
   /** The event as it came in, before any destination's mapping. */

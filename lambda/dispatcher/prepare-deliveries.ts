@@ -140,10 +140,11 @@ export async function prepareDeliveries(
     }
     const { workspaceId } = message;
     const distinctId = message.payload.event.distinct_id;
+    const idHash = distinctIdHash(workspaceId, distinctId);
     received.push(
       redriven
-        ? { workspaceId, distinctId, attempt: attempts, redriven }
-        : { workspaceId, distinctId, attempt: attempts },
+        ? { workspaceId, distinctIdHash: idHash, attempt: attempts, redriven }
+        : { workspaceId, distinctIdHash: idHash, attempt: attempts },
     );
     const source = {
       body,
@@ -213,7 +214,7 @@ export async function prepareDeliveries(
       logger.debug('no destination accepts this event', {
         messageId: record.messageId,
         workspaceId,
-        distinctIdHash: distinctIdHash(workspaceId, message.payload.event.distinct_id),
+        distinctIdHash: idHash,
       });
     }
     const accepted: AcceptedRecord = {
@@ -223,6 +224,7 @@ export async function prepareDeliveries(
       attempts,
       firstAttemptAt,
       workspaceId,
+      distinctIdHash: idHash,
       payload: message.payload,
       messageGroupId,
     };
@@ -236,7 +238,7 @@ export async function prepareDeliveries(
           messageId: record.messageId,
           workspaceId,
           destinationId: destination.id,
-          distinctIdHash: distinctIdHash(workspaceId, message.payload.event.distinct_id),
+          distinctIdHash: idHash,
         });
         continue;
       }
@@ -250,15 +252,11 @@ export async function prepareDeliveries(
         });
         continue;
       }
-      const shapedBy = (mapping: CompiledMapping): Shaped | MappingLimitError => {
-        let shaped = mapped.get(mapping);
-        if (!shaped) {
-          shaped = shape(mapping, message.payload);
-          mapped.set(mapping, shaped);
-        }
-        return shaped;
-      };
-      const live = shapedBy(workspace.mappings.get(destination.id) as CompiledMapping);
+      const live = shapedOnce(
+        mapped,
+        workspace.mappings.get(destination.id) as CompiledMapping,
+        message.payload,
+      );
       // A pinned version's mapping, only for the same destination and never weaker than the live one.
       const pinnedMapping =
         pinnedVersion &&
@@ -268,7 +266,7 @@ export async function prepareDeliveries(
         )
           ? pinnedVersion.mappings.get(destination.id)
           : undefined;
-      const pinnedShape = pinnedMapping && shapedBy(pinnedMapping);
+      const pinnedShape = pinnedMapping && shapedOnce(mapped, pinnedMapping, message.payload);
       const keepsPin =
         pinnedShape !== undefined &&
         !(pinnedShape instanceof MappingLimitError) &&
@@ -298,6 +296,20 @@ export async function prepareDeliveries(
   }
   assignWaves(deliveries);
   return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received, unscopedGroups };
+}
+
+/** The event as `mapping` shapes it, shaped once per event whatever the number of destinations sharing the mapping. */
+function shapedOnce(
+  mapped: Map<CompiledMapping, Shaped | MappingLimitError>,
+  mapping: CompiledMapping,
+  payload: DeliveredPayload,
+): Shaped | MappingLimitError {
+  let shaped = mapped.get(mapping);
+  if (!shaped) {
+    shaped = shape(mapping, payload);
+    mapped.set(mapping, shaped);
+  }
+  return shaped;
 }
 
 /** An event as one destination's mapping shapes it, and its serialised message. */

@@ -96,7 +96,7 @@ export async function settle(
     const log = {
       messageId: record.messageId,
       workspaceId: record.workspaceId,
-      distinctIdHash: distinctIdHash(record.workspaceId, record.payload.event.distinct_id),
+      distinctIdHash: record.distinctIdHash,
       destinationId: destination.id,
       errorCode: error.code,
       errorMessage: error.message,

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * How logs name visitor-supplied ids. Producers may set `event.distinct_id` (or `visitor_id`) to
@@ -20,9 +20,9 @@ export function eventKeyHash(visitorId: string, distinctId: string): string {
   return scopedHash('event_key', visitorId, distinctId);
 }
 
-/** JSON, not a separator, joins the parts: no two (scope, id) pairs hash the same input. */
+/**
+ * The scope is length-prefixed, so no two (scope, id) pairs hash the same input; the one-shot
+ * `hash` is several times cheaper than a `createHash` object, and this runs for every event.
+ */
 const scopedHash = (kind: string, scope: string, id: string): string =>
-  createHash('sha256')
-    .update(JSON.stringify([kind, scope, id]))
-    .digest('hex')
-    .slice(0, 20);
+  hash('sha256', `${kind}:${scope.length}:${scope}:${id}`).slice(0, 20);

@@ -30,6 +30,7 @@ import {
   type SqsDestination,
 } from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
+import { distinctIdHash } from '../../lambda/shared/log-ids';
 import { DeliveryRole } from '../constructs/delivery-role';
 
 export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
@@ -446,6 +447,7 @@ async function sendTestEvent(destination: Destination, clients: DestinationClien
       attempts: 1,
       firstAttemptAt: Date.now(),
       workspaceId: destination.workspaceId,
+      distinctIdHash: distinctIdHash(destination.workspaceId, distinctId),
       payload,
     },
   } satisfies Delivery as Delivery;
