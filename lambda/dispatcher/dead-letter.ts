@@ -72,7 +72,7 @@ export function toDeadLetterEntry(letter: DeadLetter, fifo: boolean): SendMessag
     MessageAttributes: attributes,
   };
   if (fifo) {
-    entry.MessageGroupId = letter.messageGroupId ?? 'dead-letters';
+    entry.MessageGroupId = deadLetterGroup(letter);
     entry.MessageDeduplicationId = createHash('sha256')
       .update(`${letter.sourceMessageId}\n${letter.destinationId ?? ''}\n${letter.errorCode}`)
       .digest('hex');
@@ -100,4 +100,15 @@ export function sendDeadLetters(
 function truncate(reason: string): string {
   if (reason.length <= MAX_REASON_CHARACTERS) return reason;
   return `${reason.slice(0, MAX_REASON_CHARACTERS - 1).replace(/[\uD800-\uDBFF]$/, '')}…`;
+}
+
+/**
+ * A FIFO dead letter's message group: its source's group, hashed (a producer's group holds a
+ * visitor id, and message groups are not encrypted), after its workspace, so letters keep their
+ * order per group and a redrive keeps groups apart by workspace.
+ */
+function deadLetterGroup(letter: DeadLetter): string {
+  if (!letter.messageGroupId) return 'dead-letters';
+  const digest = createHash('sha256').update(letter.messageGroupId).digest('base64url');
+  return `${letter.workspaceId ?? 'unknown'}:${digest}`;
 }

@@ -1,4 +1,4 @@
-import type { Destination } from '../shared/destination-config';
+import { DESTINATION_ID_PATTERN, type Destination } from '../shared/destination-config';
 
 /**
  * SQS message attribute naming, comma-separated, the only destinations a message still goes to:
@@ -11,15 +11,18 @@ export const MAX_TARGETS_ATTRIBUTE_BYTES = 1_024;
 
 /**
  * The destinations a message is restricted to, if it names any. A list longer than
- * `MAX_TARGETS_ATTRIBUTE_BYTES` names none (the message is dead-lettered as going nowhere): it
- * would not fit on a retry or a dead letter.
+ * `MAX_TARGETS_ATTRIBUTE_BYTES`, or naming anything but destination ids, names none (the
+ * message is dead-lettered as going nowhere): it would not fit on a retry or a dead letter, and
+ * a producer's text (an email, say) is never echoed into a reason or an attribute.
  */
 export function readTargetDestinations(
   attributes: Record<string, { stringValue?: string } | undefined>,
 ): string[] | undefined {
   const value = attributes[TARGET_DESTINATIONS_ATTRIBUTE]?.stringValue;
   if (value === undefined) return undefined;
-  return Buffer.byteLength(value) > MAX_TARGETS_ATTRIBUTE_BYTES ? [] : value.split(',').filter(Boolean);
+  if (Buffer.byteLength(value) > MAX_TARGETS_ATTRIBUTE_BYTES) return [];
+  const ids = value.split(',').filter(Boolean);
+  return ids.every((id) => DESTINATION_ID_PATTERN.test(id)) ? ids : [];
 }
 
 export type RouteResult =

@@ -302,18 +302,25 @@ describe('dispatchBatch', () => {
     expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'a1' }, { itemIdentifier: 'a2' }]);
   });
 
-  it('writes FIFO dead letters with a group and a deduplication id', async () => {
+  it('writes FIFO dead letters with a deduplication id, in a group that names no visitor', async () => {
     deadLettersSucceed();
 
     await dispatchBatch(
-      [sqsRecord('{}', { messageGroupId: 'visitor_1' })],
+      [
+        sqsRecord('{}', { messageGroupId: 'jane.doe@example.com' }),
+        sqsRecord(event('e1'), { messageGroupId: 'ws-acme:jane.doe@example.com' }),
+      ],
       dependencies([], { deadLetterQueue: { url: `${DLQ_URL}.fifo`, fifo: true } }),
     );
 
-    expect(deadLetterEntries()[0]).toMatchObject({
-      MessageGroupId: 'visitor_1',
+    const [invalid, unknown] = deadLetterEntries();
+    expect(invalid).toMatchObject({
+      MessageGroupId: expect.stringMatching(/^unknown:[\w-]{43}$/),
       MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
+    // The workspace in front: a redrive keeps workspaces' groups apart.
+    expect(unknown.MessageGroupId).toMatch(/^ws-acme:[\w-]{43}$/);
+    expect(JSON.stringify(deadLetterEntries().map((e) => e.MessageGroupId))).not.toContain('jane');
   });
 
   it('keeps at most `concurrency` calls in flight, and at most its share to any one destination', async () => {

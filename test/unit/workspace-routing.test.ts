@@ -200,6 +200,7 @@ describe('retries and redrives end with a reason', () => {
   it.each([
     ['targets no destination', ',,,'],
     ['targets a destination that no longer takes the event', 'signups-only'],
+    ['names something other than destination ids (never echoed)', 'jane.doe@example.com'],
   ])(
     'dead-letters a retry that %s with NoLongerRouted, never acknowledging it silently',
     async (_case, targets) => {
