@@ -53,10 +53,9 @@ const blockedBehindFailure = (): DeliveryResult => ({
  * After a retryable failure, the rest of that order key is kept behind it.
  */
 export async function deliverInLanes(deliveries: readonly Delivery[], deps: LaneDependencies): Promise<void> {
+  // On a FIFO ingest queue a delivery's order key is its (workspace, message group).
   const lanes = groupBy(deliveries, (d) =>
-    d.record.messageGroupId
-      ? `group:${d.record.workspaceId}:${d.record.messageGroupId}`
-      : `destination:${destinationKey(d.destination)}`,
+    d.record.messageGroupId ? `${d.orderKey}` : `destination:${destinationKey(d.destination)}`,
   );
   const batch: BatchDeliveryState = { answered: new Set(), stragglersCounted: new Set() };
   const context: LaneContext = { ...deps, batch };
