@@ -3,6 +3,8 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { DELIVERY_PERMISSIONS } from '../../lambda/shared/delivery-permissions';
+import type { DestinationType } from '../../lambda/shared/destination-config';
 import { EventDispatcher } from './event-dispatcher';
 import type { IngestQueue } from './ingest-queue';
 
@@ -23,7 +25,12 @@ export interface DeliveryAlarmsProps {
   readonly maxFailurePercent?: number;
 }
 
-const DESTINATION_TYPES = ['lambda', 'sns'] as const;
+/**
+ * Every destination type, from the table the compiler checks complete: none left out of the
+ * failure rate. Its alarm reads two metrics a type, and CloudWatch takes 10 metrics in an
+ * alarm's expression: a sixth type needs SEARCH or a per-type alarm.
+ */
+const DESTINATION_TYPES = Object.keys(DELIVERY_PERMISSIONS) as DestinationType[];
 
 /**
  * What an operator is woken for, each alarm (and its recovery) sent to the operator topic, and a
@@ -87,13 +94,18 @@ export class DeliveryAlarms extends Construct {
     });
     const delivered = DESTINATION_TYPES.map((type) => deliveryMetric('Delivered', type));
     const failed = DESTINATION_TYPES.map((type) => deliveryMetric('DeliveryFailures', type));
+    const deliveredIds = DESTINATION_TYPES.map((type) => `delivered_${type}`);
+    const failedIds = DESTINATION_TYPES.map((type) => `failed_${type}`);
+    const sum = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(' + ');
     const maxFailurePercent = props.maxFailurePercent ?? 5;
     this.failureRate = new cloudwatch.Alarm(this, 'FailureRate', {
       alarmDescription: `More than ${maxFailurePercent}% of deliveries failed (retried or dead-lettered) for 15 minutes: see the destination summary logs`,
       metric: new cloudwatch.MathExpression({
-        expression:
-          '100 * (FILL(fl, 0) + FILL(fs, 0)) / MAX([1, FILL(dl, 0) + FILL(ds, 0) + FILL(fl, 0) + FILL(fs, 0)])',
-        usingMetrics: { dl: delivered[0], ds: delivered[1], fl: failed[0], fs: failed[1] },
+        expression: `100 * (${sum(failedIds)}) / MAX([1, ${sum([...deliveredIds, ...failedIds])}])`,
+        usingMetrics: Object.fromEntries([
+          ...deliveredIds.map((id, i) => [id, delivered[i]]),
+          ...failedIds.map((id, i) => [id, failed[i]]),
+        ]),
         period: fiveMinutes,
         label: 'Failed deliveries (%)',
       }),

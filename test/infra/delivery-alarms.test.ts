@@ -63,18 +63,20 @@ describe('alarms and dashboard', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       AlarmActions: toOperator,
       Metrics: Match.arrayWith([
-        Match.objectLike({ Expression: Match.stringLikeRegexp('100 \\* \\(FILL\\(fl, 0\\)') }),
-        Match.objectLike({
-          Id: 'fs',
-          MetricStat: Match.objectLike({
-            Metric: {
-              Namespace: 'EventDelivery',
-              MetricName: 'DeliveryFailures',
-              Dimensions: Match.arrayWith([{ Name: 'DestinationType', Value: 'sns' }]),
-            },
-            Stat: 'Sum',
+        Match.objectLike({ Expression: Match.stringLikeRegexp('^100 \\* \\(FILL\\(failed_lambda, 0\\)') }),
+        ...['lambda', 'sns', 'kinesis', 'eventbridge', 'sqs'].map((type) =>
+          Match.objectLike({
+            Id: `failed_${type}`,
+            MetricStat: Match.objectLike({
+              Metric: {
+                Namespace: 'EventDelivery',
+                MetricName: 'DeliveryFailures',
+                Dimensions: Match.arrayWith([{ Name: 'DestinationType', Value: type }]),
+              },
+              Stat: 'Sum',
+            }),
           }),
-        }),
+        ),
       ]),
     });
   });
