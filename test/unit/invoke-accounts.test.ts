@@ -12,7 +12,6 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { DeliveryClients } from '../../lambda/dispatcher/clients';
 import {
   CachedRegistry,
   LayeredRegistry,
@@ -23,6 +22,7 @@ import { type DestinationSpec, InvalidDestinationConfigError } from '../../lambd
 import type { WorkspaceRecord } from '../../lambda/shared/workspace';
 import { RegistryError, WorkspaceRegistry } from '../../lib/registry/workspace-registry';
 import { capturingLogger } from '../support/capture-logs';
+import { DLQ_URL, dispatchDependencies } from '../support/dispatch-dependencies';
 import { everyMessageSent, ingestMessage, invokeResponsePayload, sqsRecord } from '../support/fixtures';
 
 /**
@@ -32,7 +32,6 @@ import { everyMessageSent, ingestMessage, invokeResponsePayload, sqsRecord } fro
  * whatever the table holds.
  */
 
-const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
 const STATIC_ACCOUNT = '444455556666';
 const REGISTRY_ACCOUNT = '777788889999';
 
@@ -70,7 +69,6 @@ const registryWorkspace: WorkspaceRecord = {
 describe('the dispatcher, with a static config and the registry', () => {
   const lambda = mockClient(LambdaClient);
   const sqs = mockClient(SQSClient);
-  const clients: DeliveryClients = { client: (Client) => new Client({ region: 'us-east-1' }) };
   let logs: ReturnType<typeof capturingLogger>;
 
   beforeEach(() => {
@@ -93,15 +91,7 @@ describe('the dispatcher, with a static config and the registry', () => {
       ),
     );
   const dispatch = (workspaceId: string) =>
-    dispatchBatch([sqsRecord(ingestMessage({ workspaceId }))], {
-      registry: layered(),
-      clients,
-      sqs: new SQSClient({ region: 'us-east-1' }),
-      deadLetterQueue: { url: DLQ_URL, fifo: false },
-      logger: logs.logger,
-      maxReceiveCount: 5,
-      concurrency: 4,
-    });
+    dispatchBatch([sqsRecord(ingestMessage({ workspaceId }))], dispatchDependencies(layered(), logs.logger));
   const invoked = () => lambda.commandCalls(InvokeCommand).map((c) => c.args[0].input.FunctionName);
   const deadLetters = () =>
     sqs

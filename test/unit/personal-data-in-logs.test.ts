@@ -9,6 +9,7 @@ import type { Destination } from '../../lambda/shared/destination-config';
 import { boundReason, MAX_REASON_LENGTH, parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { type LogLine, traceEvent } from '../../lib/trace/timeline';
 import { capturingLogger } from '../support/capture-logs';
+import { DLQ_URL, dispatchDependencies, INGEST_URL } from '../support/dispatch-dependencies';
 import {
   lambdaDestination,
   registryOf,
@@ -119,8 +120,8 @@ const INVALID: Record<string, string> = {
   }),
 };
 
-const INGEST = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
-const DLQ = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
+const INGEST = INGEST_URL;
+const DLQ = DLQ_URL;
 
 describe('personal data in what the dispatcher writes', () => {
   const sns = mockClient(SNSClient);
@@ -128,16 +129,12 @@ describe('personal data in what the dispatcher writes', () => {
   const sqs = mockClient(SQSClient);
   let logs: ReturnType<typeof capturingLogger>;
 
-  const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies => ({
-    registry: registryOf([lambdaDestination, standardTopicDestination, otherFunction, otherTopic]),
-    clients: { client: (Client) => new Client({}) },
-    sqs: new SQSClient({}),
-    deadLetterQueue: { url: DLQ, fifo: false },
-    logger: logs.logger,
-    maxReceiveCount: 5,
-    concurrency: 4,
-    ...overrides,
-  });
+  const deps = (overrides: Partial<DispatchDependencies> = {}) =>
+    dispatchDependencies(
+      registryOf([lambdaDestination, standardTopicDestination, otherFunction, otherTopic]),
+      logs.logger,
+      overrides,
+    );
   const distinctIdOf = (message: string | undefined) =>
     (JSON.parse(message ?? '{}') as { event?: { distinct_id?: string } }).event?.distinct_id;
   /** Everything SQS was asked to write except bodies: attributes, group and deduplication ids. */

@@ -2,7 +2,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { DestinationRegistry } from '../../lambda/dispatcher/destination-registry';
-import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { MappingPins } from '../../lambda/dispatcher/mapping-pins';
 import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
 import {
@@ -13,6 +13,7 @@ import {
   SQS_MAX_MESSAGE_BYTES,
 } from '../../lambda/shared/queue-limits';
 import { capturingLogger } from '../support/capture-logs';
+import { DLQ_URL, dispatchDependencies, INGEST_URL } from '../support/dispatch-dependencies';
 import { ingestMessage, lambdaDestination, registryOf, sqsRecord } from '../support/fixtures';
 
 /**
@@ -22,8 +23,6 @@ import { ingestMessage, lambdaDestination, registryOf, sqsRecord } from '../supp
  * the record handed back to SQS to be moved without a reason.
  */
 
-const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
-const INGEST_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
 const LIMITS: Record<string, number> = {
   [DLQ_URL]: SQS_MAX_MESSAGE_BYTES,
   [INGEST_URL]: INGEST_MAX_MESSAGE_BYTES,
@@ -48,19 +47,11 @@ function bodyOf(bytes: number, overrides: Parameters<typeof ingestMessage>[0] = 
   return withPad('x'.repeat(bytes - Buffer.byteLength(withPad(''))));
 }
 
-function deps(registry: DestinationRegistry = registryOf([lambdaDestination])): DispatchDependencies {
-  return {
-    registry,
-    clients: { client: (Client) => new Client({ region: 'us-east-1' }) },
-    sqs: new SQSClient({ region: 'us-east-1' }),
-    deadLetterQueue: { url: DLQ_URL, fifo: false },
-    logger: capturingLogger().logger,
-    maxReceiveCount: 5,
-    concurrency: 4,
+const deps = (registry: DestinationRegistry = registryOf([lambdaDestination])) =>
+  dispatchDependencies(registry, capturingLogger().logger, {
     retry: { ...DEFAULT_RETRY_POLICY, queueUrl: INGEST_URL },
     pins: MappingPins.withKey(Buffer.alloc(32, 1)),
-  };
-}
+  });
 
 const settledWithoutSqsRedelivery = async (
   records: ReturnType<typeof sqsRecord>[],

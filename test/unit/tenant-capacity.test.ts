@@ -3,10 +3,10 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CircuitBreakers, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
-import type { DeliveryClients } from '../../lambda/dispatcher/clients';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
+import { dispatchDependencies } from '../support/dispatch-dependencies';
 import {
   everyEntryPublished,
   everyMessageSent,
@@ -26,8 +26,6 @@ import {
 const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
-const clients: DeliveryClients = { client: (Client) => new Client({ region: 'us-east-1' }) };
-const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
 
 const ATTACKER = 'ws-attacker';
 const VICTIM = 'ws-victim';
@@ -49,21 +47,16 @@ const victimTopic: Destination = {
 
 let logs: ReturnType<typeof capturingLogger>;
 
-function dependencies(
-  destinations: Destination[],
-  overrides: Partial<DispatchDependencies> = {},
-): DispatchDependencies {
-  return {
-    registry: registryOf(destinations),
-    clients,
-    sqs: new SQSClient({ region: 'us-east-1' }),
-    deadLetterQueue: { url: DLQ_URL, fifo: false },
-    logger: logs.logger,
-    maxReceiveCount: 5,
-    concurrency: 16,
-    ...overrides,
-  };
-}
+beforeEach(() => {
+  sns.reset();
+  lambda.reset();
+  sqs.reset();
+  sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
+  logs = capturingLogger();
+});
+
+const dependencies = (destinations: Destination[], overrides: Partial<DispatchDependencies> = {}) =>
+  dispatchDependencies(registryOf(destinations), logs.logger, { concurrency: 16, ...overrides });
 
 const event = (workspaceId: string, distinctId: string, visitorId: string) =>
   ingestMessage({ workspaceId, event: { distinct_id: distinctId }, visitor: { visitor_id: visitorId } });
@@ -93,14 +86,6 @@ function invokesAnswerAfter(ms: number): void {
 }
 
 describe('capacity shared by workspace', () => {
-  beforeEach(() => {
-    sns.reset();
-    lambda.reset();
-    sqs.reset();
-    sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
-    logs = capturingLogger();
-  });
-
   it("delivers a workspace's events at once beside another workspace's four hung destinations", async () => {
     // Prepare: 50 events of the attacker (to all four of its hung functions) queued first, then
     // 50 of the victim (to its topic). Calls that hang are cut after 200 ms of patience.
@@ -162,14 +147,6 @@ describe('capacity shared by workspace', () => {
 });
 
 describe('FIFO ingest: order per (workspace, message group)', () => {
-  beforeEach(() => {
-    sns.reset();
-    lambda.reset();
-    sqs.reset();
-    sqs.on(SendMessageBatchCommand).callsFake(everyMessageSent);
-    logs = capturingLogger();
-  });
-
   const fifoRecord = (workspaceId: string, distinctId: string, group: string) =>
     sqsRecord(event(workspaceId, distinctId, 'visitor_1'), { messageId: distinctId, messageGroupId: group });
 
