@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
-import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
+import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/settle/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
 import { LoopbackAws } from './loopback-aws';

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readRetryBundle } from '../lambda/dispatcher/retry-bundle';
+import { readRetryBundle } from '../lambda/dispatcher/settle/retry-bundle';
 import { type AwsOperation, LatencyModel } from './latency-model';
 
 export interface LoopbackAwsOptions {

@@ -9,12 +9,12 @@
 import { parseArgs } from 'node:util';
 import type { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { CircuitBreakers } from '../lambda/dispatcher/circuit-breaker';
-import { DestinationHealth } from '../lambda/dispatcher/destination-health';
-import { StaticDestinationRegistry } from '../lambda/dispatcher/destination-registry';
+import { BrokenDestinations } from '../lambda/dispatcher/deliver/failure-memory/broken-destinations';
+import { CircuitBreakers } from '../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
+import { RateLimiter } from '../lambda/dispatcher/deliver/rate-limiter';
 import { type DispatchDependencies, dispatchBatch } from '../lambda/dispatcher/dispatch-batch';
-import { RateLimiter } from '../lambda/dispatcher/rate-limiter';
-import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/retry';
+import { StaticRegistry } from '../lambda/dispatcher/prepare/registry';
+import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/settle/retry';
 import { generateEvents, seededRandom } from '../local/test-events';
 import { DroppingLogger } from './dropping-logger';
 import { sqsRecord } from './sqs-record';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
     },
   });
   const fifo = values.topic === 'fifo';
-  const registry = StaticDestinationRegistry.fromJson(
+  const registry = StaticRegistry.fromJson(
     JSON.stringify({
       workspaces: [
         {
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     logger: new DroppingLogger({ serviceName: 'bench', logLevel: 'INFO' }),
     maxReceiveCount: 5,
     concurrency: 16,
-    health: new DestinationHealth(),
+    brokenDestinations: new BrokenDestinations(),
     breakers: new CircuitBreakers(),
     rateLimiter: new RateLimiter(),
     retry: { ...DEFAULT_RETRY_POLICY, queueUrl: 'ingest' },

@@ -15,9 +15,9 @@ import { parseArgs } from 'node:util';
 import { GCProfiler, getHeapStatistics } from 'node:v8';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
-import { DestinationClients } from '../lambda/dispatcher/clients';
-import { StaticDestinationRegistry } from '../lambda/dispatcher/destination-registry';
+import { DestinationClients } from '../lambda/dispatcher/deliver/clients';
 import { dispatchBatch } from '../lambda/dispatcher/dispatch-batch';
+import { StaticRegistry } from '../lambda/dispatcher/prepare/registry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
 import { MAX_VALUES } from '../lambda/shared/ingest-message';
 import { LoopbackAws } from './loopback-aws';
@@ -108,7 +108,7 @@ async function main(): Promise<void> {
     { step: 'initialize' },
   );
   const deps = {
-    registry: StaticDestinationRegistry.fromJson(
+    registry: StaticRegistry.fromJson(
       JSON.stringify({
         workspaces: [
           { id: 'ws-poison', externalId: 'bench-external-id-0001', destinations: destinations('poison') },

@@ -5,8 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { DestinationClients } from '../lambda/dispatcher/clients';
-import { HmacKeys } from '../lambda/dispatcher/hmac-keys';
+import { DestinationClients } from '../lambda/dispatcher/deliver/clients';
+import { HmacKeys } from '../lambda/dispatcher/prepare/hmac-keys';
 import { usesHmac } from '../lambda/shared/data-mapping';
 import {
   type DestinationInput,

@@ -11,9 +11,9 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { MAPPING_PIN_ATTRIBUTE } from '../lambda/dispatcher/mapping-pins';
-import { MAPPING_VERSION_ATTRIBUTE, REDRIVEN_AT_ATTRIBUTE } from '../lambda/dispatcher/retry';
-import { TARGET_DESTINATIONS_ATTRIBUTE } from '../lambda/dispatcher/route';
+import { MAPPING_PIN_ATTRIBUTE } from '../lambda/dispatcher/prepare/mapping-pins';
+import { TARGET_DESTINATIONS_ATTRIBUTE } from '../lambda/dispatcher/prepare/route';
+import { MAPPING_VERSION_ATTRIBUTE, REDRIVEN_AT_ATTRIBUTE } from '../lambda/dispatcher/settle/retry';
 import { progressBar } from '../local/send-events';
 
 const HELP = `npm run redrive -- --queue-url DLQ_URL [options]

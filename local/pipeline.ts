@@ -17,14 +17,17 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
-import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
-import { HmacKeys } from '../lambda/dispatcher/hmac-keys';
+import {
+  type CircuitTransition,
+  DEFAULT_BREAKER_SETTINGS,
+} from '../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
+import { HmacKeys } from '../lambda/dispatcher/prepare/hmac-keys';
 import {
   DEFAULT_RETRY_POLICY,
   RETRY_ATTEMPT_ATTRIBUTE,
   RETRY_BUNDLE_ATTRIBUTE,
-} from '../lambda/dispatcher/retry';
+} from '../lambda/dispatcher/settle/retry';
 import { type DataMapping, usesHmac } from '../lambda/shared/data-mapping';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { type DeliveredPayload, isWorkspaceGroup } from '../lambda/shared/ingest-message';

@@ -510,7 +510,7 @@ const trustedByPlatformAccount = JSON.stringify({
   ],
 });
 
-/** The destination registry's table, keyed as `DestinationRegistryTable` defines it. */
+/** The destination registry's table, keyed as `RegistryTable` defines it. */
 export async function createRegistryTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
   await dynamodb.send(
     new CreateTableCommand({

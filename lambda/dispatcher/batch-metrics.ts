@@ -2,8 +2,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { destinationKey } from '../shared/destination-config';
 import { utf8Bytes } from './batching';
-import type { DeadLetter } from './dead-letter';
 import type { Delivery } from './delivery';
+import type { DeadLetter } from './settle/dead-letter';
 
 type Unit = (typeof MetricUnit)[keyof typeof MetricUnit];
 

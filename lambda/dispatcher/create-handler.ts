@@ -6,18 +6,21 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { destinationKey } from '../shared/destination-config';
 import { PowertoolsMetricsSink } from './batch-metrics';
-import { CircuitBreakers, type CircuitTransition } from './circuit-breaker';
-import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './clients';
 import { BatchDeadline } from './deadline';
-import { DestinationHealth } from './destination-health';
-import { CachedRegistry, LayeredRegistry, StaticDestinationRegistry } from './destination-registry';
-import { DynamoDbDestinationStatus, maxReportGapFor } from './destination-status';
+import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './deliver/clients';
+import { BrokenDestinations } from './deliver/failure-memory/broken-destinations';
+import { CircuitBreakers, type CircuitTransition } from './deliver/failure-memory/circuit-breaker';
+import {
+  DynamoDbDisabledDestinations,
+  maxReportGapFor,
+} from './deliver/failure-memory/disabled-destinations';
+import { S3PayloadStore } from './deliver/offload';
+import { RateLimiter } from './deliver/rate-limiter';
 import { type DispatchDependencies, dispatchBatch } from './dispatch-batch';
 import type { DispatcherEnvironment } from './environment';
-import { HmacKeys } from './hmac-keys';
-import { MappingPins } from './mapping-pins';
-import { S3PayloadStore } from './offload';
-import { RateLimiter } from './rate-limiter';
+import { HmacKeys } from './prepare/hmac-keys';
+import { MappingPins } from './prepare/mapping-pins';
+import { CachedRegistry, LayeredRegistry, StaticRegistry } from './prepare/registry';
 
 export type DispatcherHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
@@ -44,7 +47,7 @@ export function createDispatcherHandler(
     ...(credentials && { credentials }),
     ...(requestHandler && { requestHandler }),
   };
-  const fixed = StaticDestinationRegistry.fromJson(environment.destinationsJson);
+  const fixed = StaticRegistry.fromJson(environment.destinationsJson);
   const registry = environment.registry
     ? new LayeredRegistry(
         fixed,
@@ -80,7 +83,7 @@ export function createDispatcherHandler(
     logger,
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
-    health: new DestinationHealth(),
+    brokenDestinations: new BrokenDestinations(),
     breakers: new CircuitBreakers(environment.breaker, (transition) => {
       const { destinationId, from, to, reason, retryAt } = transition;
       const log = {
@@ -98,7 +101,7 @@ export function createDispatcherHandler(
     }),
     rateLimiter: new RateLimiter(),
     ...(environment.metricsNamespace && { metrics: new PowertoolsMetricsSink(environment.metricsNamespace) }),
-    ...(status && { status }),
+    ...(status && { disabledDestinations: status }),
     ...(environment.retry && { retry: environment.retry }),
     ...(payloadBucket &&
       region && {
@@ -154,7 +157,7 @@ export function createDispatcherHandler(
   };
 
   function destinationStatusFrom(settings: NonNullable<DispatcherEnvironment['destinationStatus']>) {
-    return new DynamoDbDestinationStatus({
+    return new DynamoDbDisabledDestinations({
       dynamodb: new DynamoDBClient(ownClientConfig),
       tableName: settings.tableName,
       disableAfterMs: settings.disableAfterHours * 3_600_000,

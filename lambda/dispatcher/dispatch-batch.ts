@@ -1,33 +1,33 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
 import { type MetricsSink, publishBatchMetrics } from './batch-metrics';
-import { CallCutError, CallPool, type CallPoolLimits } from './call-pool';
-import { CircuitBreakers } from './circuit-breaker';
-import type { DeliveryClients } from './clients';
 import { BatchDeadline } from './deadline';
-import { deliverInLanes } from './deliver-lanes';
+import { CallCutError, CallPool, type CallPoolLimits } from './deliver/call-pool';
+import type { DeliveryClients } from './deliver/clients';
+import { deliverInLanes } from './deliver/deliver-lanes';
+import type { BrokenDestinations } from './deliver/failure-memory/broken-destinations';
+import { CircuitBreakers } from './deliver/failure-memory/circuit-breaker';
+import type { DisabledDestinations } from './deliver/failure-memory/disabled-destinations';
+import type { PayloadStore } from './deliver/offload';
+import { RateLimiter } from './deliver/rate-limiter';
 import { logDeliveries, logReceived } from './delivery-log';
-import type { DestinationHealth } from './destination-health';
-import type { DestinationRegistry } from './destination-registry';
-import type { DestinationStatus } from './destination-status';
 import { failed } from './errors';
-import type { PayloadStore } from './offload';
-import { prepareDeliveries } from './prepare-deliveries';
-import { RateLimiter } from './rate-limiter';
-import { type SettleDependencies, settle, willBeRetried } from './settle';
+import { prepareDeliveries } from './prepare/prepare-deliveries';
+import type { Registry } from './prepare/registry';
+import { type SettleDependencies, settle, willBeRetried } from './settle/settle';
 
 export interface DispatchDependencies extends SettleDependencies {
-  readonly registry: DestinationRegistry;
+  readonly registry: Registry;
   readonly clients: DeliveryClients;
   /** Delivery API calls in flight at once within one batch (and at most to any one destination). */
   readonly concurrency: number | CallPoolLimits;
   /** Destinations that just failed for good, skipped for a while. @default none remembered */
-  readonly health?: DestinationHealth;
+  readonly brokenDestinations?: BrokenDestinations;
   /** Circuit breakers per destination, kept for the execution environment. @default a fresh set per batch */
   readonly breakers?: CircuitBreakers;
   /** Rate limits per destination, kept for the execution environment. @default a fresh set per batch */
   readonly rateLimiter?: RateLimiter;
   /** Destinations disabled after failing everything for long. @default none disabled */
-  readonly status?: DestinationStatus;
+  readonly disabledDestinations?: DisabledDestinations;
   /**
    * Where payloads too large for a destination that enables `offloadOversize` are stored.
    * @default none: oversize events are dead-lettered with `PayloadTooLarge`
@@ -76,8 +76,8 @@ export async function dispatchBatch(
       pool,
       breakers,
       rateLimiter: deps.rateLimiter ?? new RateLimiter(),
-      health: deps.health,
-      status: deps.status,
+      brokenDestinations: deps.brokenDestinations,
+      disabledDestinations: deps.disabledDestinations,
       payloads: deps.payloads,
       uploadPatienceMs: breakers.maxPatienceMs,
       willBeRetried: (delivery) =>

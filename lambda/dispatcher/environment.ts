@@ -1,6 +1,9 @@
-import { type CircuitBreakerSettings, DEFAULT_BREAKER_SETTINGS } from './circuit-breaker';
-import type { DeadLetterQueue } from './dead-letter';
-import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry';
+import {
+  type CircuitBreakerSettings,
+  DEFAULT_BREAKER_SETTINGS,
+} from './deliver/failure-memory/circuit-breaker';
+import type { DeadLetterQueue } from './settle/dead-letter';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './settle/retry';
 
 export interface DispatcherEnvironment {
   /** The static config as JSON: `{ "workspaces": [...] }` (validated again at cold start). */

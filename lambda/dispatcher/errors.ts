@@ -1,4 +1,4 @@
-import { CallCutError } from './call-pool';
+import { CallCutError } from './deliver/call-pool';
 
 /**
  * Typed delivery errors. The retry decision is made here and nowhere else: retryable errors are

@@ -11,14 +11,14 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DEFAULT_REGISTRY_CACHE } from '../../lambda/dispatcher/destination-registry';
+import { DEFAULT_REGISTRY_CACHE } from '../../lambda/dispatcher/prepare/registry';
 import { arnParts, type Destination } from '../../lambda/shared/destination-config';
 import { HMAC_KEY_SECRET_PREFIX } from '../../lambda/shared/registry-table';
 import { invokeAccountOwners, resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
 import { DeliveryRole } from './delivery-role';
-import type { DestinationRegistryTable } from './destination-registry-table';
 import type { IngestQueue } from './ingest-queue';
 import type { PayloadBucket } from './payload-bucket';
+import type { RegistryTable } from './registry-table';
 
 export interface EventDispatcherProps {
   /** The queue the dispatcher consumes; its dead-letter queue receives undeliverable events. */
@@ -30,7 +30,7 @@ export interface EventDispatcherProps {
    */
   readonly staticWorkspaces?: readonly WorkspaceRecord[];
   /** The live registry: every other workspace is looked up here. */
-  readonly registry: DestinationRegistryTable;
+  readonly registry: RegistryTable;
   /**
    * How long the dispatcher serves a loaded workspace before reading it again: a publish takes
    * effect within this.

@@ -1,4 +1,4 @@
-import { route } from '../../lambda/dispatcher/route';
+import { route } from '../../lambda/dispatcher/prepare/route';
 import { consentAllows } from '../../lambda/shared/consent';
 import {
   compileMapping,

@@ -13,11 +13,11 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
-import type { DestinationClients } from '../../lambda/dispatcher/clients';
+import type { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
+import { driverOf } from '../../lambda/dispatcher/deliver/drivers';
+import { SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/deliver/drivers/sns';
+import { queueLimits, queueUrl, SQS_LIMITS } from '../../lambda/dispatcher/deliver/drivers/sqs';
 import type { Delivery } from '../../lambda/dispatcher/delivery';
-import { driverOf } from '../../lambda/dispatcher/drivers';
-import { SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/drivers/sns';
-import { queueLimits, queueUrl, SQS_LIMITS } from '../../lambda/dispatcher/drivers/sqs';
 import { classifyError } from '../../lambda/dispatcher/errors';
 import {
   type Destination,

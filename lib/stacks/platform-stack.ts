@@ -6,11 +6,11 @@ import type { Construct } from 'constructs';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
 import { DeliveryAlarms } from '../constructs/delivery-alarms';
 import { DeliveryRole } from '../constructs/delivery-role';
-import { DestinationRegistryTable } from '../constructs/destination-registry-table';
 import { EncryptionKey } from '../constructs/encryption-key';
 import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-dispatcher';
 import { IngestQueue } from '../constructs/ingest-queue';
 import { PayloadBucket } from '../constructs/payload-bucket';
+import { RegistryTable } from '../constructs/registry-table';
 
 export interface PlatformStackProps extends StackProps {
   /**
@@ -71,7 +71,7 @@ export class PlatformStack extends Stack {
   /** Alarms to the operator topic, and the dashboard. */
   public readonly alarms: DeliveryAlarms;
   /** The live destination registry: workspaces, drafts, published versions. */
-  public readonly registry: DestinationRegistryTable;
+  public readonly registry: RegistryTable;
   /** Operator events (a destination disabled); subscribe your on-call channel to it. */
   public readonly operatorTopic: sns.Topic;
 
@@ -117,7 +117,7 @@ export class PlatformStack extends Stack {
       masterKey: this.encryptionKey,
       enforceSSL: true,
     });
-    this.registry = new DestinationRegistryTable(this, 'Registry', { encryptionKey: this.encryptionKey });
+    this.registry = new RegistryTable(this, 'Registry', { encryptionKey: this.encryptionKey });
     this.dispatcher = new EventDispatcher(this, 'Dispatcher', {
       ...props.dispatcher,
       operatorTopic: this.operatorTopic,

@@ -3,10 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { Destination } from '../../lambda/shared/destination-config';
-import { DestinationRegistryTable } from '../../lib/constructs/destination-registry-table';
 import { EncryptionKey } from '../../lib/constructs/encryption-key';
 import { EventDispatcher } from '../../lib/constructs/event-dispatcher';
 import { IngestQueue } from '../../lib/constructs/ingest-queue';
+import { RegistryTable } from '../../lib/constructs/registry-table';
 import { applyCompliancePacks } from '../../lib/nag';
 import { PlatformStack, type PlatformStackProps } from '../../lib/stacks/platform-stack';
 import { testApp } from '../support/app';
@@ -321,7 +321,7 @@ describe('PlatformStack validation', () => {
           ingestQueue,
           encryptionKey: key,
           staticWorkspaces: workspacesOf([{ ...standardTopicDestination, offloadOversize: true }]),
-          registry: new DestinationRegistryTable(stack, 'Registry', { encryptionKey: key }),
+          registry: new RegistryTable(stack, 'Registry', { encryptionKey: key }),
         }),
     ).toThrow(/destinations marketing offload oversize events: give a payloadBucket/);
   });

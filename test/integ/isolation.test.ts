@@ -2,10 +2,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { attackerFunctions, HEALTHY, HUNG } from '../../bench/isolation';
 import { LoopbackAws } from '../../bench/loopback-aws';
-import { type CircuitTransition, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
+import {
+  type CircuitTransition,
+  DEFAULT_BREAKER_SETTINGS,
+} from '../../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
 import type { DispatcherEnvironment } from '../../lambda/dispatcher/environment';
-import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/settle/retry';
 import type { DestinationInput } from '../../lambda/shared/destination-config';
 import { invocationContext } from '../../local/lambda-context';
 import { ingestMessage, sqsRecord, WORKSPACE_ID } from '../support/fixtures';

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { DestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import type { DispatchDependencies } from '../../lambda/dispatcher/dispatch-batch';
+import type { Registry } from '../../lambda/dispatcher/prepare/registry';
 
 export const DLQ_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
 export const INGEST_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
@@ -12,7 +12,7 @@ export const INGEST_URL = 'https://sqs.us-east-1.amazonaws.com/999999999999/inge
  * override any part.
  */
 export function dispatchDependencies(
-  registry: DestinationRegistry,
+  registry: Registry,
   logger: Logger,
   overrides: Partial<DispatchDependencies> = {},
 ): DispatchDependencies {

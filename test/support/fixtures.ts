@@ -1,6 +1,6 @@
 import type { InvokeCommandOutput } from '@aws-sdk/client-lambda';
 import type { SQSRecord } from 'aws-lambda';
-import { StaticDestinationRegistry } from '../../lambda/dispatcher/destination-registry';
+import { StaticRegistry } from '../../lambda/dispatcher/prepare/registry';
 import type { Destination, DestinationSpec } from '../../lambda/shared/destination-config';
 import type { WorkspaceRecord } from '../../lambda/shared/workspace';
 
@@ -202,8 +202,8 @@ export function workspacesOf(destinations: readonly Destination[]): WorkspaceRec
 }
 
 /** A static registry serving these destinations' workspaces. */
-export const registryOf = (destinations: readonly Destination[]): StaticDestinationRegistry =>
-  new StaticDestinationRegistry(workspacesOf(destinations));
+export const registryOf = (destinations: readonly Destination[]): StaticRegistry =>
+  new StaticRegistry(workspacesOf(destinations));
 
 /** A mocked PublishBatch that publishes every entry: `sns.on(PublishBatchCommand).callsFake(everyEntryPublished)`. */
 export const everyEntryPublished = (input: { PublishBatchRequestEntries?: { Id?: string }[] }) => ({

@@ -8,7 +8,7 @@ import {
   publishBatchMetrics,
 } from '../../lambda/dispatcher/batch-metrics';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/settle/retry';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {

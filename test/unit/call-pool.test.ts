@@ -1,4 +1,4 @@
-import { CallCutError, CallPool } from '../../lambda/dispatcher/call-pool';
+import { CallCutError, CallPool } from '../../lambda/dispatcher/deliver/call-pool';
 
 /** A destination of workspace `a` unless named `workspace/destination`. */
 const owner = (name: string) => {

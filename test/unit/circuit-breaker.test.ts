@@ -2,7 +2,7 @@ import {
   CircuitBreakers,
   type CircuitTransition,
   DEFAULT_BREAKER_SETTINGS,
-} from '../../lambda/dispatcher/circuit-breaker';
+} from '../../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
 import {
   DeferredDeliveryError,
   PermanentDeliveryError,

@@ -2,7 +2,7 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DestinationClients } from '../../lambda/dispatcher/clients';
+import { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
 import {
   assumedRoleCredentials,
   CUSTOMER_ROLE,

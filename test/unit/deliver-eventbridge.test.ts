@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { OutgoingEvent } from '../../lambda/dispatcher/drivers/driver';
-import { planEventBatches, putEvents } from '../../lambda/dispatcher/drivers/eventbridge';
+import type { OutgoingEvent } from '../../lambda/dispatcher/deliver/drivers/driver';
+import { planEventBatches, putEvents } from '../../lambda/dispatcher/deliver/drivers/eventbridge';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { busDestination, ingestMessage } from '../support/fixtures';
 

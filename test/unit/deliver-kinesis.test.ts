@@ -1,12 +1,12 @@
 import { KinesisClient, PutRecordsCommand, type PutRecordsRequestEntry } from '@aws-sdk/client-kinesis';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { OutgoingEvent } from '../../lambda/dispatcher/drivers/driver';
+import type { OutgoingEvent } from '../../lambda/dispatcher/deliver/drivers/driver';
 import {
   kinesisDriver,
   partitionKey,
   planRecordBatches,
   putRecords,
-} from '../../lambda/dispatcher/drivers/kinesis';
+} from '../../lambda/dispatcher/deliver/drivers/kinesis';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { ingestMessage, streamDestination } from '../support/fixtures';
 

@@ -1,6 +1,6 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import { invokeFunction } from '../../lambda/dispatcher/drivers/lambda';
+import { invokeFunction } from '../../lambda/dispatcher/deliver/drivers/lambda';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { ingestMessage, invokeResponsePayload, lambdaDestination } from '../support/fixtures';
 

@@ -7,7 +7,7 @@ import {
   planTopicBatches,
   publishBatch,
   SNS_LIMITS,
-} from '../../lambda/dispatcher/drivers/sns';
+} from '../../lambda/dispatcher/deliver/drivers/sns';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { fifoTopicDestination, ingestMessage, standardTopicDestination } from '../support/fixtures';
 

@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { OutgoingEvent } from '../../lambda/dispatcher/drivers/driver';
-import { messageDeduplicationId } from '../../lambda/dispatcher/drivers/message-fields';
-import { planQueueBatches, queueUrl, sendMessageBatch } from '../../lambda/dispatcher/drivers/sqs';
+import type { OutgoingEvent } from '../../lambda/dispatcher/deliver/drivers/driver';
+import { messageDeduplicationId } from '../../lambda/dispatcher/deliver/drivers/message-fields';
+import { planQueueBatches, queueUrl, sendMessageBatch } from '../../lambda/dispatcher/deliver/drivers/sqs';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { fifoQueueDestination, ingestMessage, standardQueueDestination } from '../support/fixtures';
 

@@ -5,7 +5,7 @@ import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { readRetryBundle } from '../../lambda/dispatcher/retry-bundle';
+import { readRetryBundle } from '../../lambda/dispatcher/settle/retry-bundle';
 import { capturingLogger } from '../support/capture-logs';
 import {
   busDestination,

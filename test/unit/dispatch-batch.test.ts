@@ -2,9 +2,12 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CircuitBreakers, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
-import type { DeliveryClients } from '../../lambda/dispatcher/clients';
-import { DestinationHealth } from '../../lambda/dispatcher/destination-health';
+import type { DeliveryClients } from '../../lambda/dispatcher/deliver/clients';
+import { BrokenDestinations } from '../../lambda/dispatcher/deliver/failure-memory/broken-destinations';
+import {
+  CircuitBreakers,
+  DEFAULT_BREAKER_SETTINGS,
+} from '../../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { PermanentDeliveryError, RetryableDeliveryError } from '../../lambda/dispatcher/errors';
 import { type Destination, destinationKey } from '../../lambda/shared/destination-config';
@@ -398,8 +401,8 @@ describe('dispatchBatch', () => {
     lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
     sns.on(PublishBatchCommand).rejects(Object.assign(new Error('denied'), { name: 'AuthorizationError' }));
     let now = 1_000_000;
-    const health = new DestinationHealth(60_000, () => now);
-    const deps = dependencies([lambdaDestination, standardTopicDestination], { health });
+    const health = new BrokenDestinations(60_000, () => now);
+    const deps = dependencies([lambdaDestination, standardTopicDestination], { brokenDestinations: health });
 
     // Act: a first batch fails at the topic; the next two come during and after the cool-down.
     await dispatchBatch([sqsRecord(event('e1'))], deps);
@@ -442,7 +445,7 @@ describe('dispatchBatch', () => {
     // Act
     const response = await dispatchBatch(
       [sqsRecord(event('e1'))],
-      dependencies([lambdaDestination, standardTopicDestination], { status }),
+      dependencies([lambdaDestination, standardTopicDestination], { disabledDestinations: status }),
     );
 
     // Assess

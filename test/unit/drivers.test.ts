@@ -1,5 +1,5 @@
-import { DRIVERS, driverOf } from '../../lambda/dispatcher/drivers';
-import type { DriverRegistry } from '../../lambda/dispatcher/drivers/driver';
+import { DRIVERS, driverOf } from '../../lambda/dispatcher/deliver/drivers';
+import type { DriverRegistry } from '../../lambda/dispatcher/deliver/drivers/driver';
 import { DELIVERY_PERMISSIONS } from '../../lambda/shared/delivery-permissions';
 import { parseIngestMessage } from '../../lambda/shared/ingest-message';
 import {

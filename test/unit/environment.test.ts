@@ -1,5 +1,5 @@
-import { DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
 import { createDispatcherHandler } from '../../lambda/dispatcher/create-handler';
+import { DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
 import { readDispatcherEnvironment } from '../../lambda/dispatcher/environment';
 import { EXTERNAL_ID, specOf, standardTopicDestination, WORKSPACE_ID } from '../support/fixtures';
 

@@ -1,4 +1,4 @@
-import { CallCutError } from '../../lambda/dispatcher/call-pool';
+import { CallCutError } from '../../lambda/dispatcher/deliver/call-pool';
 import {
   classifyEntryFailure,
   classifyError,

@@ -1,7 +1,7 @@
-import type { OutgoingEvent } from '../../lambda/dispatcher/drivers/driver';
-import { planTopicBatches } from '../../lambda/dispatcher/drivers/sns';
-import { planQueueBatches } from '../../lambda/dispatcher/drivers/sqs';
-import { offloadKey } from '../../lambda/dispatcher/offload';
+import type { OutgoingEvent } from '../../lambda/dispatcher/deliver/drivers/driver';
+import { planTopicBatches } from '../../lambda/dispatcher/deliver/drivers/sns';
+import { planQueueBatches } from '../../lambda/dispatcher/deliver/drivers/sqs';
+import { offloadKey } from '../../lambda/dispatcher/deliver/offload';
 import type { Destination } from '../../lambda/shared/destination-config';
 import {
   type EventIdentity,

@@ -12,12 +12,8 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import {
-  CachedRegistry,
-  LayeredRegistry,
-  StaticDestinationRegistry,
-} from '../../lambda/dispatcher/destination-registry';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import { CachedRegistry, LayeredRegistry, StaticRegistry } from '../../lambda/dispatcher/prepare/registry';
 import { type DestinationSpec, InvalidDestinationConfigError } from '../../lambda/shared/destination-config';
 import type { WorkspaceRecord } from '../../lambda/shared/workspace';
 import { RegistryError, WorkspaceRegistry } from '../../lib/registry/workspace-registry';
@@ -82,7 +78,7 @@ describe('the dispatcher, with a static config and the registry', () => {
 
   const layered = () =>
     new LayeredRegistry(
-      new StaticDestinationRegistry([staticWorkspace]),
+      new StaticRegistry([staticWorkspace]),
       new CachedRegistry(
         async (id) => (id === registryWorkspace.id ? registryWorkspace : undefined),
         {},
@@ -153,7 +149,7 @@ describe('a static config claiming an account twice', () => {
   };
 
   it('is refused at cold start, from the DESTINATIONS variable', () => {
-    expect(() => StaticDestinationRegistry.fromJson(JSON.stringify(twice))).toThrow(
+    expect(() => StaticRegistry.fromJson(JSON.stringify(twice))).toThrow(
       `workspace "b": invoke account ${STATIC_ACCOUNT} already belongs to workspace "a"`,
     );
   });
@@ -161,9 +157,7 @@ describe('a static config claiming an account twice', () => {
   it('is refused by the static registry however its records were built', () => {
     const record = (id: string): WorkspaceRecord => ({ ...staticWorkspace, id, destinations: [] });
 
-    expect(() => new StaticDestinationRegistry([record('a'), record('b')])).toThrow(
-      InvalidDestinationConfigError,
-    );
+    expect(() => new StaticRegistry([record('a'), record('b')])).toThrow(InvalidDestinationConfigError);
   });
 });
 

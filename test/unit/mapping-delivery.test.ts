@@ -1,11 +1,11 @@
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { DestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { MappingPins } from '../../lambda/dispatcher/mapping-pins';
-import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
-import { toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
+import { MappingPins } from '../../lambda/dispatcher/prepare/mapping-pins';
+import type { Registry } from '../../lambda/dispatcher/prepare/registry';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/settle/retry';
+import { toRetryBundleBody } from '../../lambda/dispatcher/settle/retry-bundle';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { resolveWorkspace } from '../../lambda/shared/workspace';
 import { capturingLogger } from '../support/capture-logs';
@@ -43,7 +43,7 @@ const orders = {
 };
 
 /** A registry of the fixtures' workspace whose live version is `live` and whose earlier versions are `history`. */
-function registry(live: number, versions: Record<number, Destination[]>): DestinationRegistry {
+function registry(live: number, versions: Record<number, Destination[]>): Registry {
   const at = (version: number) =>
     versions[version] &&
     resolveWorkspace({
@@ -58,7 +58,7 @@ function registry(live: number, versions: Record<number, Destination[]>): Destin
 }
 
 let logs: ReturnType<typeof capturingLogger>;
-const deps = (reg: DestinationRegistry): DispatchDependencies => ({
+const deps = (reg: Registry): DispatchDependencies => ({
   registry: reg,
   clients: { client: (Client) => new Client({ region: 'us-east-1' }) },
   sqs: new SQSClient({ region: 'us-east-1' }),
@@ -143,7 +143,7 @@ describe('a retry keeps the mapping it started with, only as pinned by the dispa
     ...marketing,
     mapping: { ...marketing.mapping, properties: { 'visitor.email': 'drop' as const } },
   };
-  const pinnedDeps = (reg: DestinationRegistry) => ({ ...deps(reg), pins });
+  const pinnedDeps = (reg: Registry) => ({ ...deps(reg), pins });
   const body = (distinctId: string) =>
     JSON.stringify({ ...ingestMessage({ event: { distinct_id: distinctId } }), consent: ['marketing'] });
 

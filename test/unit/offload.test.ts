@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
-import { offloadKey, S3PayloadStore, sizeAtDestination } from '../../lambda/dispatcher/offload';
+import { offloadKey, S3PayloadStore, sizeAtDestination } from '../../lambda/dispatcher/deliver/offload';
 import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
 import { OffloadedPayloadSchema } from '../../lambda/shared/offloaded-payload';
 import {

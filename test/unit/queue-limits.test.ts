@@ -1,10 +1,10 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { DestinationRegistry } from '../../lambda/dispatcher/destination-registry';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { MappingPins } from '../../lambda/dispatcher/mapping-pins';
-import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import { MappingPins } from '../../lambda/dispatcher/prepare/mapping-pins';
+import type { Registry } from '../../lambda/dispatcher/prepare/registry';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/settle/retry';
 import {
   attributeBytes,
   DEAD_LETTER_ATTRIBUTE_BUDGET,
@@ -47,7 +47,7 @@ function bodyOf(bytes: number, overrides: Parameters<typeof ingestMessage>[0] = 
   return withPad('x'.repeat(bytes - Buffer.byteLength(withPad(''))));
 }
 
-const deps = (registry: DestinationRegistry = registryOf([lambdaDestination])) =>
+const deps = (registry: Registry = registryOf([lambdaDestination])) =>
   dispatchDependencies(registry, capturingLogger().logger, {
     retry: { ...DEFAULT_RETRY_POLICY, queueUrl: INGEST_URL },
     pins: MappingPins.withKey(Buffer.alloc(32, 1)),
@@ -131,7 +131,7 @@ describe("what the dispatcher writes to its own queues fits SQS's limit, attribu
   });
 
   it('re-sends a near-limit body whose workspace cannot be looked up', async () => {
-    const unavailable: DestinationRegistry = {
+    const unavailable: Registry = {
       workspace: async () => {
         throw new Error('registry down');
       },
@@ -148,7 +148,7 @@ describe("what the dispatcher writes to its own queues fits SQS's limit, attribu
 
   it('keeps dead-letter attributes within their budget at their largest', async () => {
     const longest = 'w'.repeat(64);
-    const { toDeadLetterEntry } = await import('../../lambda/dispatcher/dead-letter');
+    const { toDeadLetterEntry } = await import('../../lambda/dispatcher/settle/dead-letter');
 
     const entry = toDeadLetterEntry(
       {

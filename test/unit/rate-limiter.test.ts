@@ -1,4 +1,4 @@
-import { RateLimiter } from '../../lambda/dispatcher/rate-limiter';
+import { RateLimiter } from '../../lambda/dispatcher/deliver/rate-limiter';
 
 describe('RateLimiter', () => {
   it('grants one second of events at once, then refills at the rate', () => {

@@ -3,8 +3,8 @@ import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { backoffSeconds, type RetryPolicy, readAttempt } from '../../lambda/dispatcher/retry';
-import { readRetryBundle, toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
+import { backoffSeconds, type RetryPolicy, readAttempt } from '../../lambda/dispatcher/settle/retry';
+import { readRetryBundle, toRetryBundleBody } from '../../lambda/dispatcher/settle/retry-bundle';
 import { capturingLogger } from '../support/capture-logs';
 import {
   fifoTopicDestination,

@@ -1,4 +1,4 @@
-import { route } from '../../lambda/dispatcher/route';
+import { route } from '../../lambda/dispatcher/prepare/route';
 import { fifoTopicDestination, lambdaDestination, standardTopicDestination } from '../support/fixtures';
 
 const destinations = [

@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand as NestedAssumeRole, STSClient as NestedSts } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DestinationClients } from '../../lambda/dispatcher/clients';
+import { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
 import { checkDestination } from '../../lib/registry/setup-check';
 import {
   assumedRoleCredentials,

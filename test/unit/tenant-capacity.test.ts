@@ -2,7 +2,10 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { CircuitBreakers, DEFAULT_BREAKER_SETTINGS } from '../../lambda/dispatcher/circuit-breaker';
+import {
+  CircuitBreakers,
+  DEFAULT_BREAKER_SETTINGS,
+} from '../../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';

@@ -9,7 +9,7 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient }
 import { mockClient } from 'aws-sdk-client-mock';
 import { parseDuration } from '../../bin/trace';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/settle/retry';
 import { distinctIdHash } from '../../lambda/shared/log-ids';
 import { escapeForQuery, queryLogGroup } from '../../lib/trace/log-sources';
 import { type LogLine, renderTrace, traceEvent } from '../../lib/trace/timeline';

@@ -2,14 +2,11 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import type { DeliveryClients } from '../../lambda/dispatcher/clients';
-import {
-  type DestinationRegistry,
-  RegistryUnavailableError,
-} from '../../lambda/dispatcher/destination-registry';
+import type { DeliveryClients } from '../../lambda/dispatcher/deliver/clients';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/retry';
-import { toRetryBundleBody } from '../../lambda/dispatcher/retry-bundle';
+import { type Registry, RegistryUnavailableError } from '../../lambda/dispatcher/prepare/registry';
+import { DEFAULT_RETRY_POLICY } from '../../lambda/dispatcher/settle/retry';
+import { toRetryBundleBody } from '../../lambda/dispatcher/settle/retry-bundle';
 import type { Destination } from '../../lambda/shared/destination-config';
 import { capturingLogger } from '../support/capture-logs';
 import {
@@ -54,7 +51,7 @@ const globex = {
 let logs: ReturnType<typeof capturingLogger>;
 
 function dependencies(
-  registry: DestinationRegistry,
+  registry: Registry,
   overrides: Partial<DispatchDependencies> = {},
 ): DispatchDependencies {
   return {
@@ -256,7 +253,7 @@ describe('role-less Lambda destinations', () => {
       { ...roleLess, workspaceId: 'ws-globex' },
       { ...lambdaDestination, workspaceId: 'ws-acme' },
     ]);
-    const forged: DestinationRegistry = {
+    const forged: Registry = {
       workspace: async (id: string) => {
         const live = await registry.workspace(id);
         if (id !== 'ws-acme' || !live) return live;
@@ -291,7 +288,7 @@ describe('role-less Lambda destinations', () => {
 });
 
 describe('a registry that cannot be read', () => {
-  const unavailable: DestinationRegistry = {
+  const unavailable: Registry = {
     workspace: async (id) => {
       throw new RegistryUnavailableError(id, new Error('ProvisionedThroughputExceededException'));
     },

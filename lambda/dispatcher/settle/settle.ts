@@ -1,0 +1,238 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { distinctIdHash } from '../../shared/log-ids';
+import type { Delivery } from '../delivery';
+import { DeferredDeliveryError, type DeliveryError } from '../errors';
+import { type MappingPins, pinned } from '../prepare/mapping-pins';
+import type { UnresolvedEvent } from '../prepare/prepare-deliveries';
+import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
+import { backoffSeconds, type RetryPolicy, toRetryEntry } from './retry';
+import { type ScheduledRetry, scheduleRetries } from './schedule-retries';
+import { sendMessages } from './send-messages';
+
+export interface SettleDependencies {
+  readonly sqs: SQSClient;
+  readonly deadLetterQueue: DeadLetterQueue;
+  readonly logger: Logger;
+  /** The receive on which a message still failing is dead-lettered with `RetriesExhausted`. */
+  readonly maxReceiveCount: number;
+  /** Per-destination retries on a standard ingest queue. @default none: failed records are redelivered whole */
+  readonly retry?: RetryPolicy;
+  /** Signs the mapping version each retry and dead letter keeps. @default none: they keep none */
+  readonly pins?: MappingPins;
+}
+
+export interface Settlement {
+  /** Records to report as batch item failures, for SQS to redeliver. */
+  readonly failedRecords: ReadonlySet<string>;
+  readonly deadLettered: number;
+  readonly retriesScheduled: number;
+  /** The dead letters written, for metrics. */
+  readonly written: readonly DeadLetter[];
+  /** The deliveries whose retry was sent, for metrics. */
+  readonly retried: readonly Delivery[];
+  /** Events sent again because their workspace could not be looked up: an alarm watches the rate. */
+  readonly registryResends: number;
+}
+
+/**
+ * Whether a retryable failure of this delivery gets another attempt, or is dead-lettered now.
+ * With per-destination retries a deferral (the destination was not called) uses no attempt up.
+ * Without them the record goes back to the queue, whose redrive policy counts every receive: on
+ * the last one it is dead-lettered here, with its reason, deferral or not.
+ */
+export function willBeRetried(delivery: Delivery, deps: SettleDependencies, error?: DeliveryError): boolean {
+  const { record } = delivery;
+  if (!deps.retry || record.messageGroupId) return record.attempts < deps.maxReceiveCount;
+  const attempts = record.attempts - (error instanceof DeferredDeliveryError ? 1 : 0);
+  const age = (Date.now() - record.firstAttemptAt) / 1000;
+  return attempts < deps.retry.maxAttempts && age < deps.retry.maxAgeSeconds;
+}
+
+/**
+ * Settles each record once its deliveries have their results: permanent failures and exhausted
+ * retries are dead-lettered with their reason; other failures get a per-destination retry, or,
+ * without a retry policy or on a FIFO ingest queue, make the record a batch item failure that SQS
+ * redelivers.
+ */
+export async function settle(
+  deliveries: readonly Delivery[],
+  deadLetters: DeadLetter[],
+  deps: SettleDependencies,
+  unresolved: readonly UnresolvedEvent[] = [],
+): Promise<Settlement> {
+  const waitingForRegistry = await retryUnresolved(unresolved, deps, deadLetters);
+  const failedRecords = new Set<string>(waitingForRegistry.returned);
+  const retries: ScheduledRetry[] = [];
+  for (const delivery of deliveries) {
+    const result = delivery.result;
+    if (!result || result.ok) continue;
+    const { record, destination } = delivery;
+    const { error } = result;
+    const letter = {
+      body: record.body,
+      sourceMessageId: record.messageId,
+      destinationId: destination.id,
+      destinationType: destination.type,
+      attempts: record.attempts,
+      messageGroupId: record.messageGroupId,
+      ...pinned(delivery, deps.pins),
+      workspaceId: record.workspaceId,
+      distinctId: record.payload.event.distinct_id,
+    };
+    if (!error.retryable) {
+      deadLetters.push({ ...letter, errorCode: error.code, errorMessage: error.message });
+      continue;
+    }
+    if (!willBeRetried(delivery, deps, error)) {
+      deadLetters.push({
+        ...letter,
+        errorCode: 'RetriesExhausted',
+        errorMessage: `${error.code} after ${record.attempts} attempts: ${error.message}`,
+      });
+      continue;
+    }
+    const perDestination = Boolean(deps.retry) && !record.messageGroupId;
+    const log = {
+      messageId: record.messageId,
+      workspaceId: record.workspaceId,
+      distinctIdHash: record.distinctIdHash,
+      destinationId: destination.id,
+      errorCode: error.code,
+      errorMessage: error.message,
+      attempts: record.attempts,
+    };
+    // A deferral is the breaker or rate limit doing its job: one line per event would drown the logs.
+    if (error instanceof DeferredDeliveryError) deps.logger.debug('delivery deferred', log);
+    else
+      deps.logger.warn(
+        perDestination ? 'delivery failed, retry scheduled' : 'delivery failed, will retry',
+        log,
+      );
+    if (perDestination) retries.push({ delivery, error });
+    else failedRecords.add(record.messageId);
+  }
+  let unsentRetries = 0;
+  if (deps.retry && retries.length > 0) {
+    const unsent = await scheduleRetries(retries, deps.retry, deps.sqs, deps.pins);
+    for (const { delivery, sendError } of unsent) {
+      failedRecords.add(delivery.record.messageId);
+      deps.logger.error('retry not sent, record returned to the queue', {
+        messageId: delivery.record.messageId,
+        destinationId: delivery.destination.id,
+        sendError,
+      });
+    }
+    unsentRetries = unsent.length;
+  }
+
+  const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters);
+  deadLetters.forEach((letter, index) => {
+    const writeError = unwritten.get(index);
+    const log = {
+      messageId: letter.sourceMessageId,
+      ...(letter.workspaceId && { workspaceId: letter.workspaceId }),
+      ...(letter.workspaceId &&
+        letter.distinctId && { distinctIdHash: distinctIdHash(letter.workspaceId, letter.distinctId) }),
+      destinationId: letter.destinationId,
+      errorCode: letter.errorCode,
+      errorMessage: letter.errorMessage,
+      attempts: letter.attempts,
+    };
+    if (writeError) {
+      deps.logger.error('dead letter not written, will retry', { ...log, writeError });
+      failedRecords.add(letter.sourceMessageId);
+    } else {
+      deps.logger.warn('dead-lettered', log);
+    }
+  });
+  return {
+    failedRecords,
+    deadLettered: deadLetters.length - unwritten.size,
+    retriesScheduled: retries.length - unsentRetries,
+    registryResends: waitingForRegistry.resent,
+    written: deadLetters.filter((_, index) => !unwritten.has(index)),
+    retried: retries.filter((r) => !failedRecords.has(r.delivery.record.messageId)).map((r) => r.delivery),
+  };
+}
+
+/**
+ * Whether an event whose workspace could not be looked up may wait for the registry again, or
+ * is dead-lettered with `RegistryUnavailable`: within the retry policy's attempts and age, or
+ * (FIFO ingest, no retry policy) before its last receive. Every event ends within a bound.
+ */
+function mayWaitForRegistry(event: UnresolvedEvent, deps: SettleDependencies): boolean {
+  if (!deps.retry || event.messageGroupId) return event.attempts < deps.maxReceiveCount;
+  const age = (Date.now() - event.firstAttemptAt) / 1000;
+  return event.attempts < deps.retry.maxAttempts && age < deps.retry.maxAgeSeconds;
+}
+
+/**
+ * Events whose workspace could not be looked up (the registry unreadable, nothing cached, a
+ * key or version that fails to load) are sent again as they came, with a delay and the next
+ * attempt, on a standard ingest queue; on a FIFO one, or when the resend fails, their records go
+ * back to the queue. Past the retry policy's limits they are dead-lettered (into `deadLetters`)
+ * with `RegistryUnavailable`. Returns the records to fail, and how many events were re-sent.
+ */
+async function retryUnresolved(
+  events: readonly UnresolvedEvent[],
+  deps: SettleDependencies,
+  deadLetters: DeadLetter[],
+): Promise<{ returned: string[]; resent: number }> {
+  if (events.length === 0) return { returned: [], resent: 0 };
+  const { retry } = deps;
+  const waiting: UnresolvedEvent[] = [];
+  for (const event of events) {
+    if (mayWaitForRegistry(event, deps)) {
+      waiting.push(event);
+      continue;
+    }
+    deadLetters.push({
+      body: event.body,
+      sourceMessageId: event.messageId,
+      attempts: event.attempts,
+      messageGroupId: event.messageGroupId,
+      workspaceId: event.workspaceId,
+      errorCode: 'RegistryUnavailable',
+      errorMessage: `the workspace could not be looked up in ${event.attempts} attempts since ${new Date(event.firstAttemptAt).toISOString()}; redrive once the registry serves it`,
+      ...(event.targets && { targets: event.targets }),
+      ...(event.mappingVersion !== undefined && {
+        mappingVersion: event.mappingVersion,
+        mappingPin: event.mappingPin,
+      }),
+    });
+  }
+  const resendable = retry ? waiting.filter((e) => !e.messageGroupId) : [];
+  const returned = waiting.filter((e) => !resendable.includes(e)).map((e) => e.messageId);
+  let resent = 0;
+  if (retry && resendable.length > 0) {
+    const unsent = await sendMessages(
+      deps.sqs,
+      retry.queueUrl,
+      resendable.map((event) =>
+        toRetryEntry({
+          body: event.body,
+          targets: event.targets ?? [],
+          attempt: event.attempts + 1,
+          firstAttemptAt: event.firstAttemptAt,
+          delaySeconds: backoffSeconds(retry, event.attempts),
+          reason: 'RegistryUnavailable',
+          messageGroupId: event.workspaceId,
+          ...(event.mappingVersion !== undefined && {
+            mappingVersion: event.mappingVersion,
+            mappingPin: event.mappingPin,
+          }),
+        }),
+      ),
+    );
+    for (const index of unsent.keys()) returned.push(resendable[index].messageId);
+    resent = resendable.length - unsent.size;
+  }
+  if (waiting.length > 0) {
+    deps.logger.warn('events retried: their workspace could not be looked up', {
+      events: waiting.length,
+      workspaceIds: [...new Set(waiting.map((e) => e.workspaceId))],
+    });
+  }
+  return { returned, resent };
+}
