@@ -1,0 +1,89 @@
+import type { SQSRecord } from 'aws-lambda';
+import { type ParsedMessage, parseIngestMessage } from '../../shared/ingest-message';
+import {
+  REDRIVEN_AT_ATTRIBUTE,
+  RETRY_ATTEMPT_ATTRIBUTE,
+  readAttempt,
+  readMappingVersion,
+} from '../settle/retry';
+import { readRetryBundle } from '../settle/retry-bundle';
+import type { MappingPins } from './mapping-pins';
+import { readTargetDestinations } from './route';
+
+/** One event of the batch as it came in (a record, or one event of a retry bundle), its message parsed. */
+export interface IncomingEvent {
+  readonly record: SQSRecord;
+  readonly eventId: string;
+  readonly body: string;
+  readonly message: ParsedMessage;
+  readonly attempts: number;
+  readonly firstAttemptAt: number;
+  /** The mapping version a retry keeps: only one the dispatcher pinned (see `MappingPins`). */
+  readonly mappingVersion: number | undefined;
+  readonly mappingPin: string | undefined;
+  readonly redriven: boolean;
+  /** Only a FIFO ingest queue's group orders its messages. */
+  readonly messageGroupId: string | undefined;
+  /** The destinations a retry or redrive is still going to. */
+  readonly targets: string[] | undefined;
+}
+
+/**
+ * Stage 1: the batch's events, in queue order, each parsed against the ingest schema. A record
+ * is one event, or several when it is a retry bundle, each with its own attempt count.
+ */
+export function readEvents(records: readonly SQSRecord[], pins: MappingPins | undefined): IncomingEvent[] {
+  // Plain loops, and objects of one shape: this runs for every event, so it stays cheap.
+  const events: IncomingEvent[] = [];
+  for (const record of records) eventsOf(record, events, pins);
+  return events;
+}
+
+function eventsOf(record: SQSRecord, events: IncomingEvent[], pins: MappingPins | undefined): void {
+  const attributes = record.messageAttributes ?? {};
+  const { attempt, firstAttemptAt } = readAttempt(record);
+  const redriven = Boolean(attributes[REDRIVEN_AT_ATTRIBUTE]);
+  // On a standard queue a group id is there for SQS fair queues (tenants), and orders nothing.
+  const messageGroupId = record.eventSourceARN.endsWith('.fifo')
+    ? record.attributes.MessageGroupId
+    : undefined;
+  const targets = readTargetDestinations(attributes);
+  // A pin names one destination: only a retry or redrive to it alone keeps a mapping version.
+  const trusted = (version: number | undefined, pin: string | undefined, body: string) =>
+    version !== undefined && targets?.length === 1 && pins?.verify(pin, targets[0], version, body)
+      ? { mappingVersion: version, mappingPin: pin }
+      : { mappingVersion: undefined, mappingPin: undefined };
+  const bundled = readRetryBundle(record.body);
+  if (!bundled) {
+    const carried = readMappingVersion(attributes);
+    events.push({
+      record,
+      eventId: record.messageId,
+      body: record.body,
+      message: parseIngestMessage(record.body),
+      attempts: attempt,
+      firstAttemptAt,
+      ...trusted(carried?.version, carried?.pin, record.body),
+      redriven,
+      messageGroupId,
+      targets,
+    });
+    return;
+  }
+  // `attempt` counts this message's own receives on top of the retry attempt it carries.
+  const redeliveries = attempt - (Number(attributes[RETRY_ATTEMPT_ATTRIBUTE]?.stringValue) || 1);
+  bundled.forEach((event, index) => {
+    events.push({
+      record,
+      eventId: `${record.messageId}:${index}`,
+      body: event.body,
+      message: parseIngestMessage(event.body),
+      attempts: event.attempt + Math.max(0, redeliveries),
+      firstAttemptAt: event.first_attempt_at,
+      ...trusted(event.mapping_version, event.mapping_pin, event.body),
+      redriven,
+      messageGroupId,
+      targets,
+    });
+  });
+}
