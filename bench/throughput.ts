@@ -12,7 +12,7 @@
  * docs/performance.md.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as http from 'node:http';
 import { cpus } from 'node:os';
 import * as path from 'node:path';
@@ -54,6 +54,7 @@ import {
   resolveLatencies,
 } from './latency-model';
 import { LoopbackAws } from './loopback-aws';
+import { withGeneratedSection } from './performance-page';
 import { sqsRecord } from './sqs-record';
 
 const ACCOUNT = '111122223333';
@@ -224,7 +225,7 @@ async function main(): Promise<void> {
   console.log(report.table);
   if (!values['no-write']) {
     const file = path.join(__dirname, '..', 'docs', 'performance.md');
-    writeFileSync(file, report.markdown);
+    writeFileSync(file, withGeneratedSection(readFileSync(file, 'utf8'), report.markdown));
     writeFileSync(path.join(path.dirname(file), 'performance.svg'), `${report.svg}\n`);
     // Formatted as the project's lint expects (tables aligned), so a rerun leaves the tree clean.
     spawnSync('npx', ['biome', 'format', '--write', file], { stdio: 'ignore' });
@@ -748,7 +749,7 @@ ${boundNote}${has('model') ? '' : '\n![Deliveries per second, answering at once,
     .filter(Boolean)
     .join('\n\n');
   const dollars = (values: number[]) => `$${range(values, 4)}`;
-  const markdown = `# Performance
+  const markdown = `## The throughput benchmark: how it runs
 
 Measured with \`npm run bench\` (\`bench/throughput.ts\`): generated events of about
 ${Math.round(JSON.stringify(JSON.parse(sample)).length)} bytes, the variants interleaved within each round, one process, against the

@@ -5,8 +5,8 @@ import { hash } from 'node:crypto';
  * an email address or a phone number, so a log line carries a hash instead: SHA-256 of the id
  * with its scope (the workspace), cut to 80 bits. Scoped, the same id hashes apart in two
  * workspaces, and no table precomputed for one workspace serves another. Not a secret: whoever
- * reads the logs, knows the workspace and guesses the id can confirm the guess (README
- * "Security"). `npm run trace` computes the same hash from the id it is given.
+ * reads the logs, knows the workspace and guesses the id can confirm the guess (docs/security.md).
+ * `npm run trace` computes the same hash from the id it is given.
  */
 export function distinctIdHash(workspaceId: string, distinctId: string): string {
   return scopedHash('distinct_id', workspaceId, distinctId);

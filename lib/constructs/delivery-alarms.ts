@@ -54,7 +54,7 @@ export class DeliveryAlarms extends Construct {
 
     this.deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
       alarmDescription:
-        'Events are waiting in the dead-letter queue: read their error_code, fix, then npm run redrive (README "Runbook")',
+        'Events are waiting in the dead-letter queue: read their error_code, fix, then npm run redrive (docs/operations.md, "Runbook")',
       metric: ingestQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: Duration.minutes(1),
         statistic: 'Maximum',

@@ -36,7 +36,7 @@ describe('BrokenDestinations', () => {
     now = 1000;
     const after = health.check('d');
 
-    expect(during).toBeDefined();
+    expect(during).toMatchObject({ code: 'AccessDenied', retryable: false });
     expect(after).toBeUndefined();
   });
 });
