@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { consentAllows } from '../../shared/consent';
 import { type CompiledMapping, MappingLimitError } from '../../shared/data-mapping';
+import type { Destination } from '../../shared/destination-config';
 import type { DeliveredPayload, ParsedMessage } from '../../shared/ingest-message';
 import { authorizationProblem, type LiveWorkspace } from '../../shared/workspace';
 import type { AcceptedRecord, Delivery } from '../delivery';
@@ -21,12 +22,6 @@ export interface DeliveriesOut {
   blockedByConsent: number;
 }
 
-/** What a dead letter of this event carries whatever went wrong. */
-type LetterSource = Pick<
-  DeadLetter,
-  'body' | 'sourceMessageId' | 'attempts' | 'messageGroupId' | 'workspaceId' | 'distinctId'
->;
-
 /**
  * Stage 4: one event of a live workspace to its deliveries. Routes it to the workspace's
  * destinations (or the ones a retry still targets), then per destination: consent, the invoke
@@ -41,48 +36,18 @@ export function addDeliveries(
   out: DeliveriesOut,
   logger: Logger,
 ): void {
-  const { record, body, attempts, firstAttemptAt, messageGroupId, targets, mappingVersion, mappingPin } =
-    event;
+  const destinations = routeEvent(event, message, workspace, out);
+  if (!destinations) return;
+  const { record, body, attempts, firstAttemptAt, messageGroupId } = event;
   const { workspaceId } = message;
-  const source: LetterSource = {
-    body,
-    sourceMessageId: record.messageId,
-    attempts,
-    messageGroupId,
-    workspaceId,
-    distinctId: message.payload.event.distinct_id,
-  };
-  // What the event's letter keeps, so a redrive goes where the retry was going.
-  const carried = {
-    ...(targets && { targets }),
-    ...(mappingVersion !== undefined && { mappingVersion, mappingPin }),
-  };
-  const routed = route(message.payload.event.event, message.destinations, workspace.destinations, targets);
-  if (!routed.ok) {
-    const { errorCode, reason, destinationId } = routed;
-    out.deadLetters.push({ ...source, ...carried, errorCode, errorMessage: reason, destinationId });
-    return;
-  }
-  if (routed.destinations.length === 0 && targets) {
-    // A retry or redrive that goes nowhere now ends with a reason, never acknowledged silently.
-    out.deadLetters.push({
-      ...source,
-      ...carried,
-      errorCode: 'NoLongerRouted',
-      errorMessage:
-        targets.length === 0
-          ? 'message targets no destination'
-          : "no destination it targets accepts this event any more (the destination's events changed)",
-    });
-    return;
-  }
-  if (routed.destinations.length === 0) {
+  if (destinations.length === 0) {
     out.unrouted += 1;
     logger.debug('no destination accepts this event', {
       messageId: record.messageId,
       workspaceId,
       distinctIdHash,
     });
+    return;
   }
   const accepted: AcceptedRecord = {
     messageId: record.messageId,
@@ -98,7 +63,7 @@ export function addDeliveries(
   // One mapped message per distinct mapping: destinations on the defaults share one (or share
   // the limit the event passes under it).
   const mapped = new Map<CompiledMapping, Shaped | MappingLimitError>();
-  for (const destination of routed.destinations) {
+  for (const destination of destinations) {
     if (!consentAllows(message.consent, destination.requiredConsent)) {
       out.blockedByConsent += 1;
       logger.debug('not delivered: no consent', {
@@ -109,57 +74,110 @@ export function addDeliveries(
       });
       continue;
     }
-    const unauthorized = authorizationProblem(workspace, destination);
-    if (unauthorized) {
-      out.deadLetters.push({
-        ...source,
-        errorCode: 'AccountNotAuthorized',
-        errorMessage: unauthorized,
-        destinationId: destination.id,
-      });
-      continue;
-    }
-    const live = shapedOnce(
-      mapped,
-      workspace.mappings.get(destination.id) as CompiledMapping,
-      message.payload,
-    );
-    // A pinned version's mapping, only for the same destination and never weaker than the live one.
-    const pinnedMapping =
-      pinned &&
-      sameDestination(
-        pinned.destinations.find((d) => d.id === destination.id),
-        destination,
-      )
-        ? pinned.mappings.get(destination.id)
-        : undefined;
-    const pinnedShape = pinnedMapping && shapedOnce(mapped, pinnedMapping, message.payload);
-    const keepsPin =
-      pinnedShape !== undefined &&
-      !(pinnedShape instanceof MappingLimitError) &&
-      !(live instanceof MappingLimitError) &&
-      revealsNoMore(pinnedShape.payload, live.payload);
-    const shaped = keepsPin ? pinnedShape : live;
-    if (shaped instanceof MappingLimitError) {
-      out.deadLetters.push({
-        ...source,
-        errorCode: 'MappingLimitExceeded',
-        errorMessage: shaped.message,
-        destinationId: destination.id,
-        destinationType: destination.type,
-      });
-      continue;
-    }
-    out.deliveries.push({
-      record: accepted,
-      destination,
-      orderKey: orderKeyOf(accepted, destination),
-      wave: 0,
-      payload: shaped.payload,
-      message: shaped.message,
-      mappingVersion: keepsPin && pinned ? pinned.version : workspace.version,
-    });
+    const delivery = deliveryTo(destination, accepted, workspace, pinned, mapped);
+    if ('errorCode' in delivery) out.deadLetters.push({ ...letterSource(event, message), ...delivery });
+    else out.deliveries.push(delivery);
   }
+}
+
+/**
+ * The destinations the event goes to; undefined when it was dead-lettered instead (a destination
+ * it names that its workspace lacks; a retry or redrive that no destination accepts any more).
+ */
+function routeEvent(
+  event: IncomingEvent,
+  message: ValidMessage,
+  workspace: LiveWorkspace,
+  out: DeliveriesOut,
+): readonly Destination[] | undefined {
+  const { targets, mappingVersion, mappingPin } = event;
+  const routed = route(message.payload.event.event, message.destinations, workspace.destinations, targets);
+  if (routed.ok && (routed.destinations.length > 0 || !targets)) return routed.destinations;
+  // What the event's letter keeps, so a redrive goes where the retry was going.
+  const carried = {
+    ...letterSource(event, message),
+    ...(targets && { targets }),
+    ...(mappingVersion !== undefined && { mappingVersion, mappingPin }),
+  };
+  if (!routed.ok) {
+    const { errorCode, reason, destinationId } = routed;
+    out.deadLetters.push({ ...carried, errorCode, errorMessage: reason, destinationId });
+    return undefined;
+  }
+  // A retry or redrive that goes nowhere now ends with a reason, never acknowledged silently.
+  out.deadLetters.push({
+    ...carried,
+    errorCode: 'NoLongerRouted',
+    errorMessage:
+      targets?.length === 0
+        ? 'message targets no destination'
+        : "no destination it targets accepts this event any more (the destination's events changed)",
+  });
+  return undefined;
+}
+
+/** Why one destination does not get the event: dead-lettered for that destination alone. */
+type Refusal = Pick<DeadLetter, 'errorCode' | 'errorMessage' | 'destinationId' | 'destinationType'>;
+
+/** The event's delivery to one destination, as its mapping shapes it, or why there is none. */
+function deliveryTo(
+  destination: Destination,
+  accepted: AcceptedRecord,
+  workspace: LiveWorkspace,
+  pinned: LiveWorkspace | undefined,
+  mapped: Map<CompiledMapping, Shaped | MappingLimitError>,
+): Delivery | Refusal {
+  const unauthorized = authorizationProblem(workspace, destination);
+  if (unauthorized) {
+    return { errorCode: 'AccountNotAuthorized', errorMessage: unauthorized, destinationId: destination.id };
+  }
+  const { payload } = accepted;
+  const live = shapedOnce(mapped, workspace.mappings.get(destination.id) as CompiledMapping, payload);
+  // A pinned version's mapping, only for the same destination and never weaker than the live one.
+  const pinnedMapping =
+    pinned &&
+    sameDestination(
+      pinned.destinations.find((d) => d.id === destination.id),
+      destination,
+    )
+      ? pinned.mappings.get(destination.id)
+      : undefined;
+  const pinnedShape = pinnedMapping && shapedOnce(mapped, pinnedMapping, payload);
+  const keepsPin =
+    pinnedShape !== undefined &&
+    !(pinnedShape instanceof MappingLimitError) &&
+    !(live instanceof MappingLimitError) &&
+    revealsNoMore(pinnedShape.payload, live.payload);
+  const shaped = keepsPin ? pinnedShape : live;
+  if (shaped instanceof MappingLimitError) {
+    return {
+      errorCode: 'MappingLimitExceeded',
+      errorMessage: shaped.message,
+      destinationId: destination.id,
+      destinationType: destination.type,
+    };
+  }
+  return {
+    record: accepted,
+    destination,
+    orderKey: orderKeyOf(accepted, destination),
+    wave: 0,
+    payload: shaped.payload,
+    message: shaped.message,
+    mappingVersion: keepsPin && pinned ? pinned.version : workspace.version,
+  };
+}
+
+/** What a dead letter of this event carries whatever went wrong. */
+function letterSource(event: IncomingEvent, message: ValidMessage) {
+  return {
+    body: event.body,
+    sourceMessageId: event.record.messageId,
+    attempts: event.attempts,
+    messageGroupId: event.messageGroupId,
+    workspaceId: message.workspaceId,
+    distinctId: message.payload.event.distinct_id,
+  };
 }
 
 /** An event as one destination's mapping shapes it, and its serialised message. */
