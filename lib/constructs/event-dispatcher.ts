@@ -101,6 +101,20 @@ const ENTRY = path.join(__dirname, '..', '..', 'lambda', 'dispatcher', 'index.ts
 /** Lambda allows 4 KB of environment variables in total; the rest of ours fit in the margin. */
 const MAX_DESTINATIONS_JSON_BYTES = 3_500;
 
+/** The props as the dispatcher runs them: defaults applied, checked. */
+interface DispatcherSettings {
+  readonly timeout: Duration;
+  readonly batchSize: number;
+  readonly maxBatchingWindow: Duration | undefined;
+  readonly maxConcurrency: number;
+  /** The static workspaces' destinations. */
+  readonly destinations: readonly Destination[];
+  /** The static workspaces, as the function's environment carries them. */
+  readonly destinationsJson: string;
+  readonly cacheTtlSeconds: number;
+  readonly disableAfterHours: number;
+}
+
 /**
  * The dispatcher Lambda: reads the ingest queue with partial batch responses and delivers each
  * event to its destinations. Its role can assume only the configured delivery roles and invoke
@@ -132,14 +146,37 @@ export class EventDispatcher extends Construct {
 
   constructor(scope: Construct, id: string, props: EventDispatcherProps) {
     super(scope, id);
+    const settings = this.checkedSettings(props);
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.encryptionKey,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Event dispatcher: reads the ingest queue and delivers events to customer destinations',
+    });
+    this.logGroup.grantWrite(this.role);
+    this.grantDelivery(settings.destinations);
+    props.registry.grantRouting(this.role);
+    this.grantHmacKeys();
+    this.mappingPinKey = this.createMappingPinKey(props.encryptionKey);
+    this.statusTable = this.createStatusTable(props.encryptionKey);
+    props.operatorTopic?.grantPublish(this.role);
+    this.function = this.createFunction(props, settings);
+    this.connectIngestQueue(props, settings);
+    this.acknowledgeRules();
+  }
+
+  /** Props with their defaults, checked together: every problem reported at once. */
+  private checkedSettings(props: EventDispatcherProps): DispatcherSettings {
     const { ingestQueue } = props;
-    const timeout = props.timeout ?? EventDispatcher.DEFAULTS.timeout;
     const { DEFAULTS } = EventDispatcher;
+    const timeout = props.timeout ?? DEFAULTS.timeout;
     const batchSize =
       props.batchSize ?? (ingestQueue.fifo ? DEFAULTS.batchSize.fifo : DEFAULTS.batchSize.standard);
     const maxBatchingWindow = ingestQueue.fifo
       ? props.maxBatchingWindow
-      : (props.maxBatchingWindow ?? Duration.seconds(1));
+      : (props.maxBatchingWindow ?? DEFAULTS.maxBatchingWindow);
     const maxConcurrency = props.maxConcurrency ?? DEFAULTS.maxConcurrency;
     const staticWorkspaces = props.staticWorkspaces ?? [];
     const destinations = staticWorkspaces.flatMap((w) => resolveWorkspace(w).destinations);
@@ -154,6 +191,7 @@ export class EventDispatcher extends Construct {
     const cacheTtlSeconds = (
       props.registryCacheTtl ?? Duration.millis(DEFAULT_REGISTRY_CACHE.ttlMs)
     ).toSeconds();
+    const disableAfterHours = props.disableAfter?.toHours() ?? 24;
 
     const problems: string[] = [];
     if (ingestQueue.visibilityTimeout.toSeconds() < 6 * timeout.toSeconds()) {
@@ -182,7 +220,6 @@ export class EventDispatcher extends Construct {
     if (offloading.length > 0 && !props.payloadBucket) {
       problems.push(`destinations ${offloading.join(', ')} offload oversize events: give a payloadBucket`);
     }
-    const disableAfterHours = props.disableAfter?.toHours() ?? 24;
     if (!Number.isInteger(disableAfterHours) || disableAfterHours < 1) {
       problems.push(`disableAfter must be a whole number of hours, at least 1, got ${disableAfterHours}`);
     }
@@ -192,20 +229,20 @@ export class EventDispatcher extends Construct {
     // An invoke account has one owner: the dispatcher would refuse this config at cold start.
     problems.push(...invokeAccountOwners(staticWorkspaces).problems);
     if (problems.length > 0) throw new Error(`EventDispatcher ${this.node.path}: ${problems.join('; ')}`);
+    return {
+      timeout,
+      batchSize,
+      maxBatchingWindow,
+      maxConcurrency,
+      destinations,
+      destinationsJson,
+      cacheTtlSeconds,
+      disableAfterHours,
+    };
+  }
 
-    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.encryptionKey,
-    });
-
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Event dispatcher: reads the ingest queue and delivers events to customer destinations',
-    });
-    this.logGroup.grantWrite(this.role);
-    this.grantDelivery(destinations);
-    props.registry.grantRouting(this.role);
-    // Workspaces' HMAC keys for `hmac` mappings: read only, and only these secrets.
+  /** Workspaces' HMAC keys for `hmac` mappings: read only, and only these secrets. */
+  private grantHmacKeys(): void {
     const { partition, region, account } = Stack.of(this);
     this.role.addToPolicy(
       new iam.PolicyStatement({
@@ -220,58 +257,68 @@ export class EventDispatcher extends Construct {
       reason:
         'Workspaces are created at run time, each with its HMAC key secret under this prefix: GetSecretValue only, on these secrets only, in this account and region.',
     });
+  }
 
-    // The key of mapping pins: a retry or redrive keeps its first attempt's mapping version only
-    // with the dispatcher's HMAC over it, so no producer can choose a version (see MappingPins).
-    this.mappingPinKey = new secretsmanager.Secret(this, 'MappingPinKey', {
+  /**
+   * The key of mapping pins: a retry or redrive keeps its first attempt's mapping version only
+   * with the dispatcher's HMAC over it, so no producer can choose a version (see MappingPins).
+   */
+  private createMappingPinKey(encryptionKey: kms.IKey): secretsmanager.Secret {
+    const key = new secretsmanager.Secret(this, 'MappingPinKey', {
       description: "Event dispatcher: key of the pins on retries' mapping versions",
-      encryptionKey: props.encryptionKey,
+      encryptionKey,
       generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
     });
-    this.mappingPinKey.grantRead(this.role);
+    key.grantRead(this.role);
     for (const rule of [
       'AwsSolutions::AwsSolutions-SMG4',
       'HIPAA.Security::HIPAA.Security-SecretsManagerRotationEnabled',
     ]) {
-      Validations.of(this.mappingPinKey).acknowledge({
+      Validations.of(key).acknowledge({
         id: rule,
         reason:
           'Not a credential: an HMAC key only the dispatcher reads, for integrity of its own retry messages. Rotating it only drops the pins in flight (those retries get the live mapping, the safe side); rotate by replacing the secret value if ever exposed.',
       });
     }
+    return key;
+  }
 
-    // A destination's standing across execution environments: small, written rarely, kept.
-    this.statusTable = new dynamodb.Table(this, 'StatusTable', {
+  /** A destination's standing across execution environments: small, written rarely, kept. */
+  private createStatusTable(encryptionKey: kms.IKey): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'StatusTable', {
       partitionKey: { name: 'destination_id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.encryptionKey,
+      encryptionKey,
       deletionProtection: true,
     });
-    Validations.of(this.statusTable).acknowledge({
+    Validations.of(table).acknowledge({
       id: 'HIPAA.Security::HIPAA.Security-DynamoDBInBackupPlan',
       reason:
         'Holds no personal data, only destination ids, error codes and times; point-in-time recovery and deletion protection cover mistakes.',
     });
-    this.statusTable.grant(this.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
-    props.operatorTopic?.grantPublish(this.role);
+    table.grant(this.role, 'dynamodb:GetItem', 'dynamodb:UpdateItem');
+    return table;
+  }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+  private createFunction(props: EventDispatcherProps, settings: DispatcherSettings): nodejs.NodejsFunction {
+    const { ingestQueue } = props;
+    return new nodejs.NodejsFunction(this, 'Function', {
       entry: ENTRY,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
       role: this.role,
-      timeout,
+      timeout: settings.timeout,
       memorySize: props.memorySize ?? 512,
       reservedConcurrentExecutions: props.reservedConcurrency,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       tracing: lambda.Tracing.ACTIVE,
       environment: {
-        DESTINATIONS: destinationsJson,
+        DESTINATIONS: settings.destinationsJson,
         REGISTRY_TABLE: props.registry.table.tableName,
-        REGISTRY_CACHE_TTL_SECONDS: String(cacheTtlSeconds),
+        REGISTRY_CACHE_TTL_SECONDS: String(settings.cacheTtlSeconds),
         DEAD_LETTER_QUEUE_URL: ingestQueue.deadLetterQueue.queueUrl,
         // Per-destination retries go back to the ingest queue with a delay; FIFO queues take none.
         ...(!ingestQueue.fifo && { RETRY_QUEUE_URL: ingestQueue.queue.queueUrl }),
@@ -279,9 +326,11 @@ export class EventDispatcher extends Construct {
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
         DESTINATION_STATUS_TABLE: this.statusTable.tableName,
         MAPPING_PIN_SECRET_ARN: this.mappingPinKey.secretArn,
-        DISABLE_AFTER_HOURS: String(disableAfterHours),
+        DISABLE_AFTER_HOURS: String(settings.disableAfterHours),
         ...(props.operatorTopic && { OPERATOR_TOPIC_ARN: props.operatorTopic.topicArn }),
-        DELIVERY_CONCURRENCY: String(props.deliveryConcurrency ?? DEFAULTS.deliveryConcurrency),
+        DELIVERY_CONCURRENCY: String(
+          props.deliveryConcurrency ?? EventDispatcher.DEFAULTS.deliveryConcurrency,
+        ),
         POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
         POWERTOOLS_METRICS_NAMESPACE: EventDispatcher.METRICS_NAMESPACE,
         NODE_OPTIONS: '--enable-source-maps',
@@ -297,7 +346,11 @@ export class EventDispatcher extends Construct {
         externalModules: [...EventDispatcher.RUNTIME_PROVIDED_MODULES],
       },
     });
+  }
 
+  /** Reads the ingest queue; sends dead letters, retries (standard queue) and oversize payloads. */
+  private connectIngestQueue(props: EventDispatcherProps, settings: DispatcherSettings): void {
+    const { ingestQueue } = props;
     ingestQueue.deadLetterQueue.grantSendMessages(this.role);
     if (!ingestQueue.fifo) ingestQueue.queue.grantSendMessages(this.role);
     if (props.payloadBucket) {
@@ -308,14 +361,19 @@ export class EventDispatcher extends Construct {
           'PutObject only, on the payload bucket only: object keys are per destination and event, known only at run time.',
       });
     }
-    const eventSource = new SqsEventSource(ingestQueue.queue, {
-      batchSize,
-      maxBatchingWindow,
-      maxConcurrency,
-      reportBatchItemFailures: true,
-    });
-    this.function.addEventSource(eventSource);
+    const { batchSize, maxBatchingWindow, maxConcurrency } = settings;
+    this.function.addEventSource(
+      new SqsEventSource(ingestQueue.queue, {
+        batchSize,
+        maxBatchingWindow,
+        maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
+  }
 
+  /** The compliance rules the role and function answer by design, each with its reason. */
+  private acknowledgeRules(): void {
     Validations.of(this.role).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
