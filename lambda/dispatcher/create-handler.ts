@@ -24,23 +24,33 @@ import { CachedRegistry, LayeredRegistry, StaticRegistry } from './prepare/regis
 
 export type DispatcherHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
 
+/** The dispatcher's own clients' settings (queues, registry, payload bucket): its region and identity. */
+type OwnClientConfig = {
+  requestHandler: typeof BOUNDED_REQUEST_HANDLER | ClientOverrides['requestHandler'];
+  region?: string;
+  endpoint?: string;
+  credentials?: ClientOverrides['credentials'];
+};
+
+export interface DispatcherHandlerOptions {
+  overrides?: ClientOverrides;
+  logger?: Logger;
+  /** Told of every circuit breaker transition, besides the log line. */
+  onCircuitTransition?: (transition: CircuitTransition) => void;
+}
+
 /**
- * Wires the dispatcher once per execution environment: destination registry, SDK clients and
- * their credentials, logger. The local runtime calls it too, pointing the clients elsewhere.
+ * Wires the dispatcher once per execution environment: registry, SDK clients and their
+ * credentials, failure memories, logger. The local runtime calls it too, pointing the clients
+ * elsewhere.
  */
 export function createDispatcherHandler(
   environment: DispatcherEnvironment,
-  options: {
-    overrides?: ClientOverrides;
-    logger?: Logger;
-    /** Told of every circuit breaker transition, besides the log line. */
-    onCircuitTransition?: (transition: CircuitTransition) => void;
-  } = {},
+  options: DispatcherHandlerOptions = {},
 ): DispatcherHandler {
   const logger = options.logger ?? new Logger({ serviceName: 'event-dispatcher' });
   const { endpoint, credentials, requestHandler } = options.overrides ?? {};
-  // The dispatcher's own clients (queues, payload bucket), in its own region and identity.
-  const ownClientConfig = {
+  const ownClientConfig: OwnClientConfig = {
     requestHandler: BOUNDED_REQUEST_HANDLER,
     ...(environment.region && { region: environment.region }),
     ...(endpoint && { endpoint }),
@@ -48,31 +58,15 @@ export function createDispatcherHandler(
     ...(requestHandler && { requestHandler }),
   };
   const fixed = StaticRegistry.fromJson(environment.destinationsJson);
-  const registry = environment.registry
-    ? new LayeredRegistry(
-        fixed,
-        CachedRegistry.fromTable(
-          new DynamoDBClient(ownClientConfig),
-          environment.registry.tableName,
-          {
-            ttlMs: environment.registry.cacheTtlSeconds * 1000,
-            maxEntries: environment.registry.cacheMaxWorkspaces,
-            hmacKeys: new HmacKeys(new SecretsManagerClient(ownClientConfig)),
-          },
-          (workspaceId, error) =>
-            logger.warn('registry unreadable: serving the cached version', {
-              workspaceId,
-              errorName: (error as Error)?.name,
-            }),
-        ),
-      )
-    : fixed;
-  const status = environment.destinationStatus && destinationStatusFrom(environment.destinationStatus);
+  const disabled =
+    environment.destinationStatus && disabledDestinationsFrom(environment, ownClientConfig, logger);
   // Status writes of a batch's circuit transitions, awaited before the invocation returns.
   const statusWrites: Promise<void>[] = [];
-  const { payloadBucket, region } = environment;
+  const payloads = payloadStoreFrom(environment, ownClientConfig);
   const dependencies: DispatchDependencies = {
-    registry,
+    registry: environment.registry
+      ? new LayeredRegistry(fixed, liveRegistry(environment.registry, ownClientConfig, logger))
+      : fixed,
     clients: new DestinationClients({
       sessionName: 'event-dispatcher',
       stsRegion: environment.region,
@@ -85,61 +79,25 @@ export function createDispatcherHandler(
     concurrency: environment.concurrency,
     brokenDestinations: new BrokenDestinations(),
     breakers: new CircuitBreakers(environment.breaker, (transition) => {
-      const { destinationId, from, to, reason, retryAt } = transition;
-      const log = {
-        destinationId,
-        from,
-        to,
-        reason,
-        ...(retryAt && { retryAt: new Date(retryAt).toISOString() }),
-      };
-      if (to === 'open') logger.warn('circuit opened: deliveries deferred', log);
-      else logger.info(to === 'closed' ? 'circuit closed' : 'circuit half-open: probing', log);
+      logTransition(logger, transition);
       options.onCircuitTransition?.(transition);
-      if (status && to === 'open') statusWrites.push(status.reportFailing(destinationId, reason));
-      if (status && to === 'closed') statusWrites.push(status.reportRecovered(destinationId));
+      const { destinationId, to, reason } = transition;
+      if (disabled && to === 'open') statusWrites.push(disabled.reportFailing(destinationId, reason));
+      if (disabled && to === 'closed') statusWrites.push(disabled.reportRecovered(destinationId));
     }),
     rateLimiter: new RateLimiter(),
     ...(environment.metricsNamespace && { metrics: new PowertoolsMetricsSink(environment.metricsNamespace) }),
-    ...(status && { disabledDestinations: status }),
+    ...(disabled && { disabledDestinations: disabled }),
     ...(environment.retry && { retry: environment.retry }),
-    ...(payloadBucket &&
-      region && {
-        payloads: new S3PayloadStore(
-          // Path-style addressing for an emulator endpoint, which serves no bucket subdomains.
-          {
-            ...ownClientConfig,
-            ...(endpoint && { forcePathStyle: true }),
-          },
-          payloadBucket,
-          region,
-        ),
-      }),
+    ...(payloads && { payloads }),
   };
   const offloading = fixed.destinations.filter((d) => d.offloadOversize).map(destinationKey);
-  if (offloading.length > 0 && !dependencies.payloads) {
+  if (offloading.length > 0 && !payloads) {
     throw new Error(
       `Dispatcher configuration is invalid: PAYLOAD_BUCKET is not set, but destinations ${offloading.join(', ')} offload oversize events`,
     );
   }
-  // The pin key is read on the first batch and kept; until it can be read, no version is pinned
-  // or trusted, and every event gets its live mapping.
-  const secretId = environment.mappingPinSecret;
-  let pins: Promise<MappingPins> | undefined = secretId
-    ? undefined
-    : Promise.resolve(MappingPins.ephemeral());
-  const mappingPins = async (): Promise<MappingPins | undefined> => {
-    pins ??= MappingPins.fromSecret(new SecretsManagerClient(ownClientConfig), secretId as string);
-    try {
-      return await pins;
-    } catch (error) {
-      pins = undefined;
-      logger.error('mapping pin key not read: retries keep no mapping version', {
-        errorName: (error as Error).name,
-      });
-      return undefined;
-    }
-  };
+  const mappingPins = mappingPinsLoader(environment.mappingPinSecret, ownClientConfig, logger);
   return async (event, context) => {
     if (context) logger.addContext(context);
     const batchDependencies = { ...dependencies, pins: await mappingPins() };
@@ -155,17 +113,96 @@ export function createDispatcherHandler(
       }
     }
   };
+}
 
-  function destinationStatusFrom(settings: NonNullable<DispatcherEnvironment['destinationStatus']>) {
-    return new DynamoDbDisabledDestinations({
-      dynamodb: new DynamoDBClient(ownClientConfig),
-      tableName: settings.tableName,
-      disableAfterMs: settings.disableAfterHours * 3_600_000,
-      maxReportGapMs: maxReportGapFor(environment.breaker),
-      logger,
-      ...(settings.operatorTopicArn && {
-        operatorTopic: { sns: new SNSClient(ownClientConfig), topicArn: settings.operatorTopicArn },
+/** The registry table, read through a cache per execution environment. */
+function liveRegistry(
+  settings: NonNullable<DispatcherEnvironment['registry']>,
+  ownClientConfig: OwnClientConfig,
+  logger: Logger,
+): CachedRegistry {
+  return CachedRegistry.fromTable(
+    new DynamoDBClient(ownClientConfig),
+    settings.tableName,
+    {
+      ttlMs: settings.cacheTtlSeconds * 1000,
+      maxEntries: settings.cacheMaxWorkspaces,
+      hmacKeys: new HmacKeys(new SecretsManagerClient(ownClientConfig)),
+    },
+    (workspaceId, error) =>
+      logger.warn('registry unreadable: serving the cached version', {
+        workspaceId,
+        errorName: (error as Error)?.name,
       }),
-    });
-  }
+  );
+}
+
+function logTransition(logger: Logger, transition: CircuitTransition): void {
+  const { destinationId, from, to, reason, retryAt } = transition;
+  const log = {
+    destinationId,
+    from,
+    to,
+    reason,
+    ...(retryAt && { retryAt: new Date(retryAt).toISOString() }),
+  };
+  if (to === 'open') logger.warn('circuit opened: deliveries deferred', log);
+  else logger.info(to === 'closed' ? 'circuit closed' : 'circuit half-open: probing', log);
+}
+
+function disabledDestinationsFrom(
+  environment: DispatcherEnvironment,
+  ownClientConfig: OwnClientConfig,
+  logger: Logger,
+): DynamoDbDisabledDestinations | undefined {
+  const settings = environment.destinationStatus;
+  if (!settings) return undefined;
+  return new DynamoDbDisabledDestinations({
+    dynamodb: new DynamoDBClient(ownClientConfig),
+    tableName: settings.tableName,
+    disableAfterMs: settings.disableAfterHours * 3_600_000,
+    maxReportGapMs: maxReportGapFor(environment.breaker),
+    logger,
+    ...(settings.operatorTopicArn && {
+      operatorTopic: { sns: new SNSClient(ownClientConfig), topicArn: settings.operatorTopicArn },
+    }),
+  });
+}
+
+function payloadStoreFrom(environment: DispatcherEnvironment, ownClientConfig: OwnClientConfig) {
+  const { payloadBucket, region } = environment;
+  if (!payloadBucket || !region) return undefined;
+  // Path-style addressing for an emulator endpoint, which serves no bucket subdomains.
+  return new S3PayloadStore(
+    { ...ownClientConfig, ...(ownClientConfig.endpoint && { forcePathStyle: true }) },
+    payloadBucket,
+    region,
+  );
+}
+
+/**
+ * The pin key is read on the first batch and kept; until it can be read, no version is pinned
+ * or trusted, and every event gets its live mapping. Without a secret (tests, tools), a key of
+ * this environment's own.
+ */
+function mappingPinsLoader(
+  secretId: string | undefined,
+  ownClientConfig: OwnClientConfig,
+  logger: Logger,
+): () => Promise<MappingPins | undefined> {
+  let pins: Promise<MappingPins> | undefined = secretId
+    ? undefined
+    : Promise.resolve(MappingPins.ephemeral());
+  return async () => {
+    pins ??= MappingPins.fromSecret(new SecretsManagerClient(ownClientConfig), secretId as string);
+    try {
+      return await pins;
+    } catch (error) {
+      pins = undefined;
+      logger.error('mapping pin key not read: retries keep no mapping version', {
+        errorName: (error as Error).name,
+      });
+      return undefined;
+    }
+  };
 }
