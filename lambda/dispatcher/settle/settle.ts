@@ -63,6 +63,30 @@ export async function settle(
 ): Promise<Settlement> {
   const waitingForRegistry = await retryUnresolved(unresolved, deps, deadLetters);
   const failedRecords = new Set<string>(waitingForRegistry.returned);
+  const retries = decideFailures(deliveries, deps, deadLetters, failedRecords);
+  const unsentRetries = await sendRetries(retries, deps, failedRecords);
+  const unwritten = await writeDeadLetters(deadLetters, deps, failedRecords);
+  return {
+    failedRecords,
+    deadLettered: deadLetters.length - unwritten.size,
+    retriesScheduled: retries.length - unsentRetries,
+    registryResends: waitingForRegistry.resent,
+    written: deadLetters.filter((_, index) => !unwritten.has(index)),
+    retried: retries.filter((r) => !failedRecords.has(r.delivery.record.messageId)).map((r) => r.delivery),
+  };
+}
+
+/**
+ * Each failed delivery's end for now: a dead letter (into `deadLetters`) when permanent or out of
+ * attempts, else a per-destination retry (returned), or its record returned to the queue (into
+ * `failedRecords`) without a retry policy or on a FIFO ingest queue.
+ */
+function decideFailures(
+  deliveries: readonly Delivery[],
+  deps: SettleDependencies,
+  deadLetters: DeadLetter[],
+  failedRecords: Set<string>,
+): ScheduledRetry[] {
   const retries: ScheduledRetry[] = [];
   for (const delivery of deliveries) {
     const result = delivery.result;
@@ -112,20 +136,37 @@ export async function settle(
     if (perDestination) retries.push({ delivery, error });
     else failedRecords.add(record.messageId);
   }
-  let unsentRetries = 0;
-  if (deps.retry && retries.length > 0) {
-    const unsent = await scheduleRetries(retries, deps.retry, deps.sqs, deps.pins);
-    for (const { delivery, sendError } of unsent) {
-      failedRecords.add(delivery.record.messageId);
-      deps.logger.error('retry not sent, record returned to the queue', {
-        messageId: delivery.record.messageId,
-        destinationId: delivery.destination.id,
-        sendError,
-      });
-    }
-    unsentRetries = unsent.length;
-  }
+  return retries;
+}
 
+/** Sends the retries; a record whose retry could not be sent goes back to the queue. Returns how many were not sent. */
+async function sendRetries(
+  retries: readonly ScheduledRetry[],
+  deps: SettleDependencies,
+  failedRecords: Set<string>,
+): Promise<number> {
+  if (!deps.retry || retries.length === 0) return 0;
+  const unsent = await scheduleRetries(retries, deps.retry, deps.sqs, deps.pins);
+  for (const { delivery, sendError } of unsent) {
+    failedRecords.add(delivery.record.messageId);
+    deps.logger.error('retry not sent, record returned to the queue', {
+      messageId: delivery.record.messageId,
+      destinationId: delivery.destination.id,
+      sendError,
+    });
+  }
+  return unsent.length;
+}
+
+/**
+ * Writes the dead letters, each logged for the trace; a record whose letter could not be written
+ * goes back to the queue. Returns the letters not written, by index.
+ */
+async function writeDeadLetters(
+  deadLetters: readonly DeadLetter[],
+  deps: SettleDependencies,
+  failedRecords: Set<string>,
+): Promise<Map<number, string>> {
   const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters);
   deadLetters.forEach((letter, index) => {
     const writeError = unwritten.get(index);
@@ -146,14 +187,7 @@ export async function settle(
       deps.logger.warn('dead-lettered', log);
     }
   });
-  return {
-    failedRecords,
-    deadLettered: deadLetters.length - unwritten.size,
-    retriesScheduled: retries.length - unsentRetries,
-    registryResends: waitingForRegistry.resent,
-    written: deadLetters.filter((_, index) => !unwritten.has(index)),
-    retried: retries.filter((r) => !failedRecords.has(r.delivery.record.messageId)).map((r) => r.delivery),
-  };
+  return unwritten;
 }
 
 /**
