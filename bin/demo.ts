@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { withExampleMappings } from '../local/example-mappings';
 import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { LocalPipeline } from '../local/pipeline';
@@ -8,6 +7,7 @@ import { DESTINATION_IDS, workspaceId } from '../local/provision';
 import { formatReport } from '../local/report';
 import { progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
+import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 const HELP = `npm run demo -- [options]
 
@@ -48,32 +48,24 @@ if any event is unaccounted for or reached another workspace's destination.
 /** Messages waiting in the local queues (ingest and subscriptions) before the sender pauses: 30 was fastest. */
 const MAX_BACKLOG = 30;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      workspaces: { type: 'string', default: '2' },
-      events: { type: 'string', default: '1000' },
-      'plain-destinations': { type: 'boolean', default: false },
-      duplicates: { type: 'string', default: '0.1' },
-      oversize: { type: 'string', default: '3' },
-      'events-file': { type: 'string' },
-      'fifo-ingest': { type: 'boolean', default: false },
-      seed: { type: 'string' },
-      'fault-rate': { type: 'string', default: '0' },
-      'fault-seed': { type: 'string', default: '1' },
-      slow: { type: 'string', multiple: true, default: [] },
-      fail: { type: 'string', multiple: true, default: [] },
-      timeout: { type: 'string', default: '300' },
-      json: { type: 'boolean', default: false },
-      verbose: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+const OPTIONS = {
+  workspaces: { type: 'string', default: '2' },
+  events: { type: 'string', default: '1000' },
+  'plain-destinations': { type: 'boolean', default: false },
+  duplicates: { type: 'string', default: '0.1' },
+  oversize: { type: 'string', default: '3' },
+  'events-file': { type: 'string' },
+  'fifo-ingest': { type: 'boolean', default: false },
+  seed: { type: 'string' },
+  'fault-rate': { type: 'string', default: '0' },
+  'fault-seed': { type: 'string', default: '1' },
+  slow: { type: 'string', multiple: true, default: [] },
+  fail: { type: 'string', multiple: true, default: [] },
+  timeout: { type: 'string', default: '300' },
+  verbose: { type: 'boolean', default: false },
+} satisfies CliOptions;
+
+async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   const count = Number(values.events);
   const duplicateRate = Number(values.duplicates);
   const timeoutSeconds = Number(values.timeout);
@@ -155,15 +147,16 @@ async function main(): Promise<number> {
     const drained = await pipeline.waitUntilDrained(timeoutSeconds * 1000);
     if (!drained) say(`not drained after ${timeoutSeconds} s: reporting what arrived`);
     const report = await pipeline.report({ bodies, sent: summary, startedAt: started });
-    if (values.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-    else process.stderr.write(formatReport(report));
-    return report.verdict.startsWith('PASS') ? 0 : 1;
+    return {
+      json: report,
+      text: formatReport(report),
+      textTo: 'stderr',
+      exitCode: report.verdict.startsWith('PASS') ? 0 : 1,
+    };
   } finally {
     await pipeline.stop();
   }
 }
-
-class UsageError extends Error {}
 
 function parseFaultOption(option: 'slow' | 'fail', spec: string): DestinationFault {
   try {
@@ -173,12 +166,4 @@ function parseFaultOption(option: 'slow' | 'fail', spec: string): DestinationFau
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(
-      `${error instanceof UsageError ? `${error.message}\n\n${HELP}` : (error.stack ?? error.message)}\n`,
-    );
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+if (require.main === module) void runCli({ name: 'demo', help: HELP, json: true, options: OPTIONS, main });

@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -18,6 +17,7 @@ import { parseStaticWorkspaces, resolveWorkspace, type WorkspaceRecord } from '.
 import { mappingReport, testMappings, toCsv } from '../lib/registry/mapping-report';
 import { checkDestination } from '../lib/registry/setup-check';
 import { RegistryError, WorkspaceRegistry } from '../lib/registry/workspace-registry';
+import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 const COMMON = `Options for every command:
   --table NAME       the registry table (the platform stack's RegistryTable output; default: REGISTRY_TABLE)
@@ -114,7 +114,7 @@ ${COMMON}`,
 
 Data mapping: what each destination receives. A mapping is part of the destination: set it in
 the draft, then publish. Without one, a destination gets the privacy-safe defaults (personal
-data hashed or redacted; see README "Data mapping and consent").
+data hashed or redacted; see docs/data-mapping-and-consent.md).
 
   show WORKSPACE DESTINATION            the mapping and required consent, drafted and live
   set WORKSPACE DESTINATION --file F    set the draft destination's mapping from a JSON file
@@ -149,64 +149,58 @@ Run it as the dispatcher: --dispatcher-role-arn (default DISPATCHER_ROLE_ARN) is
 ${COMMON}`,
 };
 
-class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly help = '',
-  ) {
-    super(message);
+type Values = Record<string, string | boolean | undefined>;
+
+const OPTIONS = {
+  table: { type: 'string' },
+  'static-config': { type: 'string' },
+  'function-arn': { type: 'string' },
+  'function-name': { type: 'string' },
+  region: { type: 'string' },
+  account: { type: 'string' },
+  'invocation-type': { type: 'string' },
+  'topic-arn': { type: 'string' },
+  'stream-arn': { type: 'string' },
+  'event-bus-arn': { type: 'string' },
+  source: { type: 'string' },
+  'queue-arn': { type: 'string' },
+  'role-arn': { type: 'string' },
+  events: { type: 'string' },
+  'offload-oversize': { type: 'boolean' },
+  'max-events-per-second': { type: 'string' },
+  'max-message-bytes': { type: 'string' },
+  'required-consent': { type: 'string' },
+  file: { type: 'string' },
+  clear: { type: 'boolean', default: false },
+  'events-file': { type: 'string' },
+  draft: { type: 'boolean', default: false },
+  format: { type: 'string', default: 'json' },
+  note: { type: 'string' },
+  to: { type: 'string' },
+  'send-test-event': { type: 'boolean', default: false },
+  'dispatcher-role-arn': { type: 'string' },
+} satisfies CliOptions;
+
+/** A value the registry refuses is the caller's to fix, as a usage error is. */
+async function main(args: CliArgs<typeof OPTIONS>): Promise<CliResult | number> {
+  try {
+    return await run(args);
+  } catch (error) {
+    if (error instanceof RegistryError && error.kind === 'invalid')
+      throw new UsageError(error.message, args.positionals[0]);
+    throw error;
   }
 }
 
-type Values = Record<string, string | boolean | undefined>;
-
-async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      table: { type: 'string' },
-      'static-config': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', default: false },
-      'function-arn': { type: 'string' },
-      'function-name': { type: 'string' },
-      region: { type: 'string' },
-      account: { type: 'string' },
-      'invocation-type': { type: 'string' },
-      'topic-arn': { type: 'string' },
-      'stream-arn': { type: 'string' },
-      'event-bus-arn': { type: 'string' },
-      source: { type: 'string' },
-      'queue-arn': { type: 'string' },
-      'role-arn': { type: 'string' },
-      events: { type: 'string' },
-      'offload-oversize': { type: 'boolean' },
-      'max-events-per-second': { type: 'string' },
-      'max-message-bytes': { type: 'string' },
-      'required-consent': { type: 'string' },
-      file: { type: 'string' },
-      clear: { type: 'boolean', default: false },
-      'events-file': { type: 'string' },
-      draft: { type: 'boolean', default: false },
-      format: { type: 'string', default: 'json' },
-      note: { type: 'string' },
-      to: { type: 'string' },
-      'send-test-event': { type: 'boolean', default: false },
-      'dispatcher-role-arn': { type: 'string' },
-    },
-  });
+async function run({ values, positionals }: CliArgs<typeof OPTIONS>): Promise<CliResult | number> {
   const [command = '', ...args] = positionals;
-  const topic = command === 'workspaces' ? 'workspaces' : command;
-  if (values.help || command === '' || command === 'help') {
-    console.log(HELP[topic] ?? HELP['']);
+  if (command === '' || command === 'help') {
+    console.log(HELP['']);
     return 0;
   }
-  if (!(command in HELP)) throw new UsageError(`unknown command "${command}"`, HELP['']);
+  if (!Object.hasOwn(HELP, command)) throw new UsageError(`unknown command "${command}"`);
   const tableName = values.table ?? process.env.REGISTRY_TABLE;
-  if (!tableName)
-    throw new UsageError('give the registry table: --table NAME, or REGISTRY_TABLE', HELP[topic]);
+  if (!tableName) throw new UsageError('give the registry table: --table NAME, or REGISTRY_TABLE', command);
   const staticWorkspaces = readStaticConfig(values['static-config'] ?? process.env.STATIC_CONFIG);
 
   const sts = new STSClient({});
@@ -219,21 +213,18 @@ async function main(argv: string[]): Promise<number> {
     undefined,
     staticWorkspaces,
   );
-  const out = (json: unknown, text: string) =>
-    console.log(values.json ? JSON.stringify(json, null, 2) : text);
   const need = (count: number, names: string) => {
-    if (args.length < count) throw new UsageError(`${command} needs ${names}`, HELP[topic]);
+    if (args.length < count) throw new UsageError(`${command} needs ${names}`, command);
     return args;
   };
 
   switch (command) {
     case 'workspaces':
-      return workspaces(registry, args, out);
+      return workspaces(registry, args);
     case 'add': {
       const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
       const added = await registry.addDestination(workspace, destinationFrom(id, values, undefined));
-      out(added, `added ${id} to the draft of ${workspace}: publish to start sending it events`);
-      return 0;
+      return result(added, `added ${id} to the draft of ${workspace}: publish to start sending it events`);
     }
     case 'update': {
       const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
@@ -241,14 +232,15 @@ async function main(argv: string[]): Promise<number> {
       if (!current)
         throw new RegistryError(`no destination "${id}" in the draft of ${workspace}`, 'not-found');
       const updated = await registry.updateDestination(workspace, id, destinationFrom(id, values, current));
-      out(updated, `updated ${id} in the draft of ${workspace}: publish to make it live`);
-      return 0;
+      return result(updated, `updated ${id} in the draft of ${workspace}: publish to make it live`);
     }
     case 'remove': {
       const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
       await registry.removeDestination(workspace, id);
-      out({ removed: id }, `removed ${id} from the draft of ${workspace}: publish to stop sending it events`);
-      return 0;
+      return result(
+        { removed: id },
+        `removed ${id} from the draft of ${workspace}: publish to stop sending it events`,
+      );
     }
     case 'list': {
       const [workspace] = need(1, 'WORKSPACE');
@@ -263,7 +255,7 @@ async function main(argv: string[]): Promise<number> {
           : diff.changed.includes(id)
             ? ' (changed, unpublished)'
             : '';
-      out(
+      return result(
         { workspace, liveVersion: live.liveVersion, draft, live: live.destinations, diff },
         [
           `${workspace}: live version ${live.liveVersion}`,
@@ -271,7 +263,6 @@ async function main(argv: string[]): Promise<number> {
           ...diff.removed.map((id) => `  ${id.padEnd(24)} (removed, unpublished)`),
         ].join('\n'),
       );
-      return 0;
     }
     case 'show': {
       const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
@@ -280,11 +271,10 @@ async function main(argv: string[]): Promise<number> {
       const published = live.destinations.find((d) => d.id === id);
       if (!drafted && !published)
         throw new RegistryError(`no destination "${id}" in ${workspace}`, 'not-found');
-      out(
+      return result(
         { draft: drafted ?? null, live: published ?? null, liveVersion: live.liveVersion },
         `draft:\n${JSON.stringify(drafted ?? null, null, 2)}\nlive (version ${live.liveVersion}):\n${JSON.stringify(published ?? null, null, 2)}`,
       );
-      return 0;
     }
     case 'diff': {
       const [workspace] = need(1, 'WORKSPACE');
@@ -294,19 +284,20 @@ async function main(argv: string[]): Promise<number> {
         ...diff.removed.map((id) => `- ${id}`),
         ...diff.changed.map((id) => `~ ${id}`),
       ];
-      out(diff, lines.length > 0 ? lines.join('\n') : 'the draft is the live version');
-      return 0;
+      return result(diff, lines.length > 0 ? lines.join('\n') : 'the draft is the live version');
     }
     case 'publish': {
       const [workspace] = need(1, 'WORKSPACE');
-      const version = await registry.publish(workspace, values.note as string | undefined);
-      out(version, `published ${workspace} version ${version.version}: ${describeChanges(version.changes)}`);
-      return 0;
+      const version = await registry.publish(workspace, values.note);
+      return result(
+        version,
+        `published ${workspace} version ${version.version}: ${describeChanges(version.changes)}`,
+      );
     }
     case 'versions': {
       const [workspace] = need(1, 'WORKSPACE');
       const versions = await registry.versions(workspace);
-      out(
+      return result(
         versions,
         versions
           .map(
@@ -315,89 +306,81 @@ async function main(argv: string[]): Promise<number> {
           )
           .join('\n') || 'no published version',
       );
-      return 0;
     }
     case 'rollback': {
       const [workspace] = need(1, 'WORKSPACE');
       const to = values.to === undefined ? undefined : Number(values.to);
       if (to !== undefined && !Number.isInteger(to))
-        throw new UsageError('--to must be a version number', HELP.rollback);
-      const version = await registry.rollback(workspace, to, values.note as string | undefined);
-      out(
+        throw new UsageError('--to must be a version number', 'rollback');
+      const version = await registry.rollback(workspace, to, values.note);
+      return result(
         version,
         `${workspace} version ${version.version} is live: the content of version ${version.restoredVersion}`,
       );
-      return 0;
     }
     case 'check': {
       const [workspace, id] = need(2, 'WORKSPACE DESTINATION');
-      return check(registry, workspace, id, values, out);
+      return check(registry, workspace, id, values);
     }
     case 'mapping':
-      return mappingCommand(registry, args, values, out);
+      return mappingCommand(registry, args, values);
   }
   return 2;
 }
 
-async function workspaces(
-  registry: WorkspaceRegistry,
-  args: string[],
-  out: (json: unknown, text: string) => void,
-): Promise<number> {
+async function workspaces(registry: WorkspaceRegistry, args: string[]): Promise<CliResult> {
   const [action, workspace, account] = args;
   const need = (ok: unknown) => {
-    if (!ok) throw new UsageError(`workspaces ${action ?? ''}: missing arguments`, HELP.workspaces);
+    if (!ok) throw new UsageError(`workspaces ${action ?? ''}: missing arguments`, 'workspaces');
   };
   switch (action) {
     case 'create': {
       need(workspace);
       const created = await registry.createWorkspace(workspace);
-      out(
+      return result(
         created,
         `created workspace ${workspace}\nexternal id: ${created.externalId}\n(the customer puts it in their delivery role's trust policy: sts:ExternalId)`,
       );
-      return 0;
     }
     case 'list': {
       const all = await registry.listWorkspaces();
-      out(
+      return result(
         all,
         all.map((w) => `${w.id.padEnd(32)} ${w.status.padEnd(8)} live version ${w.liveVersion}`).join('\n') ||
           'no workspaces',
       );
-      return 0;
     }
     case 'show': {
       need(workspace);
       const shown = await registry.workspace(workspace);
-      out(
+      return result(
         shown,
         Object.entries(shown)
           .map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(', ') : v}`)
           .join('\n'),
       );
-      return 0;
     }
     case 'disable':
     case 'enable': {
       need(workspace);
       await registry.setWorkspaceStatus(workspace, action === 'disable' ? 'disabled' : 'active');
-      out({ workspace, status: action === 'disable' ? 'disabled' : 'active' }, `${workspace} ${action}d`);
-      return 0;
+      return result(
+        { workspace, status: action === 'disable' ? 'disabled' : 'active' },
+        `${workspace} ${action}d`,
+      );
     }
     case 'add-invoke-account': {
       need(workspace && account);
       await registry.addInvokeAccount(workspace, account);
-      out(
+      return result(
         { workspace, account },
         `${workspace} may now invoke functions of ${account} without a delivery role`,
       );
-      return 0;
     }
     default:
       throw new UsageError(
         `workspaces needs create, list, show, disable, enable or add-invoke-account`,
-        HELP.workspaces,
+        'workspaces',
       );
   }
 }
@@ -407,8 +390,7 @@ async function check(
   workspaceId: string,
   destinationId: string,
   values: Values,
-  out: (json: unknown, text: string) => void,
-): Promise<number> {
+): Promise<CliResult> {
   const live = await registry.liveRecord(workspaceId);
   const published = live.destinations.find((d) => d.id === destinationId);
   const spec = published ?? (await registry.draft(workspaceId)).find((d) => d.id === destinationId);
@@ -431,7 +413,7 @@ async function check(
     sendTestEvent: values['send-test-event'] === true,
   });
   const failed = steps.some((s) => s.verdict === 'fail');
-  out(
+  return result(
     {
       workspace: workspaceId,
       destination: destinationId,
@@ -447,19 +429,18 @@ async function check(
       ]),
       failed ? 'setup check FAILED' : 'setup check passed',
     ].join('\n'),
+    failed ? 1 : 0,
   );
-  return failed ? 1 : 0;
 }
 
 async function mappingCommand(
   registry: WorkspaceRegistry,
   args: string[],
   values: Values,
-  out: (json: unknown, text: string) => void,
-): Promise<number> {
+): Promise<CliResult> {
   const [action, workspace, id] = args;
   if (!workspace || (['show', 'set'].includes(action) && !id))
-    throw new UsageError(`mapping ${action ?? ''}: missing arguments`, HELP.mapping);
+    throw new UsageError(`mapping ${action ?? ''}: missing arguments`, 'mapping');
   const destinations = async () =>
     values.draft ? registry.draft(workspace) : [...(await registry.liveRecord(workspace)).destinations];
   switch (action) {
@@ -472,28 +453,28 @@ async function mappingCommand(
       const shown = { draft: pick(draft) ?? null, live: pick(live.destinations) ?? null };
       if (!shown.draft && !shown.live)
         throw new RegistryError(`no destination "${id}" in ${workspace}`, 'not-found');
-      out(shown, JSON.stringify(shown, null, 2));
-      return 0;
+      return result(shown, JSON.stringify(shown, null, 2));
     }
     case 'set': {
       let mapping: unknown;
       if (!values.clear) {
         if (typeof values.file !== 'string')
-          throw new UsageError('mapping set needs --file FILE or --clear', HELP.mapping);
+          throw new UsageError('mapping set needs --file FILE or --clear', 'mapping');
         try {
           mapping = JSON.parse(readFileSync(values.file, 'utf8'));
         } catch (error) {
-          throw new UsageError(`--file: ${(error as Error).message}`, HELP.mapping);
+          throw new UsageError(`--file: ${(error as Error).message}`, 'mapping');
         }
       }
       const updated = await registry.updateDestination(workspace, id, { mapping });
-      out(updated, `set the mapping of ${id} in the draft of ${workspace}: publish to make it live`);
-      return 0;
+      return result(
+        updated,
+        `set the mapping of ${id} in the draft of ${workspace}: publish to make it live`,
+      );
     }
     case 'test': {
       const file = values['events-file'];
-      if (typeof file !== 'string')
-        throw new UsageError('mapping test needs --events-file FILE', HELP.mapping);
+      if (typeof file !== 'string') throw new UsageError('mapping test needs --events-file FILE', 'mapping');
       const bodies = readFileSync(file, 'utf8')
         .split(/\r?\n/)
         .filter((line) => line.trim() !== '');
@@ -502,7 +483,7 @@ async function mappingCommand(
         ? await new HmacKeys(new SecretsManagerClient({})).key(workspace)
         : undefined;
       const results = testMappings(workspace, list, bodies, key);
-      out(
+      return result(
         results,
         results
           .map(
@@ -510,18 +491,17 @@ async function mappingCommand(
               `line ${r.line} → ${r.destination}: ${r.outcome}${r.reason ? ` (${r.reason})` : ''}${r.payload ? `\n${JSON.stringify(r.payload, null, 2)}` : ''}`,
           )
           .join('\n'),
+        results.some((r) => r.outcome === 'invalid') ? 1 : 0,
       );
-      return results.some((r) => r.outcome === 'invalid') ? 1 : 0;
     }
     case 'export': {
+      if (values.format !== 'json' && values.format !== 'csv')
+        throw new UsageError('--format must be json or csv', 'mapping');
       const rows = mappingReport(await destinations());
-      if (values.format === 'csv') console.log(toCsv(rows));
-      else if (values.format === 'json') console.log(JSON.stringify(rows, null, 2));
-      else throw new UsageError('--format must be json or csv', HELP.mapping);
-      return 0;
+      return result(rows, values.format === 'csv' ? toCsv(rows) : JSON.stringify(rows, null, 2));
     }
     default:
-      throw new UsageError('mapping needs show, set, test or export', HELP.mapping);
+      throw new UsageError('mapping needs show, set, test or export', 'mapping');
   }
 }
 
@@ -543,7 +523,7 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
     flag('queue-arn') && { type: 'sqs', queueArn: flag('queue-arn') },
   ].filter(Boolean);
   if (resources.length > 1)
-    throw new UsageError('give one function, topic, stream, event bus or queue, not several', HELP.add);
+    throw new UsageError('give one function, topic, stream, event bus or queue, not several', 'add');
   const [resource] = resources;
   if (resource) {
     // A destination changing type keeps none of the old type's resource fields.
@@ -564,7 +544,7 @@ function destinationFrom(id: string, values: Values, current: DestinationSpec | 
   if (!base.type)
     throw new UsageError(
       'give --function-arn (or --region and --function-name), --topic-arn, --stream-arn, --event-bus-arn or --queue-arn',
-      HELP.add,
+      'add',
     );
   if (flag('source') !== undefined) base.source = flag('source');
   if (flag('invocation-type')) base.invocationType = flag('invocation-type');
@@ -614,22 +594,14 @@ function describeChanges(changes: { added: string[]; removed: string[]; changed:
   return parts.length > 0 ? parts.join(' ') : 'no change';
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    if (error instanceof UsageError) {
-      process.stderr.write(`${error.message}\n${error.help ? `\n${error.help}\n` : ''}`);
-      process.exit(2);
-    }
-    if (error instanceof RegistryError) {
-      process.stderr.write(`${error.message}\n`);
-      process.exit(error.kind === 'invalid' ? 2 : 1);
-    }
-    if ((error as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`${error.message}\n\n${HELP['']}\n`);
-      process.exit(2);
-    }
-    process.stderr.write(`${error.name}: ${error.message}\n`);
-    process.exit(1);
-  },
-);
+const result = (json: unknown, text: string, exitCode = 0): CliResult => ({ json, text, exitCode });
+
+if (require.main === module)
+  void runCli({
+    name: 'destinations',
+    help: ([command = '']) => HELP[Object.hasOwn(HELP, command) ? command : ''],
+    json: true,
+    positionals: true,
+    options: OPTIONS,
+    main,
+  });

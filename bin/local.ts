@@ -2,17 +2,18 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { parseArgs } from 'node:util';
 import { destinationArn } from '../lambda/shared/destination-config';
 import { REGION } from '../local/accounts';
 import { LocalPipeline } from '../local/pipeline';
+import { type CliArgs, type CliOptions, runCli, UsageError } from './cli-kit';
 
 const HELP = `npm run local -- [options]
 
 Starts the platform on this machine and keeps it up until Ctrl-C: the AWS API emulator (moto),
 the ingest queue, the destination registry, the dispatcher polling the queue, and workspaces
-workspace-1 … workspace-N, each with its own customer account holding the example function,
-a standard and a FIFO topic, the delivery role and the consumers, their destinations published.
+workspace-1 … workspace-N, each with its own customer account holding the example function, a
+standard and a FIFO topic, a Kinesis stream, an EventBridge bus, a standard and a FIFO queue,
+the delivery role and the consumers, their seven destinations published.
 When ready it prints one JSON line on stdout: where everything is.
 
 Then use it with any AWS client, pointed at the printed endpoint:
@@ -26,7 +27,7 @@ Credentials act in the platform account; to act as a workspace's customer (subsc
 queue to its topic, say), assume its developerRoleArn.
 
   --workspaces N          workspaces to provision (default 1; 0: an empty registry)
-  --fifo-ingest           a FIFO ingest queue (MessageGroupId = visitor_id)
+  --fifo-ingest           a FIFO ingest queue (MessageGroupId = workspace_id:visitor_id)
   --registry-ttl SECONDS  how long the dispatcher serves a workspace before reading the
                           registry again: a publish takes effect within it (default 30)
   --verbose               the consumers' own logs, on stderr (the dispatcher's go to --log-file)
@@ -34,22 +35,16 @@ queue to its topic, say), assume its developerRoleArn.
                           Logs, for npm run trace (default .local/dispatcher.log)
   --help                  this text`;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      workspaces: { type: 'string', default: '1' },
-      'fifo-ingest': { type: 'boolean', default: false },
-      'registry-ttl': { type: 'string', default: '30' },
-      verbose: { type: 'boolean', default: false },
-      'log-file': { type: 'string', default: path.join('.local', 'dispatcher.log') },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+const OPTIONS = {
+  workspaces: { type: 'string', default: '1' },
+  'fifo-ingest': { type: 'boolean', default: false },
+  'registry-ttl': { type: 'string', default: '30' },
+  verbose: { type: 'boolean', default: false },
+  'log-file': { type: 'string', default: path.join('.local', 'dispatcher.log') },
+} satisfies CliOptions;
+
+/** Serves until Ctrl-C: its one result, where everything is, is printed once ready. */
+async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
   const workspaces = Number(values.workspaces);
   const ttl = Number(values['registry-ttl']);
   if (!Number.isInteger(workspaces) || workspaces < 0 || workspaces > 20)
@@ -118,14 +113,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-class UsageError extends Error {}
-
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(
-      `${error instanceof UsageError ? `${error.message}\n\n${HELP}` : (error.stack ?? error.message)}\n`,
-    );
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+if (require.main === module) void runCli({ name: 'local', help: HELP, options: OPTIONS, main });

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
+import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 const HELP = `npm run send-test-events -- --queue-url URL [options]
 
@@ -24,27 +24,23 @@ each message is grouped by its visitor_id.
                        destination has offloadOversize, else dead-lettered with PayloadTooLarge (default 0)
   --region REGION      AWS region (default: from the queue URL, else AWS_REGION)
   --seed N             seed for generated events and duplicates
-  --help               this text`;
+  --json               print the summary as JSON
+  --help               this text
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'queue-url': { type: 'string' },
-      workspace: { type: 'string', multiple: true, default: [] },
-      count: { type: 'string', default: '10' },
-      file: { type: 'string' },
-      duplicates: { type: 'string', default: '0' },
-      oversize: { type: 'string', default: '0' },
-      region: { type: 'string' },
-      seed: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+Exit status: 0 all sent, 1 some refused by the queue (or a failure), 2 usage.`;
+
+const OPTIONS = {
+  'queue-url': { type: 'string' },
+  workspace: { type: 'string', multiple: true, default: [] },
+  count: { type: 'string', default: '10' },
+  file: { type: 'string' },
+  duplicates: { type: 'string', default: '0' },
+  oversize: { type: 'string', default: '0' },
+  region: { type: 'string' },
+  seed: { type: 'string' },
+} satisfies CliOptions;
+
+async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   const queueUrl = values['queue-url'];
   const count = Number(values.count);
   const rate = Number(values.duplicates);
@@ -70,24 +66,23 @@ async function main(): Promise<number> {
   const started = Date.now();
   const summary = await sendBodies(sqs, queueUrl, bodies, { onProgress: progressBar('sending') });
   const seconds = (Date.now() - started) / 1000;
-  console.log(
-    `sent ${summary.sent} of ${bodies.length} messages (${events.length} events, ${bodies.length - events.length} duplicates) in ${seconds.toFixed(1)} s`,
-  );
-  if (summary.rejected.length > 0) {
-    const byCode = new Map<string, number>();
-    for (const { code } of summary.rejected) byCode.set(code, (byCode.get(code) ?? 0) + 1);
-    console.log(`refused by the queue: ${[...byCode].map(([code, n]) => `${n} × ${code}`).join(', ')}`);
-    return 1;
-  }
-  return 0;
+  const refused: Record<string, number> = {};
+  for (const { code } of summary.rejected) refused[code] = (refused[code] ?? 0) + 1;
+  return {
+    json: { sent: summary.sent, messages: bodies.length, events: events.length, seconds, refused },
+    text: [
+      `sent ${summary.sent} of ${bodies.length} messages (${events.length} events, ${bodies.length - events.length} duplicates) in ${seconds.toFixed(1)} s`,
+      ...(summary.rejected.length > 0
+        ? [
+            `refused by the queue: ${Object.entries(refused)
+              .map(([code, n]) => `${n} × ${code}`)
+              .join(', ')}`,
+          ]
+        : []),
+    ].join('\n'),
+    exitCode: summary.rejected.length > 0 ? 1 : 0,
+  };
 }
 
-class UsageError extends Error {}
-
-main().then(
-  (code) => process.exit(code),
-  (error: Error) => {
-    process.stderr.write(`${error instanceof UsageError ? `${error.message}\n\n${HELP}` : error.message}\n`);
-    process.exit(error instanceof UsageError ? 2 : 1);
-  },
-);
+if (require.main === module)
+  void runCli({ name: 'send-test-events', help: HELP, json: true, options: OPTIONS, main });

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-import { parseArgs } from 'node:util';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { distinctIdHash } from '../lambda/shared/log-ids';
+import { readDeadLetterQueue } from '../lib/dead-letters/read-queue';
 import { queryLogGroup, readLogFile } from '../lib/trace/log-sources';
-import { type LogLine, type QueuedDeadLetter, renderTrace, traceEvent } from '../lib/trace/timeline';
-import { redrive } from './redrive';
+import { type LogLine, renderTrace, traceEvent } from '../lib/trace/timeline';
+import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 const HELP = `npm run trace -- --distinct-id ID [options]
 
@@ -31,9 +31,9 @@ Against the local platform (npm run local prints both):
   --dlq-url URL        the dead-letter queue, read and left as it was (optional)
   --json               the timeline as JSON
   --region REGION      AWS region (default: AWS_REGION)
-  --help               this text`;
+  --help               this text
 
-class UsageError extends Error {}
+Exit status: 0 traced, 1 no trace of the event (or a failure), 2 usage.`;
 
 /** 30m, 1h, 2d → milliseconds. */
 export function parseDuration(text: string): number {
@@ -43,51 +43,17 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-/**
- * Every letter in a dead-letter queue, each hidden for a moment while the queue is read and put
- * back at once (as `npm run redrive -- --dry-run` does): the queue is left as it was.
- */
-export async function readDeadLetterQueue(
-  sqs: SQSClient,
-  queueUrl: string,
-  visibilityTimeoutSeconds = 30,
-): Promise<QueuedDeadLetter[]> {
-  const letters: QueuedDeadLetter[] = [];
-  await redrive(sqs, {
-    deadLetterQueueUrl: queueUrl,
-    ingestQueueUrl: queueUrl,
-    dryRun: true,
-    visibilityTimeoutSeconds,
-    onLetter: (letter) =>
-      letters.push({
-        body: letter.Body ?? '',
-        attributes: Object.fromEntries(
-          Object.entries(letter.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
-        ),
-      }),
-  });
-  return letters;
-}
+const OPTIONS = {
+  'distinct-id': { type: 'string' },
+  workspace: { type: 'string' },
+  since: { type: 'string', default: '1h' },
+  'log-group': { type: 'string' },
+  'log-file': { type: 'string' },
+  'dlq-url': { type: 'string' },
+  region: { type: 'string' },
+} satisfies CliOptions;
 
-async function main(): Promise<number> {
-  const { values } = parseArgs({
-    options: {
-      'distinct-id': { type: 'string' },
-      workspace: { type: 'string' },
-      since: { type: 'string', default: '1h' },
-      'log-group': { type: 'string' },
-      'log-file': { type: 'string' },
-      'dlq-url': { type: 'string' },
-      json: { type: 'boolean', default: false },
-      region: { type: 'string' },
-      help: { type: 'boolean', default: false },
-    },
-    strict: true,
-  });
-  if (values.help) {
-    console.log(HELP);
-    return 0;
-  }
+async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   const distinctId = values['distinct-id'];
   if (!distinctId) throw new UsageError('give the event: --distinct-id ID');
   if (Boolean(values['log-group']) === Boolean(values['log-file']))
@@ -114,18 +80,7 @@ async function main(): Promise<number> {
       )
     : [];
   const traces = traceEvent({ distinctId, workspaceId }, lines, deadLetters);
-  process.stdout.write(values.json ? `${JSON.stringify(traces, null, 2)}\n` : renderTrace(traces));
-  return traces.length > 0 ? 0 : 1;
+  return { json: traces, text: renderTrace(traces), exitCode: traces.length > 0 ? 0 : 1 };
 }
 
-if (require.main === module) {
-  main().then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      process.stderr.write(
-        `${error instanceof UsageError ? `${error.message}\n\n${HELP}` : error.message}\n`,
-      );
-      process.exit(error instanceof UsageError ? 2 : 1);
-    },
-  );
-}
+if (require.main === module) void runCli({ name: 'trace', help: HELP, json: true, options: OPTIONS, main });

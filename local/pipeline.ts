@@ -50,7 +50,7 @@ import {
   type SubscriptionQueue,
 } from './provision';
 import { QueueEventSource } from './queue-event-source';
-import { buildReport, type DemoReport } from './report';
+import { buildReport, type DeadLetterRecord, type DemoReport } from './report';
 import type { SendSummary } from './send-events';
 import { StreamEventSource } from './stream-event-source';
 
@@ -84,18 +84,6 @@ export interface LocalPipelineOptions {
   readonly log?: (line: string) => void;
 }
 
-/** A dead letter as read back from a dead-letter queue. */
-export interface DeadLetterRecord {
-  readonly body: string;
-  readonly errorCode: string;
-  readonly destinationId?: string;
-  readonly errorMessage?: string;
-  /** The consumer scope of a consumer-side letter: `workspace/destination`. */
-  readonly scope?: string;
-  /** Where it was found: the platform's dead-letter queue, or a consumer-side one. */
-  readonly source: 'platform' | 'consumer';
-}
-
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
 const LOCAL_DISPATCHER_CONCURRENCY = 2;
 
@@ -115,9 +103,10 @@ const LOCAL_BREAKER = {
 const CONSUMER_CONTEXT = invocationContext(Number.MAX_SAFE_INTEGER);
 
 /**
- * The whole flow on one machine: two moto processes (messaging, DynamoDB), the resources of both
- * stacks, the local gateway, the dispatcher fed from the ingest queue, and the sample consumer
- * fed from the subscription queues and by direct invocation, one consumer scope per destination.
+ * The whole flow on one machine: three moto processes (one for the AWS services and the platform's
+ * tables, two sharing the consumers' idempotency tables), the resources of both stacks, the local
+ * gateway (Lambda), the dispatcher fed from the ingest queue, and the sample consumer fed from the
+ * subscription queues and by direct invocation, one consumer scope per destination.
  */
 export class LocalPipeline {
   readonly ledger = new DeliveryLedger();
@@ -154,7 +143,9 @@ export class LocalPipeline {
     const log = options.log ?? (() => {});
     const emulators: Emulator[] = [];
     try {
-      log('starting the AWS API emulator (moto): one process for SQS, SNS, STS and IAM, two for DynamoDB');
+      log(
+        'starting the AWS API emulator (moto): one process for the services, two for the idempotency tables',
+      );
       const started = await Promise.all([
         startEmulator({ log }),
         startEmulator({ log }),

@@ -9,7 +9,6 @@ import {
 } from '../lambda/shared/destination-config';
 import { type DeliveredPayload, parseIngestMessage } from '../lambda/shared/ingest-message';
 import { type DeliveryLedger, eventKey, payloadDigest } from './ledger';
-import type { DeadLetterRecord } from './pipeline';
 
 export interface DemoReport {
   sent: number;
@@ -58,6 +57,18 @@ export interface DemoReport {
   destinationFaults?: { destinationId: string; fault: string; seconds: number | null; calls: number }[];
   durationMs: number;
   verdict: string;
+}
+
+/** A dead letter as read back from a dead-letter queue. */
+export interface DeadLetterRecord {
+  readonly body: string;
+  readonly errorCode: string;
+  readonly destinationId?: string;
+  readonly errorMessage?: string;
+  /** The consumer scope of a consumer-side letter: `workspace/destination`. */
+  readonly scope?: string;
+  /** Where it was found: the platform's dead-letter queue, or a consumer-side one. */
+  readonly source: 'platform' | 'consumer';
 }
 
 export interface ReportInput {

@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { listStatus } from '../../bin/destination-status';
+import { listStatus } from '../../lib/destination-status/status-table';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { LocalPipeline } from '../../local/pipeline';
 import type { DemoReport } from '../../local/report';

@@ -7,7 +7,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import { redrive } from '../../bin/redrive';
+import { redrive } from '../../lib/dead-letters/redrive';
 
 const DLQ = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
 const INGEST = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
