@@ -1,172 +1,29 @@
 import * as z from 'zod/mini';
-import { ConsentCategorySchema } from './consent';
-import { DataMappingSchema } from './data-mapping';
+import { DESTINATION_TYPES } from './destination-types';
+import { EventBridgeDestinationSchema } from './destination-types/eventbridge';
+import { KinesisDestinationSchema } from './destination-types/kinesis';
+import { LambdaDestinationSchema } from './destination-types/lambda';
+import { SnsDestinationSchema } from './destination-types/sns';
+import { SqsDestinationSchema } from './destination-types/sqs';
 import './zod-messages';
 
 /**
  * Destination config: where the dispatcher delivers events. Parsed once at synth time
  * (so a bad config fails `cdk synth`) and once at cold start (so a bad config fails fast).
+ * Each type's schema is in `destination-types/<type>.ts`; this is their union, and its parsing.
  */
 
-const ARN_PARTITION = 'aws(?:-[a-z]+)*';
-const REGION = '[a-z]{2}(?:-[a-z]+)+-\\d';
-const ACCOUNT = '\\d{12}';
-
-export const FUNCTION_ARN_PATTERN = new RegExp(
-  `^arn:${ARN_PARTITION}:lambda:${REGION}:${ACCOUNT}:function:[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$`,
-);
-export const TOPIC_ARN_PATTERN = new RegExp(
-  `^arn:${ARN_PARTITION}:sns:${REGION}:${ACCOUNT}:[A-Za-z0-9_-]{1,256}(?:\\.fifo)?$`,
-);
-export const STREAM_ARN_PATTERN = new RegExp(
-  `^arn:${ARN_PARTITION}:kinesis:${REGION}:${ACCOUNT}:stream/[A-Za-z0-9_.-]{1,128}$`,
-);
-export const EVENT_BUS_ARN_PATTERN = new RegExp(
-  `^arn:${ARN_PARTITION}:events:${REGION}:${ACCOUNT}:event-bus/[A-Za-z0-9._/-]{1,256}$`,
-);
-/** A queue name is 1-80 characters, `.fifo` included for a FIFO queue. */
-export const QUEUE_ARN_PATTERN = new RegExp(
-  `^arn:${ARN_PARTITION}:sqs:${REGION}:${ACCOUNT}:(?=[A-Za-z0-9_.-]{1,80}$)[A-Za-z0-9_-]+(?:\\.fifo)?$`,
-);
-export const ROLE_ARN_PATTERN = new RegExp(
-  `^arn:${ARN_PARTITION}:iam::${ACCOUNT}:role/[A-Za-z0-9+=,.@_/-]{1,512}$`,
-);
-/** STS accepts 2–1224 characters from this set for an external id. */
-export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
-
-/** A destination id: also what an ingest message's `destinations` may name, so no other text is ever echoed. */
-export const DESTINATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-export const DestinationIdSchema = z
-  .string()
-  .check(z.regex(DESTINATION_ID_PATTERN, 'must be 1-64 characters of letters, digits, "-" or "_"'));
-const destinationId = DestinationIdSchema;
-
-const eventAllowList = z
-  .array(z.string().check(z.minLength(1, 'must not contain empty event names'), z.maxLength(1000)))
-  .check(z.minLength(1, 'must list at least one event name, or "*" for all'));
-
-/**
- * Events above the destination's size limit go to the platform's payload bucket, and a pointer
- * envelope is delivered instead; without it they are dead-lettered with `PayloadTooLarge`.
- * The delivery role reads the bucket, so a destination needs one to offload.
- */
-const offloadOversize = z.optional(z.boolean());
-
-/**
- * The most events a second the dispatcher sends this destination, per execution environment;
- * events over it are retried later, never dropped.
- */
-const maxEventsPerSecond = z.optional(
-  z.number().check(z.positive('must be a positive number of events per second'), z.lte(100_000)),
-);
-
-const roleArn = z.string().check(z.regex(ROLE_ARN_PATTERN, 'must be an IAM role ARN'));
-
-/** What leaves for this destination (see `data-mapping.ts`). @default privacy-safe defaults */
-const mapping = z.optional(DataMappingSchema);
-/** Consent categories an event's visitor must all have granted for it to go here. @default none */
-const requiredConsent = z.optional(z.array(ConsentCategorySchema).check(z.minLength(1), z.maxLength(10)));
-
-/** A size limit the service lets its owner raise: the setup check reads the real one. */
-const maxMessageBytes = (upTo: number) =>
-  z.optional(
-    z
-      .int()
-      .check(
-        z.gte(1_024, `must be 1,024 to ${upTo.toLocaleString('en-US')} bytes`),
-        z.lte(upTo, `must be 1,024 to ${upTo.toLocaleString('en-US')} bytes`),
-      ),
-  );
-
-export const LambdaDestinationSchema = z
-  .strictObject({
-    id: destinationId,
-    type: z.literal('lambda'),
-    functionArn: z.string().check(z.regex(FUNCTION_ARN_PATTERN, 'must be a Lambda function ARN')),
-    invocationType: z._default(z.enum(['Event', 'RequestResponse']), 'Event'),
-    roleArn: z.optional(roleArn),
-    events: eventAllowList,
-    offloadOversize,
-    maxEventsPerSecond,
-    mapping,
-    requiredConsent,
-  })
-  .check(
-    z.refine((d) => !d.offloadOversize || d.roleArn !== undefined, {
-      message: 'needs roleArn: offloaded payloads are readable only through the delivery role',
-      path: ['offloadOversize'],
-    }),
-  );
-
-export const SnsDestinationSchema = z.strictObject({
-  id: destinationId,
-  type: z.literal('sns'),
-  topicArn: z.string().check(z.regex(TOPIC_ARN_PATTERN, 'must be an SNS topic ARN')),
-  roleArn,
-  mapping,
-  requiredConsent,
-  /**
-   * The topic's `MaximumMessageSize` (SNS accepts up to 1 MiB when a topic is configured so):
-   * the size limit of one message and of one PublishBatch call. The setup check reads the real one.
-   */
-  maxMessageBytes: maxMessageBytes(1_048_576),
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
-});
-
-/** A Kinesis data stream: `PutRecords`, partition key the visitor, so a visitor's events keep their order in a shard. */
-export const KinesisDestinationSchema = z.strictObject({
-  id: destinationId,
-  type: z.literal('kinesis'),
-  streamArn: z.string().check(z.regex(STREAM_ARN_PATTERN, 'must be a Kinesis data stream ARN')),
-  roleArn,
-  mapping,
-  requiredConsent,
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
-});
-
-/** An EventBridge event bus: `PutEvents`, `DetailType` the event name, `Detail` the delivered payload. */
-export const EventBridgeDestinationSchema = z.strictObject({
-  id: destinationId,
-  type: z.literal('eventbridge'),
-  eventBusArn: z.string().check(z.regex(EVENT_BUS_ARN_PATTERN, 'must be an EventBridge event bus ARN')),
-  roleArn,
-  /** The events' `Source`, which the bus's rules match on. */
-  source: z._default(
-    z
-      .string()
-      .check(
-        z.regex(
-          /^(?!aws\.)[A-Za-z0-9._/-]{1,256}$/,
-          'must be 1-256 characters of letters, digits and ._/- not starting with "aws." (reserved for AWS)',
-        ),
-      ),
-    'event-delivery',
-  ),
-  mapping,
-  requiredConsent,
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
-});
-
-/** An SQS queue, standard or FIFO: `SendMessageBatch`; a FIFO queue orders each visitor. */
-export const SqsDestinationSchema = z.strictObject({
-  id: destinationId,
-  type: z.literal('sqs'),
-  queueArn: z.string().check(z.regex(QUEUE_ARN_PATTERN, 'must be an SQS queue ARN')),
-  roleArn,
-  mapping,
-  requiredConsent,
-  /** The queue's `MaximumMessageSize` (up to 1 MiB): the size limit of one message and one call. */
-  maxMessageBytes: maxMessageBytes(1_048_576),
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
-});
+export {
+  DESTINATION_ID_PATTERN,
+  DestinationIdSchema,
+  EXTERNAL_ID_PATTERN,
+  ROLE_ARN_PATTERN,
+} from './destination-types/common';
+export { EVENT_BUS_ARN_PATTERN, EventBridgeDestinationSchema } from './destination-types/eventbridge';
+export { KinesisDestinationSchema, STREAM_ARN_PATTERN } from './destination-types/kinesis';
+export { FUNCTION_ARN_PATTERN, LambdaDestinationSchema } from './destination-types/lambda';
+export { SnsDestinationSchema, TOPIC_ARN_PATTERN } from './destination-types/sns';
+export { QUEUE_ARN_PATTERN, SqsDestinationSchema } from './destination-types/sqs';
 
 export const DestinationSchema = z.discriminatedUnion('type', [
   LambdaDestinationSchema,
@@ -246,24 +103,14 @@ export function arnParts(arn: string): { partition: string; region: string; acco
 }
 
 /** The resource a destination delivers to, whatever its type. */
-const ARN_OF: { readonly [T in DestinationType]: (d: Extract<DestinationInput, { type: T }>) => string } = {
-  lambda: (d) => d.functionArn,
-  sns: (d) => d.topicArn,
-  kinesis: (d) => d.streamArn,
-  eventbridge: (d) => d.eventBusArn,
-  sqs: (d) => d.queueArn,
-};
-
 export function destinationArn(destination: DestinationInput): string {
-  return (ARN_OF[destination.type] as (d: DestinationInput) => string)(destination);
+  // TypeScript cannot correlate a union member with its table entry; the table's type does.
+  return (DESTINATION_TYPES[destination.type].arnOf as (d: DestinationInput) => string)(destination);
 }
 
 /** A FIFO topic or queue: its name ends in `.fifo`, and it orders each visitor's events. */
 export function isFifo(destination: DestinationInput): boolean {
-  return (
-    (destination.type === 'sns' || destination.type === 'sqs') &&
-    destinationArn(destination).endsWith('.fifo')
-  );
+  return DESTINATION_TYPES[destination.type].fifo && destinationArn(destination).endsWith('.fifo');
 }
 
 export function isFifoTopic(destination: DestinationSpec): boolean {

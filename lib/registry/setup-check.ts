@@ -1,47 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import {
-  DescribeEventBusCommand,
-  type DescribeEventBusResponse,
-  EventBridgeClient,
-} from '@aws-sdk/client-eventbridge';
-import {
-  DescribeStreamSummaryCommand,
-  KinesisClient,
-  type StreamDescriptionSummary,
-} from '@aws-sdk/client-kinesis';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
 import { driverOf } from '../../lambda/dispatcher/deliver/drivers';
-import { SNS_LIMITS, topicLimits } from '../../lambda/dispatcher/deliver/drivers/sns';
-import { queueLimits, queueUrl, SQS_LIMITS } from '../../lambda/dispatcher/deliver/drivers/sqs';
 import type { Delivery } from '../../lambda/dispatcher/delivery';
 import { classifyError } from '../../lambda/dispatcher/errors';
-import {
-  type Destination,
-  type DestinationType,
-  type EventBridgeDestination,
-  isFifo,
-  isFifoTopic,
-  type KinesisDestination,
-  type SnsDestination,
-  type SqsDestination,
-} from '../../lambda/shared/destination-config';
+import type { Destination, DestinationType } from '../../lambda/shared/destination-config';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import { distinctIdHash } from '../../lambda/shared/log-ids';
 import { DeliveryRole } from '../constructs/delivery-role';
+import type { CheckStep, TargetCheck } from './setup-check/common';
+import { checkBus } from './setup-check/eventbridge';
+import { checkStream } from './setup-check/kinesis';
+import { checkFunction } from './setup-check/lambda';
+import { checkTopic } from './setup-check/sns';
+import { checkQueue } from './setup-check/sqs';
 
-export type Verdict = 'ok' | 'warn' | 'fail' | 'skip';
-
-export interface CheckStep {
-  readonly step: string;
-  readonly verdict: Verdict;
-  readonly detail: string;
-  /** What to change, when something is missing. */
-  readonly fix?: string;
-}
+export type { CheckStep, Verdict } from './setup-check/common';
 
 export interface SetupCheckOptions {
   /** The same client cache the dispatcher uses: AssumeRole with the workspace's external id. */
@@ -73,10 +47,7 @@ export async function checkDestination(
         "no delivery role: the dispatcher invokes with its own identity, as the function's resource policy allows",
     });
   }
-  const checkTarget = TARGET_CHECKS[destination.type] as (
-    destination: Destination,
-    clients: DestinationClients,
-  ) => Promise<CheckStep[]>;
+  const checkTarget = TARGET_CHECKS[destination.type] as TargetCheck<Destination>;
   steps.push(...(await checkTarget(destination, options.clients)));
   if (steps.some((s) => s.verdict === 'fail')) return steps;
   steps.push(
@@ -87,14 +58,9 @@ export async function checkDestination(
   return steps;
 }
 
-/** What each destination type's own resource is checked for, through the delivery role. */
-const TARGET_CHECKS: {
-  readonly [T in DestinationType]: (
-    destination: Extract<Destination, { type: T }>,
-    clients: DestinationClients,
-  ) => Promise<CheckStep[]>;
-} = {
-  lambda: async (destination, clients) => [await checkFunction(destination, clients)],
+/** What each destination type's own resource is checked for, through the delivery role: `setup-check/<type>.ts`. */
+const TARGET_CHECKS: { readonly [T in DestinationType]: TargetCheck<Extract<Destination, { type: T }>> } = {
+  lambda: checkFunction,
   sns: checkTopic,
   kinesis: checkStream,
   eventbridge: checkBus,
@@ -154,269 +120,6 @@ async function checkRole(roleArn: string, externalId: string, sts: STSClient): P
         },
   );
   return steps;
-}
-
-async function checkFunction(
-  destination: Extract<Destination, { type: 'lambda' }>,
-  clients: DestinationClients,
-): Promise<CheckStep> {
-  try {
-    await clients
-      .client(LambdaClient, destination)
-      .send(new InvokeCommand({ FunctionName: destination.functionArn, InvocationType: 'DryRun' }));
-    return { step: 'invoke (DryRun)', verdict: 'ok', detail: 'the function exists and may be invoked' };
-  } catch (error) {
-    const classified = classifyError(error);
-    const viaRole = Boolean(destination.roleArn);
-    return {
-      step: 'invoke (DryRun)',
-      verdict: 'fail',
-      detail: `${classified.code}: ${classified.message}`,
-      fix:
-        classified.code === 'DestinationNotFound'
-          ? 'check the function name, region and account'
-          : viaRole
-            ? "grant lambda:InvokeFunction on the function to the delivery role (DeliveryRole's functions)"
-            : "add a resource policy to the function letting the platform's dispatcher role invoke it (lambda add-permission --principal <DispatcherRoleArn>)",
-    };
-  }
-}
-
-async function checkTopic(destination: SnsDestination, clients: DestinationClients): Promise<CheckStep[]> {
-  let attributes: Record<string, string>;
-  try {
-    const response = await clients
-      .client(SNSClient, destination)
-      .send(new GetTopicAttributesCommand({ TopicArn: destination.topicArn }));
-    attributes = response.Attributes ?? {};
-  } catch (error) {
-    return probeFailed('topic attributes', error, 'topic', 'sns:GetTopicAttributes and sns:Publish');
-  }
-  return messageResourceSteps({
-    noun: 'topic',
-    service: 'SNS',
-    fifo: attributes.FifoTopic === 'true',
-    expectedFifo: isFifoTopic(destination),
-    contentBasedDeduplication: attributes.ContentBasedDeduplication === 'true',
-    key: attributes.KmsMasterKeyId,
-    maximumMessageSize: Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes),
-    configuredMaxBytes: topicLimits(destination).maxBytes,
-    offloadOversize: destination.offloadOversize,
-  });
-}
-
-/**
- * What a topic's and a queue's settings must be for the platform: readable through the role,
- * FIFO as the ARN says, no content-based deduplication (the platform sends its own ids), a KMS
- * key, and a message size limit no smaller than the destination's.
- */
-function messageResourceSteps(resource: {
-  noun: 'topic' | 'queue';
-  service: 'SNS' | 'SQS';
-  fifo: boolean;
-  expectedFifo: boolean;
-  contentBasedDeduplication: boolean;
-  key: string | undefined;
-  maximumMessageSize: number;
-  configuredMaxBytes: number;
-  offloadOversize: boolean | undefined;
-}): CheckStep[] {
-  const { noun, service, fifo } = resource;
-  const steps: CheckStep[] = [
-    {
-      step: `${noun} attributes`,
-      verdict: 'ok',
-      detail: `the ${noun} exists and is readable through the role`,
-    },
-    fifo === resource.expectedFifo
-      ? {
-          step: 'FIFO',
-          verdict: 'ok',
-          detail: fifo ? `FIFO ${noun}: events grouped by visitor` : `standard ${noun}`,
-        }
-      : {
-          step: 'FIFO',
-          verdict: 'fail',
-          detail: `the ${noun} is ${fifo ? 'FIFO' : 'standard'} but its ARN ${fifo ? 'lacks' : 'ends in'} .fifo`,
-          fix: `use the ${noun} ARN exactly as ${service} gives it`,
-        },
-  ];
-  if (fifo && resource.contentBasedDeduplication) {
-    steps.push({
-      step: 'deduplication',
-      verdict: 'warn',
-      detail:
-        'content-based deduplication is on: the platform sends its own deduplication id per destination and event',
-      fix: 'turn content-based deduplication off',
-    });
-  }
-  steps.push(
-    encryptionStep(
-      noun,
-      resource.key,
-      'the role needs kms:GenerateDataKey and kms:Decrypt on it (verified by --send-test-event)',
-    ),
-  );
-  steps.push(
-    messageSizeStep(
-      noun,
-      service,
-      resource.maximumMessageSize,
-      resource.configuredMaxBytes,
-      resource.offloadOversize,
-    ),
-  );
-  return steps;
-}
-
-/** The resource's real size limit against the destination's: a smaller real one would refuse events. */
-function messageSizeStep(
-  noun: 'topic' | 'queue',
-  service: 'SNS' | 'SQS',
-  maximum: number,
-  configured: number,
-  offloadOversize: boolean | undefined,
-): CheckStep {
-  const beyond = offloadOversize ? 'offloaded to the payload bucket' : 'dead-lettered with PayloadTooLarge';
-  if (maximum === configured) {
-    return {
-      step: 'message size',
-      verdict: 'ok',
-      detail: `the ${noun} accepts messages up to ${maximum} bytes; larger events are ${beyond}`,
-    };
-  }
-  return maximum > configured
-    ? {
-        step: 'message size',
-        verdict: 'warn',
-        detail: `the ${noun} accepts ${maximum} bytes but the destination sends at most ${configured}: larger events are ${beyond}`,
-        fix: `update the destination with --max-message-bytes ${maximum}`,
-      }
-    : {
-        step: 'message size',
-        verdict: 'fail',
-        detail: `the destination sends up to ${configured} bytes but the ${noun} accepts only ${maximum}: ${service} would refuse larger events`,
-        fix: `update the destination with --max-message-bytes ${maximum}, or raise the ${noun}'s MaximumMessageSize`,
-      };
-}
-
-/** A probe's failure: what is wrong, and what to grant or check. */
-function probeFailed(step: string, error: unknown, resource: string, grant: string): CheckStep[] {
-  const classified = classifyError(error);
-  return [
-    {
-      step,
-      verdict: 'fail',
-      detail: `${classified.code}: ${classified.message}`,
-      fix:
-        classified.code === 'DestinationNotFound'
-          ? `check the ${resource} ARN: no such ${resource} in that account and region`
-          : `grant ${grant} on the ${resource} to the delivery role (the DeliveryRole construct does)`,
-    },
-  ];
-}
-
-/** A resource's encryption: a customer-managed KMS key is what the platform expects. */
-function encryptionStep(noun: string, key: string | undefined, who: string): CheckStep {
-  return key
-    ? { step: 'encryption', verdict: 'ok', detail: `encrypted with ${key}; ${who}` }
-    : {
-        step: 'encryption',
-        verdict: 'warn',
-        detail: `the ${noun} is not encrypted with a KMS key`,
-        fix: `set a customer-managed KMS key on the ${noun}`,
-      };
-}
-
-async function checkStream(
-  destination: KinesisDestination,
-  clients: DestinationClients,
-): Promise<CheckStep[]> {
-  let summary: StreamDescriptionSummary | undefined;
-  try {
-    ({ StreamDescriptionSummary: summary } = await clients
-      .client(KinesisClient, destination)
-      .send(new DescribeStreamSummaryCommand({ StreamARN: destination.streamArn })));
-  } catch (error) {
-    return probeFailed('stream', error, 'stream', 'kinesis:DescribeStreamSummary and kinesis:PutRecords');
-  }
-  const status = summary?.StreamStatus ?? 'UNKNOWN';
-  return [
-    status === 'ACTIVE' || status === 'UPDATING'
-      ? {
-          step: 'stream',
-          verdict: 'ok',
-          detail: `the stream is ${status}; records keep each visitor's order in its shard`,
-        }
-      : {
-          step: 'stream',
-          verdict: 'fail',
-          detail: `the stream is ${status}: it takes no records`,
-          fix: 'wait for the stream to become ACTIVE, or point the destination at an active one',
-        },
-    encryptionStep(
-      'stream',
-      summary?.EncryptionType === 'KMS' ? summary.KeyId : undefined,
-      'the role needs kms:GenerateDataKey on it (verified by --send-test-event)',
-    ),
-  ];
-}
-
-async function checkBus(
-  destination: EventBridgeDestination,
-  clients: DestinationClients,
-): Promise<CheckStep[]> {
-  let bus: DescribeEventBusResponse;
-  try {
-    bus = await clients
-      .client(EventBridgeClient, destination)
-      .send(new DescribeEventBusCommand({ Name: destination.eventBusArn }));
-  } catch (error) {
-    return probeFailed('event bus', error, 'event bus', 'events:DescribeEventBus and events:PutEvents');
-  }
-  return [
-    {
-      step: 'event bus',
-      verdict: 'ok',
-      detail: `the bus exists; events arrive with Source "${destination.source}" and DetailType the event name`,
-    },
-    encryptionStep(
-      'event bus',
-      bus.KmsKeyIdentifier,
-      "EventBridge uses it itself, as the key's policy must let it for this bus; the role needs no grant on it",
-    ),
-  ];
-}
-
-async function checkQueue(destination: SqsDestination, clients: DestinationClients): Promise<CheckStep[]> {
-  let attributes: Partial<Record<string, string>>;
-  try {
-    ({ Attributes: attributes = {} } = await clients.client(SQSClient, destination).send(
-      new GetQueueAttributesCommand({
-        QueueUrl: queueUrl(destination.queueArn),
-        AttributeNames: [
-          'FifoQueue',
-          'ContentBasedDeduplication',
-          'KmsMasterKeyId',
-          'SqsManagedSseEnabled',
-          'MaximumMessageSize',
-        ],
-      }),
-    ));
-  } catch (error) {
-    return probeFailed('queue attributes', error, 'queue', 'sqs:GetQueueAttributes and sqs:SendMessage');
-  }
-  return messageResourceSteps({
-    noun: 'queue',
-    service: 'SQS',
-    fifo: attributes.FifoQueue === 'true',
-    expectedFifo: isFifo(destination),
-    contentBasedDeduplication: attributes.ContentBasedDeduplication === 'true',
-    key: attributes.KmsMasterKeyId,
-    maximumMessageSize: Number(attributes.MaximumMessageSize ?? SQS_LIMITS.maxBytes),
-    configuredMaxBytes: queueLimits(destination).maxBytes,
-    offloadOversize: destination.offloadOversize,
-  });
 }
 
 /** Delivers one flagged test event the consumer can recognise (`event_properties.platform_setup_check`). */

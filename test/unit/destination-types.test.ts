@@ -6,6 +6,12 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient }
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { readRetryBundle } from '../../lambda/dispatcher/settle/retry-bundle';
+import {
+  type DestinationType,
+  type InvalidDestinationConfigError,
+  parseDestinations,
+} from '../../lambda/shared/destination-config';
+import { DESTINATION_TYPES, destinationFields } from '../../lambda/shared/destination-types';
 import { capturingLogger } from '../support/capture-logs';
 import {
   busDestination,
@@ -242,5 +248,52 @@ describe('a batch to every destination type', () => {
     // Every other destination that accepts the event got it.
     const { stream, queue, fifoQueue } = sent();
     expect([stream, queue, fifoQueue]).toEqual([[['long']], [['long']], [['long']]]);
+  });
+});
+
+describe('the field descriptors of each destination type', () => {
+  const TYPES = Object.keys(DESTINATION_TYPES) as DestinationType[];
+  const problemsOf = (destination: Record<string, unknown>) => {
+    try {
+      parseDestinations([destination]);
+      return [];
+    } catch (error) {
+      return (error as InvalidDestinationConfigError).problems;
+    }
+  };
+  const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+  it.each(TYPES)("%s: the required fields' examples parse, and each one left out is named", (type) => {
+    const required = destinationFields(type).filter((f) => f.required);
+    const example = Object.fromEntries([['type', type], ...required.map((f) => [f.name, f.example])]);
+
+    expect(problemsOf(example)).toEqual([]);
+    for (const { name } of required) {
+      const { [name]: _left, ...without } = example;
+      expect(problemsOf(without)).toEqual([
+        expect.stringMatching(new RegExp(`^destination (?:"orders"|#0): ${name} `)),
+      ]);
+    }
+  });
+
+  it.each(TYPES)("%s: each field is the schema's, with the schema's own rule", (type) => {
+    const fields = destinationFields(type);
+    const keys = Object.keys((DESTINATION_TYPES[type].schema as unknown as { shape: object }).shape);
+    const inputs = fields.flatMap((f) => f.or ?? []);
+    const example = Object.fromEntries([
+      ['type', type],
+      ...fields.filter((f) => f.required).map((f) => [f.name, f.example]),
+    ]);
+
+    expect(fields.map((f) => f.name).sort()).toEqual([...keys.filter((k) => k !== 'type'), ...inputs].sort());
+    for (const { name, rule, example: value } of fields) {
+      if (!rule) continue;
+      if (value !== undefined) expect(value).toMatch(rule.pattern);
+      if (inputs.includes(name)) continue;
+      // A value no rule takes fails with the message the field gives.
+      expect(problemsOf({ ...example, [name]: 'not valid' })).toEqual([
+        expect.stringMatching(new RegExp(`: ${name} ${escaped(rule.message)}$`)),
+      ]);
+    }
   });
 });

@@ -35,13 +35,15 @@ export async function callForResults<R>(
   }
 }
 
-/** SNS `PublishBatch` and SQS `SendMessageBatch`: the `Successful` and `Failed` entries, by `Id`. */
+/** The answer of SNS `PublishBatch` and SQS `SendMessageBatch`: the `Successful` and `Failed` entries, by `Id`. */
+export interface AnswerById {
+  Successful?: readonly { Id?: string }[];
+  Failed?: readonly { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[];
+}
+
 export function resultsById(
   ids: readonly (string | undefined)[],
-  answer: {
-    Successful?: readonly { Id?: string }[];
-    Failed?: readonly { Id?: string; Code?: string; Message?: string; SenderFault?: boolean }[];
-  },
+  answer: AnswerById,
   entryFailure: (code: string, message?: string, senderFault?: boolean) => DeliveryError,
 ): DeliveryResult[] {
   const failures = new Map((answer.Failed ?? []).map((f) => [f.Id, f]));

@@ -27,8 +27,8 @@ export interface DeliveryCall {
 /**
  * Everything the dispatcher knows of one destination type. The flow of a batch (validate,
  * route, deliver in lanes, settle) asks the destination's driver, and never branches on type.
- * The type's config schema is in `destination-config.ts`; its delivery role's IAM actions are in
- * `delivery-permissions.ts`, which the CDK constructs read too, without the SDK clients.
+ * The type's config schema and its delivery role's IAM actions are in
+ * `shared/destination-types/<type>.ts`, which the CDK constructs read too, without the SDK clients.
  */
 export interface DestinationDriver<D extends Destination = Destination> {
   /**

@@ -3,9 +3,6 @@ import type { Destination } from '../../../shared/destination-config';
 import { eventIdentityOf, hashEventIdentity } from '../../../shared/event-identity';
 import type { DeliveredPayload } from '../../../shared/ingest-message';
 import { utf8Bytes } from '../../batching';
-import { PermanentDeliveryError } from '../../errors';
-import { type BatchLimits, type BatchPlan, numberEntries, planOrderedBatches } from './batch-plan';
-import type { OutgoingEvent } from './driver';
 
 /**
  * What SNS and SQS messages carry besides the body, shared by both drivers: the same message
@@ -70,34 +67,6 @@ export function messageSize(
     bytes += utf8Bytes(name) + utf8Bytes(DataType) + utf8Bytes(StringValue);
   }
   return bytes;
-}
-
-/**
- * A topic's or queue's batch calls: entries sized as SNS and SQS count them, a key's events in
- * successive calls (see `planOrderedBatches`), entry ids their positions in a call.
- */
-export function planMessageBatches<E extends { Id?: string }>(
-  noun: 'topic' | 'queue',
-  events: readonly OutgoingEvent[],
-  limits: BatchLimits,
-  toEntry: (event: OutgoingEvent) => E,
-  sizeOf: (entry: E) => number,
-): BatchPlan<E> {
-  return numberEntries(
-    planOrderedBatches(
-      events,
-      limits,
-      (event) => {
-        const entry = toEntry(event);
-        return { entry, bytes: sizeOf(entry) };
-      },
-      (bytes, limit) =>
-        new PermanentDeliveryError(
-          'PayloadTooLarge',
-          `message is ${bytes} bytes; the ${noun} accepts at most ${limit}`,
-        ),
-    ),
-  );
 }
 
 export function sha256(text: string): string {

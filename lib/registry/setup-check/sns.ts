@@ -1,0 +1,28 @@
+import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SNS_LIMITS, topicLimits } from '../../../lambda/dispatcher/deliver/drivers/sns';
+import { isFifoTopic, type SnsDestination } from '../../../lambda/shared/destination-config';
+import { messageResourceSteps, probeFailed, type TargetCheck } from './common';
+
+/** A topic: readable through the role, and FIFO, deduplication, key and size as the platform needs them. */
+export const checkTopic: TargetCheck<SnsDestination> = async (destination, clients) => {
+  let attributes: Record<string, string>;
+  try {
+    const response = await clients
+      .client(SNSClient, destination)
+      .send(new GetTopicAttributesCommand({ TopicArn: destination.topicArn }));
+    attributes = response.Attributes ?? {};
+  } catch (error) {
+    return probeFailed('topic attributes', error, 'topic', 'sns:GetTopicAttributes and sns:Publish');
+  }
+  return messageResourceSteps({
+    noun: 'topic',
+    service: 'SNS',
+    fifo: attributes.FifoTopic === 'true',
+    expectedFifo: isFifoTopic(destination),
+    contentBasedDeduplication: attributes.ContentBasedDeduplication === 'true',
+    key: attributes.KmsMasterKeyId,
+    maximumMessageSize: Number(attributes.MaximumMessageSize ?? SNS_LIMITS.maxBytes),
+    configuredMaxBytes: topicLimits(destination).maxBytes,
+    offloadOversize: destination.offloadOversize,
+  });
+};
