@@ -151,7 +151,7 @@ ${COMMON}`,
 
 type Values = Record<string, string | boolean | undefined>;
 
-const OPTIONS = {
+export const OPTIONS = {
   table: { type: 'string' },
   'static-config': { type: 'string' },
   'function-arn': { type: 'string' },

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
+import { OPTIONS } from '../../bin/destinations';
+import type { DestinationType } from '../../lambda/shared/destination-config';
+import { destinationFields } from '../../lambda/shared/destination-types';
 
 jest.setTimeout(30_000);
 
@@ -54,5 +57,24 @@ describe('npm run destinations', () => {
       status: 2,
       stderr: expect.stringContaining("Unknown option '--colour'"),
     });
+  });
+});
+
+describe('the destinations CLI flags', () => {
+  const TYPES: readonly DestinationType[] = ['lambda', 'sns', 'kinesis', 'eventbridge', 'sqs'];
+  // The id is the command's argument; a mapping is set with `mapping set`.
+  const NOT_FLAGS = new Set(['id', 'mapping']);
+
+  it.each(TYPES)('offer a flag for every field of a %s destination', (type) => {
+    // Prepare
+    const fields = destinationFields(type).filter((field) => !NOT_FLAGS.has(field.name));
+
+    // Act
+    const missing = fields
+      .map((field) => field.name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`))
+      .filter((flag) => !(flag in OPTIONS));
+
+    // Assess
+    expect(missing).toEqual([]);
   });
 });
