@@ -68,6 +68,15 @@ export const requiredConsent = z.optional(
   z.array(ConsentCategorySchema).check(z.minLength(1), z.maxLength(10)),
 );
 
+/** What every type's config has besides its resource: which events, what shape, how fast, whose consent. */
+export const DELIVERY_OPTIONS = {
+  mapping,
+  requiredConsent,
+  events: eventAllowList,
+  offloadOversize,
+  maxEventsPerSecond,
+};
+
 /** SNS and SQS let their owner raise a topic's or queue's message size limit to 1 MiB. */
 const MIN_MESSAGE_BYTES = 1_024;
 const MAX_MESSAGE_BYTES = 1_048_576;

@@ -1,15 +1,11 @@
 import * as z from 'zod/mini';
 import {
   arnPattern,
+  DELIVERY_OPTIONS,
   DELIVERY_ROLE_FIELD,
   DestinationIdSchema,
   type DestinationTypeDefinition,
-  eventAllowList,
   type FieldDescriptor,
-  mapping,
-  maxEventsPerSecond,
-  offloadOversize,
-  requiredConsent,
   roleArn,
   type TextRule,
   text,
@@ -34,11 +30,7 @@ export const EventBridgeDestinationSchema = z.strictObject({
   roleArn,
   /** The events' `Source`, which the bus's rules match on. */
   source: z._default(text(SOURCE), DEFAULT_SOURCE),
-  mapping,
-  requiredConsent,
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
+  ...DELIVERY_OPTIONS,
 });
 
 export const eventBridgeType: DestinationTypeDefinition<z.input<typeof EventBridgeDestinationSchema>> = {

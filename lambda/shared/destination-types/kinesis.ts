@@ -1,15 +1,11 @@
 import * as z from 'zod/mini';
 import {
   arnPattern,
+  DELIVERY_OPTIONS,
   DELIVERY_ROLE_FIELD,
   DestinationIdSchema,
   type DestinationTypeDefinition,
-  eventAllowList,
   type FieldDescriptor,
-  mapping,
-  maxEventsPerSecond,
-  offloadOversize,
-  requiredConsent,
   roleArn,
   type TextRule,
   text,
@@ -24,11 +20,7 @@ export const KinesisDestinationSchema = z.strictObject({
   type: z.literal('kinesis'),
   streamArn: text(STREAM_ARN),
   roleArn,
-  mapping,
-  requiredConsent,
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
+  ...DELIVERY_OPTIONS,
 });
 
 export const kinesisType: DestinationTypeDefinition<z.input<typeof KinesisDestinationSchema>> = {

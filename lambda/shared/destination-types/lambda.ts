@@ -2,16 +2,12 @@ import * as z from 'zod/mini';
 import {
   ACCOUNT_PATTERN,
   arnPattern,
+  DELIVERY_OPTIONS,
   DestinationIdSchema,
   type DestinationTypeDefinition,
-  eventAllowList,
   type FieldDescriptor,
-  mapping,
-  maxEventsPerSecond,
-  offloadOversize,
   REGION_PATTERN,
   ROLE_ARN,
-  requiredConsent,
   roleArn,
   type TextRule,
   text,
@@ -33,11 +29,7 @@ export const LambdaDestinationSchema = z
     functionArn: text(FUNCTION_ARN),
     invocationType: z._default(z.enum(INVOCATION_TYPES), 'Event'),
     roleArn: z.optional(roleArn),
-    events: eventAllowList,
-    offloadOversize,
-    maxEventsPerSecond,
-    mapping,
-    requiredConsent,
+    ...DELIVERY_OPTIONS,
   })
   .check(
     z.refine((d) => !d.offloadOversize || d.roleArn !== undefined, {

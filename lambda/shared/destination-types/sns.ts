@@ -1,17 +1,13 @@
 import * as z from 'zod/mini';
 import {
   arnPattern,
+  DELIVERY_OPTIONS,
   DELIVERY_ROLE_FIELD,
   DestinationIdSchema,
   type DestinationTypeDefinition,
-  eventAllowList,
   type FieldDescriptor,
   MAX_MESSAGE_BYTES_FIELD,
-  mapping,
-  maxEventsPerSecond,
   maxMessageBytes,
-  offloadOversize,
-  requiredConsent,
   roleArn,
   type TextRule,
   text,
@@ -25,16 +21,12 @@ export const SnsDestinationSchema = z.strictObject({
   type: z.literal('sns'),
   topicArn: text(TOPIC_ARN),
   roleArn,
-  mapping,
-  requiredConsent,
   /**
    * The topic's `MaximumMessageSize` (SNS accepts up to 1 MiB when a topic is configured so):
    * the size limit of one message and of one PublishBatch call. The setup check reads the real one.
    */
   maxMessageBytes,
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
+  ...DELIVERY_OPTIONS,
 });
 
 /** Amazon SNS topics, standard or FIFO: `PublishBatch`; a FIFO topic orders each visitor. */

@@ -1,17 +1,13 @@
 import * as z from 'zod/mini';
 import {
   arnPattern,
+  DELIVERY_OPTIONS,
   DELIVERY_ROLE_FIELD,
   DestinationIdSchema,
   type DestinationTypeDefinition,
-  eventAllowList,
   type FieldDescriptor,
   MAX_MESSAGE_BYTES_FIELD,
-  mapping,
-  maxEventsPerSecond,
   maxMessageBytes,
-  offloadOversize,
-  requiredConsent,
   roleArn,
   type TextRule,
   text,
@@ -27,13 +23,9 @@ export const SqsDestinationSchema = z.strictObject({
   type: z.literal('sqs'),
   queueArn: text(QUEUE_ARN),
   roleArn,
-  mapping,
-  requiredConsent,
   /** The queue's `MaximumMessageSize` (up to 1 MiB): the size limit of one message and one call. */
   maxMessageBytes,
-  events: eventAllowList,
-  offloadOversize,
-  maxEventsPerSecond,
+  ...DELIVERY_OPTIONS,
 });
 
 export const sqsType: DestinationTypeDefinition<z.input<typeof SqsDestinationSchema>> = {
