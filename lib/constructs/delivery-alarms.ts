@@ -49,90 +49,15 @@ export class DeliveryAlarms extends Construct {
   constructor(scope: Construct, id: string, props: DeliveryAlarmsProps) {
     super(scope, id);
     const { ingestQueue, dispatcher } = props;
-    const fiveMinutes = Duration.minutes(5);
-    const maxIngestAge = props.maxIngestAge ?? Duration.minutes(5);
-
-    this.deadLetters = new cloudwatch.Alarm(this, 'DeadLetters', {
-      alarmDescription:
-        'Events are waiting in the dead-letter queue: read their error_code, fix, then npm run redrive (docs/operations.md, "Runbook")',
-      metric: ingestQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.ingestBacklog = new cloudwatch.Alarm(this, 'IngestBacklog', {
-      alarmDescription: `The oldest ingest message is older than ${maxIngestAge.toHumanString()}: the dispatcher is falling behind or failing`,
-      metric: ingestQueue.queue.metricApproximateAgeOfOldestMessage({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: maxIngestAge.toSeconds(),
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.dispatcherErrors = new cloudwatch.Alarm(this, 'DispatcherErrors', {
-      alarmDescription: 'The dispatcher failed whole invocations (not single deliveries): see its error logs',
-      metric: dispatcher.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.dispatcherThrottles = new cloudwatch.Alarm(this, 'DispatcherThrottles', {
-      alarmDescription: 'The dispatcher was throttled: raise its concurrency quota or reserved concurrency',
-      metric: dispatcher.function.metricThrottles({ period: fiveMinutes, statistic: 'Sum' }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    const delivered = DESTINATION_TYPES.map((type) => deliveryMetric('Delivered', type));
-    const failed = DESTINATION_TYPES.map((type) => deliveryMetric('DeliveryFailures', type));
-    const deliveredIds = DESTINATION_TYPES.map((type) => `delivered_${type}`);
-    const failedIds = DESTINATION_TYPES.map((type) => `failed_${type}`);
-    const sum = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(' + ');
-    const maxFailurePercent = props.maxFailurePercent ?? 5;
-    this.failureRate = new cloudwatch.Alarm(this, 'FailureRate', {
-      alarmDescription: `More than ${maxFailurePercent}% of deliveries failed (retried or dead-lettered) for 15 minutes: see the destination summary logs`,
-      metric: new cloudwatch.MathExpression({
-        expression: `100 * (${sum(failedIds)}) / MAX([1, ${sum([...deliveredIds, ...failedIds])}])`,
-        usingMetrics: Object.fromEntries([
-          ...deliveredIds.map((id, i) => [id, delivered[i]]),
-          ...failedIds.map((id, i) => [id, failed[i]]),
-        ]),
-        period: fiveMinutes,
-        label: 'Failed deliveries (%)',
-      }),
-      threshold: maxFailurePercent,
-      evaluationPeriods: 3,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    this.registryResends = new cloudwatch.Alarm(this, 'RegistryResends', {
-      alarmDescription:
-        'Events are being sent again because their workspace could not be looked up (registry unreadable, an HMAC key or a version that fails to load): past the retry limits they are dead-lettered with RegistryUnavailable',
-      metric: new cloudwatch.Metric({
-        namespace: EventDispatcher.METRICS_NAMESPACE,
-        metricName: 'RegistryResends',
-        dimensionsMap: { service: 'event-dispatcher' },
-        statistic: 'Sum',
-        period: fiveMinutes,
-      }),
-      threshold: 1,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
-    const action = new SnsAction(props.operatorTopic);
+    this.deadLetters = this.createDeadLettersAlarm(ingestQueue);
+    this.ingestBacklog = this.createIngestBacklogAlarm(
+      ingestQueue,
+      props.maxIngestAge ?? Duration.minutes(5),
+    );
+    this.dispatcherErrors = this.createDispatcherErrorsAlarm(dispatcher);
+    this.dispatcherThrottles = this.createDispatcherThrottlesAlarm(dispatcher);
+    this.failureRate = this.createFailureRateAlarm(props.maxFailurePercent ?? 5);
+    this.registryResends = this.createRegistryResendsAlarm();
     const alarms = [
       this.deadLetters,
       this.ingestBacklog,
@@ -141,20 +66,133 @@ export class DeliveryAlarms extends Construct {
       this.failureRate,
       this.registryResends,
     ];
+    this.notifyOperators(alarms, props.operatorTopic);
+    this.dashboard = this.createDashboard(alarms, ingestQueue, dispatcher);
+  }
+
+  /** An alarm with the defaults they share: fires at or above the threshold, quiet without data. */
+  private createAlarm(id: string, props: cloudwatch.AlarmProps): cloudwatch.Alarm {
+    return new cloudwatch.Alarm(this, id, {
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+  }
+
+  private createDeadLettersAlarm(ingestQueue: IngestQueue): cloudwatch.Alarm {
+    return this.createAlarm('DeadLetters', {
+      alarmDescription:
+        'Events are waiting in the dead-letter queue: read their error_code, fix, then npm run redrive (docs/operations.md, "Runbook")',
+      metric: ingestQueue.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+  }
+
+  private createIngestBacklogAlarm(ingestQueue: IngestQueue, maxIngestAge: Duration): cloudwatch.Alarm {
+    return this.createAlarm('IngestBacklog', {
+      alarmDescription: `The oldest ingest message is older than ${maxIngestAge.toHumanString()}: the dispatcher is falling behind or failing`,
+      metric: ingestQueue.queue.metricApproximateAgeOfOldestMessage({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: maxIngestAge.toSeconds(),
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+    });
+  }
+
+  private createDispatcherErrorsAlarm(dispatcher: EventDispatcher): cloudwatch.Alarm {
+    return this.createAlarm('DispatcherErrors', {
+      alarmDescription: 'The dispatcher failed whole invocations (not single deliveries): see its error logs',
+      metric: dispatcher.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+  }
+
+  private createDispatcherThrottlesAlarm(dispatcher: EventDispatcher): cloudwatch.Alarm {
+    return this.createAlarm('DispatcherThrottles', {
+      alarmDescription: 'The dispatcher was throttled: raise its concurrency quota or reserved concurrency',
+      metric: dispatcher.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+  }
+
+  /** Failed deliveries over all deliveries, across every destination type. */
+  private createFailureRateAlarm(maxFailurePercent: number): cloudwatch.Alarm {
+    const deliveredIds = DESTINATION_TYPES.map((type) => `delivered_${type}`);
+    const failedIds = DESTINATION_TYPES.map((type) => `failed_${type}`);
+    const delivered = deliveryMetrics('Delivered');
+    const failed = deliveryMetrics('DeliveryFailures');
+    const sum = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(' + ');
+    return this.createAlarm('FailureRate', {
+      alarmDescription: `More than ${maxFailurePercent}% of deliveries failed (retried or dead-lettered) for 15 minutes: see the destination summary logs`,
+      metric: new cloudwatch.MathExpression({
+        expression: `100 * (${sum(failedIds)}) / MAX([1, ${sum([...deliveredIds, ...failedIds])}])`,
+        usingMetrics: Object.fromEntries([
+          ...deliveredIds.map((id, i) => [id, delivered[i]]),
+          ...failedIds.map((id, i) => [id, failed[i]]),
+        ]),
+        period: Duration.minutes(5),
+        label: 'Failed deliveries (%)',
+      }),
+      threshold: maxFailurePercent,
+      evaluationPeriods: 3,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+  }
+
+  private createRegistryResendsAlarm(): cloudwatch.Alarm {
+    return this.createAlarm('RegistryResends', {
+      alarmDescription:
+        'Events are being sent again because their workspace could not be looked up (registry unreadable, an HMAC key or a version that fails to load): past the retry limits they are dead-lettered with RegistryUnavailable',
+      metric: new cloudwatch.Metric({
+        namespace: EventDispatcher.METRICS_NAMESPACE,
+        metricName: 'RegistryResends',
+        dimensionsMap: { service: 'event-dispatcher' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
+      threshold: 1,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+    });
+  }
+
+  /** Each alarm, and its recovery, goes to the operator topic. */
+  private notifyOperators(alarms: readonly cloudwatch.Alarm[], operatorTopic: sns.ITopic): void {
+    const action = new SnsAction(operatorTopic);
     for (const alarm of alarms) {
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
     }
+  }
 
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+  /** The alarms' states, then deliveries by destination type, then the queues and the dispatcher. */
+  private createDashboard(
+    alarms: cloudwatch.Alarm[],
+    ingestQueue: IngestQueue,
+    dispatcher: EventDispatcher,
+  ): cloudwatch.Dashboard {
+    return new cloudwatch.Dashboard(this, 'Dashboard', {
       defaultInterval: Duration.hours(3),
       widgets: [
         [new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms, width: 24, height: 3 })],
         [
-          new cloudwatch.GraphWidget({ title: 'Delivered', left: delivered, width: 8, stacked: true }),
+          new cloudwatch.GraphWidget({
+            title: 'Delivered',
+            left: deliveryMetrics('Delivered'),
+            width: 8,
+            stacked: true,
+          }),
           new cloudwatch.GraphWidget({
             title: 'Failed (retried or dead-lettered)',
-            left: failed,
+            left: deliveryMetrics('DeliveryFailures'),
             width: 8,
             stacked: true,
           }),
@@ -189,6 +227,11 @@ export class DeliveryAlarms extends Construct {
       ],
     });
   }
+}
+
+/** One of the dispatcher's metrics for every destination type, in `DESTINATION_TYPES` order. */
+function deliveryMetrics(name: string): cloudwatch.Metric[] {
+  return DESTINATION_TYPES.map((type) => deliveryMetric(name, type));
 }
 
 /** One of the dispatcher's metrics for one destination type, with the dimensions it publishes. */

@@ -113,6 +113,15 @@ export interface EventConsumerProps {
 
 const DEFAULT_ENTRY = path.join(__dirname, '..', '..', 'lambda', 'consumer', 'index.ts');
 
+/** The props as the consumer runs them: defaults applied, checked. */
+interface ConsumerSettings {
+  readonly timeout: Duration;
+  readonly batchSize: number;
+  readonly maxConcurrency: number;
+  readonly maxReceiveCount: number;
+  readonly idempotencyTtl: Duration;
+}
+
 /**
  * A consumer of delivered events that processes each event once: Powertools idempotency keyed
  * on `event.distinct_id` (scoped by `visitor.visitor_id`), a DynamoDB idempotency table, SQS
@@ -144,11 +153,41 @@ export class EventConsumer extends Construct {
 
   constructor(scope: Construct, id: string, props: EventConsumerProps = {}) {
     super(scope, id);
+    const settings = this.checkedSettings(props);
+    this.encryptionKey =
+      props.encryptionKey ?? new EncryptionKey(this, 'Key', { description: 'Event consumer data' });
+    this.idempotencyTable = this.createIdempotencyTable();
+    this.invocationDeadLetterQueue = this.createDeadLetterQueue(
+      'InvocationDeadLetterQueue',
+      'asynchronous invocations of the consumer',
+    );
+    const logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+      encryptionKey: this.encryptionKey,
+    });
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Event consumer: reads its subscription queues and idempotency table',
+    });
+    logGroup.grantWrite(this.role);
+    this.function = this.createFunction(props, settings, logGroup);
+    this.grantIdempotency();
+    this.subscribeTopics(props.topics ?? [], settings);
+    for (const queue of props.queues ?? []) this.readQueue(queue, settings);
+    this.readStreams(props.streams ?? []);
+    this.subscribeEventBuses(props.eventBuses ?? [], settings);
+    this.allowInvokers(props.invokers ?? []);
+    this.acknowledgeRules();
+  }
+
+  /** Props with their defaults, checked together: every problem reported at once. */
+  private checkedSettings(props: EventConsumerProps): ConsumerSettings {
+    const { DEFAULTS } = EventConsumer;
     const timeout = props.timeout ?? Duration.seconds(30);
-    const batchSize = props.batchSize ?? EventConsumer.DEFAULTS.batchSize;
-    const maxConcurrency = props.maxConcurrency ?? EventConsumer.DEFAULTS.maxConcurrency;
-    const maxReceiveCount = props.maxReceiveCount ?? EventConsumer.DEFAULTS.maxReceiveCount;
-    const idempotencyTtl = props.idempotencyTtl ?? EventConsumer.DEFAULTS.idempotencyTtl;
+    const batchSize = props.batchSize ?? DEFAULTS.batchSize;
+    const maxConcurrency = props.maxConcurrency ?? DEFAULTS.maxConcurrency;
+    const maxReceiveCount = props.maxReceiveCount ?? DEFAULTS.maxReceiveCount;
+    const idempotencyTtl = props.idempotencyTtl ?? DEFAULTS.idempotencyTtl;
 
     const problems: string[] = [];
     if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10) {
@@ -163,30 +202,12 @@ export class EventConsumer extends Construct {
     if (idempotencyTtl.toSeconds() < 60) problems.push('idempotencyTtl must be at least 1 minute');
     if (timeout.toSeconds() > 900) problems.push('timeout must be at most 15 minutes');
     if (problems.length > 0) throw new Error(`EventConsumer ${this.node.path}: ${problems.join('; ')}`);
+    return { timeout, batchSize, maxConcurrency, maxReceiveCount, idempotencyTtl };
+  }
 
-    this.encryptionKey =
-      props.encryptionKey ?? new EncryptionKey(this, 'Key', { description: 'Event consumer data' });
-    const secureQueue = (queueId: string, queueProps: sqs.QueueProps = {}) =>
-      new sqs.Queue(this, queueId, {
-        ...queueProps,
-        encryption: sqs.QueueEncryption.KMS,
-        encryptionMasterKey: this.encryptionKey,
-        dataKeyReuse: Duration.hours(1),
-        enforceSSL: true,
-        retentionPeriod: Duration.days(14),
-      });
-    const acknowledgeDeadLetterQueue = (queue: sqs.Queue, of: string) =>
-      Validations.of(queue).acknowledge(
-        { id: 'AwsSolutions::AwsSolutions-SQS3', reason: `This is the dead-letter queue of ${of}.` },
-        { id: 'Serverless::Serverless-SQSRedrivePolicy', reason: `This is the dead-letter queue of ${of}.` },
-        {
-          id: 'cdk-validator-cfnguard::sqs_dlq_check',
-          reason: `This is the dead-letter queue of ${of}; a RedriveAllowPolicy naming it would be a cycle.`,
-        },
-      );
-
-    // Idempotency records are disposable: they only remember which events were processed.
-    this.idempotencyTable = new dynamodb.Table(this, 'IdempotencyTable', {
+  /** Idempotency records are disposable: they only remember which events were processed. */
+  private createIdempotencyTable(): dynamodb.Table {
+    const table = new dynamodb.Table(this, 'IdempotencyTable', {
       partitionKey: { name: 'id', type: dynamodb.AttributeType.STRING },
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       timeToLiveAttribute: 'expiration',
@@ -195,32 +216,51 @@ export class EventConsumer extends Construct {
       encryptionKey: this.encryptionKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    Validations.of(this.idempotencyTable).acknowledge({
+    Validations.of(table).acknowledge({
       id: 'HIPAA.Security::HIPAA.Security-DynamoDBInBackupPlan',
       reason:
         'Idempotency records expire within a day and can be rebuilt by reprocessing; point-in-time recovery covers mistakes.',
     });
+    return table;
+  }
 
-    this.invocationDeadLetterQueue = secureQueue('InvocationDeadLetterQueue');
-    acknowledgeDeadLetterQueue(this.invocationDeadLetterQueue, 'asynchronous invocations of the consumer');
-
-    const logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
-      encryptionKey: this.encryptionKey,
+  /** Every queue of the consumer: its key, TLS only, kept 14 days. */
+  private createQueue(queueId: string, queueProps: sqs.QueueProps = {}): sqs.Queue {
+    return new sqs.Queue(this, queueId, {
+      ...queueProps,
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: this.encryptionKey,
+      dataKeyReuse: Duration.hours(1),
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
     });
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Event consumer: reads its subscription queues and idempotency table',
-    });
-    const role = this.role;
-    logGroup.grantWrite(role);
+  }
 
-    this.function = new nodejs.NodejsFunction(this, 'Function', {
+  /** A queue that is the dead-letter queue `of` something, acknowledged as such to the rules. */
+  private createDeadLetterQueue(queueId: string, of: string, queueProps: sqs.QueueProps = {}): sqs.Queue {
+    const queue = this.createQueue(queueId, queueProps);
+    Validations.of(queue).acknowledge(
+      { id: 'AwsSolutions::AwsSolutions-SQS3', reason: `This is the dead-letter queue of ${of}.` },
+      { id: 'Serverless::Serverless-SQSRedrivePolicy', reason: `This is the dead-letter queue of ${of}.` },
+      {
+        id: 'cdk-validator-cfnguard::sqs_dlq_check',
+        reason: `This is the dead-letter queue of ${of}; a RedriveAllowPolicy naming it would be a cycle.`,
+      },
+    );
+    return queue;
+  }
+
+  private createFunction(
+    props: EventConsumerProps,
+    settings: ConsumerSettings,
+    logGroup: logs.ILogGroup,
+  ): nodejs.NodejsFunction {
+    return new nodejs.NodejsFunction(this, 'Function', {
       entry: props.entry ?? DEFAULT_ENTRY,
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
-      role,
-      timeout,
+      role: this.role,
+      timeout: settings.timeout,
       memorySize: props.memorySize ?? 256,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
@@ -229,7 +269,7 @@ export class EventConsumer extends Construct {
       environment: {
         ...props.environment,
         IDEMPOTENCY_TABLE_NAME: this.idempotencyTable.tableName,
-        IDEMPOTENCY_TTL_SECONDS: String(idempotencyTtl.toSeconds()),
+        IDEMPOTENCY_TTL_SECONDS: String(settings.idempotencyTtl.toSeconds()),
         ...(props.idempotencyKeyPrefix && { IDEMPOTENCY_KEY_PREFIX: props.idempotencyKeyPrefix }),
         POWERTOOLS_SERVICE_NAME: 'event-consumer',
         POWERTOOLS_METRICS_NAMESPACE: 'EventConsumer',
@@ -237,42 +277,61 @@ export class EventConsumer extends Construct {
       },
       bundling: { minify: true, sourceMap: true, target: 'node24', bundleAwsSDK: true },
     });
-    // Exactly what Powertools idempotency uses.
+  }
+
+  /** Exactly what Powertools idempotency uses, on the table and its key. */
+  private grantIdempotency(): void {
     this.idempotencyTable.grant(
-      role,
+      this.role,
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:UpdateItem',
       'dynamodb:DeleteItem',
     );
-    this.encryptionKey.grant(role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:DescribeKey');
+    this.encryptionKey.grant(
+      this.role,
+      'kms:Decrypt',
+      'kms:Encrypt',
+      'kms:GenerateDataKey',
+      'kms:DescribeKey',
+    );
+  }
 
-    (props.topics ?? []).forEach((topic, index) => {
-      const fifo = topic.fifo;
-      const deadLetterQueue = secureQueue(`SubscriptionDeadLetterQueue${index}`, { fifo: fifo || undefined });
-      acknowledgeDeadLetterQueue(deadLetterQueue, `subscription queue ${index}`);
-      const queue = secureQueue(`SubscriptionQueue${index}`, {
-        fifo: fifo || undefined,
-        visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+  /** Reads a queue with partial batch responses; its redrive policy catches what keeps failing. */
+  private readQueue(queue: sqs.IQueue, { batchSize, maxConcurrency }: ConsumerSettings): void {
+    this.function.addEventSource(
+      new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+    );
+  }
+
+  /** Each topic feeds a queue of its own (FIFO for a FIFO topic) with raw message delivery. */
+  private subscribeTopics(topics: readonly sns.ITopic[], settings: ConsumerSettings): void {
+    topics.forEach((topic, index) => {
+      const fifo = topic.fifo || undefined;
+      const deadLetterQueue = this.createDeadLetterQueue(
+        `SubscriptionDeadLetterQueue${index}`,
+        `subscription queue ${index}`,
+        { fifo },
+      );
+      const queue = this.createQueue(`SubscriptionQueue${index}`, {
+        fifo,
+        visibilityTimeout: Duration.seconds(settings.timeout.toSeconds() * 6),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
       });
       // SNS dead-letters what it cannot deliver to the queue (a key or policy problem) beside what the consumer failed.
       topic.addSubscription(new SqsSubscription(queue, { rawMessageDelivery: true, deadLetterQueue }));
-      this.function.addEventSource(
-        new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
-      );
+      this.readQueue(queue, settings);
       this.subscriptionQueues.push(queue);
     });
+  }
 
-    for (const queue of props.queues ?? []) {
-      this.function.addEventSource(
-        new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
+  /** Reads each stream in order from its oldest record; what still fails is dead-lettered. */
+  private readStreams(streams: readonly kinesis.IStream[]): void {
+    streams.forEach((stream, index) => {
+      const deadLetterQueue = this.createDeadLetterQueue(
+        `StreamDeadLetterQueue${index}`,
+        `stream ${index}'s event source`,
       );
-    }
-
-    (props.streams ?? []).forEach((stream, index) => {
-      const deadLetterQueue = secureQueue(`StreamDeadLetterQueue${index}`);
-      acknowledgeDeadLetterQueue(deadLetterQueue, `stream ${index}'s event source`);
       this.function.addEventSource(
         new KinesisEventSource(stream, {
           startingPosition: lambda.StartingPosition.TRIM_HORIZON,
@@ -287,21 +346,29 @@ export class EventConsumer extends Construct {
       );
       this.streamDeadLetterQueues.push(deadLetterQueue);
     });
-    if ((props.streams ?? []).length > 0) {
+    if (streams.length > 0) {
       const why =
         "The stream event sources' dead-letter queues are encrypted with this consumer's own key: CDK's send grant names that one key, with KMS's own wildcard actions.";
-      Validations.of(role).acknowledge(
+      Validations.of(this.role).acknowledge(
         { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:GenerateDataKey*]', reason: why },
         { id: 'AwsSolutions::AwsSolutions-IAM5[Action::kms:ReEncrypt*]', reason: why },
       );
     }
+  }
 
-    (props.eventBuses ?? []).forEach(({ bus, source }, index) => {
-      const deadLetterQueue = secureQueue(`BusDeadLetterQueue${index}`);
-      acknowledgeDeadLetterQueue(deadLetterQueue, `event bus ${index}'s queue and rule`);
-      const queue = secureQueue(`BusQueue${index}`, {
-        visibilityTimeout: Duration.seconds(timeout.toSeconds() * 6),
-        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount },
+  /** On each bus, a rule matching its `source` feeds a queue of the consumer's own. */
+  private subscribeEventBuses(
+    eventBuses: NonNullable<EventConsumerProps['eventBuses']>,
+    settings: ConsumerSettings,
+  ): void {
+    eventBuses.forEach(({ bus, source }, index) => {
+      const deadLetterQueue = this.createDeadLetterQueue(
+        `BusDeadLetterQueue${index}`,
+        `event bus ${index}'s queue and rule`,
+      );
+      const queue = this.createQueue(`BusQueue${index}`, {
+        visibilityTimeout: Duration.seconds(settings.timeout.toSeconds() * 6),
+        deadLetterQueue: { queue: deadLetterQueue, maxReceiveCount: settings.maxReceiveCount },
       });
       // EventBridge dead-letters what it cannot put on the queue beside what the consumer failed.
       new events.Rule(this, `BusRule${index}`, {
@@ -310,17 +377,21 @@ export class EventConsumer extends Construct {
         eventPattern: { source: [source] },
         targets: [new targets.SqsQueue(queue, { deadLetterQueue })],
       });
-      this.function.addEventSource(
-        new SqsEventSource(queue, { batchSize, maxConcurrency, reportBatchItemFailures: true }),
-      );
+      this.readQueue(queue, settings);
       this.busQueues.push(queue);
     });
+  }
 
-    (props.invokers ?? []).forEach((principal, index) => {
+  /** Principals that invoke the function directly, through its resource-based policy. */
+  private allowInvokers(invokers: readonly iam.IPrincipal[]): void {
+    invokers.forEach((principal, index) => {
       this.function.addPermission(`Invoker${index}`, { principal, action: 'lambda:InvokeFunction' });
     });
+  }
 
-    Validations.of(role).acknowledge(
+  /** The compliance rules the role and function answer by design, each with its reason. */
+  private acknowledgeRules(): void {
+    Validations.of(this.role).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
         reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',

@@ -28,6 +28,19 @@ export interface PayloadBucketProps {
   readonly retention?: Duration;
 }
 
+/** A role that may read the payloads under one prefix. */
+interface PayloadReader {
+  readonly roleArn: string;
+  readonly prefix: string;
+}
+
+/** The props as the bucket applies them: defaults applied, checked. */
+interface PayloadBucketSettings {
+  readonly retention: Duration;
+  /** Each offloading destination's role with its destination's prefix, each listed workspace role with its workspace's. */
+  readonly readers: readonly PayloadReader[];
+}
+
 /**
  * Where the dispatcher stores events too large for their destination. Encrypted with its own
  * KMS key, TLS only, private, objects expire; the dispatcher may only write, and each
@@ -44,6 +57,18 @@ export class PayloadBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PayloadBucketProps) {
     super(scope, id);
+    const { retention, readers } = this.checkedSettings(props);
+    this.encryptionKey = new EncryptionKey(this, 'Key', {
+      description: 'Event delivery platform: offloaded oversize event payloads',
+    });
+    this.accessLogs = this.createAccessLogs();
+    this.bucket = this.createBucket(retention);
+    for (const reader of readers) this.grantRead(reader);
+    if (readers.length > 0) this.denyOtherReaders(readers);
+  }
+
+  /** Props with their defaults, checked together: every problem reported at once. */
+  private checkedSettings(props: PayloadBucketProps): PayloadBucketSettings {
     const retention = props.retention ?? PayloadBucket.DEFAULTS.retention;
     const offloading = props.destinations.filter((d) => d.offloadOversize);
     const problems: string[] = [];
@@ -57,8 +82,6 @@ export class PayloadBucket extends Construct {
       if (!/^arn:aws[a-z-]*:iam::\d{12}:role\/\S+$/.test(r.roleArn))
         problems.push(`workspace reader of "${r.workspaceId}": roleArn must be an IAM role ARN`);
     }
-    // Who may read which prefix: each offloading destination's role its destination's, each
-    // listed workspace role its workspace's.
     const readers = [
       ...offloading.map((d) => ({ roleArn: d.roleArn as string, prefix: offloadPrefix(d) })),
       ...(props.workspaceReaders ?? []).map((r) => ({
@@ -67,13 +90,15 @@ export class PayloadBucket extends Construct {
       })),
     ];
     if (problems.length > 0) throw new Error(`PayloadBucket ${this.node.path}: ${problems.join('; ')}`);
+    return { retention, readers };
+  }
 
-    this.encryptionKey = new EncryptionKey(this, 'Key', {
-      description: 'Event delivery platform: offloaded oversize event payloads',
-    });
-    // Server access logs of the payload bucket: who read or wrote which payload, kept a year.
-    // They hold requesters, object keys (ids and hashes, never event content) and status codes.
-    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+  /**
+   * Server access logs of the payload bucket: who read or wrote which payload, kept a year.
+   * They hold requesters, object keys (ids and hashes, never event content) and status codes.
+   */
+  private createAccessLogs(): s3.Bucket {
+    const accessLogs = new s3.Bucket(this, 'AccessLogs', {
       // S3 delivers server access logs only to buckets encrypted with S3-managed keys.
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
@@ -84,7 +109,7 @@ export class PayloadBucket extends Construct {
       lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
     });
     const logsOnly = 'This is the access-log bucket of the payload bucket';
-    Validations.of(this.accessLogs).acknowledge(
+    Validations.of(accessLogs).acknowledge(
       { id: 'AwsSolutions::AwsSolutions-S1', reason: `${logsOnly}: logging it into itself would loop.` },
       {
         id: 'HIPAA.Security::HIPAA.Security-S3BucketLoggingEnabled',
@@ -111,8 +136,13 @@ export class PayloadBucket extends Construct {
         reason: `${logsOnly}: its one-year lifecycle expiry is the retention; S3 Object Lock on a log bucket would keep records past it.`,
       },
     );
-    sendObjectEventsToEventBridge(this.accessLogs);
-    this.bucket = new s3.Bucket(this, 'Bucket', {
+    sendObjectEventsToEventBridge(accessLogs);
+    return accessLogs;
+  }
+
+  /** The payloads: KMS per object (readers are scoped by key policy), TLS only, private, expiring. */
+  private createBucket(retention: Duration): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'Bucket', {
       serverAccessLogsBucket: this.accessLogs,
       serverAccessLogsPrefix: 'payloads/',
       encryption: s3.BucketEncryption.KMS,
@@ -134,68 +164,71 @@ export class PayloadBucket extends Construct {
         },
       ],
     });
-
-    sendObjectEventsToEventBridge(this.bucket);
-    Validations.of(this.bucket).acknowledge({
-      id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
-      reason:
-        'Payloads are personal data kept only for the retention period and deleted by lifecycle then, or sooner on an erasure request: S3 Object Lock would forbid both. Versioning and access logs cover tampering.',
-    });
-
-    const { partition, region } = Stack.of(this);
-    for (const reader of readers) {
-      const { roleArn } = reader;
-      const prefix = `${reader.prefix}*`;
-      // The role named in a condition, not as the principal: the policy can be deployed before the
-      // customer creates the role, and keeps working if they ever recreate it. A fixed
-      // aws:PrincipalArn keeps the policy non-public for S3's Block Public Access.
-      const onlyTheDeliveryRole = { 'aws:PrincipalArn': roleArn };
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.AnyPrincipal()],
-          actions: ['s3:GetObject'],
-          resources: [this.bucket.arnForObjects(prefix)],
-          conditions: { ArnEquals: onlyTheDeliveryRole },
-        }),
-      );
-      this.encryptionKey.addToResourcePolicy(
-        new iam.PolicyStatement({
-          principals: [new iam.AnyPrincipal()],
-          actions: ['kms:Decrypt'],
-          resources: ['*'],
-          conditions: {
-            ArnEquals: onlyTheDeliveryRole,
-            StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
-            // The key serves this bucket alone; naming the bucket here would make key and bucket a cycle.
-            StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${prefix}` },
-          },
-        }),
-      );
-    }
-
-    // Readable only by the delivery roles: not even this account's own principals, whatever their IAM policies say.
-    if (readers.length > 0) {
-      this.bucket.addToResourcePolicy(
-        new iam.PolicyStatement({
-          effect: iam.Effect.DENY,
-          principals: [new iam.AnyPrincipal()],
-          actions: ['s3:GetObject', 's3:GetObjectVersion'],
-          resources: [this.bucket.arnForObjects('*')],
-          conditions: {
-            ArnNotEquals: {
-              'aws:PrincipalArn': [...new Set(readers.map((r) => r.roleArn))].sort(),
-            },
-          },
-        }),
-      );
-    }
-
+    sendObjectEventsToEventBridge(bucket);
     const transient =
       'Each object is one event for one destination, kept only until its lifecycle rule expires it';
-    Validations.of(this.bucket).acknowledge({
-      id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',
-      reason: `${transient}; S3 already keeps it in three Availability Zones, and a replica would be a second copy of personal data for no recovery need.`,
-    });
+    Validations.of(bucket).acknowledge(
+      {
+        id: 'cdk-validator-cfnguard::s3_bucket_object_lock_enabled_check',
+        reason:
+          'Payloads are personal data kept only for the retention period and deleted by lifecycle then, or sooner on an erasure request: S3 Object Lock would forbid both. Versioning and access logs cover tampering.',
+      },
+      {
+        id: 'HIPAA.Security::HIPAA.Security-S3BucketReplicationEnabled',
+        reason: `${transient}; S3 already keeps it in three Availability Zones, and a replica would be a second copy of personal data for no recovery need.`,
+      },
+    );
+    return bucket;
+  }
+
+  /**
+   * The reader's role may get objects under its prefix and decrypt them through S3. The role is
+   * named in a condition, not as the principal: the policy can be deployed before the customer
+   * creates the role, and keeps working if they ever recreate it. A fixed aws:PrincipalArn keeps
+   * the policy non-public for S3's Block Public Access.
+   */
+  private grantRead(reader: PayloadReader): void {
+    const { partition, region } = Stack.of(this);
+    const prefix = `${reader.prefix}*`;
+    const onlyTheDeliveryRole = { 'aws:PrincipalArn': reader.roleArn };
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects(prefix)],
+        conditions: { ArnEquals: onlyTheDeliveryRole },
+      }),
+    );
+    this.encryptionKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['kms:Decrypt'],
+        resources: ['*'],
+        conditions: {
+          ArnEquals: onlyTheDeliveryRole,
+          StringEquals: { 'kms:ViaService': `s3.${region}.amazonaws.com` },
+          // The key serves this bucket alone; naming the bucket here would make key and bucket a cycle.
+          StringLike: { 'kms:EncryptionContext:aws:s3:arn': `arn:${partition}:s3:::*/${prefix}` },
+        },
+      }),
+    );
+  }
+
+  /** Readable only by the delivery roles: not even this account's own principals, whatever their IAM policies say. */
+  private denyOtherReaders(readers: readonly PayloadReader[]): void {
+    this.bucket.addToResourcePolicy(
+      new iam.PolicyStatement({
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:GetObject', 's3:GetObjectVersion'],
+        resources: [this.bucket.arnForObjects('*')],
+        conditions: {
+          ArnNotEquals: {
+            'aws:PrincipalArn': [...new Set(readers.map((r) => r.roleArn))].sort(),
+          },
+        },
+      }),
+    );
   }
 
   /** What the dispatcher needs: write objects, encrypted with this bucket's key. Nothing else. */

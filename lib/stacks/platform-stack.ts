@@ -77,24 +77,7 @@ export class PlatformStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
-
-    this.encryptionKey = new EncryptionKey(this, 'Key', {
-      description: 'Event delivery platform: ingest queues and dispatcher logs',
-    });
-    // CloudWatch Logs encrypts the dispatcher's log group with this key, only for this account's log groups.
-    this.encryptionKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
-        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-        resources: ['*'],
-        conditions: {
-          ArnLike: {
-            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
-          },
-        },
-      }),
-    );
-
+    this.encryptionKey = this.createEncryptionKey();
     const timeout = props.dispatcherTimeout;
     this.ingestQueue = new IngestQueue(this, 'Ingest', {
       encryptionKey: this.encryptionKey,
@@ -102,16 +85,7 @@ export class PlatformStack extends Stack {
       visibilityTimeout: timeout ? Duration.seconds(timeout.toSeconds() * 6) : undefined,
       maxReceiveCount: props.maxReceiveCount,
     });
-    const staticDestinations = (props.staticWorkspaces ?? []).flatMap(
-      (w) => resolveWorkspace(w).destinations,
-    );
-    if (staticDestinations.some((d) => d.offloadOversize) || (props.payloadReaders ?? []).length > 0) {
-      this.payloadBucket = new PayloadBucket(this, 'Payloads', {
-        destinations: staticDestinations,
-        workspaceReaders: props.payloadReaders,
-        retention: props.payloadRetention,
-      });
-    }
+    this.payloadBucket = this.createPayloadBucket(props);
     this.operatorTopic = new sns.Topic(this, 'OperatorTopic', {
       displayName: 'Event delivery platform: operator events',
       masterKey: this.encryptionKey,
@@ -128,13 +102,52 @@ export class PlatformStack extends Stack {
       payloadBucket: this.payloadBucket,
       timeout,
     });
-
     this.alarms = new DeliveryAlarms(this, 'Alarms', {
       ingestQueue: this.ingestQueue,
       dispatcher: this.dispatcher,
       operatorTopic: this.operatorTopic,
     });
-    // CloudWatch alarms publish to the operator topic, encrypted with this key: let them, for this account's alarms only.
+    this.grantAlarmsTheKey();
+    this.addOutputs();
+  }
+
+  /** CloudWatch Logs encrypts the dispatcher's log group with this key, only for this account's log groups. */
+  private createEncryptionKey(): kms.Key {
+    const key = new EncryptionKey(this, 'Key', {
+      description: 'Event delivery platform: ingest queues and dispatcher logs',
+    });
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+        actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+        resources: ['*'],
+        conditions: {
+          ArnLike: {
+            'kms:EncryptionContext:aws:logs:arn': `arn:${this.partition}:logs:${this.region}:${this.account}:log-group:*`,
+          },
+        },
+      }),
+    );
+    return key;
+  }
+
+  /** Only when a static destination offloads oversize events or a registry workspace reads them. */
+  private createPayloadBucket(props: PlatformStackProps): PayloadBucket | undefined {
+    const staticDestinations = (props.staticWorkspaces ?? []).flatMap(
+      (w) => resolveWorkspace(w).destinations,
+    );
+    if (!staticDestinations.some((d) => d.offloadOversize) && (props.payloadReaders ?? []).length === 0) {
+      return undefined;
+    }
+    return new PayloadBucket(this, 'Payloads', {
+      destinations: staticDestinations,
+      workspaceReaders: props.payloadReaders,
+      retention: props.payloadRetention,
+    });
+  }
+
+  /** CloudWatch alarms publish to the operator topic, encrypted with this key: let them, for this account's alarms only. */
+  private grantAlarmsTheKey(): void {
     this.encryptionKey.addToResourcePolicy(
       new iam.PolicyStatement({
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
@@ -143,7 +156,10 @@ export class PlatformStack extends Stack {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },
       }),
     );
+  }
 
+  /** What operators' scripts and customers need from this stack. */
+  private addOutputs(): void {
     new CfnOutput(this, 'IngestQueueUrl', { value: this.ingestQueue.queue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.ingestQueue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DispatcherLogGroupName', {
