@@ -1,10 +1,11 @@
 import * as z from 'zod/mini';
-import { DESTINATION_TYPES } from './destination-types';
-import { EventBridgeDestinationSchema } from './destination-types/eventbridge';
-import { KinesisDestinationSchema } from './destination-types/kinesis';
-import { LambdaDestinationSchema } from './destination-types/lambda';
-import { SnsDestinationSchema } from './destination-types/sns';
-import { SqsDestinationSchema } from './destination-types/sqs';
+import {
+  DESTINATION_TYPES,
+  type DestinationInput,
+  DestinationSchema,
+  type DestinationSpec,
+  type DestinationType,
+} from './destination-types';
 import './zod-messages';
 
 /**
@@ -24,14 +25,7 @@ export { KinesisDestinationSchema, STREAM_ARN_PATTERN } from './destination-type
 export { FUNCTION_ARN_PATTERN, LambdaDestinationSchema } from './destination-types/lambda';
 export { SnsDestinationSchema, TOPIC_ARN_PATTERN } from './destination-types/sns';
 export { QUEUE_ARN_PATTERN, SqsDestinationSchema } from './destination-types/sqs';
-
-export const DestinationSchema = z.discriminatedUnion('type', [
-  LambdaDestinationSchema,
-  SnsDestinationSchema,
-  KinesisDestinationSchema,
-  EventBridgeDestinationSchema,
-  SqsDestinationSchema,
-]);
+export { type DestinationInput, DestinationSchema, type DestinationSpec, type DestinationType };
 
 export const DestinationListSchema = z.array(DestinationSchema).check(
   z.superRefine((list, ctx) => {
@@ -42,13 +36,6 @@ export const DestinationListSchema = z.array(DestinationSchema).check(
     });
   }),
 );
-
-/** Where a destination delivers, as a customer or operator configures it within a workspace. */
-export type DestinationSpec = z.infer<typeof DestinationSchema>;
-/** A destination type (`lambda`, `sns`, …): each has one driver in the dispatcher. */
-export type DestinationType = DestinationSpec['type'];
-/** What a customer or operator writes: defaults not yet applied. */
-export type DestinationInput = z.input<typeof DestinationSchema>;
 
 /**
  * A destination as the dispatcher delivers to it: its spec, the workspace it belongs to, and that

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod/mini';
 import { ConsentCategorySchema } from './consent';
-import { DestinationIdSchema } from './destination-config';
+import { DestinationIdSchema } from './destination-id';
 import { MAX_INGEST_BODY_BYTES } from './queue-limits';
 import { WorkspaceIdSchema } from './workspace-id';
 import { inputSafeMessages } from './zod-messages';

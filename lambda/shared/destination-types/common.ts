@@ -1,7 +1,10 @@
 import * as z from 'zod/mini';
 import { ConsentCategorySchema } from '../consent';
 import { DataMappingSchema } from '../data-mapping';
+import { DESTINATION_ID_PATTERN, DESTINATION_ID_RULE, DestinationIdSchema } from '../destination-id';
 import '../zod-messages';
+
+export { DESTINATION_ID_PATTERN, DestinationIdSchema };
 
 /** What every destination type shares: its fields besides the resource, ARN parts, and the shape of a type's unit. */
 
@@ -19,8 +22,6 @@ export const ROLE_ARN_PATTERN = new RegExp(
 );
 /** STS accepts 2–1224 characters from this set for an external id. */
 export const EXTERNAL_ID_PATTERN = /^[\w+=,.@:/-]{2,1224}$/;
-/** A destination id: also what an ingest message's `destinations` may name, so no other text is ever echoed. */
-export const DESTINATION_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** A text field's rule: the schema checks it and a form or the CLI shows it, from this one definition. */
 export interface TextRule {
@@ -30,13 +31,9 @@ export interface TextRule {
 }
 export const text = (rule: TextRule) => z.string().check(z.regex(rule.pattern, rule.message));
 
-const DESTINATION_ID: TextRule = {
-  pattern: DESTINATION_ID_PATTERN,
-  message: 'must be 1-64 characters of letters, digits, "-" or "_"',
-};
+const DESTINATION_ID: TextRule = { pattern: DESTINATION_ID_PATTERN, message: DESTINATION_ID_RULE };
 export const ROLE_ARN: TextRule = { pattern: ROLE_ARN_PATTERN, message: 'must be an IAM role ARN' };
 
-export const DestinationIdSchema = text(DESTINATION_ID);
 export const roleArn = text(ROLE_ARN);
 
 export const eventAllowList = z

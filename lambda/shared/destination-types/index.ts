@@ -4,8 +4,8 @@
  * `common.ts` holds what they share.
  *
  * To add a type, one unit per layer, each in a table the compiler checks complete:
- * 1. here: `<type>.ts`, its rows in `DESTINATION_TYPES` and `DESTINATION_FIELDS`, and its schema
- *    in `DestinationSchema` (`../destination-config.ts`);
+ * 1. here: `<type>.ts`, its schema in `DestinationSchema` and its rows in `DESTINATION_TYPES` and
+ *    `DESTINATION_FIELDS`;
  * 2. the dispatcher: its driver, `lambda/dispatcher/deliver/drivers/<type>.ts`, in `DRIVERS`;
  * 3. the CLI: its setup check, `lib/registry/setup-check/<type>.ts`, in `TARGET_CHECKS`.
  * Not checked by the compiler: the `DeliveryRole` construct's props for its resources, and the
@@ -16,15 +16,31 @@
  * which the setup check needs (the `DeliveryRole` path). The fields are a table of their own,
  * plain data, so that the dispatcher's bundle, which never reads them, leaves them out.
  */
-import type { DestinationInput, DestinationType } from '../destination-config';
+import * as z from 'zod/mini';
 import { COMMON_FIELDS, type DestinationTypeDefinition, type FieldDescriptor } from './common';
-import { EVENTBRIDGE_FIELDS, eventBridgeType } from './eventbridge';
-import { KINESIS_FIELDS, kinesisType } from './kinesis';
-import { LAMBDA_FIELDS, lambdaType } from './lambda';
-import { SNS_FIELDS, snsType } from './sns';
-import { SQS_FIELDS, sqsType } from './sqs';
+import { EVENTBRIDGE_FIELDS, EventBridgeDestinationSchema, eventBridgeType } from './eventbridge';
+import { KINESIS_FIELDS, KinesisDestinationSchema, kinesisType } from './kinesis';
+import { LAMBDA_FIELDS, LambdaDestinationSchema, lambdaType } from './lambda';
+import { SNS_FIELDS, SnsDestinationSchema, snsType } from './sns';
+import { SQS_FIELDS, SqsDestinationSchema, sqsType } from './sqs';
 
 export type { DeliveryPermissions, DestinationTypeDefinition, FieldDescriptor, TextRule } from './common';
+
+/** Every type's config, told apart by `type`. */
+export const DestinationSchema = z.discriminatedUnion('type', [
+  LambdaDestinationSchema,
+  SnsDestinationSchema,
+  KinesisDestinationSchema,
+  EventBridgeDestinationSchema,
+  SqsDestinationSchema,
+]);
+
+/** Where a destination delivers, as a customer or operator configures it within a workspace. */
+export type DestinationSpec = z.infer<typeof DestinationSchema>;
+/** A destination type (`lambda`, `sns`, …): each has one driver in the dispatcher. */
+export type DestinationType = DestinationSpec['type'];
+/** What a customer or operator writes: defaults not yet applied. */
+export type DestinationInput = z.input<typeof DestinationSchema>;
 
 export const DESTINATION_TYPES: {
   readonly [T in DestinationType]: DestinationTypeDefinition<Extract<DestinationInput, { type: T }>>;
