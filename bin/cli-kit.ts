@@ -1,4 +1,6 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+// Before any SDK client exists: the SDK checks the Node.js version when the first one is created.
+import './aws-sdk-node-notice';
 
 /** Wrong or missing arguments, or a value the CLI refuses: exit 2 with a pointer to --help. */
 export class UsageError extends Error {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withExampleMappings } from '../local/example-mappings';
 import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { LocalPipeline } from '../local/pipeline';
@@ -7,18 +8,21 @@ import { DESTINATION_IDS, workspaceId } from '../local/provision';
 import { formatReport } from '../local/report';
 import { progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
-import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
+import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
-const HELP = `npm run demo -- [options]
+export const HELP = `npm run demo -- [options]
 
 Runs the whole platform locally against the AWS API emulator (moto): ingest queue, dispatcher,
 destination registry, and workspaces workspace-1 … workspace-N, each a customer with its own
-AWS account holding a Lambda destination, a standard and a FIFO SNS topic, and the idempotent
-consumer behind each. Sends events spread over the workspaces (the same ids in every workspace,
-different content), waits until everything is delivered or dead-lettered, and reports. Exits 1
-if any event is unaccounted for or reached another workspace's destination.
+AWS account holding seven destinations (a function, a standard and a FIFO topic, a Kinesis
+stream, an EventBridge bus, a standard and a FIFO queue) and the idempotent consumer behind
+each. Sends events spread over the workspaces (the same ids in every workspace, different
+content), waits until everything is delivered or dead-lettered (saying how far it got every
+few seconds), and reports. Exits 1 if any event is unaccounted for, processed more than once
+by a consumer, delivered to another workspace or not as its destination's mapping shapes it,
+or (with --fifo-ingest) out of order.
 
-  --workspaces N       workspaces to provision (default 2)
+  --workspaces N       workspaces to provision, 1 to 20 (default 2)
   --events N           events to generate (default 1000)
   --plain-destinations no example data mappings or consent: every destination on the defaults
   --duplicates RATE    share of events sent a second time (default 0.1)
@@ -29,8 +33,9 @@ if any event is unaccounted for or reached another workspace's destination.
   --fifo-ingest        use a FIFO ingest queue (MessageGroupId = workspace_id:visitor_id): per-visitor
                        order end to end; the report checks every group names its workspace
   --seed N             seed for generated events and duplicates (default: random)
-  --fault-rate R       share of delivery calls (Invoke, PublishBatch) that fail: throttling, 5xx,
-                       timeouts, connection resets, partial PublishBatch failures (default 0)
+  --fault-rate R       share of delivery calls (Invoke, PublishBatch, PutRecords, PutEvents,
+                       SendMessageBatch, payload uploads) that fail: throttling, 5xx, timeouts,
+                       connection resets, partial batch failures (default 0)
   --fault-seed N       seed of the injected faults (default 1)
   --slow DEST=MS[:SECONDS]
                        every call to destination DEST takes MS before answering, for the first
@@ -38,8 +43,9 @@ if any event is unaccounted for or reached another workspace's destination.
   --fail DEST=KIND[:SECONDS]
                        every call to DEST fails with KIND (throttle, server-error, timeout,
                        connection-reset) for the first SECONDS (default: the whole run); repeatable
-                       DEST: customer-fn, customer-topic or customer-fifo (in every
-                       workspace), or one workspace's, as workspace-2/customer-fn
+                       DEST, in every workspace (or one workspace's, as workspace-2/customer-fn):
+                       ${Object.values(DESTINATION_IDS).slice(0, 4).join(', ')},
+                       ${Object.values(DESTINATION_IDS).slice(4).join(', ')}
   --timeout SECONDS    give up waiting for the pipeline to drain (default 300)
   --json               print the report as one JSON object on stdout, nothing else
   --verbose            show the handlers' own logs (stderr and stdout)
@@ -48,7 +54,7 @@ if any event is unaccounted for or reached another workspace's destination.
 /** Messages waiting in the local queues (ingest and subscriptions) before the sender pauses: 30 was fastest. */
 const MAX_BACKLOG = 30;
 
-const OPTIONS = {
+export const OPTIONS = {
   workspaces: { type: 'string', default: '2' },
   events: { type: 'string', default: '1000' },
   'plain-destinations': { type: 'boolean', default: false },
@@ -144,7 +150,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
       },
     });
     say('waiting for the pipeline to drain');
-    const drained = await pipeline.waitUntilDrained(timeoutSeconds * 1000);
+    const drained = await drain(pipeline, timeoutSeconds * 1000, say);
     if (!drained) say(`not drained after ${timeoutSeconds} s: reporting what arrived`);
     const report = await pipeline.report({ bodies, sent: summary, startedAt: started });
     return {
@@ -158,6 +164,30 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   }
 }
 
+/** How often the demo says how far draining got. */
+const DRAIN_PROGRESS_MS = 5_000;
+
+/**
+ * Waits for the pipeline to drain, saying every few seconds on stderr how far it got: on a loaded
+ * machine draining takes minutes, and silence looks like a hang.
+ */
+async function drain(pipeline: LocalPipeline, timeoutMs: number, say: (line: string) => void) {
+  const started = Date.now();
+  const drained = pipeline.waitUntilDrained(timeoutMs);
+  const done = drained.then(() => true);
+  // Unreferenced: once drained, a pending tick must not keep the process waiting.
+  while (!(await Promise.race([done, sleep(DRAIN_PROGRESS_MS, false, { ref: false })]))) {
+    const backlog = await pipeline.backlog();
+    const sum = (counts: Iterable<number>) => [...counts].reduce((a, b) => a + b, 0);
+    const delivered = sum(pipeline.gateway.delivered.values());
+    const processed = sum([...pipeline.ledger.processed.values()].map((events) => events.size));
+    say(
+      `draining (${Math.round((Date.now() - started) / 1000)} s): ${delivered} events delivered to destinations, ${processed} processed by consumers, ${backlog} still queued`,
+    );
+  }
+  return drained;
+}
+
 function parseFaultOption(option: 'slow' | 'fail', spec: string): DestinationFault {
   try {
     return parseDestinationFault(option, spec);
@@ -166,4 +196,6 @@ function parseFaultOption(option: 'slow' | 'fail', spec: string): DestinationFau
   }
 }
 
-if (require.main === module) void runCli({ name: 'demo', help: HELP, json: true, options: OPTIONS, main });
+export const CLI: Cli<typeof OPTIONS> = { name: 'demo', help: HELP, json: true, options: OPTIONS, main };
+
+if (require.main === module) void runCli(CLI);

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { enableDestination, listStatus } from '../lib/destination-status/status-table';
-import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
+import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
-const HELP = `npm run destination-status -- COMMAND [options]
+export const HELP = `npm run destination-status -- COMMAND [options]
 
 Shows and changes what the dispatcher knows about each destination across its execution
 environments: since when a destination has failed every call (its circuit open), and whether it
@@ -25,7 +25,7 @@ Options:
 Works against AWS with your usual credentials, and against the local platform with AWS_ENDPOINT_URL.
 Exit status: 0 done, 1 failed, 2 usage.`;
 
-const OPTIONS = { table: { type: 'string' } } satisfies CliOptions;
+export const OPTIONS = { table: { type: 'string' } } satisfies CliOptions;
 
 async function main({ values, positionals }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   const tableName = values.table ?? process.env.DESTINATION_STATUS_TABLE;
@@ -61,12 +61,13 @@ async function main({ values, positionals }: CliArgs<typeof OPTIONS>): Promise<C
   );
 }
 
-if (require.main === module)
-  void runCli({
-    name: 'destination-status',
-    help: HELP,
-    json: true,
-    positionals: true,
-    options: OPTIONS,
-    main,
-  });
+export const CLI: Cli<typeof OPTIONS> = {
+  name: 'destination-status',
+  help: HELP,
+  json: true,
+  positionals: true,
+  options: OPTIONS,
+  main,
+};
+
+if (require.main === module) void runCli(CLI);

@@ -17,7 +17,7 @@ import { parseStaticWorkspaces, resolveWorkspace, type WorkspaceRecord } from '.
 import { mappingReport, testMappings, toCsv } from '../lib/registry/mapping-report';
 import { checkDestination } from '../lib/registry/setup-check';
 import { RegistryError, WorkspaceRegistry } from '../lib/registry/workspace-registry';
-import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
+import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 const COMMON = `Options for every command:
   --table NAME       the registry table (the platform stack's RegistryTable output; default: REGISTRY_TABLE)
@@ -44,7 +44,7 @@ const DESTINATION_FLAGS = `  Lambda:  --function-arn ARN, or --region REGION --f
            --max-events-per-second N
            --required-consent A,B  consent categories an event's visitor must have granted (none: "")`;
 
-const HELP: Record<string, string> = {
+export const HELP: Record<string, string> = {
   '': `npm run destinations -- COMMAND …
 
 Workspaces (platform customers) and their destinations in the live registry. A destination is
@@ -506,7 +506,11 @@ async function mappingCommand(
 }
 
 /** A destination from command-line flags: new, or `current` with the given fields changed. */
-function destinationFrom(id: string, values: Values, current: DestinationSpec | undefined): DestinationInput {
+export function destinationFrom(
+  id: string,
+  values: Values,
+  current: DestinationSpec | undefined,
+): DestinationInput {
   const flag = (name: string) => values[name] as string | undefined;
   const base: Record<string, unknown> = current ? { ...current } : { id };
   const functionArn =
@@ -596,12 +600,13 @@ function describeChanges(changes: { added: string[]; removed: string[]; changed:
 
 const result = (json: unknown, text: string, exitCode = 0): CliResult => ({ json, text, exitCode });
 
-if (require.main === module)
-  void runCli({
-    name: 'destinations',
-    help: ([command = '']) => HELP[Object.hasOwn(HELP, command) ? command : ''],
-    json: true,
-    positionals: true,
-    options: OPTIONS,
-    main,
-  });
+export const CLI: Cli<typeof OPTIONS> = {
+  name: 'destinations',
+  help: ([command = '']) => HELP[Object.hasOwn(HELP, command) ? command : ''],
+  json: true,
+  positionals: true,
+  options: OPTIONS,
+  main,
+};
+
+if (require.main === module) void runCli(CLI);

@@ -17,10 +17,12 @@ the delivery role and the consumers, their seven destinations published.
 When ready it prints one JSON line on stdout: where everything is.
 
 Then use it with any AWS client, pointed at the printed endpoint:
-  export AWS_ENDPOINT_URL=<endpoint> AWS_REGION=us-east-1 AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
+  export AWS_ENDPOINT_URL=<endpoint> AWS_REGION=us-east-1 AWS_DEFAULT_REGION=us-east-1 \\
+    AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local
   npm run send-test-events -- --queue-url <ingestQueueUrl> --workspace workspace-1 --count 20
   npm run destinations -- --table <registryTable> list workspace-1
-  aws sqs send-message --queue-url <ingestQueueUrl> --message-body '{"workspace_id":"workspace-1",…}'
+  aws sqs send-message --endpoint-url <endpoint> --queue-url <ingestQueueUrl> --message-body '{"workspace_id":"workspace-1",…}'
+    (AWS CLI v2 reads AWS_ENDPOINT_URL; v1 ignores it for SQS and reads AWS_DEFAULT_REGION, not AWS_REGION)
   curl <statusUrl>
   npm run trace -- --log-file <dispatcherLog> --dlq-url <deadLetterQueueUrl> --distinct-id ID
 Credentials act in the platform account; to act as a workspace's customer (subscribe your own

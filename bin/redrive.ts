@@ -2,9 +2,9 @@
 import { ListDeadLetterSourceQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type RedriveOptions, redrive } from '../lib/dead-letters/redrive';
 import { progressBar } from '../local/send-events';
-import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
+import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
-const HELP = `npm run redrive -- --queue-url DLQ_URL [options]
+export const HELP = `npm run redrive -- --queue-url DLQ_URL [options]
 
 Moves dead letters back to the ingest queue so the dispatcher delivers them again. Bodies are
 sent unchanged, so each event keeps its distinct_id and consumers still deduplicate. A dead
@@ -25,7 +25,7 @@ not selected stay in the dead-letter queue.
 
 Exit status: 0 done, 1 some letters could not be sent (they stay), 2 usage.`;
 
-const OPTIONS = {
+export const OPTIONS = {
   'queue-url': { type: 'string' },
   'to-queue-url': { type: 'string' },
   'error-code': { type: 'string' },
@@ -80,7 +80,9 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   };
 }
 
-if (require.main === module) void runCli({ name: 'redrive', help: HELP, json: true, options: OPTIONS, main });
+export const CLI: Cli<typeof OPTIONS> = { name: 'redrive', help: HELP, json: true, options: OPTIONS, main };
+
+if (require.main === module) void runCli(CLI);
 
 /** `--workspace W` and `--destination D` or `--destination W/D`, as the options take them. */
 function scopeOf(

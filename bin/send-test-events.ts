@@ -1,16 +1,17 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { progressBar, sendBodies } from '../local/send-events';
+import { type EventIds, eventIdsOf, progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
-import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
+import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
-const HELP = `npm run send-test-events -- --queue-url URL [options]
+export const HELP = `npm run send-test-events -- --queue-url URL [options]
 
 Sends test events to an ingest queue: a deployed one (credentials from the default AWS
 credential chain: environment, profile, SSO…) or the local emulator's (set AWS_ENDPOINT_URL).
 Messages go out with SendMessageBatch, 10 per call; on a FIFO queue (URL ending in .fifo)
-each message is grouped by its visitor_id.
+each message is grouped by workspace_id:visitor_id. It prints the distinct_id and visitor_id of
+the first events sent (--json: every one), for npm run trace -- --distinct-id.
 
   --queue-url URL      the ingest queue (the platform stack's IngestQueueUrl output)   [required]
   --workspace ID       the workspace generated events belong to (workspace_id); repeat to
@@ -24,14 +25,14 @@ each message is grouped by its visitor_id.
                        destination has offloadOversize, else dead-lettered with PayloadTooLarge (default 0)
   --region REGION      AWS region (default: from the queue URL, else AWS_REGION)
   --seed N             seed for generated events and duplicates
-  --json               print the summary as JSON
+  --json               print the summary as JSON, with every event's ids
   --help               this text
 
 Exit status: 0 all sent, 1 some refused by the queue (or a failure), 2 usage.`;
 
-const OPTIONS = {
+export const OPTIONS = {
   'queue-url': { type: 'string' },
-  workspace: { type: 'string', multiple: true, default: [] },
+  workspace: { type: 'string', multiple: true, default: ['workspace-1'] },
   count: { type: 'string', default: '10' },
   file: { type: 'string' },
   duplicates: { type: 'string', default: '0' },
@@ -68,10 +69,12 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   const seconds = (Date.now() - started) / 1000;
   const refused: Record<string, number> = {};
   for (const { code } of summary.rejected) refused[code] = (refused[code] ?? 0) + 1;
+  const eventIds = eventIdsOf(summary.firstSentAt.keys());
   return {
-    json: { sent: summary.sent, messages: bodies.length, events: events.length, seconds, refused },
+    json: { sent: summary.sent, messages: bodies.length, events: events.length, seconds, refused, eventIds },
     text: [
       `sent ${summary.sent} of ${bodies.length} messages (${events.length} events, ${bodies.length - events.length} duplicates) in ${seconds.toFixed(1)} s`,
+      ...describeIds(eventIds),
       ...(summary.rejected.length > 0
         ? [
             `refused by the queue: ${Object.entries(refused)
@@ -84,5 +87,26 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   };
 }
 
-if (require.main === module)
-  void runCli({ name: 'send-test-events', help: HELP, json: true, options: OPTIONS, main });
+/** The first few ids, and how to follow an event: enough to copy into npm run trace. */
+function describeIds(eventIds: readonly EventIds[]): string[] {
+  const [first] = eventIds;
+  if (!first) return [];
+  const some = (ids: readonly string[]) => {
+    const unique = [...new Set(ids)];
+    return `${unique.slice(0, 3).join(', ')}${unique.length > 3 ? ` and ${unique.length - 3} more` : ''}`;
+  };
+  return [
+    `distinct_id: ${some(eventIds.map((e) => e.distinctId))}; visitor_id: ${some(eventIds.map((e) => e.visitorId))}; workspace: ${some(eventIds.map((e) => e.workspaceId))} (every one: --json)`,
+    `follow one: npm run trace -- --distinct-id ${first.distinctId} --workspace ${first.workspaceId} --log-file <dispatcherLog> (or --log-group <DispatcherLogGroupName>)`,
+  ];
+}
+
+export const CLI: Cli<typeof OPTIONS> = {
+  name: 'send-test-events',
+  help: HELP,
+  json: true,
+  options: OPTIONS,
+  main,
+};
+
+if (require.main === module) void runCli(CLI);

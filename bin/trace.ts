@@ -5,9 +5,9 @@ import { distinctIdHash } from '../lambda/shared/log-ids';
 import { readDeadLetterQueue } from '../lib/dead-letters/read-queue';
 import { queryLogGroup, readLogFile } from '../lib/trace/log-sources';
 import { type LogLine, renderTrace, traceEvent } from '../lib/trace/timeline';
-import { type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
+import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
-const HELP = `npm run trace -- --distinct-id ID [options]
+export const HELP = `npm run trace -- --distinct-id ID [options]
 
 Where did an event go? Tells an event's story as a timeline: each time the dispatcher received
 it (attempt, redriven or not), each destination's outcome (delivered, deferred, failed with its
@@ -43,7 +43,7 @@ export function parseDuration(text: string): number {
   return Number(match[1]) * unit;
 }
 
-const OPTIONS = {
+export const OPTIONS = {
   'distinct-id': { type: 'string' },
   workspace: { type: 'string' },
   since: { type: 'string', default: '1h' },
@@ -83,4 +83,6 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   return { json: traces, text: renderTrace(traces), exitCode: traces.length > 0 ? 0 : 1 };
 }
 
-if (require.main === module) void runCli({ name: 'trace', help: HELP, json: true, options: OPTIONS, main });
+export const CLI: Cli<typeof OPTIONS> = { name: 'trace', help: HELP, json: true, options: OPTIONS, main };
+
+if (require.main === module) void runCli(CLI);

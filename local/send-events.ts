@@ -5,7 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import { chunkByCountAndSize, utf8Bytes } from '../lambda/dispatcher/batching';
-import { fifoMessageGroupId } from '../lambda/shared/ingest-message';
+import { fifoMessageGroupId, parseIngestMessage } from '../lambda/shared/ingest-message';
 
 const SQS_BATCH_LIMITS = { maxCount: 10, maxBytes: 262_144 } as const;
 
@@ -85,6 +85,31 @@ function messageGroupOf(body: string): string {
   } catch {
     return 'no-workspace:no-visitor';
   }
+}
+
+/** An event as the dispatcher's logs and `npm run trace` name it. */
+export interface EventIds {
+  readonly workspaceId: string;
+  readonly distinctId: string;
+  readonly visitorId: string;
+}
+
+/**
+ * The events these bodies carry, once each, read as the dispatcher reads them: a body without a
+ * `distinct_id` gets the one derived from its content; one the dispatcher would dead-letter as
+ * invalid has none.
+ */
+export function eventIdsOf(bodies: Iterable<string>): EventIds[] {
+  const events = new Map<string, EventIds>();
+  for (const body of bodies) {
+    const message = parseIngestMessage(body);
+    if (!message.ok) continue;
+    const { workspaceId, payload } = message;
+    const ids = { workspaceId, distinctId: payload.event.distinct_id, visitorId: payload.visitor.visitor_id };
+    const key = JSON.stringify([workspaceId, ids.distinctId]);
+    if (!events.has(key)) events.set(key, ids);
+  }
+  return [...events.values()];
 }
 
 /** A one-line progress bar on stderr, for terminals only. */

@@ -2,5 +2,6 @@
 process.env.AWS_REGION = 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
 process.env.AWS_SECRET_ACCESS_KEY = 'test-secret';
-// The machines run Node.js 20; Lambda runs the bundle on Node.js 24.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+// The machines run Node.js 20 on purpose: the one place that says so, and turns the SDK's notice off.
+import '../../bin/aws-sdk-node-notice';

@@ -14,7 +14,7 @@ function cli(...args: string[]) {
     {
       cwd: path.join(__dirname, '..', '..'),
       encoding: 'utf8',
-      env: { ...process.env, REGISTRY_TABLE: '', NODE_NO_WARNINGS: '1' },
+      env: { ...process.env, REGISTRY_TABLE: '' },
     },
   );
   return { status, stdout, stderr };
