@@ -22,18 +22,13 @@ import {
   type CircuitTransition,
   DEFAULT_BREAKER_SETTINGS,
 } from '../lambda/dispatcher/deliver/failure-memory/circuit-breaker';
+import { readDispatcherEnvironment } from '../lambda/dispatcher/environment';
 import { HmacKeys } from '../lambda/dispatcher/prepare/hmac-keys';
-import {
-  DEFAULT_RETRY_POLICY,
-  RETRY_ATTEMPT_ATTRIBUTE,
-  RETRY_BUNDLE_ATTRIBUTE,
-} from '../lambda/dispatcher/settle/retry';
+import { RETRY_ATTEMPT_ATTRIBUTE, RETRY_BUNDLE_ATTRIBUTE } from '../lambda/dispatcher/settle/retry';
 import { type DataMapping, usesHmac } from '../lambda/shared/data-mapping';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { type DeliveredPayload, isWorkspaceGroup } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
-import { EventDispatcher } from '../lib/constructs/event-dispatcher';
-import { IngestQueue } from '../lib/constructs/ingest-queue';
 import { EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type Emulator, startEmulator } from './emulator';
 import { type DestinationFault, DestinationFaults, FaultInjector, type FaultOptions } from './fault-injector';
@@ -43,6 +38,7 @@ import { invocationContext } from './lambda-context';
 import { DeliveryLedger } from './ledger';
 import {
   DESTINATION_IDS,
+  LOCAL_DIFFERENCES,
   type LocalResources,
   type LocalWorkspace,
   provision,
@@ -86,18 +82,6 @@ export interface LocalPipelineOptions {
 
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
 const LOCAL_DISPATCHER_CONCURRENCY = 2;
-
-/**
- * Cool-downs of seconds, not minutes, like the retry delays, to finish a run; and a patience floor
- * of 2 s, not 500 ms: the emulator, sharing 2 cores with everything else, stalls a call for
- * hundreds of milliseconds now and then, which AWS does not.
- */
-const LOCAL_BREAKER = {
-  ...DEFAULT_BREAKER_SETTINGS,
-  cooldownMs: 5_000,
-  maxCooldownMs: 20_000,
-  minPatienceMs: 2_000,
-};
 
 /** The consumer's timeout does not matter locally: nothing cuts it short. */
 const CONSUMER_CONTEXT = invocationContext(Number.MAX_SAFE_INTEGER);
@@ -160,6 +144,7 @@ export class LocalPipeline {
         visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 10,
         ingestVisibilityTimeoutSeconds: options.ingestVisibilityTimeoutSeconds ?? 60,
         workspaces: options.workspaces ?? 1,
+        registryCacheTtlSeconds: options.registryCacheTtlSeconds ?? 30,
         ...(options.configure && { configure: options.configure }),
       });
       log(
@@ -233,37 +218,15 @@ export class LocalPipeline {
       clientConfig: { region: REGION, endpoint: messaging.endpoint },
     });
     const fifo = resources.ingestQueue.url.endsWith('.fifo');
+    // The dispatcher as synthesized: its function's variables (local differences applied when the
+    // stack was, see LOCAL_DIFFERENCES) and its event source mapping's settings.
+    const [dispatcherFunction] = resources.platform.functions;
+    const [ingestMapping] = resources.platform.eventSourceMappings;
+    const environment = readDispatcherEnvironment(dispatcherFunction.environment);
     const dispatch = createDispatcherHandler(
       {
-        // No static workspaces: every workspace lives in the registry, as `npm run destinations` manages it.
-        destinationsJson: '{"workspaces":[]}',
-        registry: {
-          tableName: resources.registryTable,
-          cacheTtlSeconds: options.registryCacheTtlSeconds ?? 30,
-          cacheMaxWorkspaces: 2_000,
-        },
-        deadLetterQueue: { url: resources.deadLetterQueue.url, fifo },
-        maxReceiveCount: IngestQueue.DEFAULTS.maxReceiveCount,
-        concurrency: EventDispatcher.DEFAULTS.deliveryConcurrency,
-        region: REGION,
-        payloadBucket: resources.payloadBucket,
-        breaker: LOCAL_BREAKER,
-        destinationStatus: {
-          tableName: resources.destinationStatusTable,
-          disableAfterHours: 24,
-          operatorTopicArn: resources.operatorTopicArn,
-        },
-        // Per-destination retries as deployed, with delays of seconds, not minutes, to finish a run.
-        ...(!fifo && {
-          retry: {
-            ...DEFAULT_RETRY_POLICY,
-            queueUrl: resources.ingestQueue.url,
-            baseDelaySeconds: 1,
-            // As long as the longest local cool-down, so events deferred by an open circuit
-            // wait it out instead of cycling through the emulator's queue.
-            maxDelaySeconds: LOCAL_BREAKER.maxCooldownMs / 1000,
-          },
-        }),
+        ...environment,
+        breaker: { ...DEFAULT_BREAKER_SETTINGS, ...environment.breaker, ...LOCAL_DIFFERENCES.breaker },
       },
       {
         overrides: {
@@ -283,13 +246,12 @@ export class LocalPipeline {
         onCircuitTransition: (transition) => pipeline.circuitTransitions.push(transition),
       },
     );
-    const dispatcherTimeoutMs = EventDispatcher.DEFAULTS.timeout.toMilliseconds();
-    const { batchSize, maxBatchingWindow } = EventDispatcher.DEFAULTS;
+    const dispatcherTimeoutMs = dispatcherFunction.timeoutSeconds * 1000;
     pipeline.addSource(
       resources.ingestQueue,
       pipeline.producer,
-      fifo ? batchSize.fifo : batchSize.standard,
-      fifo ? 0 : maxBatchingWindow.toMilliseconds(),
+      ingestMapping.batchSize,
+      ingestMapping.maximumBatchingWindowInSeconds * 1000,
       (event) => {
         if (fifo) pipeline.unscopedGroups += event.Records.filter(hasUnscopedGroup).length;
         for (const { messageAttributes } of event.Records) {

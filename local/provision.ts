@@ -1,33 +1,34 @@
-import { randomUUID } from 'node:crypto';
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
-import {
-  CreateEventBusCommand,
-  EventBridgeClient,
-  PutRuleCommand,
-  PutTargetsCommand,
-} from '@aws-sdk/client-eventbridge';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
-import { CreateStreamCommand, KinesisClient, StartStreamEncryptionCommand } from '@aws-sdk/client-kinesis';
-import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import {
-  CreateBucketCommand,
-  PutBucketEncryptionCommand,
-  PutBucketLifecycleConfigurationCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import type { DestinationInput } from '../lambda/shared/destination-config';
+import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { REGISTRY_KEY } from '../lambda/shared/registry-table';
 import { DeliveryRole } from '../lib/constructs/delivery-role';
-import { EventConsumer } from '../lib/constructs/event-consumer';
-import { IngestQueue } from '../lib/constructs/ingest-queue';
-import { PayloadBucket } from '../lib/constructs/payload-bucket';
 import { WorkspaceRegistry } from '../lib/registry/workspace-registry';
-import { customerAccount, emulatorClient, LOCAL_OPERATOR, PLATFORM_ACCOUNT, REGION } from './accounts';
-import { deliveryRolePolicies } from './definitions';
+import { EVENT_SOURCE } from '../lib/stacks/customer-stack';
+import {
+  CUSTOMER_ACCOUNT,
+  customerAccount,
+  emulatorClient,
+  LOCAL_OPERATOR,
+  PLATFORM_ACCOUNT,
+  REGION,
+} from './accounts';
+import {
+  type AppliedStack,
+  applyTemplate,
+  type ResourceDescriptor,
+  type StackResource,
+} from './cloudformation/apply';
+import type { Properties } from './cloudformation/handlers/handler';
+import { physicalName } from './cloudformation/handlers/handler';
+import {
+  CUSTOMER_STACK,
+  customerTemplate,
+  PLATFORM_STACK,
+  platformTemplate,
+} from './cloudformation/synthesize';
+import type { Template } from './cloudformation/template';
 
 export interface Queue {
   readonly url: string;
@@ -75,9 +76,13 @@ export interface LocalWorkspace {
   readonly idempotencyTables: Record<string, { tableName: string; endpoint: string }>;
   /** The destinations published for it: the example function, topics, stream, bus and queues. */
   readonly destinations: DestinationInput[];
+  /** Its customer stack as applied: every resource, by logical id. */
+  readonly stack: AppliedStack;
 }
 
 export interface LocalResources {
+  /** The platform stack as applied: every resource, by logical id, and the dispatcher's function. */
+  readonly platform: AppliedStack;
   readonly ingestQueue: Queue;
   readonly deadLetterQueue: Queue;
   readonly dispatcherRoleArn: string;
@@ -108,6 +113,8 @@ export interface ProvisionOptions {
   readonly ingestVisibilityTimeoutSeconds: number;
   /** Workspaces `workspace-1` … `workspace-N`, each in its own customer account. */
   readonly workspaces: number;
+  /** How long the dispatcher serves a loaded workspace before reading the registry again. */
+  readonly registryCacheTtlSeconds: number;
   /** Change a workspace's destinations before they are published (add a broken one, say). */
   readonly configure?: (workspace: LocalWorkspace, provisioned: DestinationInput[]) => DestinationInput[];
 }
@@ -123,320 +130,295 @@ export const DESTINATION_IDS = {
 } as const;
 
 /** The `Source` the platform puts events on the customer's bus with, which the bus's rule matches. */
-export const BUS_EVENT_SOURCE = 'event-delivery';
+export const BUS_EVENT_SOURCE = EVENT_SOURCE;
 
 export const workspaceId = (n: number): string => `workspace-${n}`;
 
 /**
- * Creates in the emulator what the platform and customer stacks define: settings come from the
- * CDK constructs' defaults, and the delivery role's policies from the `DeliveryRole` construct.
+ * Where the local platform differs from the synthesized stacks, all of it: everything else is
+ * the templates' own values (`local/cloudformation/`).
+ */
+export const LOCAL_DIFFERENCES = {
+  /**
+   * The ingest queue's visibility: longer than any local dispatch batch, faults included (Lambda's
+   * timeout ends a batch in AWS; locally nothing does). Other queues': seconds, so that a failed
+   * record comes back within a run.
+   */
+  queueVisibility: (options: ProvisionOptions, resource: ResourceDescriptor) =>
+    resource.type === 'AWS::SQS::Queue' && !resource.path?.includes('DeadLetter')
+      ? {
+          VisibilityTimeout: resource.path?.startsWith(`${PLATFORM_STACK}/Ingest/Queue`)
+            ? options.ingestVisibilityTimeoutSeconds
+            : options.visibilityTimeoutSeconds,
+        }
+      : undefined,
+  /**
+   * A bucket policy without the statements moto cannot judge as AWS does (it evaluates bucket
+   * policies): TLS-only ones, since the emulator speaks plain HTTP on loopback; and those on
+   * `aws:PrincipalArn`, which moto gives as the assumed role's session ARN where AWS gives the
+   * role's, so they would refuse the delivery role itself. The keys and identity policies remain.
+   */
+  plainHttpBucketPolicy: (resource: ResourceDescriptor, resolved: Properties) => {
+    if (resource.type !== 'AWS::S3::BucketPolicy') return undefined;
+    const document = resolved.PolicyDocument as {
+      Statement: { Condition?: Record<string, Record<string, unknown>> }[];
+    };
+    const misjudged = (statement: (typeof document.Statement)[number]) =>
+      Object.values(statement.Condition ?? {}).some((test) =>
+        ['aws:SecureTransport', 's3:TlsVersion', 'aws:PrincipalArn'].some((key) => key in test),
+      );
+    return { PolicyDocument: { ...document, Statement: document.Statement.filter((s) => !misjudged(s)) } };
+  },
+  /**
+   * One idempotency table per consumer scope (destination), spread over the database emulators:
+   * moto serves a process's requests one at a time, and idempotency writes are most of its work.
+   * The stack's single table is created too, unused locally.
+   */
+  idempotencyTablePerScope: true,
+  /** Destination ids without the stack name: `customer-topic`, not `EventDeliveryCustomer-topic`. */
+  destinationId: (id: string) => id.replace(`${CUSTOMER_STACK}-`, 'customer-'),
+  /** A role per customer account that the platform account may assume: how a person acts as that customer locally. */
+  developerRole: true,
+  /**
+   * The dispatcher's variables that differ: Lambda sets AWS_REGION; retries wait seconds, not
+   * minutes, to finish a run, and at most as long as the longest local cool-down (so events
+   * deferred by an open circuit wait it out rather than cycle through the emulator's queue);
+   * cool-downs of seconds; a 2 s patience floor, not 500 ms, since the emulator, sharing 2 cores
+   * with everything else, stalls a call for hundreds of milliseconds now and then; no metrics
+   * (their lines would go to stdout, and nothing reads them locally).
+   */
+  dispatcherVariables: (options: ProvisionOptions): Record<string, string> => ({
+    AWS_REGION: REGION,
+    REGISTRY_CACHE_TTL_SECONDS: String(options.registryCacheTtlSeconds),
+    RETRY_BASE_DELAY_SECONDS: '1',
+    RETRY_MAX_DELAY_SECONDS: '20',
+    BREAKER_COOLDOWN_SECONDS: '5',
+    MIN_CALL_PATIENCE_MS: '2000',
+    POWERTOOLS_METRICS_NAMESPACE: '',
+  }),
+  /** What the dispatcher's variables cannot say: the longest cool-down after failed probes. */
+  breaker: { maxCooldownMs: 20_000 },
+} as const;
+
+/**
+ * Applies the platform's and each workspace's customer stack, as synthesized, to the emulator.
  * Each workspace is created in the registry (which assigns its external id), gets its customer
- * account's resources, and has its seven destinations published.
+ * account's stack, and has the seven destinations the stack outputs published.
  */
 export async function provision(options: ProvisionOptions): Promise<LocalResources> {
-  const platformSqs = emulatorClient(SQSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const platformIam = emulatorClient(IAMClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const queues = queueMaker(options);
-
-  // Platform account: ingest queue, its dead-letter queue, the dispatcher's role.
-  const fifoSuffix = options.fifoIngestQueue ? '.fifo' : '';
-  const ingest = await queues.withDeadLetterQueue(
-    platformSqs,
-    `event-ingest${fifoSuffix}`,
-    IngestQueue.DEFAULTS.maxReceiveCount,
+  const endpoint = options.messagingEndpoint;
+  const accounts = Array.from({ length: options.workspaces }, (_, i) => ({
+    id: workspaceId(i + 1),
+    account: customerAccount(i + 1),
+  }));
+  // Each workspace reads its offloaded payloads through its delivery role. In AWS the platform
+  // learns the role from the customer's stack and redeploys; locally its name is known in advance.
+  const deliveryRoleLogicalId = deliveryRoleOf(
+    customerTemplate({
+      account: CUSTOMER_ACCOUNT,
+      region: REGION,
+      platformAccountId: PLATFORM_ACCOUNT,
+      dispatcherRoleArn: `arn:aws:iam::${PLATFORM_ACCOUNT}:role/dispatcher`,
+      externalId: 'placeholder',
+    }),
+  );
+  const payloadReaders = accounts.map(({ id, account }) => ({
+    workspaceId: id,
+    roleArn: `arn:aws:iam::${account}:role${DeliveryRole.PATH}${physicalName(
+      { stackName: CUSTOMER_STACK, logicalId: deliveryRoleLogicalId, account },
+      { maxLength: 64 },
+    )}`,
+  }));
+  const platform = await applyTemplate(
+    platformTemplate({
+      account: PLATFORM_ACCOUNT,
+      region: REGION,
+      context: {
+        ...(options.fifoIngestQueue && { fifoIngestQueue: 'true' }),
+        ...(payloadReaders.length > 0 && { payloadReaders: JSON.stringify(payloadReaders) }),
+      },
+    }),
     {
-      VisibilityTimeout: String(options.ingestVisibilityTimeoutSeconds),
-      ...(options.fifoIngestQueue && { ContentBasedDeduplication: 'true' }),
+      stackName: PLATFORM_STACK,
+      account: PLATFORM_ACCOUNT,
+      endpoint,
+      overrides: {
+        properties: (resource, resolved) =>
+          LOCAL_DIFFERENCES.queueVisibility(options, resource) ??
+          LOCAL_DIFFERENCES.plainHttpBucketPolicy(resource, resolved),
+        environment: () => LOCAL_DIFFERENCES.dispatcherVariables(options),
+        tableEndpoint: () => endpoint,
+      },
     },
   );
-  const dispatcherRole = await platformIam.send(
-    new CreateRoleCommand({
-      RoleName: 'EventDeliveryPlatform-Dispatcher',
-      AssumeRolePolicyDocument: trustedByPlatformAccount,
-    }),
-  );
-  const dispatcherRoleArn = dispatcherRole.Role?.Arn ?? '';
-  const payloads = await createPayloadBucket(options.messagingEndpoint);
-  // The dispatcher's tables and operator topic, as `EventDispatcher` and the platform stack define them.
-  const platformDynamodb = emulatorClient(DynamoDBClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const destinationStatusTable = 'event-delivery-destination-status';
-  await platformDynamodb.send(
-    new CreateTableCommand({
-      TableName: destinationStatusTable,
-      KeySchema: [{ AttributeName: 'destination_id', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'destination_id', AttributeType: 'S' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  const registryTable = 'event-delivery-registry';
-  await createRegistryTable(platformDynamodb, registryTable);
-  const platformSns = emulatorClient(SNSClient, options.messagingEndpoint, PLATFORM_ACCOUNT);
-  const operatorTopic = await platformSns.send(new CreateTopicCommand({ Name: 'event-delivery-operator' }));
-
+  const out = platform.outputs;
+  const platformDynamodb = emulatorClient(DynamoDBClient, endpoint, PLATFORM_ACCOUNT);
   const registry = new WorkspaceRegistry(
     platformDynamodb,
-    registryTable,
+    out.RegistryTable,
     LOCAL_OPERATOR,
-    emulatorClient(SecretsManagerClient, options.messagingEndpoint, PLATFORM_ACCOUNT),
+    emulatorClient(SecretsManagerClient, endpoint, PLATFORM_ACCOUNT),
   );
   const workspaces: LocalWorkspace[] = [];
-  for (let n = 1; n <= options.workspaces; n++) {
-    const created = await registry.createWorkspace(workspaceId(n));
-    const workspace = await provisionCustomer(options, queues, {
+  for (const [index, { id, account }] of accounts.entries()) {
+    const created = await registry.createWorkspace(id);
+    const workspace = await provisionCustomer(options, {
       id: created.id,
-      account: customerAccount(n),
+      account,
       externalId: created.externalId,
-      dispatcherRoleArn,
-      payloads,
-      databaseOffset: (n - 1) * 3,
+      dispatcherRoleArn: out.DispatcherRoleArn,
+      payloadBucketArn: out.PayloadBucketArn,
+      payloadKeyArn: out.PayloadKeyArn,
+      databaseOffset: index * 3,
     });
     const destinations = options.configure?.(workspace, workspace.destinations) ?? workspace.destinations;
     for (const destination of destinations) await registry.addDestination(workspace.id, destination);
     await registry.publish(workspace.id, 'provisioned by the local runtime');
     workspaces.push({ ...workspace, destinations });
   }
-
+  const queueArn = (url: string) => {
+    const [account, name] = new URL(url).pathname.split('/').slice(1);
+    return `arn:aws:sqs:${REGION}:${account}:${name}`;
+  };
   return {
-    ingestQueue: ingest.queue,
-    deadLetterQueue: ingest.deadLetterQueue,
-    dispatcherRoleArn,
-    payloadBucket: payloads.bucketName,
-    registryTable,
-    destinationStatusTable,
-    operatorTopicArn: operatorTopic.TopicArn ?? '',
+    platform,
+    ingestQueue: { url: out.IngestQueueUrl, arn: queueArn(out.IngestQueueUrl) },
+    deadLetterQueue: { url: out.DeadLetterQueueUrl, arn: queueArn(out.DeadLetterQueueUrl) },
+    dispatcherRoleArn: out.DispatcherRoleArn,
+    payloadBucket: out.PayloadBucketArn ? (out.PayloadBucketArn.split(':').pop() ?? '') : '',
+    registryTable: out.RegistryTable,
+    destinationStatusTable: out.DestinationStatusTable,
+    operatorTopicArn: out.OperatorTopicArn,
     workspaces,
   };
 }
 
-type QueueMaker = ReturnType<typeof queueMaker>;
-
-function queueMaker(options: ProvisionOptions) {
-  const createQueue = async (
-    sqs: SQSClient,
-    name: string,
-    attributes: Record<string, string> = {},
-  ): Promise<Queue> => {
-    const fifo = name.endsWith('.fifo');
-    const { QueueUrl } = await sqs.send(
-      new CreateQueueCommand({
-        QueueName: name,
-        Attributes: {
-          MessageRetentionPeriod: String(IngestQueue.DEFAULTS.retentionPeriod.toSeconds()),
-          MaximumMessageSize: String(IngestQueue.DEFAULTS.maxMessageSizeBytes),
-          VisibilityTimeout: String(options.visibilityTimeoutSeconds),
-          ...(fifo && { FifoQueue: 'true' }),
-          ...attributes,
-        },
-      }),
-    );
-    const { Attributes } = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }),
-    );
-    return { url: QueueUrl ?? '', arn: Attributes?.QueueArn ?? '' };
-  };
-  const withDeadLetterQueue = async (sqs: SQSClient, name: string, maxReceiveCount: number, extra = {}) => {
-    const suffix = name.endsWith('.fifo') ? '.fifo' : '';
-    const base = name.replace(/\.fifo$/, '');
-    const deadLetterQueue = await createQueue(sqs, `${base}-dlq${suffix}`, {
-      MaximumMessageSize: String(IngestQueue.DEFAULTS.deadLetterMaxMessageSizeBytes),
-    });
-    const queue = await createQueue(sqs, name, {
-      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: deadLetterQueue.arn, maxReceiveCount }),
-      ...extra,
-    });
-    return { queue, deadLetterQueue };
-  };
-  return { createQueue, withDeadLetterQueue };
+/** The logical id of the customer stack's delivery role: the role on the delivery-role path. */
+function deliveryRoleOf(template: Template): string {
+  const found = Object.entries(template.Resources).find(
+    ([, resource]) =>
+      resource.Type === 'AWS::IAM::Role' &&
+      (resource.Properties as { Path?: string })?.Path === DeliveryRole.PATH,
+  );
+  if (!found) throw new Error('the customer stack has no delivery role');
+  return found[0];
 }
 
-/** A workspace's customer account: topics, subscription queues, idempotency tables, consumer and delivery roles. */
+/** A workspace's customer account: its customer stack applied, and what the local pollers and consumers need of it. */
 async function provisionCustomer(
   options: ProvisionOptions,
-  queues: QueueMaker,
   workspace: {
     id: string;
     account: string;
     externalId: string;
     dispatcherRoleArn: string;
-    payloads: { bucketArn: string; keyArn: string };
+    payloadBucketArn?: string;
+    payloadKeyArn?: string;
     databaseOffset: number;
   },
 ): Promise<LocalWorkspace> {
   const { account } = workspace;
-  const customerSqs = emulatorClient(SQSClient, options.messagingEndpoint, account);
-  const customerSns = emulatorClient(SNSClient, options.messagingEndpoint, account);
-  const customerIam = emulatorClient(IAMClient, options.messagingEndpoint, account);
-
-  const topic = await customerSns.send(new CreateTopicCommand({ Name: 'customer-events' }));
-  const fifoTopic = await customerSns.send(
-    new CreateTopicCommand({
-      Name: 'customer-events.fifo',
-      Attributes: { FifoTopic: 'true', ContentBasedDeduplication: 'false' },
-    }),
-  );
-  const subscriptionQueues: SubscriptionQueue[] = [];
-  for (const [destinationId, topicArn, queueName] of [
-    [DESTINATION_IDS.topic, topic.TopicArn ?? '', 'customer-events-sub'],
-    [DESTINATION_IDS.fifoTopic, fifoTopic.TopicArn ?? '', 'customer-events-sub.fifo'],
-  ] as const) {
-    const { queue, deadLetterQueue } = await queues.withDeadLetterQueue(
-      customerSqs,
-      queueName,
-      EventConsumer.DEFAULTS.maxReceiveCount,
-    );
-    await customerSns.send(
-      new SubscribeCommand({
-        TopicArn: topicArn,
-        Protocol: 'sqs',
-        Endpoint: queue.arn,
-        Attributes: { RawMessageDelivery: 'true' },
-      }),
-    );
-    subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
-  }
-  // The stream, bus and queues are encrypted with a key of the customer's own, as in the customer stack.
-  const customerKms = emulatorClient(KMSClient, options.messagingEndpoint, account);
-  const { KeyMetadata: destinationKey } = await customerKms.send(
-    new CreateKeyCommand({ Description: 'Event delivery streams, buses and queues' }),
-  );
-  const destinationKeyArn = destinationKey?.Arn ?? '';
-  // The bus: a rule matching the platform's Source feeds a queue of the consumer's own.
-  const customerEvents = emulatorClient(EventBridgeClient, options.messagingEndpoint, account);
-  const bus = await customerEvents.send(
-    new CreateEventBusCommand({ Name: 'customer-events', KmsKeyIdentifier: destinationKeyArn }),
-  );
-  const busQueue = await queues.withDeadLetterQueue(
-    customerSqs,
-    'customer-events-bus-sub',
-    EventConsumer.DEFAULTS.maxReceiveCount,
-  );
-  await customerEvents.send(
-    new PutRuleCommand({
-      Name: 'platform-events',
-      EventBusName: 'customer-events',
-      EventPattern: JSON.stringify({ source: [BUS_EVENT_SOURCE] }),
-    }),
-  );
-  await customerEvents.send(
-    new PutTargetsCommand({
-      Rule: 'platform-events',
-      EventBusName: 'customer-events',
-      Targets: [{ Id: 'consumer-queue', Arn: busQueue.queue.arn }],
-    }),
-  );
-  subscriptionQueues.push({
-    ...busQueue.queue,
-    destinationId: DESTINATION_IDS.bus,
-    deadLetterQueue: busQueue.deadLetterQueue,
-  });
-  // The destination queues, read by the consumer directly.
-  const destinationQueues: Record<string, Queue> = {};
-  for (const [destinationId, queueName] of [
-    [DESTINATION_IDS.queue, 'customer-events-queue'],
-    [DESTINATION_IDS.fifoQueue, 'customer-events-queue.fifo'],
-  ] as const) {
-    const { queue, deadLetterQueue } = await queues.withDeadLetterQueue(
-      customerSqs,
-      queueName,
-      EventConsumer.DEFAULTS.maxReceiveCount,
-      {
-        KmsMasterKeyId: destinationKeyArn,
-        ...(queueName.endsWith('.fifo') && { ContentBasedDeduplication: 'false' }),
-      },
-    );
-    subscriptionQueues.push({ ...queue, destinationId, deadLetterQueue });
-    destinationQueues[destinationId] = queue;
-  }
-  const customerKinesis = emulatorClient(KinesisClient, options.messagingEndpoint, account, {
-    requestHandler: new NodeHttpHandler(),
-  });
-  const streamName = 'customer-clickstream';
-  await customerKinesis.send(new CreateStreamCommand({ StreamName: streamName, ShardCount: 1 }));
-  await customerKinesis.send(
-    new StartStreamEncryptionCommand({
-      StreamName: streamName,
-      EncryptionType: 'KMS',
-      KeyId: destinationKeyArn,
-    }),
-  );
-  const streamArn = `arn:aws:kinesis:${REGION}:${account}:stream/${streamName}`;
-  const stream: LocalStream = {
-    name: streamName,
-    arn: streamArn,
-    destinationId: DESTINATION_IDS.stream,
-    deadLetterQueue: await queues.createQueue(customerSqs, 'customer-clickstream-dlq'),
-  };
-  const invocationDeadLetterQueue = await queues.createQueue(customerSqs, 'customer-consumer-invocation-dlq');
-
-  const idempotencyTables: LocalWorkspace['idempotencyTables'] = {};
-  for (const [index, scope] of Object.values(DESTINATION_IDS).entries()) {
-    const endpoint =
-      options.databaseEndpoints[(workspace.databaseOffset + index) % options.databaseEndpoints.length];
-    const dynamodb = emulatorClient(DynamoDBClient, endpoint, account);
-    const tableName = `idempotency-${scope}`;
-    await dynamodb.send(
-      new CreateTableCommand({
-        TableName: tableName,
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
-    await dynamodb.send(
-      new UpdateTimeToLiveCommand({
-        TableName: tableName,
-        TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
-      }),
-    );
-    idempotencyTables[scope] = { tableName, endpoint };
-  }
-
-  const consumerFunctionArn = `arn:aws:lambda:${REGION}:${account}:function:customer-consumer`;
-  const consumerRole = await customerIam.send(
-    new CreateRoleCommand({
-      RoleName: 'EventConsumer',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        // Lambda in AWS; the local runtime assumes it from the customer account.
-        Statement: [
-          { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
-          {
-            Effect: 'Allow',
-            Principal: { AWS: `arn:aws:iam::${account}:root` },
-            Action: 'sts:AssumeRole',
-          },
-        ],
-      }),
-    }),
-  );
-  const consumerRoleArn = consumerRole.Role?.Arn ?? '';
-  const policies = deliveryRolePolicies({
-    customerAccount: account,
+  const endpoint = options.messagingEndpoint;
+  const databases = options.databaseEndpoints;
+  const template = customerTemplate({
+    account,
+    region: REGION,
     platformAccountId: PLATFORM_ACCOUNT,
     dispatcherRoleArn: workspace.dispatcherRoleArn,
     externalId: workspace.externalId,
-    topicArns: [topic.TopicArn ?? '', fifoTopic.TopicArn ?? ''],
-    functionArns: [consumerFunctionArn],
-    streams: [{ arn: streamArn, keyArn: destinationKeyArn }],
-    eventBusArns: [bus.EventBusArn ?? ''],
-    queues: Object.values(destinationQueues).map((q) => ({ arn: q.arn, keyArn: destinationKeyArn })),
-    payloads: { ...workspace.payloads, readerRoleArns: [consumerRoleArn] },
+    payloadBucketArn: workspace.payloadBucketArn,
+    payloadKeyArn: workspace.payloadKeyArn,
   });
-  const deliveryRole = await customerIam.send(
-    new CreateRoleCommand({
-      RoleName: 'EventDelivery',
-      Path: DeliveryRole.PATH,
-      AssumeRolePolicyDocument: JSON.stringify(policies.trustPolicy),
+  const stack = await applyTemplate(template, {
+    stackName: CUSTOMER_STACK,
+    account,
+    endpoint,
+    overrides: {
+      properties: (resource) => LOCAL_DIFFERENCES.queueVisibility(options, resource),
+      tableEndpoint: () => databases[workspace.databaseOffset % databases.length],
+    },
+  });
+  const destinations = (JSON.parse(stack.outputs.DestinationConfig) as DestinationInput[]).map((d) => ({
+    ...d,
+    id: LOCAL_DIFFERENCES.destinationId(d.id),
+  }));
+  const destinationByResource = new Map(destinations.map((d) => [destinationArn(d), d.id]));
+  const queues = new Map<string, Queue>();
+  for (const resource of stack.resources.values()) {
+    if (resource.type === 'AWS::SQS::Queue') {
+      queues.set(String(resource.attributes.Arn), {
+        url: resource.ref,
+        arn: String(resource.attributes.Arn),
+      });
+    }
+  }
+  const queueOf = (arn: string | undefined): Queue => {
+    const queue = arn && queues.get(arn);
+    if (!queue) throw new Error(`the customer stack has no queue ${arn}`);
+    return queue;
+  };
+  /** The resolved properties of the stack's resources of one type, with each one's own attributes. */
+  const properties = (type: string) =>
+    [...stack.resources.values()]
+      .filter((r) => r.type === type)
+      .map((r): Record<string, unknown> & { own: StackResource } => ({
+        ...(stack.resolve(template.Resources[r.logicalId].Properties ?? {}) as Record<string, unknown>),
+        own: r,
+      }));
+  // Which destination feeds a queue the consumer reads: its topic's subscription, its bus's rule, or itself.
+  const feeds = new Map<string, string>();
+  for (const subscription of properties('AWS::SNS::Subscription')) {
+    const destination = destinationByResource.get(String(subscription.TopicArn));
+    if (destination) feeds.set(String(subscription.Endpoint), destination);
+  }
+  const bus = destinations.find((d) => d.type === 'eventbridge');
+  for (const rule of properties('AWS::Events::Rule')) {
+    for (const target of (rule.Targets as { Arn: string }[] | undefined) ?? []) {
+      if (bus) feeds.set(target.Arn, bus.id);
+    }
+  }
+  const redriveTarget = new Map(
+    properties('AWS::SQS::Queue').flatMap((queue) => {
+      const policy = queue.RedrivePolicy as { deadLetterTargetArn?: string } | undefined;
+      return policy?.deadLetterTargetArn
+        ? [[String(queue.own.attributes.Arn), policy.deadLetterTargetArn] as const]
+        : [];
     }),
   );
-  await customerIam.send(
-    new PutRolePolicyCommand({
-      RoleName: 'EventDelivery',
-      PolicyName: 'delivery',
-      PolicyDocument: JSON.stringify(policies.permissionPolicy),
-    }),
-  );
-  const deliveryRoleArn = deliveryRole.Role?.Arn ?? '';
+  const consumer = stack.functions[0];
+  if (!consumer || stack.functions.length !== 1)
+    throw new Error('the customer stack has not one consumer function');
+  const subscriptionQueues: SubscriptionQueue[] = [];
+  let stream: LocalStream | undefined;
+  for (const mapping of stack.eventSourceMappings) {
+    const source = mapping.eventSourceArn;
+    if (source.startsWith('arn:aws:kinesis:')) {
+      stream = {
+        name: source.split('/').pop() ?? '',
+        arn: source,
+        destinationId: destinationByResource.get(source) ?? '',
+        deadLetterQueue: queueOf(mapping.onFailureDestinationArn),
+      };
+      continue;
+    }
+    const destinationId = destinationByResource.get(source) ?? feeds.get(source);
+    if (!destinationId) throw new Error(`no destination feeds the consumer's queue ${source}`);
+    subscriptionQueues.push({
+      ...queueOf(source),
+      destinationId,
+      deadLetterQueue: queueOf(redriveTarget.get(source)),
+    });
+  }
+  if (!stream) throw new Error('the customer stack has no stream read by the consumer');
+
+  const idempotencyTables: LocalWorkspace['idempotencyTables'] = {};
+  for (const [index, scope] of Object.values(DESTINATION_IDS).entries()) {
+    const tableEndpoint = databases[(workspace.databaseOffset + index) % databases.length];
+    const tableName = `idempotency-${scope}`;
+    await createIdempotencyTable(emulatorClient(DynamoDBClient, tableEndpoint, account), tableName);
+    idempotencyTables[scope] = { tableName, endpoint: tableEndpoint };
+  }
+  const customerIam = emulatorClient(IAMClient, endpoint, account);
   const developerRole = await customerIam.send(
     new CreateRoleCommand({ RoleName: 'LocalDeveloper', AssumeRolePolicyDocument: trustedByPlatformAccount }),
   );
@@ -450,52 +432,38 @@ async function provisionCustomer(
       }),
     }),
   );
-
-  const viaRole = { roleArn: deliveryRoleArn, events: ['*'], offloadOversize: true };
   return {
     id: workspace.id,
     account,
     externalId: workspace.externalId,
-    deliveryRoleArn,
-    consumerRoleArn,
+    deliveryRoleArn: stack.outputs.DeliveryRoleArn,
+    consumerRoleArn: consumer.roleArn,
     developerRoleArn: developerRole.Role?.Arn ?? '',
-    consumerFunctionArn,
-    invocationDeadLetterQueue,
+    consumerFunctionArn: consumer.arn,
+    invocationDeadLetterQueue: queueOf(consumer.deadLetterTargetArn),
     subscriptionQueues,
     stream,
     idempotencyTables,
-    destinations: [
-      {
-        id: DESTINATION_IDS.function,
-        type: 'lambda',
-        functionArn: consumerFunctionArn,
-        invocationType: 'Event',
-        ...viaRole,
-      },
-      { id: DESTINATION_IDS.topic, type: 'sns', topicArn: topic.TopicArn ?? '', ...viaRole },
-      { id: DESTINATION_IDS.fifoTopic, type: 'sns', topicArn: fifoTopic.TopicArn ?? '', ...viaRole },
-      { id: DESTINATION_IDS.stream, type: 'kinesis', streamArn, ...viaRole },
-      {
-        id: DESTINATION_IDS.bus,
-        type: 'eventbridge',
-        eventBusArn: bus.EventBusArn ?? '',
-        source: BUS_EVENT_SOURCE,
-        ...viaRole,
-      },
-      {
-        id: DESTINATION_IDS.queue,
-        type: 'sqs',
-        queueArn: destinationQueues[DESTINATION_IDS.queue].arn,
-        ...viaRole,
-      },
-      {
-        id: DESTINATION_IDS.fifoQueue,
-        type: 'sqs',
-        queueArn: destinationQueues[DESTINATION_IDS.fifoQueue].arn,
-        ...viaRole,
-      },
-    ],
+    destinations,
+    stack,
   };
+}
+
+async function createIdempotencyTable(dynamodb: DynamoDBClient, tableName: string): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+    }),
+  );
+  await dynamodb.send(
+    new UpdateTimeToLiveCommand({
+      TableName: tableName,
+      TimeToLiveSpecification: { AttributeName: 'expiration', Enabled: true },
+    }),
+  );
 }
 
 /** A trust policy letting the platform account's principals in: the local runtime's own roles. */
@@ -526,45 +494,4 @@ export async function createRegistryTable(dynamodb: DynamoDBClient, tableName: s
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
-}
-
-/** The platform's payload bucket as `PayloadBucket` defines it: its own KMS key, objects expiring. */
-async function createPayloadBucket(
-  endpoint: string,
-): Promise<{ bucketName: string; bucketArn: string; keyArn: string }> {
-  const s3 = emulatorClient(S3Client, endpoint, PLATFORM_ACCOUNT, { forcePathStyle: true });
-  const kms = emulatorClient(KMSClient, endpoint, PLATFORM_ACCOUNT);
-  const { KeyMetadata } = await kms.send(
-    new CreateKeyCommand({ Description: 'Event delivery platform: offloaded oversize event payloads' }),
-  );
-  const bucketName = `event-payloads-${randomUUID().slice(0, 8)}`;
-  await s3.send(new CreateBucketCommand({ Bucket: bucketName }));
-  await s3.send(
-    new PutBucketEncryptionCommand({
-      Bucket: bucketName,
-      ServerSideEncryptionConfiguration: {
-        Rules: [
-          {
-            ApplyServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: KeyMetadata?.Arn },
-          },
-        ],
-      },
-    }),
-  );
-  await s3.send(
-    new PutBucketLifecycleConfigurationCommand({
-      Bucket: bucketName,
-      LifecycleConfiguration: {
-        Rules: [
-          {
-            ID: 'expire',
-            Status: 'Enabled',
-            Filter: { Prefix: '' },
-            Expiration: { Days: PayloadBucket.DEFAULTS.retention.toDays() },
-          },
-        ],
-      },
-    }),
-  );
-  return { bucketName, bucketArn: `arn:aws:s3:::${bucketName}`, keyArn: KeyMetadata?.Arn ?? '' };
 }
