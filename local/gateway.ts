@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetRoleCommand, IAMClient } from '@aws-sdk/client-iam';
+import { CreateFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { emulatorClient } from './accounts';
-import type { PolicyDocument } from './definitions';
 import {
   addFailedEntries,
   answerWithFault,
@@ -14,6 +14,24 @@ import {
   withoutEntries,
 } from './fault-injector';
 import { type JsonBatchCall, readJsonBatchCall } from './json-batch-calls';
+import { decideInvoke } from './policies/function-invoke';
+import { decideKeyUse } from './policies/key-use';
+import {
+  answerKeyFailure,
+  escapeXml,
+  isKeyedAction,
+  KEY_USE,
+  type KeyFailure,
+  keyedResource,
+  signedRegion,
+} from './policies/keyed-calls';
+import type { PolicyDocument } from './policies/policy-evaluation';
+import {
+  type KeyedResource,
+  PolicyReader,
+  type RequestCaller,
+  type ResolvedKey,
+} from './policies/policy-reader';
 import { trustPolicyAllows } from './trust-policy';
 
 /** A function the gateway runs for `lambda:Invoke`; it throws to report a function error. */
@@ -37,29 +55,105 @@ export interface GatewayOptions {
   readonly destinationFaults?: DestinationFaults;
   /** Destination ids by destination ARN (function, topic, stream, bus, queue), to know whose call a request is. @default none */
   readonly destinationIds?: ReadonlyMap<string, string>;
+  /**
+   * How long what decides access (resources' keys, key policies and grants, IAM and function
+   * policies) is kept once read from moto; a change made through the gateway is seen at once.
+   * @default 5 s
+   */
+  readonly policyCacheTtlMs?: number;
+  /**
+   * Hold event buses to their key policies too: EventBridge uses a bus's key itself, so the key
+   * policy must let `events.amazonaws.com` use it for that bus (as the customer stack's does).
+   * @default false: bus keys made with moto's default key policy, which names only the account, would refuse it
+   */
+  readonly eventBridgeKeyPolicies?: boolean;
+}
+
+/** A function a caller gives the gateway to run: a customer's own, say, to deliver to. */
+export interface LocalFunctionRegistration {
+  /** Its ARN; `Invoke` reaches it by ARN or name. */
+  readonly arn: string;
+  /** What runs for each invocation. */
+  readonly handler: LocalFunction;
+  /** Its execution role, a role of the function's account. @default a stand-in role the gateway creates */
+  readonly role?: string;
 }
 
 const INVOKE_PATH = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/;
+/** Lambda's control plane: GetFunction, GetPolicy, AddPermission, … */
+const FUNCTIONS_PATH = /^\/20\d\d-\d\d-\d\d\/functions(\/|$)/;
+/** Calls that change what the gateway's decisions read: cached policies are dropped after them. */
+const POLICY_CHANGES = new Set([
+  'PutKeyPolicy',
+  'CreateGrant',
+  'RevokeGrant',
+  'RetireGrant',
+  'EnableKey',
+  'DisableKey',
+  'ScheduleKeyDeletion',
+  'CancelKeyDeletion',
+  'CreateAlias',
+  'UpdateAlias',
+  'DeleteAlias',
+  'PutRolePolicy',
+  'DeleteRolePolicy',
+  'AttachRolePolicy',
+  'DetachRolePolicy',
+  'CreatePolicyVersion',
+  'SetDefaultPolicyVersion',
+  'CreateTopic',
+  'SetTopicAttributes',
+  'CreateQueue',
+  'SetQueueAttributes',
+  'StartStreamEncryption',
+  'StopStreamEncryption',
+  'CreateEventBus',
+  'UpdateEventBus',
+]);
+/** An empty zip archive: what moto stores as the code of a function the gateway runs itself. */
+const EMPTY_ZIP = Buffer.from('UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA==', 'base64');
 
 /**
- * The endpoint the local dispatcher talks to, standing in for AWS: it runs `lambda:Invoke`
- * with the real consumer handler (moto runs no code without Docker), decides `sts:AssumeRole`
- * against the role's trust policy (moto does not enforce trust policies), and forwards
- * everything else to moto unchanged.
+ * The endpoint the local dispatcher talks to, standing in for AWS where moto does not: it runs
+ * `lambda:Invoke` with local handlers (moto runs no code without Docker), each function also
+ * created in moto so Lambda's control plane (GetFunction, AddPermission, …) knows it; it decides
+ * `sts:AssumeRole` against the role's trust policy, `lambda:InvokeFunction` against the function's
+ * resource policy and the caller's IAM policies, and an assumed role's delivery calls to
+ * KMS-encrypted topics, queues and streams (and its direct KMS calls) against the key's policy,
+ * grants and the role's IAM policies, none of which moto enforces. Everything else goes to moto
+ * unchanged.
  */
 export class LocalGateway {
   private server?: http.Server;
   private pending = new Set<Promise<void>>();
   private readonly iamClients = new Map<string, IAMClient>();
+  private readonly policies: PolicyReader;
+  private readonly registered = new Map<string, LocalFunctionRegistration>();
+  /** Functions created in moto, by ARN. */
+  private readonly inEmulator = new Map<string, Promise<void>>();
   readonly counts = {
     invocations: 0,
     assumeRoleAllowed: 0,
     assumeRoleDenied: 0,
+    invokeDenied: 0,
+    keyUseDenied: 0,
     forwarded: 0,
     payloadUploadFaults: 0,
   };
 
-  constructor(private readonly options: GatewayOptions) {}
+  constructor(private readonly options: GatewayOptions) {
+    this.policies = new PolicyReader(options.emulatorEndpoint, options.policyCacheTtlMs ?? 5_000);
+  }
+
+  /**
+   * Runs `handler` for invocations of `arn` from now on, and creates the function in moto (with
+   * no code) so Lambda's control plane knows it: its configuration, its resource policy
+   * (`AddPermission`). Resolves once it exists there.
+   */
+  async registerFunction(registration: LocalFunctionRegistration): Promise<void> {
+    this.registered.set(registration.arn, registration);
+    await this.createInEmulator(registration.arn);
+  }
 
   get endpoint(): string {
     const address = this.server?.address() as AddressInfo | undefined;
@@ -94,15 +188,25 @@ export class LocalGateway {
 
   private async handle(request: http.IncomingMessage, response: http.ServerResponse): Promise<void> {
     const body = await readBody(request);
-    const invoke = INVOKE_PATH.exec(request.url?.split('?')[0] ?? '');
+    const path = request.url?.split('?')[0] ?? '';
+    const invoke = INVOKE_PATH.exec(path);
     if (invoke && request.method === 'POST')
       return this.invoke(decodeURIComponent(invoke[1]), request, body, response);
+    if (FUNCTIONS_PATH.test(path)) return this.functionControlPlane(request, body, response);
     const form = request.headers['content-type']?.includes('x-www-form-urlencoded')
       ? new URLSearchParams(body.toString('utf8'))
       : undefined;
-    if (form?.get('Action') === 'AssumeRole') return this.assumeRole(form, request, body, response);
-    const target = request.headers['x-amz-target'];
-    const batchCall = readJsonBatchCall(typeof target === 'string' ? target : undefined, body);
+    const target = String(request.headers['x-amz-target'] ?? '');
+    const action = form?.get('Action') ?? (target.split('.').pop() || undefined);
+    if (form && action === 'AssumeRole') return this.assumeRole(form, request, body, response);
+    if (action && (await this.refusedKeyUse(action, target, form, body, request, response))) return;
+    if (action && POLICY_CHANGES.has(action)) {
+      const reply = await this.send(request, body);
+      // Before answering: the caller's next request may depend on the change.
+      this.policies.clear();
+      return relay(response, reply);
+    }
+    const batchCall = readJsonBatchCall(target || undefined, body);
     // A destination's own calls only: the dispatcher's retries and dead letters are SQS batches too.
     if (batchCall && this.options.destinationIds?.has(batchCall.arn)) {
       return this.jsonBatchCall(batchCall, request, body, response);
@@ -200,23 +304,40 @@ export class LocalGateway {
     body: Buffer,
     response: http.ServerResponse,
   ): Promise<void> {
-    const arn = [...this.options.functions.keys()].find((a) => a === name || a.endsWith(`:function:${name}`));
-    const fn = arn ? this.options.functions.get(arn) : undefined;
-    if (!arn || !fn) {
+    const caller = await this.policies.caller(request);
+    const arn = this.functionArn(name, caller, signedRegion(request) ?? 'us-east-1');
+    const fn = this.localFunction(arn);
+    if (fn) await this.createInEmulator(arn);
+    if (!fn && !(await this.policies.functionExists(arn))) {
       return send(
         response,
         404,
         { 'x-amzn-errortype': 'ResourceNotFoundException' },
-        {
-          Type: 'User',
-          message: `Function not found: ${name}`,
-        },
+        { Type: 'User', message: `Function not found: ${arn}` },
+      );
+    }
+    const refusal = await this.refusedInvoke(arn, caller);
+    if (refusal) {
+      this.counts.invokeDenied += 1;
+      return send(
+        response,
+        403,
+        { 'x-amzn-errortype': 'AccessDeniedException' },
+        { Type: 'User', message: refusal },
       );
     }
     // DryRun checks the caller may invoke, and runs nothing: Lambda answers 204.
     if (request.headers['x-amz-invocation-type'] === 'DryRun') {
       response.writeHead(204, { 'x-amzn-requestid': randomUUID() });
       return void response.end();
+    }
+    if (!fn) {
+      return send(
+        response,
+        502,
+        { 'x-amzn-errortype': 'ServiceException' },
+        { message: `local gateway: no handler runs ${arn}; register one with LocalGateway.registerFunction` },
+      );
     }
     if (await this.windowFault(arn, 'lambda', request, response)) return;
     const fault = this.options.faults?.decide();
@@ -244,6 +365,209 @@ export class LocalGateway {
         { errorType: e.name, errorMessage: e.message },
       );
     }
+  }
+
+  /**
+   * Why an assumed role may not invoke the function, if it may not; plain emulator credentials
+   * stand for the account itself and are not held to policies.
+   */
+  private async refusedInvoke(functionArn: string, caller: RequestCaller): Promise<string | undefined> {
+    if (!caller.sessionArn) return undefined;
+    const sameAccount = functionArn.split(':')[4] === caller.account;
+    const [resourcePolicy, identityPolicies] = await Promise.all([
+      this.policies.functionPolicy(functionArn),
+      sameAccount ? this.policies.identityPolicies(caller.arn) : [],
+    ]);
+    const decision = decideInvoke({ functionArn, resourcePolicy, caller, identityPolicies });
+    return decision.allowed ? undefined : decision.reason;
+  }
+
+  /** A function's unqualified ARN, from the name, partial or full ARN (any of them qualified) an `Invoke` gives. */
+  private functionArn(name: string, caller: RequestCaller, region: string): string {
+    const parts = name.split(':');
+    if (parts[0] === 'arn') return parts.slice(0, 7).join(':');
+    const [account, functionName] = /^\d{12}$/.test(parts[0]) ? [parts[0], parts[2]] : [undefined, parts[0]];
+    const known = [...this.options.functions.keys(), ...this.registered.keys()].filter(
+      (arn) => arn.endsWith(`:function:${functionName}`) && arn.split(':')[4] === (account ?? caller.account),
+    );
+    return known[0] ?? `arn:aws:lambda:${region}:${account ?? caller.account}:function:${functionName}`;
+  }
+
+  private localFunction(arn: string): LocalFunction | undefined {
+    return this.registered.get(arn)?.handler ?? this.options.functions.get(arn);
+  }
+
+  /**
+   * Lambda's control plane, for the functions the gateway runs too: each is created in moto
+   * first. A change (AddPermission, RemovePermission, …) drops the cached function policies.
+   */
+  private async functionControlPlane(
+    request: http.IncomingMessage,
+    body: Buffer,
+    response: http.ServerResponse,
+  ): Promise<void> {
+    const known = [...this.options.functions.keys(), ...this.registered.keys()];
+    await Promise.all(known.map((arn) => this.createInEmulator(arn)));
+    const reply = await this.send(request, body);
+    if (request.method !== 'GET') this.policies.clear();
+    return relay(response, reply);
+  }
+
+  /**
+   * Creates a function the gateway runs in moto, once, with no code: moto keeps its
+   * configuration and resource policy, and the gateway keeps running it.
+   */
+  private createInEmulator(arn: string): Promise<void> {
+    let created = this.inEmulator.get(arn);
+    if (!created) {
+      created = this.createFunction(arn);
+      created.catch(() => this.inEmulator.delete(arn));
+      this.inEmulator.set(arn, created);
+    }
+    return created;
+  }
+
+  private async createFunction(arn: string): Promise<void> {
+    const [, , , , account, , name] = arn.split(':');
+    const role = this.registered.get(arn)?.role ?? (await this.standInRole(account));
+    try {
+      await emulatorClient(LambdaClient, this.options.emulatorEndpoint, account).send(
+        new CreateFunctionCommand({
+          FunctionName: name,
+          Role: role,
+          Runtime: 'nodejs20.x',
+          Handler: 'index.handler',
+          Code: { ZipFile: EMPTY_ZIP },
+          Description: 'run by the local gateway',
+        }),
+      );
+    } catch (error) {
+      // Already there: a customer created it, or a previous run of this gateway did.
+      if ((error as Error).name !== 'ResourceConflictException') throw error;
+    }
+    this.policies.clear();
+  }
+
+  /** The execution role moto requires of a function, when its registration names none. */
+  private async standInRole(account: string): Promise<string | undefined> {
+    const iam = this.iamClient(account);
+    const RoleName = 'LocalGatewayFunction';
+    try {
+      const { Role } = await iam.send(
+        new CreateRoleCommand({
+          RoleName,
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              { Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' }, Action: 'sts:AssumeRole' },
+            ],
+          }),
+        }),
+      );
+      return Role?.Arn;
+    } catch (error) {
+      if ((error as Error).name !== 'EntityAlreadyExistsException') throw error;
+      return (await iam.send(new GetRoleCommand({ RoleName }))).Role?.Arn;
+    }
+  }
+
+  /**
+   * Refuses an assumed role's call when the service could not use the resource's KMS key for
+   * it: a delivery call to an encrypted topic, queue, stream (or, with `eventBridgeKeyPolicies`,
+   * bus), or a direct KMS call. Answers as the service does and returns true; false otherwise.
+   */
+  private async refusedKeyUse(
+    action: string,
+    target: string,
+    form: URLSearchParams | undefined,
+    body: Buffer,
+    request: http.IncomingMessage,
+    response: http.ServerResponse,
+  ): Promise<boolean> {
+    const direct = target.startsWith('TrentService.');
+    if (!direct && !isKeyedAction(action)) return false;
+    const caller = await this.policies.caller(request);
+    // Plain emulator credentials stand for the account itself: not held to policies.
+    if (!caller.sessionArn) return false;
+    const params = form ?? jsonParams(body);
+    const region = signedRegion(request) ?? 'us-east-1';
+    if (direct) {
+      const keyId = params.get('KeyId');
+      if (typeof keyId !== 'string') return false;
+      const key = await this.policies.key(keyId, caller.account);
+      // Unknown or disabled keys: moto answers those itself.
+      if (key.kind !== 'customer') return false;
+      const encryptionContext = params.get('EncryptionContext') as Record<string, string> | undefined;
+      const decision = decideKeyUse({
+        key: key.key,
+        caller,
+        identityPolicies: await this.policies.identityPolicies(caller.arn),
+        operation: action,
+        encryptionContext,
+      });
+      if (decision.allowed) return false;
+      this.counts.keyUseDenied += 1;
+      answerKeyFailure('kms', 'denied', decision.reason, response);
+      return true;
+    }
+    const resource = keyedResource(action, params, caller, region);
+    if (!resource || (resource.service === 'events' && !this.options.eventBridgeKeyPolicies)) return false;
+    const keyId = await this.policies.resourceKey(resource);
+    if (!keyId) return false;
+    const failure = await this.keyFailure(
+      await this.policies.key(keyId, resource.arn.split(':')[4]),
+      resource,
+      caller,
+      region,
+    );
+    if (!failure) return false;
+    this.counts.keyUseDenied += 1;
+    answerKeyFailure(resource.service, failure.kind, failure.message, response);
+    return true;
+  }
+
+  /** Why the service cannot use the resource's key for the caller, if it cannot. */
+  private async keyFailure(
+    key: ResolvedKey,
+    resource: KeyedResource,
+    caller: RequestCaller,
+    region: string,
+  ): Promise<{ kind: KeyFailure; message: string } | undefined> {
+    const kms = (code: string) => ` (Service: AWSKMS; Status Code: 400; Error Code: ${code})`;
+    const resourceAccount = resource.arn.split(':')[4];
+    switch (key.kind) {
+      case 'not-found':
+        return { kind: 'not-found', message: `Invalid keyId ${key.id}${kms('NotFoundException')}` };
+      case 'disabled':
+        return { kind: 'disabled', message: `${key.arn} is disabled.${kms('DisabledException')}` };
+      case 'aws-managed':
+        // An AWS managed key's policy admits its own account's principals, through the service only.
+        return caller.account === resourceAccount || KEY_USE[resource.service].usedBy === 'service'
+          ? undefined
+          : {
+              kind: 'denied',
+              message: `User: ${caller.sessionArn} is not authorized to use the AWS managed key of ${resource.arn}: it admits its own account only${kms('AccessDeniedException')}`,
+            };
+    }
+    const use = KEY_USE[resource.service];
+    const byService = use.usedBy === 'service';
+    const identityPolicies = byService ? [] : await this.policies.identityPolicies(caller.arn);
+    for (const operation of use.operations) {
+      const decision = decideKeyUse({
+        key: key.key,
+        caller: byService ? { service: `${resource.service}.amazonaws.com` } : caller,
+        identityPolicies,
+        operation,
+        encryptionContext: { [use.contextKey]: resource.arn },
+        // A service using a key as itself acts for a resource; for a caller, it is the caller's way in.
+        ...(byService
+          ? { sourceArn: resource.arn }
+          : { viaService: `${resource.service}.${region}.amazonaws.com` }),
+      });
+      if (!decision.allowed)
+        return { kind: 'denied', message: `${decision.reason}${kms('AccessDeniedException')}` };
+    }
+    return undefined;
   }
 
   /** Events each destination (`workspace/destination`) accepted: invocations, published entries. */
@@ -302,7 +626,7 @@ export class LocalGateway {
     response: http.ServerResponse,
   ): Promise<void> {
     const roleArn = form.get('RoleArn') ?? '';
-    const caller = await this.callerIdentity(request);
+    const caller = await this.policies.caller(request);
     const roleAccount = roleArn.split(':')[4] ?? '';
     let policy: PolicyDocument | undefined;
     try {
@@ -318,11 +642,12 @@ export class LocalGateway {
       trustPolicyAllows(policy, {
         callerArn: caller.arn,
         callerAccount: caller.account,
+        sessionArn: caller.sessionArn,
         externalId: form.get('ExternalId') ?? undefined,
       });
     if (!allowed) {
       this.counts.assumeRoleDenied += 1;
-      const message = `User: ${caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
+      const message = `User: ${caller.sessionArn ?? caller.arn} is not authorized to perform: sts:AssumeRole on resource: ${roleArn}`;
       response.writeHead(403, { 'content-type': 'text/xml' });
       return void response.end(
         `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>${escapeXml(message)}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
@@ -341,33 +666,12 @@ export class LocalGateway {
     return client;
   }
 
-  /** Who signed the request, as moto knows it: an assumed-role session maps to its role. */
-  private async callerIdentity(request: http.IncomingMessage): Promise<{ arn: string; account: string }> {
-    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded' };
-    for (const name of ['authorization', 'x-amz-security-token', 'x-amz-date']) {
-      const value = request.headers[name];
-      if (typeof value === 'string') headers[name] = value;
-    }
-    const reply = await fetch(this.options.emulatorEndpoint, {
-      method: 'POST',
-      headers,
-      body: 'Action=GetCallerIdentity&Version=2011-06-15',
-    });
-    const xml = await reply.text();
-    const arn = /<Arn>([^<]+)<\/Arn>/.exec(xml)?.[1] ?? 'unknown';
-    const account = /<Account>([^<]+)<\/Account>/.exec(xml)?.[1] ?? 'unknown';
-    const session = /^arn:aws:sts::(\d{12}):assumed-role\/([^/]+)\//.exec(arn);
-    return { arn: session ? `arn:aws:iam::${session[1]}:role/${session[2]}` : arn, account };
-  }
-
   private async forward(
     request: http.IncomingMessage,
     body: Buffer,
     response: http.ServerResponse,
   ): Promise<void> {
-    const reply = await this.send(request, body);
-    response.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
-    response.end(reply.body);
+    relay(response, await this.send(request, body));
   }
 
   /** Sends the request on to moto unchanged but for its body. */
@@ -420,4 +724,21 @@ function send(
   response.end(text);
 }
 
-const escapeXml = (text: string) => text.replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+/** Passes moto's reply on. */
+function relay(
+  response: http.ServerResponse,
+  reply: { status: number; headers: Record<string, string>; body: Buffer },
+): void {
+  response.writeHead(reply.status, { ...reply.headers, 'content-length': String(reply.body.length) });
+  response.end(reply.body);
+}
+
+/** A JSON-protocol request's top-level fields. */
+function jsonParams(body: Buffer): { get(name: string): unknown } {
+  try {
+    const parsed = JSON.parse(body.toString('utf8')) as Record<string, unknown>;
+    return { get: (name) => parsed[name] };
+  } catch {
+    return { get: () => undefined };
+  }
+}

@@ -178,6 +178,8 @@ export class LocalPipeline {
     const gateway = new LocalGateway({
       emulatorEndpoint: messaging.endpoint,
       functions,
+      // The customer stack's bus key lets EventBridge use it: hold buses to their key policies too.
+      eventBridgeKeyPolicies: true,
       faults,
       destinationFaults,
       destinationIds,

@@ -170,6 +170,27 @@ export const LOCAL_DIFFERENCES = {
     return { PolicyDocument: { ...document, Statement: document.Statement.filter((s) => !misjudged(s)) } };
   },
   /**
+   * The dispatcher's role also trusts the platform account: Lambda assumes it in AWS; locally the
+   * pipeline does, and so does `npm run destinations -- check --dispatcher-role-arn`, acting as the
+   * dispatcher to probe a customer's setup.
+   */
+  dispatcherTrust: (resource: ResourceDescriptor, resolved: Properties) => {
+    if (
+      resource.type !== 'AWS::IAM::Role' ||
+      !resource.path?.startsWith(`${PLATFORM_STACK}/Dispatcher/Role`)
+    ) {
+      return undefined;
+    }
+    const trust = resolved.AssumeRolePolicyDocument as { Statement: unknown[] };
+    const platform = { AWS: `arn:aws:iam::${PLATFORM_ACCOUNT}:root` };
+    return {
+      AssumeRolePolicyDocument: {
+        ...trust,
+        Statement: [...trust.Statement, { Effect: 'Allow', Principal: platform, Action: 'sts:AssumeRole' }],
+      },
+    };
+  },
+  /**
    * One idempotency table per consumer scope (destination), spread over the database emulators:
    * moto serves a process's requests one at a time, and idempotency writes are most of its work.
    * The stack's single table is created too, unused locally.
@@ -245,7 +266,8 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
       overrides: {
         properties: (resource, resolved) =>
           LOCAL_DIFFERENCES.queueVisibility(options, resource) ??
-          LOCAL_DIFFERENCES.plainHttpBucketPolicy(resource, resolved),
+          LOCAL_DIFFERENCES.plainHttpBucketPolicy(resource, resolved) ??
+          LOCAL_DIFFERENCES.dispatcherTrust(resource, resolved),
         environment: () => LOCAL_DIFFERENCES.dispatcherVariables(options),
         tableEndpoint: () => endpoint,
       },

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AssumeRoleCommand, type STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
 import { driverOf } from '../../lambda/dispatcher/deliver/drivers';
 import type { Delivery } from '../../lambda/dispatcher/delivery';
@@ -8,7 +8,7 @@ import type { Destination, DestinationType } from '../../lambda/shared/destinati
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import { distinctIdHash } from '../../lambda/shared/log-ids';
 import { DeliveryRole } from '../constructs/delivery-role';
-import type { CheckStep, TargetCheck } from './setup-check/common';
+import { type CheckStep, describeError, type TargetCheck } from './setup-check/common';
 import { checkBus } from './setup-check/eventbridge';
 import { checkStream } from './setup-check/kinesis';
 import { checkFunction } from './setup-check/lambda';
@@ -34,6 +34,9 @@ export async function checkDestination(
   destination: Destination,
   options: SetupCheckOptions,
 ): Promise<CheckStep[]> {
+  // Customers admit the dispatcher only: a check that cannot act as it would blame their setup.
+  const asDispatcher = await dispatcherIdentityStep(options.sts);
+  if (asDispatcher) return [asDispatcher];
   const steps: CheckStep[] = [];
   if (destination.roleArn) {
     const roleSteps = await checkRole(destination.roleArn, destination.externalId ?? '', options.sts);
@@ -48,7 +51,9 @@ export async function checkDestination(
     });
   }
   const checkTarget = TARGET_CHECKS[destination.type] as TargetCheck<Destination>;
-  steps.push(...(await checkTarget(destination, options.clients)));
+  steps.push(
+    ...(await checkTarget(destination, options.clients, { sendTestEvent: options.sendTestEvent === true })),
+  );
   if (steps.some((s) => s.verdict === 'fail')) return steps;
   steps.push(
     options.sendTestEvent
@@ -67,6 +72,21 @@ const TARGET_CHECKS: { readonly [T in DestinationType]: TargetCheck<Extract<Dest
   sqs: checkQueue,
 };
 
+/** A failing step when the check cannot act as the dispatcher; undefined when it can. */
+async function dispatcherIdentityStep(sts: STSClient): Promise<CheckStep | undefined> {
+  try {
+    await sts.send(new GetCallerIdentityCommand({}));
+    return undefined;
+  } catch (error) {
+    return {
+      step: 'dispatcher identity',
+      verdict: 'fail',
+      detail: `the check could not act as the platform's dispatcher: ${describeError(error)}`,
+      fix: "run it with credentials that may assume the dispatcher's role (--dispatcher-role-arn, or DISPATCHER_ROLE_ARN): that role's trust policy must admit them",
+    };
+  }
+}
+
 async function checkRole(roleArn: string, externalId: string, sts: STSClient): Promise<CheckStep[]> {
   const steps: CheckStep[] = [];
   const onPath = roleArn.includes(`:role${DeliveryRole.PATH}`);
@@ -80,43 +100,52 @@ async function checkRole(roleArn: string, externalId: string, sts: STSClient): P
           fix: `create the role with Path ${DeliveryRole.PATH} (the DeliveryRole construct does), and update the destination's roleArn`,
         },
   );
-  const attempt = async (withExternalId: boolean) => {
+  /** The error AssumeRole fails with, presenting this external id (or none); undefined if it succeeds. */
+  const refusal = async (presented: string | undefined): Promise<Error | undefined> => {
     try {
       await sts.send(
         new AssumeRoleCommand({
           RoleArn: roleArn,
           RoleSessionName: 'event-delivery-setup-check',
           DurationSeconds: 900,
-          ...(withExternalId && { ExternalId: externalId }),
+          ...(presented !== undefined && { ExternalId: presented }),
         }),
       );
       return undefined;
     } catch (error) {
-      return classifyError(error);
+      return error instanceof Error ? error : new Error(String(error));
     }
   };
-  const withId = await attempt(true);
+  const withId = await refusal(externalId);
   steps.push(
     withId
       ? {
           step: 'assume role with the external id',
           verdict: 'fail',
-          detail: `AssumeRole was refused (${withId.code}): ${withId.message}`,
-          fix: `the role's trust policy must allow the platform's dispatcher role with sts:ExternalId equal to your workspace's external id ${externalId}; check the role ARN`,
+          detail: `AssumeRole was refused (${classifyError(withId).code}): ${withId.name}: ${withId.message}`,
+          fix: `the role's trust policy must allow the platform's dispatcher role with the condition "StringEquals": { "sts:ExternalId": "${externalId}" }, your workspace's external id (another workspace's, or a mistyped one, is refused); check the role ARN`,
         }
       : { step: 'assume role with the external id', verdict: 'ok', detail: 'allowed' },
   );
   if (withId) return steps;
-  const withoutId = await attempt(false);
+  // In AWS the dispatcher's own policy refuses AssumeRole without an external id, whatever the
+  // trust policy says: an id of no workspace is what shows a trust policy that checks none.
+  let admittedWithout: string | undefined;
+  if (!(await refusal(undefined))) admittedWithout = 'without an external id';
+  else if (!(await refusal(`cdp-setup-check-${randomUUID().replaceAll('-', '')}`)))
+    admittedWithout = 'with an external id of no workspace';
   steps.push(
-    withoutId
-      ? { step: 'assume role without the external id', verdict: 'ok', detail: 'denied, as it must be' }
-      : {
+    admittedWithout
+      ? {
           step: 'assume role without the external id',
           verdict: 'fail',
-          detail:
-            'ALLOWED: the trust policy does not require the external id, so any workspace of the platform could deliver into this account (the confused deputy)',
-          fix: 'add the condition "StringEquals": { "sts:ExternalId": "<your external id>" } to the trust policy statement (the DeliveryRole construct does)',
+          detail: `ALLOWED: the trust policy does not require the external id (AssumeRole succeeded ${admittedWithout}), so any workspace of the platform could deliver into this account (the confused deputy)`,
+          fix: `add the condition "StringEquals": { "sts:ExternalId": "${externalId}" } to the trust policy statement (the DeliveryRole construct does)`,
+        }
+      : {
+          step: 'assume role without the external id',
+          verdict: 'ok',
+          detail: 'denied without it and with an external id of no workspace, as it must be',
         },
   );
   return steps;

@@ -16,6 +16,7 @@ describe('classifyError', () => {
     ['Throttling', 400, 'Throttled'],
     ['TooManyRequestsException', 429, 'Throttled'],
     ['KMSThrottlingException', 400, 'Throttled'],
+    ['KmsThrottled', 400, 'Throttled'],
     ['InternalError', 500, 'ServiceUnavailable'],
     ['ServiceUnavailable', 503, 'ServiceUnavailable'],
     ['ServiceException', 500, 'ServiceUnavailable'],
@@ -47,6 +48,8 @@ describe('classifyError', () => {
     ['KMSDisabled', 400, 'KmsError'],
     ['KMSAccessDeniedException', 400, 'KmsError'],
     ['KMSInvalidStateException', 400, 'KmsError'],
+    ['KmsAccessDenied', 400, 'KmsError'],
+    ['KmsNotFound', 400, 'KmsError'],
     ['RequestEntityTooLargeException', 413, 'PayloadTooLarge'],
   ])('dead-letters %s (%s) as %s', (name, status, code) => {
     expect(classifyError(awsError(name, status))).toMatchObject({ retryable: false, code });

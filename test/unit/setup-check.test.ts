@@ -1,9 +1,10 @@
 import { DescribeEventBusCommand, EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import { DescribeStreamSummaryCommand, KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetTopicAttributesCommand, PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand as NestedAssumeRole, STSClient as NestedSts } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
@@ -25,10 +26,12 @@ const lambda = mockClient(LambdaClient);
 const kinesis = mockClient(KinesisClient);
 const eventBridge = mockClient(EventBridgeClient);
 const sqs = mockClient(SQSClient);
+const kms = mockClient(KMSClient);
 
 const ON_PATH = 'arn:aws:iam::111122223333:role/event-delivery/EventDelivery';
 const topic = { ...fifoTopicDestination, roleArn: ON_PATH };
 const fn = { ...lambdaDestination, roleArn: ON_PATH };
+const TOPIC_KEY = 'arn:aws:kms:us-east-1:111122223333:key/0b5bd9a5-3dce-4c8b-9a3b-0c53d2f8d4a1';
 const awsError = (name: string, message = name) =>
   Object.assign(new Error(message), { name, $fault: 'client' });
 
@@ -43,11 +46,16 @@ const verdicts = (steps: Awaited<ReturnType<typeof check>>) =>
 const failing = (steps: Awaited<ReturnType<typeof check>>) => steps.filter((s) => s.verdict === 'fail');
 
 beforeEach(() => {
-  for (const mock of [sts, nestedSts, sns, lambda, kinesis, eventBridge, sqs]) mock.reset();
+  for (const mock of [sts, nestedSts, sns, lambda, kinesis, eventBridge, sqs, kms]) mock.reset();
   nestedSts.on(NestedAssumeRole).resolves(assumedRoleCredentials());
-  // A well-built trust policy: the external id is required.
+  // A well-built trust policy: the external id is required, and no other will do.
+  sts.on(AssumeRoleCommand).rejects(awsError('AccessDenied', 'not authorized'));
   sts.on(AssumeRoleCommand, { ExternalId: EXTERNAL_ID }).resolves(assumedRoleCredentials());
-  sts.on(AssumeRoleCommand, { ExternalId: undefined }).rejects(awsError('AccessDenied', 'not authorized'));
+  sts.on(GetCallerIdentityCommand).resolves({
+    Arn: 'arn:aws:sts::123456789012:assumed-role/EventDeliveryPlatform-Dispatcher/setup-check',
+  });
+  kms.on(GenerateDataKeyCommand).resolves({ CiphertextBlob: Uint8Array.of(1, 2, 3) });
+  kms.on(DecryptCommand).resolves({});
   sns.on(GetTopicAttributesCommand).resolves({
     Attributes: { FifoTopic: 'true', KmsMasterKeyId: 'alias/topics', MaximumMessageSize: '1048576' },
   });
@@ -78,14 +86,41 @@ describe('the setup check', () => {
     expect(problem.detail).toMatch(/topic accepts only 262144: SNS would refuse larger events/);
   });
 
-  it('warns loudly when the trust policy lets the platform in without the external id', async () => {
+  it('fails loudly when the trust policy lets the platform in without the external id', async () => {
+    // Prepare
     sts.on(AssumeRoleCommand, { ExternalId: undefined }).resolves(assumedRoleCredentials());
 
+    // Act
     const [problem] = failing(await check(topic));
 
+    // Assess
     expect(problem.step).toBe('assume role without the external id');
-    expect(problem.detail).toMatch(/^ALLOWED: the trust policy does not require the external id/);
-    expect(problem.fix).toContain('sts:ExternalId');
+    expect(problem.detail).toMatch(
+      /^ALLOWED: the trust policy does not require the external id \(AssumeRole succeeded without an external id\)/,
+    );
+    expect(problem.fix).toBe(
+      `add the condition "StringEquals": { "sts:ExternalId": "${EXTERNAL_ID}" } to the trust policy statement (the DeliveryRole construct does)`,
+    );
+  });
+
+  it("finds a trust policy without the condition though the dispatcher's own policy refuses AssumeRole without an external id", async () => {
+    // Prepare: as in AWS, where the dispatcher's own policy requires it to present an external id.
+    sts.on(AssumeRoleCommand).callsFake((input: { ExternalId?: string }) => {
+      if (input.ExternalId === undefined) throw awsError('AccessDenied', 'not authorized');
+      return assumedRoleCredentials();
+    });
+
+    // Act
+    const [problem] = failing(await check(topic));
+
+    // Assess
+    expect(problem.step).toBe('assume role without the external id');
+    expect(problem.detail).toContain('AssumeRole succeeded with an external id of no workspace');
+    expect(sts).toHaveReceivedCommandTimes(AssumeRoleCommand, 3);
+    expect(sts).toHaveReceivedCommandWith(AssumeRoleCommand, {
+      ExternalId: expect.stringMatching(/^cdp-setup-check-[0-9a-f]{32}$/),
+    });
+    expect(sns).not.toHaveReceivedCommand(GetTopicAttributesCommand);
   });
 
   it('names the trust policy when the external id is refused (a wrong one, or another workspace role)', async () => {
@@ -98,6 +133,28 @@ describe('the setup check', () => {
     expect(verdicts(steps)['assume role with the external id']).toBe('fail');
     expect(failing(steps)[0].fix).toContain(EXTERNAL_ID);
     expect(sns).not.toHaveReceivedCommand(GetTopicAttributesCommand);
+  });
+
+  it('says when it cannot act as the dispatcher, before blaming the customer', async () => {
+    // Prepare
+    sts
+      .on(GetCallerIdentityCommand)
+      .rejects(awsError('AccessDenied', 'not authorized to perform: sts:AssumeRole'));
+
+    // Act
+    const steps = await check(topic);
+
+    // Assess
+    expect(steps).toEqual([
+      {
+        step: 'dispatcher identity',
+        verdict: 'fail',
+        detail:
+          "the check could not act as the platform's dispatcher: AccessDenied: AccessDenied: not authorized to perform: sts:AssumeRole",
+        fix: "run it with credentials that may assume the dispatcher's role (--dispatcher-role-arn, or DISPATCHER_ROLE_ARN): that role's trust policy must admit them",
+      },
+    ]);
+    expect(sts).not.toHaveReceivedCommand(AssumeRoleCommand);
   });
 
   it('refuses a role off the delivery-role path', async () => {
@@ -121,6 +178,90 @@ describe('the setup check', () => {
     expect(problem.fix).toContain('kms:GenerateDataKey');
   });
 
+  it("tries the topic's key through the role as SNS would, and names the grant a refused key needs", async () => {
+    // Prepare
+    kms
+      .on(GenerateDataKeyCommand)
+      .rejects(
+        awsError(
+          'AccessDeniedException',
+          `User: arn:aws:sts::111122223333:assumed-role/EventDelivery/s is not authorized to perform: kms:GenerateDataKey on resource: ${TOPIC_KEY}`,
+        ),
+      );
+    sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: { FifoTopic: 'true', KmsMasterKeyId: TOPIC_KEY, MaximumMessageSize: '262144' },
+    });
+
+    // Act
+    const steps = await check(topic);
+
+    // Assess
+    expect(kms).toHaveReceivedCommandWith(GenerateDataKeyCommand, {
+      KeyId: TOPIC_KEY,
+      EncryptionContext: { 'aws:sns:topicArn': topic.topicArn },
+    });
+    const [problem] = failing(steps);
+    expect(problem).toEqual({
+      step: 'key use',
+      verdict: 'fail',
+      detail: expect.stringMatching(
+        new RegExp(
+          `^the delivery role may not use the topic's key ${TOPIC_KEY}, so SNS would refuse every delivery: AccessDeniedException: User: .* kms:GenerateDataKey`,
+        ),
+      ),
+      fix: expect.stringMatching(
+        new RegExp(
+          `^grant the delivery role kms:GenerateDataKey and kms:Decrypt on ${TOPIC_KEY} \\(the DeliveryRole construct does, given topicKeys`,
+        ),
+      ),
+    });
+    expect(problem.fix).toContain('run the check with --send-test-event');
+    expect(steps.at(-1)?.step).toBe('key use');
+  });
+
+  it('lets the test event decide a key probe refused directly, as a kms:ViaService key policy refuses it', async () => {
+    // Prepare
+    kms.on(DecryptCommand).rejects(awsError('AccessDeniedException', 'not authorized: kms:Decrypt'));
+    sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: { FifoTopic: 'true', KmsMasterKeyId: TOPIC_KEY, MaximumMessageSize: '262144' },
+    });
+
+    // Act
+    const steps = await check(topic, true);
+
+    // Assess
+    expect(verdicts(steps)['key use']).toBe('warn');
+    expect(verdicts(steps)['test event']).toBe('ok');
+    expect(kms).toHaveReceivedCommandWith(DecryptCommand, {
+      KeyId: TOPIC_KEY,
+      CiphertextBlob: Uint8Array.of(1, 2, 3),
+      EncryptionContext: { 'aws:sns:topicArn': topic.topicArn },
+    });
+  });
+
+  it("passes a key the role may use, and an AWS managed key of the role's account without a probe", async () => {
+    // Prepare
+    sns.on(GetTopicAttributesCommand).resolves({
+      Attributes: { FifoTopic: 'true', KmsMasterKeyId: TOPIC_KEY, MaximumMessageSize: '262144' },
+    });
+
+    // Act
+    const customerManaged = (await check(topic)).find((s) => s.step === 'key use');
+    sns
+      .on(GetTopicAttributesCommand)
+      .resolves({ Attributes: { FifoTopic: 'true', KmsMasterKeyId: 'alias/aws/sns' } });
+    const awsManaged = (await check(topic)).find((s) => s.step === 'key use');
+
+    // Assess
+    expect(customerManaged).toEqual({
+      step: 'key use',
+      verdict: 'ok',
+      detail: 'the delivery role may use the key: kms:GenerateDataKey, kms:Decrypt',
+    });
+    expect(awsManaged?.verdict).toBe('ok');
+    expect(kms).toHaveReceivedCommandTimes(GenerateDataKeyCommand, 1);
+  });
+
   it('finds a FIFO topic given without .fifo, and a topic that does not exist', async () => {
     sns.on(GetTopicAttributesCommand).resolves({ Attributes: { FifoTopic: 'false' } });
     expect(verdicts(await check(topic)).FIFO).toBe('fail');
@@ -130,7 +271,7 @@ describe('the setup check', () => {
     expect(problem.fix).toContain('check the topic ARN');
   });
 
-  it('dry-runs a function, and names the missing resource policy of a role-less one', async () => {
+  it('dry-runs a function, and names the missing resource policy of a role-less one with the command that adds it', async () => {
     expect(failing(await check(fn))).toEqual([]);
     expect(lambda).toHaveReceivedCommandWith(InvokeCommand, { InvocationType: 'DryRun' });
 
@@ -138,7 +279,9 @@ describe('the setup check', () => {
     const { roleArn: _r, externalId: _e, ...roleLess } = fn;
     const [problem] = failing(await check(roleLess));
     expect(problem.step).toBe('invoke (DryRun)');
-    expect(problem.fix).toContain('resource policy');
+    expect(problem.fix).toBe(
+      `add a resource policy to the function letting the platform's dispatcher role invoke it: aws lambda add-permission --function-name ${fn.functionArn} --statement-id event-delivery-platform --action lambda:InvokeFunction --principal arn:aws:iam::123456789012:role/EventDeliveryPlatform-Dispatcher`,
+    );
   });
 
   it('checks a stream is active and encrypted, and puts the test event on it', async () => {

@@ -1,6 +1,8 @@
+import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import type { DestinationClients } from '../../../lambda/dispatcher/deliver/clients';
 import { classifyError } from '../../../lambda/dispatcher/errors';
-import type { Destination } from '../../../lambda/shared/destination-config';
+import { DELIVERY_PERMISSIONS } from '../../../lambda/shared/delivery-permissions';
+import { arnParts, type Destination, destinationArn } from '../../../lambda/shared/destination-config';
 
 /** What the setup check of every destination type shares: its step, and the steps several types take. */
 
@@ -14,11 +16,23 @@ export interface CheckStep {
   readonly fix?: string;
 }
 
+export interface TargetCheckOptions {
+  /** A test event follows: it decides what a probe cannot. */
+  readonly sendTestEvent: boolean;
+}
+
 /** What a destination type's own resource is checked for, through the delivery role. */
 export type TargetCheck<D extends Destination> = (
   destination: D,
   clients: DestinationClients,
+  options: TargetCheckOptions,
 ) => Promise<CheckStep[]>;
+
+/** An error as a step names it: the dispatcher's code for it, and the service's whole message. */
+export function describeError(error: unknown): string {
+  const { name, message } = error instanceof Error ? error : new Error(String(error));
+  return `${classifyError(error).code}: ${name}: ${message}`;
+}
 
 /** A probe's failure: what is wrong, and what to grant or check. */
 export function probeFailed(step: string, error: unknown, resource: string, grant: string): CheckStep[] {
@@ -27,7 +41,7 @@ export function probeFailed(step: string, error: unknown, resource: string, gran
     {
       step,
       verdict: 'fail',
-      detail: `${classified.code}: ${classified.message}`,
+      detail: describeError(error),
       fix:
         classified.code === 'DestinationNotFound'
           ? `check the ${resource} ARN: no such ${resource} in that account and region`
@@ -93,13 +107,7 @@ export function messageResourceSteps(resource: {
       fix: 'turn content-based deduplication off',
     });
   }
-  steps.push(
-    encryptionStep(
-      noun,
-      resource.key,
-      'the role needs kms:GenerateDataKey and kms:Decrypt on it (verified by --send-test-event)',
-    ),
-  );
+  steps.push(encryptionStep(noun, resource.key, 'the role needs kms:GenerateDataKey and kms:Decrypt on it'));
   steps.push(
     messageSizeStep(
       noun,
@@ -110,6 +118,85 @@ export function messageResourceSteps(resource: {
     ),
   );
   return steps;
+}
+
+/** Where the delivery role's keys come from in the `DeliveryRole` construct, by resource. */
+const KEY_GRANTS = {
+  topic: 'topicKeys, or a topic with its masterKey',
+  queue: 'a queue with its encryptionMasterKey',
+  stream: 'a stream with its encryptionKey',
+};
+
+/**
+ * Whether the delivery role may use the resource's key as the service will for it: the KMS
+ * operations its deliveries make (`keyActions`), called directly through the role with the
+ * service's encryption context. A key policy that admits the role only through the service
+ * (`kms:ViaService`) refuses the direct call too, so then only a test event decides.
+ */
+export async function keyUseStep(
+  destination: Destination,
+  clients: DestinationClients,
+  probe: {
+    noun: keyof typeof KEY_GRANTS;
+    service: string;
+    key: string;
+    encryptionContext: Record<string, string>;
+    sendTestEvent: boolean;
+  },
+): Promise<CheckStep> {
+  const { noun, service, key, encryptionContext } = probe;
+  const actions = DELIVERY_PERMISSIONS[destination.type].keyActions;
+  if (/^(arn:[^:]+:kms:[^:]*:\d*:)?alias\/aws\//.test(key)) {
+    // An AWS managed key admits the principals of its own account, through its service only.
+    return destination.roleArn?.split(':')[4] === arnParts(destinationArn(destination)).account
+      ? { step: 'key use', verdict: 'ok', detail: `an AWS managed key, which ${service} uses for the role` }
+      : {
+          step: 'key use',
+          verdict: 'fail',
+          detail: `the ${noun} uses an AWS managed key, which no role of another account may use`,
+          fix: `encrypt the ${noun} with a customer managed key whose policy lets the delivery role use it`,
+        };
+  }
+  try {
+    const kms = clients.client(KMSClient, destination);
+    const { CiphertextBlob } = await kms.send(
+      new GenerateDataKeyCommand({ KeyId: key, KeySpec: 'AES_256', EncryptionContext: encryptionContext }),
+    );
+    if (actions.includes('kms:Decrypt'))
+      await kms.send(
+        new DecryptCommand({ KeyId: key, CiphertextBlob, EncryptionContext: encryptionContext }),
+      );
+    return {
+      step: 'key use',
+      verdict: 'ok',
+      detail: `the delivery role may use the key: ${actions.join(', ')}`,
+    };
+  } catch (error) {
+    const { name, message } = error as Error;
+    if (name === 'NotFoundException' || name === 'DisabledException' || name === 'KMSInvalidStateException') {
+      return {
+        step: 'key use',
+        verdict: 'fail',
+        detail: `the ${noun}'s key ${key} cannot be used: ${name}: ${message}`,
+        fix: `give the ${noun} an enabled key of its account and region`,
+      };
+    }
+    const grant = `grant the delivery role ${actions.join(' and ')} on ${key} (the DeliveryRole construct does, given ${KEY_GRANTS[noun]}), and let the key policy allow it: a statement for your account's root (which defers to IAM policies) or for the role`;
+    const detail = `the delivery role may not use the ${noun}'s key ${key}, so ${service} would refuse every delivery: ${name}: ${message}`;
+    return probe.sendTestEvent
+      ? {
+          step: 'key use',
+          verdict: 'warn',
+          detail: `${detail}; a key policy admitting the role only through ${service} (kms:ViaService) refuses this direct call too: the test event decides`,
+          fix: grant,
+        }
+      : {
+          step: 'key use',
+          verdict: 'fail',
+          detail,
+          fix: `${grant}. If the key policy admits the role only through ${service} (kms:ViaService), run the check with --send-test-event, which delivers through ${service}`,
+        };
+  }
 }
 
 /** The resource's real size limit against the destination's: a smaller real one would refuse events. */

@@ -4,10 +4,10 @@ import {
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisDestination } from '../../../lambda/shared/destination-config';
-import { encryptionStep, probeFailed, type TargetCheck } from './common';
+import { type CheckStep, encryptionStep, keyUseStep, probeFailed, type TargetCheck } from './common';
 
-/** A stream: active, and encrypted with a KMS key. */
-export const checkStream: TargetCheck<KinesisDestination> = async (destination, clients) => {
+/** A stream: active, encrypted with a KMS key, and its key usable by the role. */
+export const checkStream: TargetCheck<KinesisDestination> = async (destination, clients, options) => {
   let summary: StreamDescriptionSummary | undefined;
   try {
     ({ StreamDescriptionSummary: summary } = await clients
@@ -17,7 +17,8 @@ export const checkStream: TargetCheck<KinesisDestination> = async (destination, 
     return probeFailed('stream', error, 'stream', 'kinesis:DescribeStreamSummary and kinesis:PutRecords');
   }
   const status = summary?.StreamStatus ?? 'UNKNOWN';
-  return [
+  const key = summary?.EncryptionType === 'KMS' ? summary.KeyId : undefined;
+  const steps: CheckStep[] = [
     status === 'ACTIVE' || status === 'UPDATING'
       ? {
           step: 'stream',
@@ -30,10 +31,17 @@ export const checkStream: TargetCheck<KinesisDestination> = async (destination, 
           detail: `the stream is ${status}: it takes no records`,
           fix: 'wait for the stream to become ACTIVE, or point the destination at an active one',
         },
-    encryptionStep(
-      'stream',
-      summary?.EncryptionType === 'KMS' ? summary.KeyId : undefined,
-      'the role needs kms:GenerateDataKey on it (verified by --send-test-event)',
-    ),
+    encryptionStep('stream', key, 'the role needs kms:GenerateDataKey on it'),
+  ];
+  if (!key) return steps;
+  return [
+    ...steps,
+    await keyUseStep(destination, clients, {
+      noun: 'stream',
+      service: 'Kinesis',
+      key,
+      encryptionContext: { 'aws:kinesis:arn': destination.streamArn },
+      sendTestEvent: options.sendTestEvent,
+    }),
   ];
 };

@@ -1,7 +1,9 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { DestinationClients } from '../../../lambda/dispatcher/deliver/clients';
 import { classifyError } from '../../../lambda/dispatcher/errors';
 import type { LambdaDestination } from '../../../lambda/shared/destination-config';
-import type { TargetCheck } from './common';
+import { describeError, type TargetCheck } from './common';
 
 /** A function: a DryRun invoke, through the delivery role or with the dispatcher's own identity. */
 export const checkFunction: TargetCheck<LambdaDestination> = async (destination, clients) => {
@@ -17,14 +19,26 @@ export const checkFunction: TargetCheck<LambdaDestination> = async (destination,
       {
         step: 'invoke (DryRun)',
         verdict: 'fail',
-        detail: `${classified.code}: ${classified.message}`,
+        detail: describeError(error),
         fix:
           classified.code === 'DestinationNotFound'
             ? 'check the function name, region and account'
             : viaRole
               ? "grant lambda:InvokeFunction on the function to the delivery role (DeliveryRole's functions)"
-              : "add a resource policy to the function letting the platform's dispatcher role invoke it (lambda add-permission --principal <DispatcherRoleArn>)",
+              : `add a resource policy to the function letting the platform's dispatcher role invoke it: aws lambda add-permission --function-name ${destination.functionArn} --statement-id event-delivery-platform --action lambda:InvokeFunction --principal ${await dispatcherRole(destination, clients)}`,
       },
     ];
   }
 };
+
+/** The role the check runs as, which is the dispatcher's for a role-less destination. */
+async function dispatcherRole(destination: LambdaDestination, clients: DestinationClients): Promise<string> {
+  try {
+    const { Arn = '' } = await clients.client(STSClient, destination).send(new GetCallerIdentityCommand({}));
+    const session = /^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role\/([^/]+)\//.exec(Arn);
+    if (session) return `arn:${session[1]}:iam::${session[2]}:role/${session[3]}`;
+  } catch {
+    // The placeholder below names it.
+  }
+  return '<DispatcherRoleArn>';
+}

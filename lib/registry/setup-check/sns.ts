@@ -1,10 +1,13 @@
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SNS_LIMITS, topicLimits } from '../../../lambda/dispatcher/deliver/drivers/sns';
 import { isFifoTopic, type SnsDestination } from '../../../lambda/shared/destination-config';
-import { messageResourceSteps, probeFailed, type TargetCheck } from './common';
+import { keyUseStep, messageResourceSteps, probeFailed, type TargetCheck } from './common';
 
-/** A topic: readable through the role, and FIFO, deduplication, key and size as the platform needs them. */
-export const checkTopic: TargetCheck<SnsDestination> = async (destination, clients) => {
+/**
+ * A topic: readable through the role, FIFO, deduplication, key and size as the platform needs
+ * them, and its key usable by the role.
+ */
+export const checkTopic: TargetCheck<SnsDestination> = async (destination, clients, options) => {
   let attributes: Record<string, string>;
   try {
     const response = await clients
@@ -14,7 +17,7 @@ export const checkTopic: TargetCheck<SnsDestination> = async (destination, clien
   } catch (error) {
     return probeFailed('topic attributes', error, 'topic', 'sns:GetTopicAttributes and sns:Publish');
   }
-  return messageResourceSteps({
+  const steps = messageResourceSteps({
     noun: 'topic',
     service: 'SNS',
     fifo: attributes.FifoTopic === 'true',
@@ -25,4 +28,16 @@ export const checkTopic: TargetCheck<SnsDestination> = async (destination, clien
     configuredMaxBytes: topicLimits(destination).maxBytes,
     offloadOversize: destination.offloadOversize,
   });
+  const key = attributes.KmsMasterKeyId;
+  if (!key) return steps;
+  return [
+    ...steps,
+    await keyUseStep(destination, clients, {
+      noun: 'topic',
+      service: 'SNS',
+      key,
+      encryptionContext: { 'aws:sns:topicArn': destination.topicArn },
+      sendTestEvent: options.sendTestEvent,
+    }),
+  ];
 };

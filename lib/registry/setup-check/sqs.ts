@@ -1,10 +1,13 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queueLimits, queueUrl, SQS_LIMITS } from '../../../lambda/dispatcher/deliver/drivers/sqs';
 import { isFifo, type SqsDestination } from '../../../lambda/shared/destination-config';
-import { messageResourceSteps, probeFailed, type TargetCheck } from './common';
+import { keyUseStep, messageResourceSteps, probeFailed, type TargetCheck } from './common';
 
-/** A queue: readable through the role, and FIFO, deduplication, key and size as the platform needs them. */
-export const checkQueue: TargetCheck<SqsDestination> = async (destination, clients) => {
+/**
+ * A queue: readable through the role, FIFO, deduplication, key and size as the platform needs
+ * them, and its key usable by the role.
+ */
+export const checkQueue: TargetCheck<SqsDestination> = async (destination, clients, options) => {
   let attributes: Partial<Record<string, string>>;
   try {
     ({ Attributes: attributes = {} } = await clients.client(SQSClient, destination).send(
@@ -22,7 +25,7 @@ export const checkQueue: TargetCheck<SqsDestination> = async (destination, clien
   } catch (error) {
     return probeFailed('queue attributes', error, 'queue', 'sqs:GetQueueAttributes and sqs:SendMessage');
   }
-  return messageResourceSteps({
+  const steps = messageResourceSteps({
     noun: 'queue',
     service: 'SQS',
     fifo: attributes.FifoQueue === 'true',
@@ -33,4 +36,16 @@ export const checkQueue: TargetCheck<SqsDestination> = async (destination, clien
     configuredMaxBytes: queueLimits(destination).maxBytes,
     offloadOversize: destination.offloadOversize,
   });
+  const key = attributes.KmsMasterKeyId;
+  if (!key) return steps;
+  return [
+    ...steps,
+    await keyUseStep(destination, clients, {
+      noun: 'queue',
+      service: 'SQS',
+      key,
+      encryptionContext: { 'aws:sqs:arn': destination.queueArn },
+      sendTestEvent: options.sendTestEvent,
+    }),
+  ];
 };
