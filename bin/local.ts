@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { destinationArn } from '../lambda/shared/destination-config';
 import { REGION } from '../local/accounts';
+import { invocationContext } from '../local/lambda-context';
 import { LocalPipeline } from '../local/pipeline';
 import { type CliArgs, type CliOptions, runCli, UsageError } from './cli-kit';
 
@@ -35,6 +36,11 @@ queue to its topic, say), assume its developerRoleArn.
   --verbose               the consumers' own logs, on stderr (the dispatcher's go to --log-file)
   --log-file PATH         where the dispatcher writes its log lines, as it would to CloudWatch
                           Logs, for npm run trace (default .local/dispatcher.log)
+  --function NAME=MODULE[#EXPORT]
+                          run your own function: its handler (the export named EXPORT, else
+                          \`handler\`) from MODULE, as function NAME in workspace-1's account
+                          (repeatable); add it as a destination, then grant the dispatcher or
+                          the delivery role on it (example: local/examples/customer-function.ts)
   --help                  this text`;
 
 const OPTIONS = {
@@ -43,6 +49,7 @@ const OPTIONS = {
   'registry-ttl': { type: 'string', default: '30' },
   verbose: { type: 'boolean', default: false },
   'log-file': { type: 'string', default: path.join('.local', 'dispatcher.log') },
+  function: { type: 'string', multiple: true },
 } satisfies CliOptions;
 
 /** Serves until Ctrl-C: its one result, where everything is, is printed once ready. */
@@ -54,6 +61,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
   if (!Number.isInteger(ttl) || ttl < 1)
     throw new UsageError('--registry-ttl must be a whole number of seconds');
   const say = (line: string) => process.stderr.write(`${line}\n`);
+  const customerFunctions = (values.function ?? []).map(parseFunction);
 
   const pipeline = await LocalPipeline.start({
     workspaces,
@@ -79,6 +87,18 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
   });
   await new Promise<void>((resolve) => statusServer.listen(0, '127.0.0.1', resolve));
   const { resources } = pipeline;
+  const functions = [];
+  for (const { name, module, exported } of customerFunctions) {
+    const account = resources.workspaces[0]?.account;
+    if (!account) throw new UsageError('--function needs a workspace: --workspaces 1 or more');
+    const arn = `arn:aws:lambda:${REGION}:${account}:function:${name}`;
+    const handler = await loadHandler(module, exported);
+    await pipeline.gateway.registerFunction({
+      arn,
+      handler: (payload) => handler(payload, invocationContext(30_000, name)),
+    });
+    functions.push({ name, arn });
+  }
   const ready = {
     endpoint: pipeline.gateway.endpoint,
     region: REGION,
@@ -89,6 +109,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     dispatcherRoleArn: resources.dispatcherRoleArn,
     statusUrl: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/`,
     dispatcherLog: path.resolve(values['log-file']),
+    functions,
     workspaces: resources.workspaces.map((w) => ({
       id: w.id,
       account: w.account,
@@ -113,6 +134,24 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
   statusServer.close();
   await pipeline.stop();
   return 0;
+}
+
+/** `NAME=MODULE[#EXPORT]`: a function name Lambda accepts, and the module that holds its handler. */
+function parseFunction(spec: string): { name: string; module: string; exported: string } {
+  const match = /^([A-Za-z0-9_-]{1,64})=([^#]+)(?:#([A-Za-z_$][\w$]*))?$/.exec(spec);
+  if (!match) throw new UsageError(`--function ${spec}: expected NAME=MODULE[#EXPORT]`);
+  const [, name, module, exported = 'handler'] = match;
+  return { name, module: path.resolve(module), exported };
+}
+
+type Handler = (payload: unknown, context: ReturnType<typeof invocationContext>) => Promise<unknown>;
+
+async function loadHandler(module: string, exported: string): Promise<Handler> {
+  const loaded = (await import(module)) as Record<string, unknown>;
+  const handler = loaded[exported];
+  if (typeof handler !== 'function')
+    throw new UsageError(`--function: ${module} exports no function ${exported}`);
+  return handler as Handler;
 }
 
 if (require.main === module) void runCli({ name: 'local', help: HELP, options: OPTIONS, main });
