@@ -314,8 +314,13 @@ export class LocalPipeline {
     functions.set(workspace.consumerFunctionArn, (payload) => directConsumer(payload, CONSUMER_CONTEXT));
     for (const queue of workspace.subscriptionQueues) {
       const consume = consumerFor(queue.destinationId);
-      this.addSource(queue, this.sqsOf(workspace.account), EventConsumer.DEFAULTS.batchSize, 0, (event) =>
-        consume(event, CONSUMER_CONTEXT),
+      const { batchSize, maximumBatchingWindowInSeconds } = queue.mapping;
+      this.addSource(
+        queue,
+        this.sqsOf(workspace.account),
+        batchSize,
+        maximumBatchingWindowInSeconds * 1000,
+        (event) => consume(event, CONSUMER_CONTEXT),
       );
     }
     const { stream } = workspace;
@@ -326,8 +331,8 @@ export class LocalPipeline {
         requestHandler: new NodeHttpHandler(),
       }),
       streamArn: stream.arn,
-      batchSize: EventConsumer.DEFAULTS.streamBatchSize,
-      retryAttempts: EventConsumer.DEFAULTS.streamRetryAttempts,
+      batchSize: stream.mapping.batchSize,
+      retryAttempts: stream.mapping.maximumRetryAttempts ?? EventConsumer.DEFAULTS.streamRetryAttempts,
       handler: (event) => consumeStream(event, CONSUMER_CONTEXT),
       onFailure: { sqs: this.sqsOf(workspace.account), queueUrl: stream.deadLetterQueue.url },
     });

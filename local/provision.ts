@@ -20,7 +20,7 @@ import {
   type ResourceDescriptor,
   type StackResource,
 } from './cloudformation/apply';
-import type { Properties } from './cloudformation/handlers/handler';
+import type { LocalEventSourceMapping, Properties } from './cloudformation/handlers/handler';
 import { physicalName } from './cloudformation/handlers/handler';
 import {
   CUSTOMER_STACK,
@@ -43,6 +43,8 @@ export interface SubscriptionQueue extends Queue {
   /** The destination that feeds this queue: the consumer scope. */
   readonly destinationId: string;
   readonly deadLetterQueue: Queue;
+  /** The consumer's event source mapping on it, as synthesized. */
+  readonly mapping: LocalEventSourceMapping;
 }
 
 /** The customer's stream, which the consumer reads as Lambda's Kinesis event source would. */
@@ -52,6 +54,8 @@ export interface LocalStream {
   readonly destinationId: string;
   /** Where records still failing after the retries go, as the event source's on-failure destination. */
   readonly deadLetterQueue: Queue;
+  /** The consumer's event source mapping on it, as synthesized. */
+  readonly mapping: LocalEventSourceMapping;
 }
 
 /** One workspace of the local platform: a customer with an AWS account of its own. */
@@ -420,6 +424,7 @@ async function provisionCustomer(
         arn: source,
         destinationId: destinationByResource.get(source) ?? '',
         deadLetterQueue: queueOf(mapping.onFailureDestinationArn),
+        mapping,
       };
       continue;
     }
@@ -429,6 +434,7 @@ async function provisionCustomer(
       ...queueOf(source),
       destinationId,
       deadLetterQueue: queueOf(redriveTarget.get(source)),
+      mapping,
     });
   }
   if (!stream) throw new Error('the customer stack has no stream read by the consumer');
