@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { loadStaticWorkspaces } from '../../lib/config/load-static-workspaces';
+import { platformPropsFromContext } from '../../lib/config/platform-context';
 import { CustomerStack } from '../../lib/stacks/customer-stack';
 import { PlatformStack } from '../../lib/stacks/platform-stack';
 import type { Template } from './template';
@@ -60,24 +60,9 @@ function localApp(context: Readonly<Record<string, unknown>> = {}): App {
 /** The platform stack's template, built as `bin/app.ts` builds it (compliance packs aside: they only check). */
 export function platformTemplate(options: PlatformTemplateOptions): Template {
   const app = localApp(options.context);
-  const jsonContext = (name: string) => {
-    const value: unknown = app.node.tryGetContext(name);
-    return typeof value === 'string' ? JSON.parse(value) : value;
-  };
-  const contextNumber = (name: string): number | undefined => {
-    const value: unknown = app.node.tryGetContext(name);
-    return value === undefined ? undefined : Number(value);
-  };
   new PlatformStack(app, PLATFORM_STACK, {
     env: { account: options.account, region: options.region },
-    staticWorkspaces: loadStaticWorkspaces(app.node),
-    payloadReaders: jsonContext('payloadReaders'),
-    fifoIngestQueue: String(app.node.tryGetContext('fifoIngestQueue')) === 'true',
-    dispatcher: {
-      reservedConcurrency: contextNumber('dispatcherReservedConcurrency'),
-      maxConcurrency: contextNumber('dispatcherMaxConcurrency'),
-      batchSize: contextNumber('dispatcherBatchSize'),
-    },
+    ...platformPropsFromContext(app.node),
   });
   return app.synth().getStackByName(PLATFORM_STACK).template as Template;
 }
