@@ -9,13 +9,12 @@ import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
  * Powertools idempotency that does it).
  */
 export async function handler(payload: DeliveredPayload, context: Context): Promise<{ received: string }> {
-  // Ids only: an event's properties may hold personal data, which logs must not.
+  // No ids or properties: a distinct_id may be an email address, and logs carry no personal data.
   console.log(
     JSON.stringify({
       message: 'event received',
       functionName: context.functionName,
       event: payload.event.event,
-      distinctId: payload.event.distinct_id,
     }),
   );
   return { received: payload.event.distinct_id };
