@@ -100,13 +100,75 @@ export interface ReportInput {
  * that destination's consumer or dead-lettered for it; an invalid message must be dead-lettered.
  */
 export function buildReport(input: ReportInput): DemoReport {
-  const workspaces = new Map<string, DestinationSpec[]>(
-    input.workspaces.map((w) => [w.id, parseDestinations(w.destinations)]),
+  const workspaces = parseWorkspaces(input.workspaces);
+  const { lettersByBody, consumerLetters } = indexDeadLetters(input.deadLetters);
+  const mappings = compileMappings(workspaces, input.hmacKeys);
+  const expectations = expectEvents(input, workspaces, mappings);
+  const { unaccounted, unaccountedSamples, failedByScope } = accountForEvents(
+    expectations.expected,
+    lettersByBody,
+    consumerLetters,
+    input.ledger,
   );
-  const rejectedBodies = new Set(input.rejected.map((r) => r.body));
+  const { destinationReport, latencies, processedKeys } = reportDestinations(
+    input,
+    workspaces,
+    expectations,
+    failedByScope,
+  );
+  const { crossWorkspaceDeliveries, unexpectedContent } = judgeContent(input.ledger, expectations);
+  const fifoOrderViolations = countOrderViolations(input, expectations.firstSent);
+  const processedMoreThanOnce = countProcessedMoreThanOnce(input.ledger);
+  const duplicatesSkipped = [...input.ledger.duplicatesSkipped.values()].reduce((a, b) => a + b, 0);
+  const unique = expectations.expected.size;
+
+  return {
+    sent: input.sentBodies.length,
+    unique,
+    destinations: destinationReport,
+    consumer: { processed: processedKeys.size, duplicatesSkipped },
+    deadLetters: groupDeadLetters(input.deadLetters),
+    rejectedAtSend: countRejected(input.rejected),
+    unaccounted,
+    unaccountedSamples,
+    latencyMs: percentiles(latencies),
+    fifoOrderViolations,
+    ...(input.fifoGroupsWithoutWorkspace !== undefined && {
+      fifoGroupsWithoutWorkspace: input.fifoGroupsWithoutWorkspace,
+    }),
+    processedMoreThanOnce,
+    crossWorkspaceDeliveries,
+    unexpectedContent,
+    ...(input.faults && { faults: input.faults }),
+    ...(input.destinationFaults && { destinationFaults: input.destinationFaults }),
+    durationMs: input.durationMs,
+    verdict: verdict(unique, {
+      unaccounted,
+      fifoOrderViolations,
+      fifoGroupsWithoutWorkspace: input.fifoGroupsWithoutWorkspace,
+      processedMoreThanOnce,
+      crossWorkspaceDeliveries,
+      unexpectedContent,
+    }),
+  };
+}
+
+/** Each workspace's destinations, parsed as the dispatcher parses them. */
+function parseWorkspaces(workspaces: ReportInput['workspaces']): Map<string, DestinationSpec[]> {
+  return new Map<string, DestinationSpec[]>(workspaces.map((w) => [w.id, parseDestinations(w.destinations)]));
+}
+
+/**
+ * Platform dead letters by the body they carry; consumer-side ones by their event's key in
+ * their scope, since a consumer letter holds the delivered payload, not the sent body.
+ */
+function indexDeadLetters(deadLetters: readonly DeadLetterRecord[]): {
+  lettersByBody: Map<string, DeadLetterRecord[]>;
+  consumerLetters: Set<string>;
+} {
   const lettersByBody = new Map<string, DeadLetterRecord[]>();
   const consumerLetters = new Set<string>();
-  for (const letter of input.deadLetters) {
+  for (const letter of deadLetters) {
     if (letter.source === 'platform') {
       lettersByBody.set(letter.body, [...(lettersByBody.get(letter.body) ?? []), letter]);
     } else {
@@ -120,24 +182,61 @@ export function buildReport(input: ReportInput): DemoReport {
         );
     }
   }
+  return { lettersByBody, consumerLetters };
+}
 
-  // Keys are workspace-scoped (`sentKey`): the same visitor and event ids may be another workspace's event.
-  const firstSent = new Map<string, SentEvent>();
-  // What each destination's consumer should see of each event: its mapping applied, by the same compiled code as the dispatcher.
-  const mappings = new Map<string, CompiledMapping>(
+/** What each destination's consumer should see of each event: its mapping applied, by the same compiled code as the dispatcher. */
+function compileMappings(
+  workspaces: ReadonlyMap<string, DestinationSpec[]>,
+  hmacKeys: ReportInput['hmacKeys'],
+): Map<string, CompiledMapping> {
+  return new Map<string, CompiledMapping>(
     [...workspaces].flatMap(([workspaceId, destinations]) =>
       destinations.map((d): [string, CompiledMapping] => [
         `${workspaceId}/${d.id}`,
-        compileMapping(d.mapping, input.hmacKeys?.get(workspaceId)),
+        compileMapping(d.mapping, hmacKeys?.get(workspaceId)),
       ]),
     ),
   );
-  const contentByScope = new Map<string, Set<string>>();
-  // Events each destination must not get, for want of consent (counted once per event).
-  const blockedByScope = new Map<string, number>();
+}
+
+/** Where a unique sent event must end up: its consumer scopes, or (`scopes` null) a dead letter. */
+interface ExpectedEvent {
+  readonly body: string;
+  readonly scopes: string[] | null;
+  readonly sent?: SentEvent;
+}
+
+/** What the sent messages lead the report to expect of the consumers and dead-letter queues. */
+interface Expectations {
+  /** By `sentKey`, or `invalid\n<body>` for a message that must be dead-lettered. */
+  readonly expected: Map<string, ExpectedEvent>;
+  /** Keys are workspace-scoped (`sentKey`): the same visitor and event ids may be another workspace's event. */
+  readonly firstSent: Map<string, SentEvent>;
+  /** Digests of the content each consumer scope should see. */
+  readonly contentByScope: Map<string, Set<string>>;
+  /** Events each destination must not get, for want of consent (counted once per event). */
+  readonly blockedByScope: Map<string, number>;
+  /** The workspaces whose events any of their destinations' mappings would turn into a digest's content. */
+  readonly workspacesByContent: Map<string, Set<string>>;
+}
+
+/** Routes each unique sent body as the dispatcher would, recording what should come of it. */
+function expectEvents(
+  input: ReportInput,
+  workspaces: ReadonlyMap<string, DestinationSpec[]>,
+  mappings: ReadonlyMap<string, CompiledMapping>,
+): Expectations {
+  const rejectedBodies = new Set(input.rejected.map((r) => r.body));
+  const expectations: Expectations = {
+    expected: new Map(),
+    firstSent: new Map(),
+    contentByScope: new Map(),
+    blockedByScope: new Map(),
+    workspacesByContent: new Map(),
+  };
+  const { expected, firstSent } = expectations;
   const previousKeys = new Set<string>();
-  const workspacesByContent = new Map<string, Set<string>>();
-  const expected = new Map<string, { body: string; scopes: string[] | null; sent?: SentEvent }>();
   for (const body of new Set(input.sentBodies)) {
     if (rejectedBodies.has(body) && !input.firstSentAt.has(body)) continue;
     const parsed = parseIngestMessage(body);
@@ -164,33 +263,62 @@ export function buildReport(input: ReportInput): DemoReport {
     const consented = routed.ok
       ? routed.destinations.filter((d) => consentAllows(parsed.consent, d.requiredConsent))
       : [];
-    if (routed.ok && !previousKeys.has(key)) {
-      for (const d of routed.destinations) {
-        if (consented.includes(d)) continue;
-        const scope = `${workspaceId}/${d.id}`;
-        blockedByScope.set(scope, (blockedByScope.get(scope) ?? 0) + 1);
-      }
-    }
+    if (routed.ok && !previousKeys.has(key))
+      countBlockedByConsent(expectations.blockedByScope, workspaceId, routed.destinations, consented);
     previousKeys.add(key);
     const scopes = routed.ok ? consented.map((d) => `${workspaceId}/${d.id}`) : null;
-    // What each destination it goes to should receive; what any destination of its workspace would.
-    for (const destination of destinations) {
-      const scope = `${workspaceId}/${destination.id}`;
-      const mapped = mappedOrLimited(mappings.get(scope) as CompiledMapping, parsed.payload);
-      // Past the mapping's limits: dead-lettered for this destination, so there is no content to expect.
-      if (!mapped) continue;
-      const digest = payloadDigest(mapped);
-      if (scopes?.includes(scope))
-        contentByScope.set(scope, (contentByScope.get(scope) ?? new Set<string>()).add(digest));
-      workspacesByContent.set(
-        digest,
-        (workspacesByContent.get(digest) ?? new Set<string>()).add(workspaceId),
-      );
-    }
+    recordExpectedContent(expectations, mappings, workspaceId, destinations, parsed.payload, scopes);
     const previous = expected.get(key);
     expected.set(key, { body: previous?.body ?? body, scopes, sent });
   }
+  return expectations;
+}
 
+/** Counts, per scope, the routed destinations the visitor's consent keeps the event from. */
+function countBlockedByConsent(
+  blockedByScope: Map<string, number>,
+  workspaceId: string,
+  routed: readonly { id: string }[],
+  consented: readonly { id: string }[],
+): void {
+  for (const d of routed) {
+    if (consented.includes(d)) continue;
+    const scope = `${workspaceId}/${d.id}`;
+    blockedByScope.set(scope, (blockedByScope.get(scope) ?? 0) + 1);
+  }
+}
+
+/** What each destination it goes to should receive; what any destination of its workspace would. */
+function recordExpectedContent(
+  { contentByScope, workspacesByContent }: Expectations,
+  mappings: ReadonlyMap<string, CompiledMapping>,
+  workspaceId: string,
+  destinations: readonly DestinationSpec[],
+  payload: DeliveredPayload,
+  scopes: readonly string[] | null,
+): void {
+  for (const destination of destinations) {
+    const scope = `${workspaceId}/${destination.id}`;
+    const mapped = mappedOrLimited(mappings.get(scope) as CompiledMapping, payload);
+    // Past the mapping's limits: dead-lettered for this destination, so there is no content to expect.
+    if (!mapped) continue;
+    const digest = payloadDigest(mapped);
+    if (scopes?.includes(scope))
+      contentByScope.set(scope, (contentByScope.get(scope) ?? new Set<string>()).add(digest));
+    workspacesByContent.set(digest, (workspacesByContent.get(digest) ?? new Set<string>()).add(workspaceId));
+  }
+}
+
+/**
+ * Each expected event must be processed in, or dead-lettered for, every scope it goes to; an
+ * invalid one must be dead-lettered. Also counts, per scope, the events that failed there.
+ */
+function accountForEvents(
+  expected: ReadonlyMap<string, ExpectedEvent>,
+  lettersByBody: ReadonlyMap<string, DeadLetterRecord[]>,
+  consumerLetters: ReadonlySet<string>,
+  ledger: DeliveryLedger,
+): { unaccounted: number; unaccountedSamples: string[]; failedByScope: Map<string, number> } {
   const unaccountedSamples: string[] = [];
   const failedByScope = new Map<string, number>();
   let unaccounted = 0;
@@ -202,7 +330,7 @@ export function buildReport(input: ReportInput): DemoReport {
     } else {
       accounted = scopes.every((scope) => {
         const keyInScope = eventKey(scope, sent.visitorId, sent.distinctId);
-        if (input.ledger.processedIn(scope).has(keyInScope)) return true;
+        if (ledger.processedIn(scope).has(keyInScope)) return true;
         const destinationId = scope.slice(scope.indexOf('/') + 1);
         const failed =
           letters.some((l) => l.destinationId === destinationId) || consumerLetters.has(keyInScope);
@@ -215,16 +343,20 @@ export function buildReport(input: ReportInput): DemoReport {
       if (unaccountedSamples.length < 10) unaccountedSamples.push(key.replaceAll('\n', ' / ').slice(0, 200));
     }
   }
+  return { unaccounted, unaccountedSamples, failedByScope };
+}
 
+/** Per destination, what its consumer processed of its workspace's events and how fast; also all latencies and the events processed anywhere. */
+function reportDestinations(
+  input: ReportInput,
+  workspaces: ReadonlyMap<string, DestinationSpec[]>,
+  { firstSent, blockedByScope }: Expectations,
+  failedByScope: ReadonlyMap<string, number>,
+): { destinationReport: DemoReport['destinations']; latencies: number[]; processedKeys: Set<string> } {
   const latencies: number[] = [];
   const processedKeys = new Set<string>();
   const destinationReport: DemoReport['destinations'] = {};
-  const sentByWorkspace = new Map<string, [string, SentEvent][]>();
-  for (const entry of firstSent) {
-    const events = sentByWorkspace.get(entry[1].workspaceId) ?? [];
-    events.push(entry);
-    sentByWorkspace.set(entry[1].workspaceId, events);
-  }
+  const sentByWorkspace = groupByWorkspace(firstSent);
   for (const [workspaceId, destinations] of workspaces) {
     for (const destination of destinations) {
       const scope = `${workspaceId}/${destination.id}`;
@@ -250,12 +382,31 @@ export function buildReport(input: ReportInput): DemoReport {
       };
     }
   }
+  return { destinationReport, latencies, processedKeys };
+}
 
-  // Judged by content: whatever a consumer processed must be an event of its own workspace, as
-  // its destination's mapping shapes it.
+/** Sent events by workspace, so each destination looks only at its own workspace's events. */
+function groupByWorkspace(firstSent: ReadonlyMap<string, SentEvent>): Map<string, [string, SentEvent][]> {
+  const sentByWorkspace = new Map<string, [string, SentEvent][]>();
+  for (const entry of firstSent) {
+    const events = sentByWorkspace.get(entry[1].workspaceId) ?? [];
+    events.push(entry);
+    sentByWorkspace.set(entry[1].workspaceId, events);
+  }
+  return sentByWorkspace;
+}
+
+/**
+ * Judged by content: whatever a consumer processed must be an event of its own workspace, as
+ * its destination's mapping shapes it.
+ */
+function judgeContent(
+  ledger: DeliveryLedger,
+  { contentByScope, workspacesByContent }: Expectations,
+): { crossWorkspaceDeliveries: number; unexpectedContent: number } {
   let crossWorkspaceDeliveries = 0;
   let unexpectedContent = 0;
-  for (const [scope, digests] of input.ledger.digests) {
+  for (const [scope, digests] of ledger.digests) {
     const workspaceId = scope.slice(0, scope.indexOf('/'));
     const own = contentByScope.get(scope) ?? new Set<string>();
     for (const digest of digests.values()) {
@@ -265,9 +416,13 @@ export function buildReport(input: ReportInput): DemoReport {
       else unexpectedContent += 1;
     }
   }
+  return { crossWorkspaceDeliveries, unexpectedContent };
+}
 
+/** Dead letters counted by error code and destination, most frequent first. */
+function groupDeadLetters(deadLetters: readonly DeadLetterRecord[]): DemoReport['deadLetters'] {
   const groups = new Map<string, { error_code: string; destination_id: string | null; count: number }>();
-  for (const letter of input.deadLetters) {
+  for (const letter of deadLetters) {
     const id = `${letter.errorCode}\n${letter.destinationId ?? ''}`;
     const group = groups.get(id) ?? {
       error_code: letter.errorCode,
@@ -277,50 +432,56 @@ export function buildReport(input: ReportInput): DemoReport {
     group.count += 1;
     groups.set(id, group);
   }
-  const rejectedCounts = new Map<string, number>();
-  for (const { code } of input.rejected) rejectedCounts.set(code, (rejectedCounts.get(code) ?? 0) + 1);
+  return [...groups.values()].sort((a, b) => b.count - a.count);
+}
 
-  const fifoOrderViolations = countOrderViolations(input, firstSent);
+/** Messages refused at send time, counted by code in the order codes first appeared. */
+function countRejected(rejected: ReportInput['rejected']): DemoReport['rejectedAtSend'] {
+  const rejectedCounts = new Map<string, number>();
+  for (const { code } of rejected) rejectedCounts.set(code, (rejectedCounts.get(code) ?? 0) + 1);
+  return [...rejectedCounts].map(([code, count]) => ({ code, count }));
+}
+
+/** Repeats in a consumer scope's processing order: each is an event processed again. */
+function countProcessedMoreThanOnce(ledger: DeliveryLedger): number {
   let processedMoreThanOnce = 0;
-  for (const byVisitor of input.ledger.orderByVisitor.values()) {
+  for (const byVisitor of ledger.orderByVisitor.values()) {
     for (const distinctIds of byVisitor.values()) {
       processedMoreThanOnce += distinctIds.length - new Set(distinctIds).size;
     }
   }
-  const duplicatesSkipped = [...input.ledger.duplicatesSkipped.values()].reduce((a, b) => a + b, 0);
+  return processedMoreThanOnce;
+}
 
-  const report: DemoReport = {
-    sent: input.sentBodies.length,
-    unique: expected.size,
-    destinations: destinationReport,
-    consumer: { processed: processedKeys.size, duplicatesSkipped },
-    deadLetters: [...groups.values()].sort((a, b) => b.count - a.count),
-    rejectedAtSend: [...rejectedCounts].map(([code, count]) => ({ code, count })),
+/** PASS only when every check is clean; otherwise FAIL with each count. */
+function verdict(
+  unique: number,
+  checks: Pick<
+    DemoReport,
+    | 'unaccounted'
+    | 'fifoOrderViolations'
+    | 'fifoGroupsWithoutWorkspace'
+    | 'processedMoreThanOnce'
+    | 'crossWorkspaceDeliveries'
+    | 'unexpectedContent'
+  >,
+): string {
+  const {
     unaccounted,
-    unaccountedSamples,
-    latencyMs: percentiles(latencies),
     fifoOrderViolations,
-    ...(input.fifoGroupsWithoutWorkspace !== undefined && {
-      fifoGroupsWithoutWorkspace: input.fifoGroupsWithoutWorkspace,
-    }),
+    fifoGroupsWithoutWorkspace,
     processedMoreThanOnce,
     crossWorkspaceDeliveries,
     unexpectedContent,
-    ...(input.faults && { faults: input.faults }),
-    ...(input.destinationFaults && { destinationFaults: input.destinationFaults }),
-    durationMs: input.durationMs,
-    verdict: '',
-  };
-  report.verdict =
-    unaccounted === 0 &&
+  } = checks;
+  return unaccounted === 0 &&
     fifoOrderViolations === 0 &&
-    !input.fifoGroupsWithoutWorkspace &&
+    !fifoGroupsWithoutWorkspace &&
     processedMoreThanOnce === 0 &&
     crossWorkspaceDeliveries === 0 &&
     unexpectedContent === 0
-      ? `PASS: all ${expected.size} unique events delivered or dead-lettered with a reason, each processed once, none outside its workspace`
-      : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${input.fifoGroupsWithoutWorkspace ?? 0} FIFO message groups without their workspace, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace, ${unexpectedContent} not as their destination's mapping shapes them`;
-  return report;
+    ? `PASS: all ${unique} unique events delivered or dead-lettered with a reason, each processed once, none outside its workspace`
+    : `FAIL: ${unaccounted} events unaccounted for, ${fifoOrderViolations} FIFO order violations, ${fifoGroupsWithoutWorkspace ?? 0} FIFO message groups without their workspace, ${processedMoreThanOnce} processed more than once, ${crossWorkspaceDeliveries} delivered to another workspace, ${unexpectedContent} not as their destination's mapping shapes them`;
 }
 
 /** An event as first sent to its workspace, whichever destinations it routes to. */
