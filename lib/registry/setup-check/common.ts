@@ -133,7 +133,22 @@ const KEY_GRANTS = {
  * service's encryption context. A key policy that admits the role only through the service
  * (`kms:ViaService`) refuses the direct call too, so then only a test event decides.
  */
-export async function keyUseStep(
+export async function keyUseSteps(
+  destination: Destination,
+  clients: DestinationClients,
+  probe: {
+    noun: keyof typeof KEY_GRANTS;
+    service: string;
+    /** The resource's key; none when it is not encrypted with KMS (then there is nothing to check). */
+    key: string | undefined;
+    encryptionContext: Record<string, string>;
+    sendTestEvent: boolean;
+  },
+): Promise<CheckStep[]> {
+  return probe.key ? [await keyUseStep(destination, clients, { ...probe, key: probe.key })] : [];
+}
+
+async function keyUseStep(
   destination: Destination,
   clients: DestinationClients,
   probe: {

@@ -4,7 +4,7 @@ import {
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
 import type { KinesisDestination } from '../../../lambda/shared/destination-config';
-import { type CheckStep, encryptionStep, keyUseStep, probeFailed, type TargetCheck } from './common';
+import { type CheckStep, encryptionStep, keyUseSteps, probeFailed, type TargetCheck } from './common';
 
 /** A stream: active, encrypted with a KMS key, and its key usable by the role. */
 export const checkStream: TargetCheck<KinesisDestination> = async (destination, clients, options) => {
@@ -33,15 +33,14 @@ export const checkStream: TargetCheck<KinesisDestination> = async (destination, 
         },
     encryptionStep('stream', key, 'the role needs kms:GenerateDataKey on it'),
   ];
-  if (!key) return steps;
   return [
     ...steps,
-    await keyUseStep(destination, clients, {
+    ...(await keyUseSteps(destination, clients, {
       noun: 'stream',
       service: 'Kinesis',
       key,
       encryptionContext: { 'aws:kinesis:arn': destination.streamArn },
       sendTestEvent: options.sendTestEvent,
-    }),
+    })),
   ];
 };

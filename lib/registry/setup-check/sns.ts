@@ -1,7 +1,7 @@
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SNS_LIMITS, topicLimits } from '../../../lambda/dispatcher/deliver/drivers/sns';
 import { isFifoTopic, type SnsDestination } from '../../../lambda/shared/destination-config';
-import { keyUseStep, messageResourceSteps, probeFailed, type TargetCheck } from './common';
+import { keyUseSteps, messageResourceSteps, probeFailed, type TargetCheck } from './common';
 
 /**
  * A topic: readable through the role, FIFO, deduplication, key and size as the platform needs
@@ -28,16 +28,14 @@ export const checkTopic: TargetCheck<SnsDestination> = async (destination, clien
     configuredMaxBytes: topicLimits(destination).maxBytes,
     offloadOversize: destination.offloadOversize,
   });
-  const key = attributes.KmsMasterKeyId;
-  if (!key) return steps;
   return [
     ...steps,
-    await keyUseStep(destination, clients, {
+    ...(await keyUseSteps(destination, clients, {
       noun: 'topic',
       service: 'SNS',
-      key,
+      key: attributes.KmsMasterKeyId,
       encryptionContext: { 'aws:sns:topicArn': destination.topicArn },
       sendTestEvent: options.sendTestEvent,
-    }),
+    })),
   ];
 };

@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { queueLimits, queueUrl, SQS_LIMITS } from '../../../lambda/dispatcher/deliver/drivers/sqs';
 import { isFifo, type SqsDestination } from '../../../lambda/shared/destination-config';
-import { keyUseStep, messageResourceSteps, probeFailed, type TargetCheck } from './common';
+import { keyUseSteps, messageResourceSteps, probeFailed, type TargetCheck } from './common';
 
 /**
  * A queue: readable through the role, FIFO, deduplication, key and size as the platform needs
@@ -36,16 +36,14 @@ export const checkQueue: TargetCheck<SqsDestination> = async (destination, clien
     configuredMaxBytes: queueLimits(destination).maxBytes,
     offloadOversize: destination.offloadOversize,
   });
-  const key = attributes.KmsMasterKeyId;
-  if (!key) return steps;
   return [
     ...steps,
-    await keyUseStep(destination, clients, {
+    ...(await keyUseSteps(destination, clients, {
       noun: 'queue',
       service: 'SQS',
-      key,
+      key: attributes.KmsMasterKeyId,
       encryptionContext: { 'aws:sqs:arn': destination.queueArn },
       sendTestEvent: options.sendTestEvent,
-    }),
+    })),
   ];
 };
