@@ -14,9 +14,9 @@ import {
   InvalidDestinationConfigError,
 } from '../lambda/shared/destination-config';
 import { parseStaticWorkspaces, resolveWorkspace, type WorkspaceRecord } from '../lambda/shared/workspace';
-import { mappingReport, testMappings, toCsv } from '../lib/registry/mapping-report';
-import { checkDestination } from '../lib/registry/setup-check';
-import { RegistryError, WorkspaceRegistry } from '../lib/registry/workspace-registry';
+import { mappingReport, testMappings, toCsv } from '../lambda/control-plane/registry/mapping-report';
+import { checkDestination } from '../lambda/control-plane/registry/setup-check';
+import { RegistryError, WorkspaceRegistry } from '../lambda/control-plane/registry/workspace-registry';
 import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 const COMMON = `Options for every command:

@@ -4,7 +4,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { REGISTRY_KEY } from '../lambda/shared/registry-table';
 import { DeliveryRole } from '../lib/constructs/delivery-role';
-import { WorkspaceRegistry } from '../lib/registry/workspace-registry';
+import { WorkspaceRegistry } from '../lambda/control-plane/registry/workspace-registry';
 import { EVENT_SOURCE } from '../lib/stacks/customer-stack';
 import {
   CUSTOMER_ACCOUNT,

@@ -12,3 +12,6 @@ export type { DeliveryPermissions } from './destination-types/common';
 export const DELIVERY_PERMISSIONS = Object.fromEntries(
   Object.entries(DESTINATION_TYPES).map(([type, { permissions }]) => [type, permissions]),
 ) as { readonly [T in DestinationType]: DeliveryPermissions };
+
+/** The IAM path of every delivery role: the dispatcher may assume roles on it only. */
+export const DELIVERY_ROLE_PATH = '/event-delivery/';

@@ -11,6 +11,10 @@ import type { WorkspaceRecord } from './workspace';
  * | `workspace#<id>`      | `draft`              | the draft destinations, who changed them and when       |
  * | `workspace#<id>`      | `version#<000000N>`  | published version N: content, when, who, what changed   |
  * | `account#<12 digits>` | `invoke-account`     | the one workspace that may invoke this account's functions without a role |
+ * | `workspace#<id>`      | `audit#<time>#<id>`  | one change: who, what, when, from where (control plane)  |
+ * | `workspace#<id>`      | `member#<user id>`   | a person's role in the workspace (control plane)        |
+ * | `user#<user id>`      | `member#<workspace>` | the same membership, to list a person's workspaces      |
+ * | `workspace#<id>`      | `api-key#<key id>`   | a workspace API key: its hash, role, expiry, revocation |
  *
  * The workspace item carries a copy of the live version's destinations, written in the same
  * transaction as the version, so the dispatcher loads a workspace with one `GetItem`.
@@ -25,6 +29,16 @@ export const registryKeys = {
     sk: { S: `version#${String(version).padStart(10, '0')}` },
   }),
   invokeAccount: (account: string) => ({ pk: { S: `account#${account}` }, sk: { S: 'invoke-account' } }),
+  audit: (id: string, at: string, eventId: string) => ({
+    pk: { S: `workspace#${id}` },
+    sk: { S: `audit#${at}#${eventId}` },
+  }),
+  member: (id: string, userId: string) => ({ pk: { S: `workspace#${id}` }, sk: { S: `member#${userId}` } }),
+  userMembership: (userId: string, id: string) => ({
+    pk: { S: `user#${userId}` },
+    sk: { S: `member#${id}` },
+  }),
+  apiKey: (id: string, keyId: string) => ({ pk: { S: `workspace#${id}` }, sk: { S: `api-key#${keyId}` } }),
 } satisfies Record<string, (...args: never[]) => Record<string, AttributeValue>>;
 
 /**

@@ -7,7 +7,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DELIVERY_PERMISSIONS } from '../../lambda/shared/delivery-permissions';
+import { DELIVERY_PERMISSIONS, DELIVERY_ROLE_PATH } from '../../lambda/shared/delivery-permissions';
 import type { DestinationType } from '../../lambda/shared/destination-config';
 
 export interface DeliveryRoleProps {
@@ -91,7 +91,7 @@ export class DeliveryRole extends Construct {
    * The IAM path of every delivery role: the platform's dispatcher may assume roles on this path
    * only (and only with an external id), so it can reach no other role a customer has.
    */
-  static readonly PATH = '/event-delivery/';
+  static readonly PATH = DELIVERY_ROLE_PATH;
 
   public readonly role: iam.Role;
   public readonly externalId: string;

@@ -6,8 +6,8 @@ import { CreateGrantCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client
 import { AddPermissionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
-import type { CheckStep } from '../../lib/registry/setup-check';
-import { WorkspaceRegistry } from '../../lib/registry/workspace-registry';
+import type { CheckStep } from '../../lambda/control-plane/registry/setup-check';
+import { WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
 import { emulatorClient, LOCAL_OPERATOR, PLATFORM_ACCOUNT, REGION } from '../../local/accounts';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';

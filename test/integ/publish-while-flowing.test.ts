@@ -1,5 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { WorkspaceRegistry } from '../../lib/registry/workspace-registry';
+import { WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { eventKey } from '../../local/ledger';
 import { LocalPipeline } from '../../local/pipeline';

@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { readWorkspaceRecord } from '../../lambda/shared/registry-table';
-import { RegistryError, WorkspaceRegistry } from '../../lib/registry/workspace-registry';
+import { RegistryError, WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { createRegistryTable } from '../../local/provision';
@@ -71,21 +71,21 @@ describe('the destination registry on DynamoDB (emulator)', () => {
     ).toEqual([
       {
         version: 1,
-        publishedBy: 'arn:aws:iam::123456789012:user/alice',
+        publishedBy: 'iam:arn:aws:iam::123456789012:user/alice',
         action: 'publish',
         restoredVersion: undefined,
         changes: { added: ['orders'], removed: [], changed: [] },
       },
       {
         version: 2,
-        publishedBy: 'arn:aws:iam::123456789012:user/bob',
+        publishedBy: 'iam:arn:aws:iam::123456789012:user/bob',
         action: 'publish',
         restoredVersion: undefined,
         changes: { added: ['marketing'], removed: [], changed: ['orders'] },
       },
       {
         version: 3,
-        publishedBy: 'arn:aws:iam::123456789012:user/alice',
+        publishedBy: 'iam:arn:aws:iam::123456789012:user/alice',
         action: 'rollback',
         restoredVersion: 1,
         changes: { added: [], removed: ['marketing'], changed: ['orders'] },

@@ -16,7 +16,7 @@ import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { CachedRegistry, LayeredRegistry, StaticRegistry } from '../../lambda/dispatcher/prepare/registry';
 import { type DestinationSpec, InvalidDestinationConfigError } from '../../lambda/shared/destination-config';
 import type { WorkspaceRecord } from '../../lambda/shared/workspace';
-import { RegistryError, WorkspaceRegistry } from '../../lib/registry/workspace-registry';
+import { RegistryError, WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
 import { capturingLogger } from '../support/capture-logs';
 import { DLQ_URL, dispatchDependencies } from '../support/dispatch-dependencies';
 import { everyMessageSent, ingestMessage, invokeResponsePayload, sqsRecord } from '../support/fixtures';

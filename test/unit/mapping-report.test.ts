@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mappingReport, testMappings, toCsv } from '../../lib/registry/mapping-report';
+import { mappingReport, testMappings, toCsv } from '../../lambda/control-plane/registry/mapping-report';
 import { specOf, standardTopicDestination } from '../support/fixtures';
 
 const sha = (text: string) => createHash('sha256').update(text).digest('hex');

@@ -8,7 +8,7 @@ import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk
 import { AssumeRoleCommand as NestedAssumeRole, STSClient as NestedSts } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
-import { checkDestination } from '../../lib/registry/setup-check';
+import { checkDestination } from '../../lambda/control-plane/registry/setup-check';
 import {
   assumedRoleCredentials,
   busDestination,

@@ -7,7 +7,7 @@
  * 1. here: `<type>.ts`, its schema in `DestinationSchema` and its rows in `DESTINATION_TYPES` and
  *    `DESTINATION_FIELDS`;
  * 2. the dispatcher: its driver, `lambda/dispatcher/deliver/drivers/<type>.ts`, in `DRIVERS`;
- * 3. the CLI: its setup check, `lib/registry/setup-check/<type>.ts`, in `TARGET_CHECKS`.
+ * 3. the CLI: its setup check, `lambda/control-plane/registry/setup-check/<type>.ts`, in `TARGET_CHECKS`.
  * Not checked by the compiler: the `DeliveryRole` construct's props for its resources, and the
  * CLI's flags (`bin/destinations.ts`).
  *

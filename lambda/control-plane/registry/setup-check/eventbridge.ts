@@ -3,7 +3,7 @@ import {
   type DescribeEventBusResponse,
   EventBridgeClient,
 } from '@aws-sdk/client-eventbridge';
-import type { EventBridgeDestination } from '../../../lambda/shared/destination-config';
+import type { EventBridgeDestination } from '../../../shared/destination-config';
 import { encryptionStep, probeFailed, type TargetCheck } from './common';
 
 /** An event bus: it exists, and its key (which EventBridge uses itself). */

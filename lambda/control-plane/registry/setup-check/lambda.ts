@@ -1,8 +1,8 @@
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { DestinationClients } from '../../../lambda/dispatcher/deliver/clients';
-import { classifyError } from '../../../lambda/dispatcher/errors';
-import type { LambdaDestination } from '../../../lambda/shared/destination-config';
+import type { DestinationClients } from '../../../dispatcher/deliver/clients';
+import { classifyError } from '../../../dispatcher/errors';
+import type { LambdaDestination } from '../../../shared/destination-config';
 import { describeError, type TargetCheck } from './common';
 
 /** A function: a DryRun invoke, through the delivery role or with the dispatcher's own identity. */

@@ -1,6 +1,6 @@
 import { GetTopicAttributesCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SNS_LIMITS, topicLimits } from '../../../lambda/dispatcher/deliver/drivers/sns';
-import { isFifoTopic, type SnsDestination } from '../../../lambda/shared/destination-config';
+import { SNS_LIMITS, topicLimits } from '../../../dispatcher/deliver/drivers/sns';
+import { isFifoTopic, type SnsDestination } from '../../../shared/destination-config';
 import { keyUseSteps, messageResourceSteps, probeFailed, type TargetCheck } from './common';
 
 /**

@@ -3,7 +3,7 @@ import {
   KinesisClient,
   type StreamDescriptionSummary,
 } from '@aws-sdk/client-kinesis';
-import type { KinesisDestination } from '../../../lambda/shared/destination-config';
+import type { KinesisDestination } from '../../../shared/destination-config';
 import { type CheckStep, encryptionStep, keyUseSteps, probeFailed, type TargetCheck } from './common';
 
 /** A stream: active, encrypted with a KMS key, and its key usable by the role. */

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { AssumeRoleCommand, GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
-import type { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
-import { driverOf } from '../../lambda/dispatcher/deliver/drivers';
-import type { Delivery } from '../../lambda/dispatcher/delivery';
-import { classifyError } from '../../lambda/dispatcher/errors';
-import type { Destination, DestinationType } from '../../lambda/shared/destination-config';
-import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
-import { distinctIdHash } from '../../lambda/shared/log-ids';
-import { DeliveryRole } from '../constructs/delivery-role';
+import type { DestinationClients } from '../../dispatcher/deliver/clients';
+import { driverOf } from '../../dispatcher/deliver/drivers';
+import type { Delivery } from '../../dispatcher/delivery';
+import { classifyError } from '../../dispatcher/errors';
+import { DELIVERY_ROLE_PATH } from '../../shared/delivery-permissions';
+import type { Destination, DestinationType } from '../../shared/destination-config';
+import type { DeliveredPayload } from '../../shared/ingest-message';
+import { distinctIdHash } from '../../shared/log-ids';
 import { type CheckStep, describeError, type TargetCheck } from './setup-check/common';
 import { checkBus } from './setup-check/eventbridge';
 import { checkStream } from './setup-check/kinesis';
@@ -89,15 +89,15 @@ async function dispatcherIdentityStep(sts: STSClient): Promise<CheckStep | undef
 
 async function checkRole(roleArn: string, externalId: string, sts: STSClient): Promise<CheckStep[]> {
   const steps: CheckStep[] = [];
-  const onPath = roleArn.includes(`:role${DeliveryRole.PATH}`);
+  const onPath = roleArn.includes(`:role${DELIVERY_ROLE_PATH}`);
   steps.push(
     onPath
-      ? { step: 'role path', verdict: 'ok', detail: `the role is on ${DeliveryRole.PATH}` }
+      ? { step: 'role path', verdict: 'ok', detail: `the role is on ${DELIVERY_ROLE_PATH}` }
       : {
           step: 'role path',
           verdict: 'fail',
-          detail: `the role is not on the delivery-role path ${DeliveryRole.PATH}: the dispatcher may assume no other role`,
-          fix: `create the role with Path ${DeliveryRole.PATH} (the DeliveryRole construct does), and update the destination's roleArn`,
+          detail: `the role is not on the delivery-role path ${DELIVERY_ROLE_PATH}: the dispatcher may assume no other role`,
+          fix: `create the role with Path ${DELIVERY_ROLE_PATH} (the DeliveryRole construct does), and update the destination's roleArn`,
         },
   );
   /** The error AssumeRole fails with, presenting this external id (or none); undefined if it succeeds. */

@@ -1,14 +1,14 @@
-import { route } from '../../lambda/dispatcher/prepare/route';
-import { consentAllows } from '../../lambda/shared/consent';
+import { route } from '../../dispatcher/prepare/route';
+import { consentAllows } from '../../shared/consent';
 import {
   compileMapping,
   type DataMapping,
   MappingLimitError,
   type PropertyRule,
-} from '../../lambda/shared/data-mapping';
-import { type DestinationSpec, destinationArn } from '../../lambda/shared/destination-config';
-import { type DeliveredPayload, parseIngestMessage } from '../../lambda/shared/ingest-message';
-import { NAME_QUALIFIERS, PERSONAL_DATA_DEFAULTS } from '../../lambda/shared/personal-data';
+} from '../../shared/data-mapping';
+import { type DestinationSpec, destinationArn } from '../../shared/destination-config';
+import { type DeliveredPayload, parseIngestMessage } from '../../shared/ingest-message';
+import { NAME_QUALIFIERS, PERSONAL_DATA_DEFAULTS } from '../../shared/personal-data';
 
 /** What one destination would receive of one event, or why it would not. */
 export interface MappingTestResult {

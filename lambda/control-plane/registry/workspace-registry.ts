@@ -1,15 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import {
   type AttributeValue,
-  ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
-  PutItemCommand,
   QueryCommand,
   ScanCommand,
   TransactionCanceledException,
-  TransactWriteItemsCommand,
-  UpdateItemCommand,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import {
   CreateSecretCommand,
@@ -20,8 +17,8 @@ import {
   type DestinationInput,
   type DestinationSpec,
   parseDestinations,
-} from '../../lambda/shared/destination-config';
-import { hmacKeySecretName, registryKeys, toWorkspaceRecord } from '../../lambda/shared/registry-table';
+} from '../../shared/destination-config';
+import { hmacKeySecretName, registryKeys, toWorkspaceRecord } from '../../shared/registry-table';
 import {
   authorizationProblem,
   invokeAccountOwners,
@@ -29,8 +26,15 @@ import {
   resolveWorkspace,
   type WorkspaceRecord,
   withoutStaticInvokeAccounts,
-} from '../../lambda/shared/workspace';
-import { WORKSPACE_ID_PATTERN, WORKSPACE_ID_RULE } from '../../lambda/shared/workspace-id';
+} from '../../shared/workspace';
+import { WORKSPACE_ID_PATTERN, WORKSPACE_ID_RULE } from '../../shared/workspace-id';
+import {
+  type AuditedChange,
+  actorLabel,
+  type ChangeContext,
+  iamChangeContext,
+  writeAudited,
+} from '../audit/audit-log';
 import { type DestinationDiff, diffDestinations, isEmptyDiff } from './destination-diff';
 
 /** A workspace as an operator or customer sees it. */
@@ -57,11 +61,21 @@ export interface PublishedVersion {
   readonly note?: string;
 }
 
-/** A request the registry refuses: a bad value (naming the field), or a state that does not allow it. */
+/** The draft: what the next publish makes live, and how many times it was written. */
+export interface Draft {
+  readonly destinations: DestinationSpec[];
+  /** 0 before the first change; each change adds one. */
+  readonly revision: number;
+}
+
+/**
+ * A request the registry refuses: a bad value (naming the field), a state that does not allow
+ * it, or a precondition the caller set (the live version it expected) that no longer holds.
+ */
 export class RegistryError extends Error {
   constructor(
     message: string,
-    readonly kind: 'invalid' | 'not-found' | 'conflict' = 'invalid',
+    readonly kind: 'invalid' | 'not-found' | 'conflict' | 'precondition' = 'invalid',
   ) {
     super(message);
     this.name = 'RegistryError';
@@ -71,18 +85,22 @@ export class RegistryError extends Error {
 /**
  * The write side of the destination registry (the table layout is in
  * `lambda/shared/registry-table.ts`): workspaces, their drafts, publish and rollback. Every change
- * records who made it (the caller's identity) and when. Used by `npm run destinations` and by the
- * local runtime, so both go through the same rules.
+ * is written with its audit event (who, from where, versions before and after) in one
+ * transaction. Used by the control-plane API, by the operator's bootstrap CLI and by the local
+ * runtime, so all go through the same rules.
  */
 export class WorkspaceRegistry {
   /** The static config's invoke accounts, by owning workspace: no registry workspace may claim one. */
   private readonly staticInvokeAccounts: ReadonlyMap<string, string>;
+  private readonly context: ChangeContext;
+  /** Who is making changes, as recorded on the items they change. */
+  private readonly caller: string;
 
   constructor(
     private readonly dynamodb: DynamoDBClient,
     readonly tableName: string,
-    /** Who is making changes: an IAM ARN, recorded on every change. */
-    private readonly caller: string,
+    /** Who is making changes, in which request: an IAM ARN alone for the operator's CLI. */
+    change: ChangeContext | string,
     /** Where workspaces' HMAC keys are created. @default none: `hmac` mappings cannot be used */
     private readonly secrets?: SecretsManagerClient,
     private readonly now: () => Date = () => new Date(),
@@ -94,6 +112,18 @@ export class WorkspaceRegistry {
     staticWorkspaces: readonly WorkspaceRecord[] = [],
   ) {
     this.staticInvokeAccounts = invokeAccountOwners(staticWorkspaces).owners;
+    this.context = typeof change === 'string' ? iamChangeContext(change) : change;
+    this.caller = actorLabel(this.context.actor);
+  }
+
+  /** Writes `items` and the change's audit event in one transaction, at `at`. */
+  private async audited(
+    workspaceId: string,
+    change: AuditedChange,
+    items: readonly TransactWriteItem[],
+    at: string,
+  ): Promise<void> {
+    await writeAudited(this.dynamodb, this.tableName, workspaceId, this.context, change, items, at);
   }
 
   /** Creates a workspace with a new platform-assigned external id. */
@@ -102,23 +132,30 @@ export class WorkspaceRegistry {
     const at = this.now().toISOString();
     const externalId = newExternalId();
     try {
-      await this.dynamodb.send(
-        new PutItemCommand({
-          TableName: this.tableName,
-          Item: {
-            ...registryKeys.workspace(workspaceId),
-            external_id: { S: externalId },
-            workspace_status: { S: 'active' },
-            live_version: { N: '0' },
-            live_destinations: { S: '[]' },
-            created_at: { S: at },
-            created_by: { S: this.caller },
+      await this.audited(
+        workspaceId,
+        { action: 'workspace.create', target: 'workspace', after: { status: 'active', liveVersion: 0 } },
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...registryKeys.workspace(workspaceId),
+                external_id: { S: externalId },
+                workspace_status: { S: 'active' },
+                live_version: { N: '0' },
+                live_destinations: { S: '[]' },
+                created_at: { S: at },
+                created_by: { S: this.caller },
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
           },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
+        ],
+        at,
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException)
+      if (error instanceof TransactionCanceledException)
         throw new RegistryError(`workspace "${workspaceId}" already exists`, 'conflict');
       throw error;
     }
@@ -180,18 +217,32 @@ export class WorkspaceRegistry {
 
   /** A disabled workspace's events are dead-lettered with `WorkspaceNotFound` (within the cache TTL). */
   async setWorkspaceStatus(workspaceId: string, status: 'active' | 'disabled'): Promise<void> {
-    await this.workspaceItem(workspaceId);
-    await this.dynamodb.send(
-      new UpdateItemCommand({
-        TableName: this.tableName,
-        Key: registryKeys.workspace(workspaceId),
-        UpdateExpression: 'SET workspace_status = :status, status_changed_at = :at, status_changed_by = :by',
-        ExpressionAttributeValues: {
-          ':status': { S: status },
-          ':at': { S: this.now().toISOString() },
-          ':by': { S: this.caller },
+    const before = await this.workspace(workspaceId);
+    const at = this.now().toISOString();
+    await this.audited(
+      workspaceId,
+      {
+        action: status === 'disabled' ? 'workspace.disable' : 'workspace.enable',
+        target: 'workspace',
+        before: { status: before.status },
+        after: { status },
+      },
+      [
+        {
+          Update: {
+            TableName: this.tableName,
+            Key: registryKeys.workspace(workspaceId),
+            UpdateExpression:
+              'SET workspace_status = :status, status_changed_at = :at, status_changed_by = :by',
+            ExpressionAttributeValues: {
+              ':status': { S: status },
+              ':at': { S: at },
+              ':by': { S: this.caller },
+            },
+          },
         },
-      }),
+      ],
+      at,
     );
   }
 
@@ -211,34 +262,36 @@ export class WorkspaceRegistry {
         'conflict',
       );
     await this.workspaceItem(workspaceId);
-    const at = { S: this.now().toISOString() };
+    const when = this.now().toISOString();
+    const at = { S: when };
     try {
-      await this.dynamodb.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...registryKeys.invokeAccount(account),
-                  workspace_id: { S: workspaceId },
-                  claimed_at: at,
-                  claimed_by: { S: this.caller },
-                },
-                ConditionExpression: 'attribute_not_exists(pk) OR workspace_id = :workspace',
-                ExpressionAttributeValues: { ':workspace': { S: workspaceId } },
+      await this.audited(
+        workspaceId,
+        { action: 'workspace.add-invoke-account', target: `account/${account}` },
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...registryKeys.invokeAccount(account),
+                workspace_id: { S: workspaceId },
+                claimed_at: at,
+                claimed_by: { S: this.caller },
               },
+              ConditionExpression: 'attribute_not_exists(pk) OR workspace_id = :workspace',
+              ExpressionAttributeValues: { ':workspace': { S: workspaceId } },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: registryKeys.workspace(workspaceId),
-                UpdateExpression: 'ADD invoke_accounts :account',
-                ExpressionAttributeValues: { ':account': { SS: [account] } },
-              },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: registryKeys.workspace(workspaceId),
+              UpdateExpression: 'ADD invoke_accounts :account',
+              ExpressionAttributeValues: { ':account': { SS: [account] } },
             },
-          ],
-        }),
+          },
+        ],
+        when,
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException)
@@ -247,8 +300,13 @@ export class WorkspaceRegistry {
     }
   }
 
-  /** The draft: what the next publish makes live. Starts as a copy of the live version. */
+  /** The draft's destinations: what the next publish makes live. Starts as a copy of the live version. */
   async draft(workspaceId: string): Promise<DestinationSpec[]> {
+    return (await this.draftState(workspaceId)).destinations;
+  }
+
+  /** The draft with its revision, which each change to it checks and advances (no lost updates). */
+  async draftState(workspaceId: string): Promise<Draft> {
     const { Item } = await this.dynamodb.send(
       new GetItemCommand({
         TableName: this.tableName,
@@ -256,18 +314,25 @@ export class WorkspaceRegistry {
         ConsistentRead: true,
       }),
     );
-    if (Item) return JSON.parse(Item.destinations?.S ?? '[]') as DestinationSpec[];
-    return [...(await this.liveRecord(workspaceId)).destinations];
+    if (Item)
+      return {
+        destinations: JSON.parse(Item.destinations?.S ?? '[]') as DestinationSpec[],
+        revision: Number(Item.revision?.N ?? 0),
+      };
+    return { destinations: [...(await this.liveRecord(workspaceId)).destinations], revision: 0 };
   }
 
   async addDestination(workspaceId: string, input: DestinationInput): Promise<DestinationSpec> {
-    const draft = await this.draft(workspaceId);
-    if (draft.some((d) => d.id === input.id))
+    const draft = await this.draftState(workspaceId);
+    if (draft.destinations.some((d) => d.id === input.id))
       throw new RegistryError(
         `destination "${input.id}" already exists in workspace "${workspaceId}"`,
         'conflict',
       );
-    const saved = await this.saveDraft(workspaceId, [...draft, input]);
+    const saved = await this.saveDraft(workspaceId, draft, [...draft.destinations, input], {
+      action: 'destination.create',
+      target: `destination/${input.id}`,
+    });
     return saved.find((d) => d.id === input.id) as DestinationSpec;
   }
 
@@ -277,23 +342,29 @@ export class WorkspaceRegistry {
     destinationId: string,
     changes: Partial<Record<string, unknown>>,
   ): Promise<DestinationSpec> {
-    const draft = await this.draft(workspaceId);
-    const index = draft.findIndex((d) => d.id === destinationId);
+    const draft = await this.draftState(workspaceId);
+    const index = draft.destinations.findIndex((d) => d.id === destinationId);
     if (index < 0) throw new RegistryError(`no destination "${destinationId}" in the draft`, 'not-found');
-    const updated = { ...draft[index], ...changes } as Record<string, unknown>;
+    const updated = { ...draft.destinations[index], ...changes } as Record<string, unknown>;
     for (const [key, value] of Object.entries(updated)) if (value === undefined) delete updated[key];
-    draft[index] = updated as DestinationSpec;
-    const saved = await this.saveDraft(workspaceId, draft);
+    const destinations = [...draft.destinations];
+    destinations[index] = updated as DestinationSpec;
+    const saved = await this.saveDraft(workspaceId, draft, destinations, {
+      action: 'destination.update',
+      target: `destination/${destinationId}`,
+    });
     return saved[index];
   }
 
   async removeDestination(workspaceId: string, destinationId: string): Promise<void> {
-    const draft = await this.draft(workspaceId);
-    if (!draft.some((d) => d.id === destinationId))
+    const draft = await this.draftState(workspaceId);
+    if (!draft.destinations.some((d) => d.id === destinationId))
       throw new RegistryError(`no destination "${destinationId}" in the draft`, 'not-found');
     await this.saveDraft(
       workspaceId,
-      draft.filter((d) => d.id !== destinationId),
+      draft,
+      draft.destinations.filter((d) => d.id !== destinationId),
+      { action: 'destination.delete', target: `destination/${destinationId}` },
     );
   }
 
@@ -303,15 +374,24 @@ export class WorkspaceRegistry {
     return diffDestinations(live.destinations, draft);
   }
 
-  /** Makes the draft live as version N+1. */
-  async publish(workspaceId: string, note?: string): Promise<PublishedVersion> {
+  /**
+   * Makes the draft live as version N+1. With `expectedLiveVersion`, only if that is still the
+   * live version (someone else's publish in between fails it with kind `precondition`).
+   */
+  async publish(workspaceId: string, note?: string, expectedLiveVersion?: number): Promise<PublishedVersion> {
     const draft = await this.draft(workspaceId);
-    return this.makeLive(workspaceId, draft, { action: 'publish', note });
+    return this.makeLive(workspaceId, draft, { action: 'publish', note, expectedLiveVersion });
   }
 
   /** Makes an earlier version's content live again, as a new version (the previous one by default). */
-  async rollback(workspaceId: string, toVersion?: number, note?: string): Promise<PublishedVersion> {
+  async rollback(
+    workspaceId: string,
+    toVersion?: number,
+    note?: string,
+    expectedLiveVersion?: number,
+  ): Promise<PublishedVersion> {
     const live = await this.liveRecord(workspaceId);
+    this.expectLive(live.liveVersion, expectedLiveVersion);
     const target = toVersion ?? live.liveVersion - 1;
     if (live.liveVersion <= 1)
       throw new RegistryError(
@@ -323,14 +403,20 @@ export class WorkspaceRegistry {
         `version must be an earlier published version, from 1 to ${live.liveVersion - 1}`,
       );
     const restored = await this.version(workspaceId, target);
-    const published = await this.makeLive(workspaceId, restored.destinations, {
+    return this.makeLive(workspaceId, restored.destinations, {
       action: 'rollback',
       restoredVersion: target,
       note,
+      expectedLiveVersion,
     });
-    // The draft follows the rollback, so the next publish starts from what is live.
-    await this.writeDraft(workspaceId, restored.destinations);
-    return published;
+  }
+
+  private expectLive(liveVersion: number, expected: number | undefined): void {
+    if (expected !== undefined && expected !== liveVersion)
+      throw new RegistryError(
+        `the live version is ${liveVersion}, not ${expected}: someone published in between`,
+        'precondition',
+      );
   }
 
   async version(workspaceId: string, version: number): Promise<PublishedVersion> {
@@ -367,9 +453,16 @@ export class WorkspaceRegistry {
   private async makeLive(
     workspaceId: string,
     destinations: readonly DestinationSpec[],
-    how: { action: 'publish' | 'rollback'; restoredVersion?: number; note?: string },
+    how: {
+      action: 'publish' | 'rollback';
+      restoredVersion?: number;
+      note?: string;
+      expectedLiveVersion?: number;
+    },
   ): Promise<PublishedVersion> {
     const live = await this.liveRecord(workspaceId);
+    this.expectLive(live.liveVersion, how.expectedLiveVersion);
+    const draft = how.action === 'rollback' ? await this.draftState(workspaceId) : undefined;
     const checked = this.validate(live, destinations);
     const changes = diffDestinations(live.destinations, checked);
     if (how.action === 'publish' && isEmptyDiff(changes) && live.liveVersion > 0)
@@ -387,52 +480,64 @@ export class WorkspaceRegistry {
       changes,
       ...(how.note && { note: how.note }),
     };
+    const change: AuditedChange = {
+      action: `workspace.${how.action}`,
+      target: 'workspace',
+      before: { liveVersion: live.liveVersion },
+      after: {
+        liveVersion: version,
+        ...(how.restoredVersion !== undefined && { restoredVersion: how.restoredVersion }),
+      },
+    };
     try {
-      await this.dynamodb.send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...registryKeys.version(workspaceId, version),
-                  version: { N: String(version) },
-                  destinations: { S: content },
-                  published_at: { S: at },
-                  published_by: { S: this.caller },
-                  action: { S: how.action },
-                  ...(how.restoredVersion !== undefined && {
-                    restored_version: { N: String(how.restoredVersion) },
-                  }),
-                  changes: { S: JSON.stringify(changes) },
-                  ...(how.note && { note: { S: how.note } }),
-                },
-                ConditionExpression: 'attribute_not_exists(pk)',
+      await this.audited(
+        workspaceId,
+        change,
+        [
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: {
+                ...registryKeys.version(workspaceId, version),
+                version: { N: String(version) },
+                destinations: { S: content },
+                published_at: { S: at },
+                published_by: { S: this.caller },
+                action: { S: how.action },
+                ...(how.restoredVersion !== undefined && {
+                  restored_version: { N: String(how.restoredVersion) },
+                }),
+                changes: { S: JSON.stringify(changes) },
+                ...(how.note && { note: { S: how.note } }),
+              },
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: registryKeys.workspace(workspaceId),
+              UpdateExpression:
+                'SET live_version = :version, live_destinations = :content, published_at = :at',
+              ConditionExpression: 'live_version = :previous',
+              ExpressionAttributeValues: {
+                ':version': { N: String(version) },
+                ':previous': { N: String(live.liveVersion) },
+                ':content': { S: content },
+                ':at': { S: at },
               },
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: registryKeys.workspace(workspaceId),
-                UpdateExpression:
-                  'SET live_version = :version, live_destinations = :content, published_at = :at',
-                ConditionExpression: 'live_version = :previous',
-                ExpressionAttributeValues: {
-                  ':version': { N: String(version) },
-                  ':previous': { N: String(live.liveVersion) },
-                  ':content': { S: content },
-                  ':at': { S: at },
-                },
-              },
-            },
-          ],
-        }),
+          },
+          // The draft follows a rollback, so the next publish starts from what is live.
+          ...(draft ? [this.draftWrite(workspaceId, checked, draft.revision, at)] : []),
+        ],
+        at,
       );
     } catch (error) {
       if (error instanceof TransactionCanceledException)
         throw new RegistryError(
           'another publish got there first: check `versions` and try again',
-          'conflict',
+          how.expectedLiveVersion === undefined ? 'conflict' : 'precondition',
         );
       throw error;
     }
@@ -461,24 +566,59 @@ export class WorkspaceRegistry {
     return specs;
   }
 
-  private async saveDraft(workspaceId: string, destinations: readonly unknown[]): Promise<DestinationSpec[]> {
+  /** Validates and writes a new draft over `previous`, failing if another change got there first. */
+  private async saveDraft(
+    workspaceId: string,
+    previous: Draft,
+    destinations: readonly unknown[],
+    change: Omit<AuditedChange, 'before' | 'after'>,
+  ): Promise<DestinationSpec[]> {
     const specs = this.validate(await this.liveRecord(workspaceId), destinations);
-    await this.writeDraft(workspaceId, specs);
+    const at = this.now().toISOString();
+    try {
+      await this.audited(
+        workspaceId,
+        {
+          ...change,
+          before: { draftRevision: previous.revision },
+          after: { draftRevision: previous.revision + 1 },
+        },
+        [this.draftWrite(workspaceId, specs, previous.revision, at)],
+        at,
+      );
+    } catch (error) {
+      if (error instanceof TransactionCanceledException)
+        throw new RegistryError('the draft changed in the meantime: read it again and retry', 'conflict');
+      throw error;
+    }
     return specs;
   }
 
-  private async writeDraft(workspaceId: string, specs: readonly DestinationSpec[]): Promise<void> {
-    await this.dynamodb.send(
-      new PutItemCommand({
+  /** The draft's next revision, written only over the one it was made from. */
+  private draftWrite(
+    workspaceId: string,
+    specs: readonly DestinationSpec[],
+    previousRevision: number,
+    at: string,
+  ): TransactWriteItem {
+    return {
+      Put: {
         TableName: this.tableName,
         Item: {
           ...registryKeys.draft(workspaceId),
           destinations: { S: JSON.stringify(specs) },
-          updated_at: { S: this.now().toISOString() },
+          revision: { N: String(previousRevision + 1) },
+          updated_at: { S: at },
           updated_by: { S: this.caller },
         },
-      }),
-    );
+        ConditionExpression:
+          previousRevision === 0
+            ? 'attribute_not_exists(pk) OR attribute_not_exists(revision) OR revision = :zero'
+            : 'revision = :previous',
+        ExpressionAttributeValues:
+          previousRevision === 0 ? { ':zero': { N: '0' } } : { ':previous': { N: String(previousRevision) } },
+      },
+    };
   }
 
   private async workspaceItem(workspaceId: string): Promise<Record<string, AttributeValue>> {

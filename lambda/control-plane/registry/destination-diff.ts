@@ -1,5 +1,5 @@
-import type { DestinationSpec } from '../../lambda/shared/destination-config';
-import { stableStringify } from '../../lambda/shared/ingest-message';
+import type { DestinationSpec } from '../../shared/destination-config';
+import { stableStringify } from '../../shared/ingest-message';
 
 /** What changed between two versions of a workspace's destinations, by destination id. */
 export interface DestinationDiff {

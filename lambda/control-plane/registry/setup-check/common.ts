@@ -1,8 +1,8 @@
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from '@aws-sdk/client-kms';
-import type { DestinationClients } from '../../../lambda/dispatcher/deliver/clients';
-import { classifyError } from '../../../lambda/dispatcher/errors';
-import { DELIVERY_PERMISSIONS } from '../../../lambda/shared/delivery-permissions';
-import { arnParts, type Destination, destinationArn } from '../../../lambda/shared/destination-config';
+import type { DestinationClients } from '../../../dispatcher/deliver/clients';
+import { classifyError } from '../../../dispatcher/errors';
+import { DELIVERY_PERMISSIONS } from '../../../shared/delivery-permissions';
+import { arnParts, type Destination, destinationArn } from '../../../shared/destination-config';
 
 /** What the setup check of every destination type shares: its step, and the steps several types take. */
 

@@ -1,6 +1,6 @@
 import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { queueLimits, queueUrl, SQS_LIMITS } from '../../../lambda/dispatcher/deliver/drivers/sqs';
-import { isFifo, type SqsDestination } from '../../../lambda/shared/destination-config';
+import { queueLimits, queueUrl, SQS_LIMITS } from '../../../dispatcher/deliver/drivers/sqs';
+import { isFifo, type SqsDestination } from '../../../shared/destination-config';
 import { keyUseSteps, messageResourceSteps, probeFailed, type TargetCheck } from './common';
 
 /**
