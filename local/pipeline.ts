@@ -30,6 +30,8 @@ import { type DestinationInput, destinationArn } from '../lambda/shared/destinat
 import { type DeliveredPayload, isWorkspaceGroup } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
+import { type SeededAccess, seedAccess as seedWorkspaceAccess } from './control-plane/seed-access';
+import { type LocalControlPlane, startLocalControlPlane } from './control-plane/start';
 import { type Emulator, startEmulator } from './emulator';
 import { type DestinationFault, DestinationFaults, FaultInjector, type FaultOptions } from './fault-injector';
 import { FileLogger } from './file-logger';
@@ -38,9 +40,11 @@ import { invocationContext } from './lambda-context';
 import { DeliveryLedger } from './ledger';
 import {
   DESTINATION_IDS,
+  DISPATCHER_FUNCTION_PATH,
   LOCAL_DIFFERENCES,
   type LocalResources,
   type LocalWorkspace,
+  platformFunction,
   provision,
   type Queue,
   type SubscriptionQueue,
@@ -78,6 +82,11 @@ export interface LocalPipelineOptions {
   readonly dispatcherLogFile?: string;
   /** Progress lines about the runtime itself. */
   readonly log?: (line: string) => void;
+  /**
+   * Serve the control-plane API on a loopback port; with `seedAccess`, also an operator, and per
+   * workspace an admin, an editor, a viewer and an admin API key. @default not served
+   */
+  readonly controlPlane?: { readonly seedAccess?: boolean };
 }
 
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
@@ -106,6 +115,11 @@ export class LocalPipeline {
   private readonly customerSqs = new Map<string, SQSClient>();
   private readonly platformS3: S3Client;
   private readonly sources: (QueueEventSource | StreamEventSource)[] = [];
+
+  /** The control-plane API, when `controlPlane` was asked for. */
+  controlPlane?: LocalControlPlane;
+  /** The people and keys seeded to try it with, when `controlPlane.seedAccess` was. */
+  access?: SeededAccess;
 
   private constructor(
     readonly resources: LocalResources,
@@ -150,7 +164,17 @@ export class LocalPipeline {
       log(
         `provisioned: ingest queue, payload bucket, registry, and ${resources.workspaces.length} workspaces (topics, subscription queues, idempotency tables, delivery role), destinations published`,
       );
-      return await LocalPipeline.wire(resources, messaging, emulators, options);
+      const pipeline = await LocalPipeline.wire(resources, messaging, emulators, options);
+      if (options.controlPlane) {
+        try {
+          await pipeline.serveControlPlane(options.controlPlane.seedAccess === true);
+        } catch (error) {
+          await pipeline.stop();
+          throw error;
+        }
+        log(`control plane: ${pipeline.controlPlane?.apiUrl}`);
+      }
+      return pipeline;
     } catch (error) {
       await Promise.allSettled(emulators.map((e) => e.stop()));
       throw error;
@@ -222,8 +246,11 @@ export class LocalPipeline {
     const fifo = resources.ingestQueue.url.endsWith('.fifo');
     // The dispatcher as synthesized: its function's variables (local differences applied when the
     // stack was, see LOCAL_DIFFERENCES) and its event source mapping's settings.
-    const [dispatcherFunction] = resources.platform.functions;
-    const [ingestMapping] = resources.platform.eventSourceMappings;
+    const dispatcherFunction = platformFunction(resources, DISPATCHER_FUNCTION_PATH);
+    const ingestMapping = resources.platform.eventSourceMappings.find(
+      ({ functionLogicalId }) => functionLogicalId === dispatcherFunction.logicalId,
+    );
+    if (!ingestMapping) throw new Error('the platform stack has no event source mapping for the dispatcher');
     const environment = readDispatcherEnvironment(dispatcherFunction.environment);
     const dispatch = createDispatcherHandler(
       {
@@ -603,7 +630,21 @@ export class LocalPipeline {
     return messages;
   }
 
+  private async serveControlPlane(seedAccess: boolean): Promise<void> {
+    this.controlPlane = await startLocalControlPlane({
+      resources: this.resources,
+      emulatorEndpoint: this.messagingEndpoint,
+      gatewayEndpoint: this.gateway.endpoint,
+    });
+    if (seedAccess)
+      this.access = await seedWorkspaceAccess(
+        this.controlPlane,
+        this.resources.workspaces.map((w) => w.id),
+      );
+  }
+
   async stop(): Promise<void> {
+    await this.controlPlane?.stop().catch(() => {});
     await Promise.allSettled(this.sources.map((s) => s.stop()));
     await this.gateway.stop().catch(() => {});
     await Promise.allSettled(this.emulators.map((e) => e.stop()));

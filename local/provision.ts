@@ -1,10 +1,10 @@
 import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/client-iam';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { WorkspaceRegistry } from '../lambda/control-plane/registry/workspace-registry';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { REGISTRY_KEY } from '../lambda/shared/registry-table';
 import { DeliveryRole } from '../lib/constructs/delivery-role';
-import { WorkspaceRegistry } from '../lambda/control-plane/registry/workspace-registry';
 import { EVENT_SOURCE } from '../lib/stacks/customer-stack';
 import {
   CUSTOMER_ACCOUNT,
@@ -20,7 +20,7 @@ import {
   type ResourceDescriptor,
   type StackResource,
 } from './cloudformation/apply';
-import type { LocalEventSourceMapping, Properties } from './cloudformation/handlers/handler';
+import type { LocalEventSourceMapping, LocalFunction, Properties } from './cloudformation/handlers/handler';
 import { physicalName } from './cloudformation/handlers/handler';
 import {
   CUSTOMER_STACK,
@@ -138,6 +138,9 @@ export const BUS_EVENT_SOURCE = EVENT_SOURCE;
 
 export const workspaceId = (n: number): string => `workspace-${n}`;
 
+/** The dispatcher's function in the platform stack, by construct path (`PlatformStack.dispatcher`). */
+export const DISPATCHER_FUNCTION_PATH = 'Dispatcher/Function';
+
 /**
  * Where the local platform differs from the synthesized stacks, all of it: everything else is
  * the templates' own values (`local/cloudformation/`).
@@ -221,6 +224,15 @@ export const LOCAL_DIFFERENCES = {
     MIN_CALL_PATIENCE_MS: '2000',
     POWERTOOLS_METRICS_NAMESPACE: '',
   }),
+  /** What Lambda's runtime sets in every function (the dispatcher's variables include it too). */
+  runtimeVariables: { AWS_REGION: REGION },
+  /**
+   * The user pool's MFA is OFF locally: moto cannot take a person through the TOTP setup an
+   * authenticator app does, so seeded users sign in with their password alone. In AWS the
+   * template's MfaConfiguration ON (TOTP required) applies to everyone.
+   */
+  userPoolMfaOff: (resource: ResourceDescriptor) =>
+    resource.type === 'AWS::Cognito::UserPool' ? { MfaConfiguration: 'OFF' } : undefined,
   /** What the dispatcher's variables cannot say: the longest cool-down after failed probes. */
   breaker: { maxCooldownMs: 20_000 },
 } as const;
@@ -271,8 +283,12 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
         properties: (resource, resolved) =>
           LOCAL_DIFFERENCES.queueVisibility(options, resource) ??
           LOCAL_DIFFERENCES.plainHttpBucketPolicy(resource, resolved) ??
-          LOCAL_DIFFERENCES.dispatcherTrust(resource, resolved),
-        environment: () => LOCAL_DIFFERENCES.dispatcherVariables(options),
+          LOCAL_DIFFERENCES.dispatcherTrust(resource, resolved) ??
+          LOCAL_DIFFERENCES.userPoolMfaOff(resource),
+        environment: (fn) =>
+          fn.path?.startsWith(`${PLATFORM_STACK}/${DISPATCHER_FUNCTION_PATH}/`)
+            ? LOCAL_DIFFERENCES.dispatcherVariables(options)
+            : LOCAL_DIFFERENCES.runtimeVariables,
         tableEndpoint: () => endpoint,
       },
     },
@@ -317,6 +333,17 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     operatorTopicArn: out.OperatorTopicArn,
     workspaces,
   };
+}
+
+/**
+ * A function of the platform stack, by its construct path in the stack (`Dispatcher/Function`,
+ * `ControlPlane/ApiFunction`): as applied, with its synthesized variables and the local ones.
+ */
+export function platformFunction(resources: Pick<LocalResources, 'platform'>, path: string): LocalFunction {
+  const { logicalId } = resources.platform.at(path);
+  const fn = resources.platform.functions.find((candidate) => candidate.logicalId === logicalId);
+  if (!fn) throw new Error(`${path} in the platform stack is not a function`);
+  return fn;
 }
 
 /** The logical id of the customer stack's delivery role: the role on the delivery-role path. */

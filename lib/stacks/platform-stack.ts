@@ -4,6 +4,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import { ControlPlane, type ControlPlaneProps } from '../constructs/control-plane';
 import { DeliveryAlarms } from '../constructs/delivery-alarms';
 import { DeliveryRole } from '../constructs/delivery-role';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -57,11 +58,22 @@ export interface PlatformStackProps extends StackProps {
     | 'logRetention'
     | 'registryCacheTtl'
   >;
+  /** Settings of the control plane (the customers' API, its user pool and WAF). */
+  readonly controlPlane?: Pick<
+    ControlPlaneProps,
+    | 'allowedOrigins'
+    | 'callerRateLimit'
+    | 'ipRateLimit'
+    | 'throttlingRateLimit'
+    | 'throttlingBurstLimit'
+    | 'logRetention'
+  >;
 }
 
 /**
- * The platform side: a KMS key, the ingest queue with its dead-letter queue, the dispatcher, and
- * the payload bucket when a destination offloads oversize events.
+ * The platform side: a KMS key, the ingest queue with its dead-letter queue, the dispatcher, the
+ * registry and the control plane (customers' API) over it, and the payload bucket when a
+ * destination offloads oversize events.
  */
 export class PlatformStack extends Stack {
   public readonly encryptionKey: kms.Key;
@@ -74,6 +86,8 @@ export class PlatformStack extends Stack {
   public readonly registry: RegistryTable;
   /** Operator events (a destination disabled); subscribe your on-call channel to it. */
   public readonly operatorTopic: sns.Topic;
+  /** Customers' way in: the API, its user pool and WAF. */
+  public readonly controlPlane: ControlPlane;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -102,6 +116,7 @@ export class PlatformStack extends Stack {
       payloadBucket: this.payloadBucket,
       timeout,
     });
+    this.controlPlane = this.createControlPlane(props);
     this.alarms = new DeliveryAlarms(this, 'Alarms', {
       ingestQueue: this.ingestQueue,
       dispatcher: this.dispatcher,
@@ -129,6 +144,29 @@ export class PlatformStack extends Stack {
       }),
     );
     return key;
+  }
+
+  /**
+   * The control plane runs the setup check as the dispatcher, as the CLI does: customers' trust
+   * policies admit the dispatcher's role, so the API function assumes it, and the dispatcher's
+   * role admits the API function's role (and only it) besides Lambda.
+   */
+  private createControlPlane(props: PlatformStackProps): ControlPlane {
+    const controlPlane = new ControlPlane(this, 'ControlPlane', {
+      ...props.controlPlane,
+      registry: this.registry,
+      encryptionKey: this.encryptionKey,
+      dispatcherRole: this.dispatcher.role,
+    });
+    const apiRole = controlPlane.apiFunction.role;
+    if (!apiRole) throw new Error('the control plane API function has no role');
+    this.dispatcher.role.assumeRolePolicy?.addStatements(
+      new iam.PolicyStatement({
+        principals: [new iam.ArnPrincipal(apiRole.roleArn)],
+        actions: ['sts:AssumeRole'],
+      }),
+    );
+    return controlPlane;
   }
 
   /** Only when a static destination offloads oversize events or a registry workspace reads them. */
@@ -187,6 +225,18 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'DestinationStatusTable', {
       value: this.dispatcher.statusTable.tableName,
       description: 'npm run destination-status -- --table <this> list | enable DESTINATION',
+    });
+    new CfnOutput(this, 'ControlPlaneApiUrl', {
+      value: this.controlPlane.api.url,
+      description: 'The control plane API (paths begin with /v1/; the OpenAPI document at v1/openapi.json)',
+    });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.controlPlane.userPool.userPoolId,
+      description: 'People sign in to this Cognito user pool (operators: the operators group)',
+    });
+    new CfnOutput(this, 'UserPoolClientId', {
+      value: this.controlPlane.userPoolClient.userPoolClientId,
+      description: 'The app client the CLI and the console sign in with (USER_PASSWORD_AUTH, no secret)',
     });
     if (this.payloadBucket) {
       const forCustomers = 'Customers whose destinations offload give this to their delivery role';

@@ -150,7 +150,7 @@ export async function applyTemplate(template: Template, options: ApplyOptions): 
     } catch (error) {
       throw new Error(`${resource.Type} ${logicalId}: ${(error as Error).message}`, { cause: error });
     }
-    if (applied.function) functions.push(applied.function);
+    if (applied.function) functions.push({ ...applied.function, path: descriptor.path });
     if (applied.eventSourceMapping) mappings.push(applied.eventSourceMapping);
     resources.set(logicalId, {
       ...descriptor,
@@ -289,6 +289,7 @@ function serviceOf(type: string): Service {
     S3: 's3',
     SecretsManager: 'secretsManager',
     Lambda: 'lambda',
+    Cognito: 'cognito',
   };
   return services[service];
 }

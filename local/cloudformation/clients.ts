@@ -1,3 +1,4 @@
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { IAMClient } from '@aws-sdk/client-iam';
@@ -61,6 +62,11 @@ export function emulatorClients(
     },
     get lambda() {
       return once('lambda', () => emulatorClient(LambdaClient, on('lambda'), account, { region }));
+    },
+    get cognito() {
+      return once('cognito', () =>
+        emulatorClient(CognitoIdentityProviderClient, on('cognito'), account, { region }),
+      );
     },
     dynamodb(endpoint: string) {
       return once(`dynamodb ${endpoint}`, () =>

@@ -53,6 +53,17 @@ const denyInsecureTransport = Match.objectLike({
   }),
 });
 
+/** The dispatcher role's policy: the stack has others (the control plane's functions'). */
+function dispatcherPolicy(template: Template) {
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: Match.stringLikeRegexp('^DispatcherRole') }] },
+    }),
+  );
+  expect(policies).toHaveLength(1);
+  return policies[0];
+}
+
 describe('PlatformStack with a standard ingest queue', () => {
   const template = synth();
 
@@ -141,7 +152,7 @@ describe('PlatformStack with a standard ingest queue', () => {
   });
 
   it('lets the dispatcher assume delivery roles only with an external id, and invoke no function of its own account', () => {
-    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    const policy = dispatcherPolicy(template);
     const statements = policy.Properties.PolicyDocument.Statement as {
       Action: string | string[];
       Resource: unknown;
@@ -182,7 +193,7 @@ describe('PlatformStack with a standard ingest queue', () => {
   });
 
   it('lets the dispatcher read and update only its status table, and publish only to the operator topic', () => {
-    const [policy] = Object.values(template.findResources('AWS::IAM::Policy'));
+    const policy = dispatcherPolicy(template);
     const statements = policy.Properties.PolicyDocument.Statement as {
       Action: string | string[];
       Resource: unknown;
@@ -245,8 +256,25 @@ describe('PlatformStack with a standard ingest queue', () => {
     });
   });
 
-  it('uses no managed policies', () => {
-    template.hasResourceProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  it("uses no managed policies but the one API Gateway's account-wide CloudWatch role needs", () => {
+    const withManaged = template.findResources('AWS::IAM::Role', {
+      Properties: { ManagedPolicyArns: Match.anyValue() },
+    });
+    expect(Object.values(withManaged).map((role) => role.Properties.ManagedPolicyArns)).toEqual([
+      [
+        {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs',
+            ],
+          ],
+        },
+      ],
+    ]);
+    expect(Object.keys(withManaged)).toEqual([expect.stringMatching(/^ControlPlaneApiCloudWatchRole/)]);
   });
 
   it('outputs what producers and customers need', () => {
@@ -282,7 +310,12 @@ describe('PlatformStack with a FIFO ingest queue', () => {
 
   it('retries by redelivering records, since FIFO queues take no per-message delay', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: { Variables: Match.objectLike({ RETRY_QUEUE_URL: Match.absent() }) },
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'event-dispatcher',
+          RETRY_QUEUE_URL: Match.absent(),
+        }),
+      },
     });
   });
 

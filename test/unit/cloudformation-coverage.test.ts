@@ -16,6 +16,24 @@ const PAYLOAD_READERS = [
   { workspaceId: 'workspace-1', roleArn: 'arn:aws:iam::111122223333:role/event-delivery/EventDelivery' },
 ];
 
+/** What the platform stack holds that the emulator does not: alarms, logs, and the control plane's API Gateway and WAF. */
+const PLATFORM_NOT_EMULATED = [
+  'AWS::ApiGateway::Account',
+  'AWS::ApiGateway::Authorizer',
+  'AWS::ApiGateway::Deployment',
+  'AWS::ApiGateway::GatewayResponse',
+  'AWS::ApiGateway::Method',
+  'AWS::ApiGateway::Resource',
+  'AWS::ApiGateway::RestApi',
+  'AWS::ApiGateway::Stage',
+  'AWS::CloudWatch::Alarm',
+  'AWS::CloudWatch::Dashboard',
+  'AWS::Logs::LogGroup',
+  'AWS::WAFv2::LoggingConfiguration',
+  'AWS::WAFv2::WebACL',
+  'AWS::WAFv2::WebACLAssociation',
+];
+
 /** The template's resource types listed as deliberately not emulated. */
 const notEmulatedTypes = (template: Template) =>
   [...new Set(Object.values(template.Resources).map(({ Type }) => Type))]
@@ -27,7 +45,7 @@ describe('the local engine covers every resource of the synthesized stacks', () 
     [
       'platform, standard ingest queue, no payload bucket',
       () => platformTemplate(PLATFORM),
-      ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::Logs::LogGroup'],
+      PLATFORM_NOT_EMULATED,
     ],
     [
       'platform, FIFO ingest queue, payload bucket',
@@ -36,7 +54,7 @@ describe('the local engine covers every resource of the synthesized stacks', () 
           ...PLATFORM,
           context: { fifoIngestQueue: 'true', payloadReaders: PAYLOAD_READERS },
         }),
-      ['AWS::CloudWatch::Alarm', 'AWS::CloudWatch::Dashboard', 'AWS::Logs::LogGroup'],
+      PLATFORM_NOT_EMULATED,
     ],
     ['customer, no payload bucket', () => customerTemplate(CUSTOMER), ['AWS::Logs::LogGroup']],
     [

@@ -1,6 +1,13 @@
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  SetUserPoolMfaConfigCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { userPool, userPoolClient } from '../../local/cloudformation/handlers/cognito';
 import type { EmulatorClients, ResourceContext } from '../../local/cloudformation/handlers/handler';
 import { physicalName } from '../../local/cloudformation/handlers/handler';
 import { eventSourceMapping } from '../../local/cloudformation/handlers/lambda';
@@ -11,19 +18,25 @@ import { queue } from '../../local/cloudformation/handlers/sqs';
 
 const sqs = mockClient(SQSClient);
 const sns = mockClient(SNSClient);
+const cognito = mockClient(CognitoIdentityProviderClient);
 
 beforeEach(() => {
   sqs.reset();
   sns.reset();
+  cognito.reset();
 });
 
-/** A handler's context in the stack `Stack` of account 123456789012, with the SQS and SNS clients. */
+/** A handler's context in the stack `Stack` of account 123456789012, with the SQS, SNS and Cognito clients. */
 const context = (logicalId: string): ResourceContext => ({
   logicalId,
   stackName: 'Stack',
   account: '123456789012',
   region: 'us-east-1',
-  clients: { sqs: new SQSClient({}), sns: new SNSClient({}) } as EmulatorClients,
+  clients: {
+    sqs: new SQSClient({}),
+    sns: new SNSClient({}),
+    cognito: new CognitoIdentityProviderClient({}),
+  } as EmulatorClients,
   tableEndpoint: () => 'http://dynamodb.local',
   environmentOverrides: {},
   later: () => {},
@@ -174,6 +187,104 @@ describe('subscription', () => {
     expect(raw).toEqual({
       ref: 'arn:aws:sns:us-east-1:123456789012:Stack-Events:sub',
       attributes: { Arn: 'arn:aws:sns:us-east-1:123456789012:Stack-Events:sub' },
+    });
+  });
+});
+
+describe('userPool', () => {
+  it('creates the pool with the template’s settings, then sets its MFA as CloudFormation does', async () => {
+    // Prepare
+    cognito.on(CreateUserPoolCommand).resolves({
+      UserPool: {
+        Id: 'us-east-1_abc',
+        Arn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc',
+      },
+    });
+    cognito.on(SetUserPoolMfaConfigCommand).resolves({});
+    const policies = { PasswordPolicy: { MinimumLength: 12, RequireSymbols: true } };
+
+    // Act
+    const created = await userPool.create(
+      {
+        Policies: policies,
+        UsernameAttributes: ['email'],
+        AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+        DeletionProtection: 'ACTIVE',
+        MfaConfiguration: 'ON',
+        EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
+      },
+      context('ControlPlaneUserPool'),
+    );
+
+    // Assess
+    expect(cognito).toHaveReceivedCommandWith(CreateUserPoolCommand, {
+      PoolName: 'Stack-ControlPlaneUserPool',
+      Policies: policies,
+      UsernameAttributes: ['email'],
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+      DeletionProtection: 'ACTIVE',
+    });
+    const [call] = cognito.commandCalls(CreateUserPoolCommand);
+    expect(call.args[0].input).not.toHaveProperty('MfaConfiguration');
+    expect(call.args[0].input).not.toHaveProperty('EnabledMfas');
+    expect(cognito).toHaveReceivedCommandWith(SetUserPoolMfaConfigCommand, {
+      UserPoolId: 'us-east-1_abc',
+      MfaConfiguration: 'ON',
+      SoftwareTokenMfaConfiguration: { Enabled: true },
+    });
+    expect(created).toEqual({
+      ref: 'us-east-1_abc',
+      attributes: {
+        Arn: 'arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_abc',
+        UserPoolId: 'us-east-1_abc',
+        ProviderName: 'cognito-idp.us-east-1.amazonaws.com/us-east-1_abc',
+        ProviderURL: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_abc',
+      },
+    });
+  });
+
+  it('sets no MFA when the template says nothing of it', async () => {
+    // Prepare
+    cognito.on(CreateUserPoolCommand).resolves({ UserPool: { Id: 'us-east-1_abc' } });
+
+    // Act
+    await userPool.create({ UserPoolName: 'people' }, context('Pool'));
+
+    // Assess
+    expect(cognito).toHaveReceivedCommandWith(CreateUserPoolCommand, { PoolName: 'people' });
+    expect(cognito).not.toHaveReceivedCommand(SetUserPoolMfaConfigCommand);
+  });
+});
+
+describe('userPoolClient', () => {
+  it('creates the client with typed values, named after the stack when the template names none', async () => {
+    // Prepare
+    cognito.on(CreateUserPoolClientCommand).resolves({ UserPoolClient: { ClientId: 'client-1' } });
+
+    // Act
+    const created = await userPoolClient.create(
+      {
+        UserPoolId: 'us-east-1_abc',
+        GenerateSecret: 'false',
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        AccessTokenValidity: '60',
+        PreventUserExistenceErrors: 'ENABLED',
+      },
+      context('ControlPlaneUserPoolClient'),
+    );
+
+    // Assess
+    expect(cognito).toHaveReceivedCommandWith(CreateUserPoolClientCommand, {
+      UserPoolId: 'us-east-1_abc',
+      ClientName: 'Stack-ControlPlaneUserPoolClient',
+      GenerateSecret: false,
+      ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      AccessTokenValidity: 60,
+      PreventUserExistenceErrors: 'ENABLED',
+    });
+    expect(created).toEqual({
+      ref: 'client-1',
+      attributes: { ClientId: 'client-1', Name: 'Stack-ControlPlaneUserPoolClient' },
     });
   });
 });

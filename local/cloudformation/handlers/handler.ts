@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { IAMClient } from '@aws-sdk/client-iam';
@@ -23,6 +24,7 @@ export interface EmulatorClients {
   readonly s3: S3Client;
   readonly secretsManager: SecretsManagerClient;
   readonly lambda: LambdaClient;
+  readonly cognito: CognitoIdentityProviderClient;
   /** DynamoDB on the given emulator: tables may be spread over several. */
   dynamodb(endpoint: string): DynamoDBClient;
 }
@@ -30,6 +32,8 @@ export interface EmulatorClients {
 /** A Lambda function of the template: created in the emulator (which cannot run it), to be run locally. */
 export interface LocalFunction {
   readonly logicalId: string;
+  /** Its construct path (`EventDeliveryPlatform/Dispatcher/Function/Resource`), when the template records it. */
+  readonly path?: string;
   readonly name: string;
   readonly arn: string;
   readonly roleArn: string;

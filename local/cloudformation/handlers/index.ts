@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { userPool, userPoolClient, userPoolGroup } from './cognito';
 import { table } from './dynamodb';
 import { eventBus, rule } from './events';
 import { physicalName, type ResourceContext, type ResourceHandler } from './handler';
@@ -31,6 +33,9 @@ export const HANDLERS: Readonly<Record<string, ResourceHandler>> = {
   'AWS::Lambda::Function': lambdaFunction,
   'AWS::Lambda::Permission': permission,
   'AWS::Lambda::EventSourceMapping': eventSourceMapping,
+  'AWS::Cognito::UserPool': userPool,
+  'AWS::Cognito::UserPoolClient': userPoolClient,
+  'AWS::Cognito::UserPoolGroup': userPoolGroup,
 };
 
 type Naming = Pick<ResourceContext, 'stackName' | 'logicalId' | 'account' | 'region'>;
@@ -51,6 +56,29 @@ const named = (properties: Readonly<Record<string, unknown>>, property: string, 
   typeof properties[property] === 'string'
     ? String(properties[property])
     : physicalName(naming, { maxLength: 255 });
+
+/**
+ * An id as AWS generates one (`a1b2c3d4e5`): lowercase letters and digits, stable for the stack's
+ * account, name and logical id.
+ */
+const generatedId = (naming: Naming, length = 10): string =>
+  createHash('sha256')
+    .update(`${naming.account}/${naming.stackName}/${naming.logicalId}`)
+    .digest('hex')
+    .slice(0, length);
+
+const NO_API_GATEWAY =
+  'moto cannot invoke API Gateway; the local platform serves the same API handler and authorizer on a loopback port through a node:http adapter, from the same route table';
+const NO_WAF = 'no WAF locally; the local adapter applies the same per-caller rate limit';
+
+/** An API Gateway resource known by its generated id: `Ref` gives it, as does the attribute named. */
+const apiGatewayId = (attribute?: string): NotEmulated => ({
+  reason: NO_API_GATEWAY,
+  reference: (_, naming) => {
+    const id = generatedId(naming);
+    return { ref: id, attributes: attribute ? { [attribute]: id } : {} };
+  },
+});
 
 /** Resource types deliberately not created locally, each with its reason. */
 export const NOT_EMULATED: Readonly<Record<string, NotEmulated>> = {
@@ -82,5 +110,53 @@ export const NOT_EMULATED: Readonly<Record<string, NotEmulated>> = {
         attributes: { Arn: `arn:aws:logs:${naming.region}:${naming.account}:log-group:${name}:*` },
       };
     },
+  },
+  'AWS::ApiGateway::RestApi': {
+    reason: NO_API_GATEWAY,
+    reference: (_, naming) => {
+      const id = generatedId(naming);
+      return {
+        ref: id,
+        attributes: {
+          RestApiId: id,
+          RootResourceId: generatedId({ ...naming, logicalId: `${naming.logicalId}/` }),
+        },
+      };
+    },
+  },
+  'AWS::ApiGateway::Resource': apiGatewayId('ResourceId'),
+  'AWS::ApiGateway::Method': apiGatewayId(),
+  'AWS::ApiGateway::Authorizer': apiGatewayId('AuthorizerId'),
+  'AWS::ApiGateway::Deployment': apiGatewayId('DeploymentId'),
+  'AWS::ApiGateway::GatewayResponse': apiGatewayId(),
+  'AWS::ApiGateway::Account': apiGatewayId(),
+  'AWS::ApiGateway::Stage': {
+    reason: NO_API_GATEWAY,
+    reference: (properties, naming) => ({ ref: named(properties, 'StageName', naming), attributes: {} }),
+  },
+  'AWS::WAFv2::WebACL': {
+    reason: NO_WAF,
+    reference: (properties, naming) => {
+      const name = named(properties, 'Name', naming);
+      const id = generatedId(naming, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+      const scope = String(properties.Scope ?? 'REGIONAL');
+      const where = scope === 'CLOUDFRONT' ? 'global' : 'regional';
+      return {
+        ref: `${name}|${id}|${scope}`,
+        attributes: {
+          Arn: `arn:aws:wafv2:${naming.region}:${naming.account}:${where}/webacl/${name}/${id}`,
+          Id: id,
+          LabelNamespace: `awswaf:${naming.account}:webacl:${name}:`,
+        },
+      };
+    },
+  },
+  'AWS::WAFv2::WebACLAssociation': {
+    reason: NO_WAF,
+    reference: (_, naming) => ({ ref: generatedId(naming), attributes: {} }),
+  },
+  'AWS::WAFv2::LoggingConfiguration': {
+    reason: NO_WAF,
+    reference: (properties) => ({ ref: String(properties.ResourceArn), attributes: {} }),
   },
 };
