@@ -14,7 +14,9 @@ Starts the platform on this machine and keeps it up until Ctrl-C: the AWS API em
 the ingest queue, the destination registry, the dispatcher polling the queue, and workspaces
 workspace-1 … workspace-N, each with its own customer account holding the example function, a
 standard and a FIFO topic, a Kinesis stream, an EventBridge bus, a standard and a FIFO queue,
-the delivery role and the consumers, their seven destinations published.
+the delivery role and the consumers, their seven destinations published; and the control-plane
+API (apiUrl) with its user pool, an operator, and per workspace an admin, an editor and a viewer
+(users: username and password, random each run) and an admin API key (apiKey).
 When ready it prints one JSON line on stdout: where everything is.
 
 Then use it with any AWS client, pointed at the printed endpoint:
@@ -25,6 +27,10 @@ Then use it with any AWS client, pointed at the printed endpoint:
   aws sqs send-message --endpoint-url <endpoint> --queue-url <ingestQueueUrl> --message-body '{"workspace_id":"workspace-1",…}'
     (AWS CLI v2 reads AWS_ENDPOINT_URL; v1 ignores it for SQS and reads AWS_DEFAULT_REGION, not AWS_REGION)
   curl <statusUrl>
+  curl -H "Authorization: Bearer <apiKey>" <apiUrl>/v1/workspaces/workspace-1/destinations
+  npm run destinations -- login --api-url <apiUrl> --username admin@workspace-1.local
+    (with AWS_ENDPOINT_URL=<endpoint>: Cognito's InitiateAuth, USER_PASSWORD_AUTH, goes to it)
+  <apiUrl>/v1/openapi.json: every route
   npm run trace -- --log-file <dispatcherLog> --dlq-url <deadLetterQueueUrl> --distinct-id ID
 Credentials act in the platform account; to act as a workspace's customer (subscribe your own
 queue to its topic, say), assume its developerRoleArn.
@@ -71,6 +77,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     logLevel: values.verbose ? 'INFO' : 'SILENT',
     dispatcherLogFile: path.resolve(values['log-file']),
     log: say,
+    controlPlane: { seedAccess: true },
   });
   const statusServer = http.createServer((request, response) => {
     pipeline
@@ -86,7 +93,8 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     void request;
   });
   await new Promise<void>((resolve) => statusServer.listen(0, '127.0.0.1', resolve));
-  const { resources } = pipeline;
+  const { resources, controlPlane, access } = pipeline;
+  if (!controlPlane || !access) throw new Error('the control plane did not start');
   const functions = [];
   for (const { name, module, exported } of customerFunctions) {
     const account = resources.workspaces[0]?.account;
@@ -109,6 +117,10 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     dispatcherRoleArn: resources.dispatcherRoleArn,
     statusUrl: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/`,
     dispatcherLog: path.resolve(values['log-file']),
+    apiUrl: controlPlane.apiUrl,
+    userPoolId: controlPlane.userPoolId,
+    userPoolClientId: controlPlane.userPoolClientId,
+    operator: access.operator,
     functions,
     workspaces: resources.workspaces.map((w) => ({
       id: w.id,
@@ -116,6 +128,8 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
       externalId: w.externalId,
       deliveryRoleArn: w.deliveryRoleArn,
       developerRoleArn: w.developerRoleArn,
+      users: access.workspaces[w.id]?.users,
+      apiKey: access.workspaces[w.id]?.apiKey,
       destinations: w.destinations.map((d) => ({
         id: d.id,
         type: d.type,

@@ -63,7 +63,11 @@ export function createServices(
           sessionName: SESSION_NAME,
           overrides: { credentials, ...(checkEndpoint && { endpoint: checkEndpoint }) },
         }),
-        sts: new STSClient({ credentials, ...(checkEndpoint && { endpoint: checkEndpoint }) }),
+        sts: new STSClient({
+          region: environment.region,
+          credentials,
+          ...(checkEndpoint && { endpoint: checkEndpoint }),
+        }),
         sendTestEvent,
       });
     },

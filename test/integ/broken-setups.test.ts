@@ -5,9 +5,9 @@ import { CreateRoleCommand, IAMClient, PutRolePolicyCommand } from '@aws-sdk/cli
 import { CreateGrantCommand, CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { AddPermissionCommand, GetFunctionCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateTopicCommand, SNSClient } from '@aws-sdk/client-sns';
-import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import type { CheckStep } from '../../lambda/control-plane/registry/setup-check';
 import { WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
+import type { DeliveredPayload } from '../../lambda/shared/ingest-message';
 import { emulatorClient, LOCAL_OPERATOR, PLATFORM_ACCOUNT, REGION } from '../../local/accounts';
 import { LocalPipeline } from '../../local/pipeline';
 import { DESTINATION_IDS, type LocalWorkspace } from '../../local/provision';

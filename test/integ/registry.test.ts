@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { readWorkspaceRecord } from '../../lambda/shared/registry-table';
 import { RegistryError, WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
+import { readWorkspaceRecord } from '../../lambda/shared/registry-table';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../../local/accounts';
 import { type Emulator, startEmulator } from '../../local/emulator';
 import { createRegistryTable } from '../../local/provision';

@@ -14,7 +14,7 @@ function cli(...args: string[]) {
     {
       cwd: path.join(__dirname, '..', '..'),
       encoding: 'utf8',
-      env: { ...process.env, REGISTRY_TABLE: '' },
+      env: { ...process.env, REGISTRY_TABLE: '', EVENT_DELIVERY_API_URL: '' },
     },
   );
   return { status, stdout, stderr };
@@ -36,6 +36,14 @@ describe('npm run destinations', () => {
       'versions',
       'rollback',
       'check',
+      'login',
+      'logout',
+      'whoami',
+      'types',
+      'trust-policy',
+      'members',
+      'api-keys',
+      'audit',
     ]) {
       expect(help.stdout).toContain(`  ${command} `);
     }
@@ -48,6 +56,10 @@ describe('npm run destinations', () => {
     expect(cli('frobnicate')).toMatchObject({
       status: 2,
       stderr: expect.stringContaining('unknown command "frobnicate"'),
+    });
+    expect(cli('list', 'acme')).toMatchObject({
+      status: 2,
+      stderr: expect.stringContaining('--api-url URL, or EVENT_DELIVERY_API_URL'),
     });
     expect(cli('list', 'acme')).toMatchObject({
       status: 2,

@@ -12,11 +12,11 @@ import {
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
+import { RegistryError, WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
 import { dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { CachedRegistry, LayeredRegistry, StaticRegistry } from '../../lambda/dispatcher/prepare/registry';
 import { type DestinationSpec, InvalidDestinationConfigError } from '../../lambda/shared/destination-config';
 import type { WorkspaceRecord } from '../../lambda/shared/workspace';
-import { RegistryError, WorkspaceRegistry } from '../../lambda/control-plane/registry/workspace-registry';
 import { capturingLogger } from '../support/capture-logs';
 import { DLQ_URL, dispatchDependencies } from '../support/dispatch-dependencies';
 import { everyMessageSent, ingestMessage, invokeResponsePayload, sqsRecord } from '../support/fixtures';
@@ -225,7 +225,7 @@ describe('WorkspaceRegistry invoke account claims', () => {
       `destination "fn": account ${STATIC_ACCOUNT} belongs to workspace ws-static of the static config`,
     );
     await registry([staticWorkspace]).addDestination('ws-registry', roleLess('fn', REGISTRY_ACCOUNT));
-    expect(dynamodb).toHaveReceivedCommandTimes(PutItemCommand, 1);
+    expect(dynamodb).toHaveReceivedCommandTimes(TransactWriteItemsCommand, 1);
   });
 });
 

@@ -7,8 +7,8 @@ import { GetQueueAttributesCommand, SendMessageBatchCommand, SQSClient } from '@
 import { AssumeRoleCommand, GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { AssumeRoleCommand as NestedAssumeRole, STSClient as NestedSts } from '@aws-sdk/nested-clients/sts';
 import { mockClient } from 'aws-sdk-client-mock';
-import { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
 import { checkDestination } from '../../lambda/control-plane/registry/setup-check';
+import { DestinationClients } from '../../lambda/dispatcher/deliver/clients';
 import {
   assumedRoleCredentials,
   busDestination,

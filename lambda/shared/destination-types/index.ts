@@ -7,14 +7,15 @@
  * 1. here: `<type>.ts`, its schema in `DestinationSchema` and its rows in `DESTINATION_TYPES` and
  *    `DESTINATION_FIELDS`;
  * 2. the dispatcher: its driver, `lambda/dispatcher/deliver/drivers/<type>.ts`, in `DRIVERS`;
- * 3. the CLI: its setup check, `lambda/control-plane/registry/setup-check/<type>.ts`, in `TARGET_CHECKS`.
+ * 3. the control plane: its setup check, `lambda/control-plane/registry/setup-check/<type>.ts`,
+ *    in `TARGET_CHECKS`.
  * Not checked by the compiler: the `DeliveryRole` construct's props for its resources, and the
- * CLI's flags (`bin/destinations.ts`).
+ * CLI's flags (`bin/destinations/options.ts`).
  *
  * The driver and the setup check live in their own layers: the dispatcher bundles this folder
- * and must carry no setup-check code (nor its SDK calls), and `lambda/` never imports `lib/`,
- * which the setup check needs (the `DeliveryRole` path). The fields are a table of their own,
- * plain data, so that the dispatcher's bundle, which never reads them, leaves them out.
+ * and must carry no setup-check code (nor its SDK calls). The fields are a table of their own,
+ * plain data, so that the dispatcher's bundle, which never reads them, leaves them out; the
+ * control plane serves them (`GET …/destination-types`) to forms and the CLI.
  */
 import * as z from 'zod/mini';
 import { COMMON_FIELDS, type DestinationTypeDefinition, type FieldDescriptor } from './common';
