@@ -675,7 +675,18 @@ export class ControlPlane extends Construct {
               evaluationWindowSec: CALLER_RATE_WINDOW_SECONDS,
               aggregateKeyType: 'CUSTOM_KEYS',
               customKeys: [
-                { header: { name: 'authorization', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+                {
+                  header: {
+                    name: 'authorization',
+                    // One count per credential however the header spells it: `bearer`, `BEARER`,
+                    // extra spaces (the authorizer accepts them all).
+                    textTransformations: [
+                      { priority: 0, type: 'LOWERCASE' },
+                      { priority: 1, type: 'COMPRESS_WHITE_SPACE' },
+                      { priority: 2, type: 'TRIM' },
+                    ],
+                  },
+                },
               ],
             },
           },

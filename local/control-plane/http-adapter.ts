@@ -8,6 +8,7 @@ import type {
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
 import type { Route } from '../../lambda/control-plane/http/route';
+import { CALLER_RATE_WINDOW_SECONDS } from '../../lib/constructs/control-plane';
 
 /** API Gateway's request body limit. */
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -82,7 +83,13 @@ export class LocalHttpApi {
     const fail = (status: number, code: string, message: string) =>
       send(response, status, { code, message, requestId }, { 'x-request-id': requestId });
 
-    const candidates = this.match(decodeURIComponent(url.pathname));
+    let path: string;
+    try {
+      path = decodeURIComponent(url.pathname);
+    } catch {
+      return fail(400, 'InvalidRequest', 'the path is not valid percent-encoding');
+    }
+    const candidates = this.match(path);
     const matched = candidates.find((c) => c.route.method === method);
     if (!matched)
       return candidates.length > 0
@@ -158,12 +165,16 @@ export class LocalHttpApi {
     });
   }
 
-  /** The WAF's rate-based rule: a fixed 5-minute window per Authorization header. */
+  /**
+   * The WAF's rate-based rule: a fixed window per Authorization header, counted as the rule's
+   * text transformations see it (lower case, white space compressed and trimmed).
+   */
   private allow(authorization: string): boolean {
     const now = (this.options.now ?? Date.now)();
-    const window = this.windows.get(authorization);
-    if (!window || now - window.start >= 300_000) {
-      this.windows.set(authorization, { start: now, count: 1 });
+    const caller = authorization.toLowerCase().replace(/\s+/g, ' ').trim();
+    const window = this.windows.get(caller);
+    if (!window || now - window.start >= CALLER_RATE_WINDOW_SECONDS * 1000) {
+      this.windows.set(caller, { start: now, count: 1 });
       return true;
     }
     window.count += 1;

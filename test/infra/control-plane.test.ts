@@ -268,7 +268,7 @@ describe('ControlPlane WAF', () => {
     Action?: unknown;
   }[];
 
-  it('limits each caller, keyed on the Authorization header, and answers 429 beyond', () => {
+  it('limits each caller, keyed on the Authorization header however it is spelled, and answers 429 beyond', () => {
     expect(webAcl.Properties).toMatchObject({ Scope: 'REGIONAL', DefaultAction: { Allow: {} } });
     const perCaller = rules.find((r) => r.Name === 'PerCaller');
     expect(perCaller).toMatchObject({
@@ -279,7 +279,16 @@ describe('ControlPlane WAF', () => {
           EvaluationWindowSec: CALLER_RATE_WINDOW_SECONDS,
           AggregateKeyType: 'CUSTOM_KEYS',
           CustomKeys: [
-            { Header: { Name: 'authorization', TextTransformations: [{ Priority: 0, Type: 'NONE' }] } },
+            {
+              Header: {
+                Name: 'authorization',
+                TextTransformations: [
+                  { Priority: 0, Type: 'LOWERCASE' },
+                  { Priority: 1, Type: 'COMPRESS_WHITE_SPACE' },
+                  { Priority: 2, Type: 'TRIM' },
+                ],
+              },
+            },
           ],
         },
       },

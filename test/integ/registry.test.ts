@@ -118,6 +118,19 @@ describe('the destination registry on DynamoDB (emulator)', () => {
     );
   });
 
+  it('refuses destinations too large for a registry item, naming the limit, and writes nothing', async () => {
+    const operator = as('operator');
+    await operator.createWorkspace('ws-huge');
+    const properties = Object.fromEntries(
+      Array.from({ length: 20_000 }, (_, i) => [`event.event_properties.property_${i}`, 'keep']),
+    );
+
+    await expect(
+      operator.addDestination('ws-huge', { ...topic('x'), mapping: { properties } } as never),
+    ).rejects.toThrow(/bytes of JSON, mappings included; at most 300000 fit/);
+    expect(await operator.draft('ws-huge')).toEqual([]);
+  });
+
   it('lets one workspace only own an account for role-less Lambda destinations', async () => {
     const operator = as('operator');
     await operator.createWorkspace('ws-owner');

@@ -39,10 +39,10 @@ export interface ApiKeySummary {
 /** What the authorizer learns of a presented key, in the workspace of the request's path. */
 export type KeyVerdict =
   | { readonly outcome: 'valid'; readonly keyId: string; readonly role: Role }
-  /** Not a key of this workspace (another's, or none at all): the API answers 404, as for a non-member. */
+  /** Not a key of this workspace (another's, none at all, or a wrong secret): the API answers 404, as for a non-member. */
   | { readonly outcome: 'elsewhere'; readonly keyId: string }
-  /** Malformed, revoked, expired or a wrong secret: 401. */
-  | { readonly outcome: 'invalid'; readonly reason: 'malformed' | 'revoked' | 'expired' | 'secret' };
+  /** Malformed, revoked or expired: 401. */
+  | { readonly outcome: 'invalid'; readonly reason: 'malformed' | 'revoked' | 'expired' };
 
 /** How often a key's last-used time is written at most: one write a minute, not one per request. */
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -186,8 +186,10 @@ export class ApiKeys {
     );
     if (!Item) return { outcome: 'elsewhere', keyId };
     const stored = Item.secret_hash?.B;
+    // A wrong secret is no key of this workspace: the same 404 as an unknown id, so that
+    // nobody learns which key ids exist.
     if (stored?.length !== 32 || !timingSafeEqual(Buffer.from(stored), hash(secret)))
-      return { outcome: 'invalid', reason: 'secret' };
+      return { outcome: 'elsewhere', keyId };
     if (Item.revoked_at?.S) return { outcome: 'invalid', reason: 'revoked' };
     if (Item.expires_at?.S && Date.parse(Item.expires_at.S) <= this.now().getTime())
       return { outcome: 'invalid', reason: 'expired' };

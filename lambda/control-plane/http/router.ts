@@ -100,7 +100,12 @@ function changeContext(request: ApiRequest): ChangeContext {
     actor: !caller
       ? { type: 'iam', id: 'anonymous' }
       : caller.kind === 'user'
-        ? { type: 'user', id: caller.userId, ...(caller.username && { name: caller.username }) }
+        ? {
+            type: 'user',
+            id: caller.userId,
+            // Pools that sign in by email make the token's username the sub itself: nothing to add.
+            ...(caller.username && caller.username !== caller.userId && { name: caller.username }),
+          }
         : { type: 'api-key', id: caller.keyId },
     requestId: request.requestId,
     ...(request.sourceIp && { sourceIp: request.sourceIp }),

@@ -16,6 +16,7 @@ import {
 import {
   type DestinationInput,
   type DestinationSpec,
+  InvalidDestinationConfigError,
   parseDestinations,
 } from '../../shared/destination-config';
 import { hmacKeySecretName, registryKeys, toWorkspaceRecord } from '../../shared/registry-table';
@@ -60,6 +61,14 @@ export interface PublishedVersion {
   readonly changes: DestinationDiff;
   readonly note?: string;
 }
+
+/**
+ * A workspace's destinations, as JSON, at most: the workspace item and each version item hold
+ * them whole, next to the diff and the other fields, within DynamoDB's 400 KB item limit.
+ */
+export const MAX_DESTINATIONS_BYTES = 300_000;
+/** Problems named in one refusal at most: the rest are counted. */
+const MAX_PROBLEMS_TOLD = 20;
 
 /** The draft: what the next publish makes live, and how many times it was written. */
 export interface Draft {
@@ -550,8 +559,17 @@ export class WorkspaceRegistry {
     try {
       specs = parseDestinations(destinations);
     } catch (error) {
+      if (error instanceof InvalidDestinationConfigError && error.problems.length > MAX_PROBLEMS_TOLD)
+        throw new RegistryError(
+          `${error.problems.slice(0, MAX_PROBLEMS_TOLD).join('; ')}; and ${error.problems.length - MAX_PROBLEMS_TOLD} more problems`,
+        );
       throw new RegistryError((error as Error).message);
     }
+    const bytes = Buffer.byteLength(JSON.stringify(specs));
+    if (bytes > MAX_DESTINATIONS_BYTES)
+      throw new RegistryError(
+        `the workspace's destinations are ${bytes} bytes of JSON, mappings included; at most ${MAX_DESTINATIONS_BYTES} fit in a registry item (DynamoDB's 400 KB, with the version's other fields)`,
+      );
     // Compiled as the dispatcher will compile it (a placeholder key stands in for the secret),
     // and authorised as it will authorise it, next to the static config.
     const workspace = withoutStaticInvokeAccounts(

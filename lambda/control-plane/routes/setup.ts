@@ -1,7 +1,13 @@
 import * as z from 'zod';
 import { DELIVERY_ROLE_PATH } from '../../shared/delivery-permissions';
 import { destinationArn } from '../../shared/destination-config';
-import { DESTINATION_TYPES, type DestinationType, destinationFields } from '../../shared/destination-types';
+import {
+  DESTINATION_TYPES,
+  type DestinationType,
+  destinationFields,
+  type FieldDescriptor,
+} from '../../shared/destination-types';
+import { REGION_PATTERN } from '../../shared/destination-types/common';
 import { resolveWorkspace } from '../../shared/workspace';
 import { ApiError } from '../http/api-error';
 import { json } from '../http/api-request';
@@ -35,6 +41,28 @@ const FieldSchema = z
   })
   .meta({ id: 'DestinationField' });
 
+/**
+ * A type's fields as a request gives them (`DestinationRequest`): every type may give its
+ * resource's region first (checked against the ARN), and `events` defaults to all.
+ */
+function requestFields(type: DestinationType): FieldDescriptor[] {
+  const fields = destinationFields(type).map((field) =>
+    field.name === 'events' ? { ...field, required: false, default: '*' } : field,
+  );
+  if (fields.some((field) => field.name === 'region')) return fields;
+  return [
+    {
+      name: 'region',
+      label: 'Region',
+      description: "The resource's region: checked against its ARN",
+      required: false,
+      rule: { pattern: REGION_PATTERN, message: 'must be an AWS region' },
+      example: 'us-east-1',
+    },
+    ...fields,
+  ];
+}
+
 export const setupRoutes = [
   route({
     method: 'GET',
@@ -59,7 +87,7 @@ export const setupRoutes = [
     async handle() {
       const types = (Object.keys(DESTINATION_TYPES) as DestinationType[]).map((type) => ({
         type,
-        fields: destinationFields(type).map(({ rule, kind, ...field }) => ({
+        fields: requestFields(type).map(({ rule, kind, ...field }) => ({
           ...field,
           kind: kind ?? 'text',
           ...(rule && { pattern: rule.pattern.source, patternMessage: rule.message }),

@@ -235,7 +235,6 @@ describe('ApiKeys.verify', () => {
   });
 
   it.each([
-    ['secret', storedKey(), `edk_${KEY_ID}_${SECRET.slice(0, -1)}B`],
     ['revoked', storedKey({ revoked_at: { S: '2030-01-10T00:00:00.000Z' } }), KEY],
     ['expired', storedKey({ expires_at: { S: NOW.toISOString() } }), KEY],
   ])('refuses a key as invalid (%s), recording no use', async (reason, item, key) => {
@@ -263,7 +262,19 @@ describe('ApiKeys.verify', () => {
     const verdict = await apiKeys().verify(WS, `edk_${KEY_ID}_${'z'.repeat(43)}`);
 
     // Assess
-    expect(verdict).toEqual({ outcome: 'invalid', reason: 'secret' });
+    expect(verdict).toEqual({ outcome: 'elsewhere', keyId: KEY_ID });
+  });
+
+  it('takes a wrong secret for no key of this workspace: nobody learns which key ids exist', async () => {
+    // Prepare
+    stored(storedKey());
+
+    // Act
+    const verdict = await apiKeys().verify(WS, `edk_${KEY_ID}_${SECRET.slice(0, -1)}B`);
+
+    // Assess
+    expect(verdict).toEqual({ outcome: 'elsewhere', keyId: KEY_ID });
+    expect(dynamodb).not.toHaveReceivedCommand(UpdateItemCommand);
   });
 
   it('refuses a stored hash that is not 32 bytes', async () => {
@@ -274,7 +285,7 @@ describe('ApiKeys.verify', () => {
     const verdict = await apiKeys().verify(WS, KEY);
 
     // Assess
-    expect(verdict).toEqual({ outcome: 'invalid', reason: 'secret' });
+    expect(verdict).toEqual({ outcome: 'elsewhere', keyId: KEY_ID });
   });
 
   it('records the use with a conditional update: at most once a minute', async () => {

@@ -151,7 +151,6 @@ describe('authenticate', () => {
   it.each([
     ['revoked', storedKey({ revoked_at: { S: '2030-01-10T00:00:00.000Z' } }), `Bearer ${KEY}`],
     ['expired', storedKey({ expires_at: { S: '2030-01-15T11:59:59.999Z' } }), `Bearer ${KEY}`],
-    ['secret', storedKey(), `Bearer edk_${KEY_ID}_${'x'.repeat(43)}`],
   ])('refuses a %s key', async (reason, item, header) => {
     // Prepare
     keyInTable(item);
@@ -302,7 +301,6 @@ describe('createAuthorizerHandler', () => {
   it.each([
     ['revoked', storedKey({ revoked_at: { S: '2030-01-10T00:00:00.000Z' } }), KEY],
     ['expired', storedKey({ expires_at: { S: '2030-01-01T00:00:00.000Z' } }), KEY],
-    ['secret', storedKey(), `edk_${KEY_ID}_${'y'.repeat(43)}`],
   ])('refuses a %s key with Unauthorized, logging why but never the key', async (reason, item, key) => {
     // Prepare
     keyInTable(item);
