@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { destinationArn } from '../lambda/shared/destination-config';
 import { REGION } from '../local/accounts';
+import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { invocationContext } from '../local/lambda-context';
 import { LocalPipeline } from '../local/pipeline';
 import { type CliArgs, type CliOptions, runCli, UsageError } from './cli-kit';
@@ -42,6 +43,14 @@ queue to its topic, say), assume its developerRoleArn.
   --verbose               the consumers' own logs, on stderr (the dispatcher's go to --log-file)
   --log-file PATH         where the dispatcher writes its log lines, as it would to CloudWatch
                           Logs, for npm run trace (default .local/dispatcher.log)
+  --slow DEST=MS[:SECONDS]
+                          every call to destination DEST takes MS before answering, for the
+                          first SECONDS after start (default: as long as it runs); repeatable
+  --fail DEST=KIND[:SECONDS]
+                          every call to DEST fails with KIND (throttle, server-error, timeout,
+                          connection-reset) for the first SECONDS; repeatable. DEST in every
+                          workspace (customer-fn), or one workspace's (workspace-2/customer-fn):
+                          then its health and failures show it through the API
   --function NAME=MODULE[#EXPORT]
                           run your own function: its handler (the export named EXPORT, else
                           \`handler\`) from MODULE, as function NAME in workspace-1's account
@@ -56,6 +65,8 @@ const OPTIONS = {
   verbose: { type: 'boolean', default: false },
   'log-file': { type: 'string', default: path.join('.local', 'dispatcher.log') },
   function: { type: 'string', multiple: true },
+  slow: { type: 'string', multiple: true, default: [] },
+  fail: { type: 'string', multiple: true, default: [] },
 } satisfies CliOptions;
 
 /** Serves until Ctrl-C: its one result, where everything is, is printed once ready. */
@@ -68,6 +79,10 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     throw new UsageError('--registry-ttl must be a whole number of seconds');
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const customerFunctions = (values.function ?? []).map(parseFunction);
+  const destinationFaults = [
+    ...values.slow.map((spec) => parseFault('slow', spec)),
+    ...values.fail.map((spec) => parseFault('fail', spec)),
+  ];
 
   const pipeline = await LocalPipeline.start({
     workspaces,
@@ -78,6 +93,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     dispatcherLogFile: path.resolve(values['log-file']),
     log: say,
     controlPlane: { seedAccess: true },
+    destinationFaults,
   });
   const statusServer = http.createServer((request, response) => {
     pipeline
@@ -148,6 +164,15 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
   statusServer.close();
   await pipeline.stop();
   return 0;
+}
+
+/** `--slow`/`--fail`, as the demo reads them. */
+function parseFault(option: 'slow' | 'fail', spec: string): DestinationFault {
+  try {
+    return parseDestinationFault(option, spec);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }
 
 /** `NAME=MODULE[#EXPORT]`: a function name Lambda accepts, and the module that holds its handler. */

@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { readLogFile } from '../lambda/control-plane/deliveries/log-lines';
+import { LogsQueryError, queryLogGroup } from '../lambda/control-plane/deliveries/logs-insights';
+import { type LogLine, renderTrace, traceEvent } from '../lambda/control-plane/deliveries/timeline';
 import { distinctIdHash } from '../lambda/shared/log-ids';
 import { readDeadLetterQueue } from '../lib/dead-letters/read-queue';
-import { queryLogGroup, readLogFile } from '../lib/trace/log-sources';
-import { type LogLine, renderTrace, traceEvent } from '../lib/trace/timeline';
 import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
 export const HELP = `npm run trace -- --distinct-id ID [options]
@@ -71,7 +72,12 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
     : await queryLogGroup(new CloudWatchLogsClient({ ...(region && { region }) }), {
         logGroupName: values['log-group'] as string,
         distinctIdHash: distinctIdHash(workspaceId as string, distinctId),
+        workspaceId,
         sinceMs,
+      }).catch((error: Error) => {
+        if (error instanceof LogsQueryError && error.kind === 'timeout')
+          throw new Error(`${error.message}: search a shorter --since`);
+        throw error;
       });
   const deadLetters = values['dlq-url']
     ? await readDeadLetterQueue(

@@ -50,7 +50,8 @@ export function parseDestinationFault(option: 'slow' | 'fail', spec: string): De
 
 /** The window faults in force for a destination right now. */
 export class DestinationFaults {
-  private readonly startedAt = Date.now();
+  /** When the windows began (epoch ms): a fault of `seconds` is over `seconds` after this. */
+  readonly startedAt = Date.now();
   /** Calls each window fault affected, by destination. */
   readonly counts = new Map<string, number>();
 

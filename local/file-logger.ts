@@ -18,6 +18,11 @@ export class FileLogger extends Logger {
   }
 
   protected override printLog(_logLevel: number, log: Parameters<Logger['printLog']>[1]): void {
-    appendFileSync(this.file, `${JSON.stringify(log.getAttributes())}\n`);
+    this.append(JSON.stringify(log.getAttributes()));
+  }
+
+  /** One line as it is (an embedded-metric-format document, say), as Lambda writes stdout to the log group. */
+  append(line: string): void {
+    appendFileSync(this.file, `${line}\n`);
   }
 }

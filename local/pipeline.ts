@@ -1,3 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -17,6 +21,7 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { createConsumerHandler } from '../lambda/consumer/consumer-handler';
 import { S3PayloadReader } from '../lambda/consumer/payload-reader';
+import { PowertoolsMetricsSink } from '../lambda/dispatcher/batch-metrics';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
 import {
   type CircuitTransition,
@@ -29,6 +34,7 @@ import { type DataMapping, usesHmac } from '../lambda/shared/data-mapping';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { type DeliveredPayload, isWorkspaceGroup } from '../lambda/shared/ingest-message';
 import { EventConsumer } from '../lib/constructs/event-consumer';
+import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
 import { type SeededAccess, seedAccess as seedWorkspaceAccess } from './control-plane/seed-access';
 import { type LocalControlPlane, startLocalControlPlane } from './control-plane/start';
@@ -38,6 +44,7 @@ import { FileLogger } from './file-logger';
 import { type LocalFunction, LocalGateway } from './gateway';
 import { invocationContext } from './lambda-context';
 import { DeliveryLedger } from './ledger';
+import type { LogFileSubscription } from './log-subscription';
 import {
   DESTINATION_IDS,
   DISPATCHER_FUNCTION_PATH,
@@ -53,6 +60,7 @@ import { QueueEventSource } from './queue-event-source';
 import { buildReport, type DeadLetterRecord, type DemoReport } from './report';
 import type { SendSummary } from './send-events';
 import { StreamEventSource } from './stream-event-source';
+import { startLocalAlerts } from './workspace-alerts';
 
 export interface LocalPipelineOptions {
   /** Use a FIFO ingest queue (producers set MessageGroupId = workspace_id:visitor_id). @default false */
@@ -73,11 +81,19 @@ export interface LocalPipelineOptions {
   readonly faults?: FaultOptions;
   /** Destinations whose calls are slow or fail for a window of time (`--slow`, `--fail`). @default none */
   readonly destinationFaults?: readonly DestinationFault[];
+  /**
+   * Attempts per destination before an event is dead-lettered with `RetriesExhausted` (the
+   * dispatcher's MAX_DELIVERY_ATTEMPTS): 1 dead-letters what a window fault hits at once, where
+   * the deployed 50 would outlast any local run. @default the synthesized function's (50)
+   */
+  readonly maxDeliveryAttempts?: number;
   /** Handler log level: the dispatcher and consumers log as they would in Lambda. @default 'SILENT' */
   readonly logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   /**
-   * A file the dispatcher writes its log lines to (at least at INFO, as in Lambda), for
-   * `npm run trace -- --log-file`. @default none: its lines follow `logLevel`, on stdout
+   * A file the dispatcher writes its log lines and metric documents to (at least at INFO, as in
+   * Lambda to its log group), for `npm run trace -- --log-file` and the control plane's delivery
+   * visibility. @default a temporary file when the control plane is served (removed on stop); else
+   * none: its lines follow `logLevel`, on stdout
    */
   readonly dispatcherLogFile?: string;
   /** Progress lines about the runtime itself. */
@@ -118,6 +134,12 @@ export class LocalPipeline {
 
   /** The control-plane API, when `controlPlane` was asked for. */
   controlPlane?: LocalControlPlane;
+  /** Where the dispatcher writes its log lines, when it writes them to a file. */
+  dispatcherLogFile?: string;
+  /** The log file is a temporary one of this runtime's: removed on stop. */
+  private ownsDispatcherLogFile = false;
+  /** Workspace alerts, fed from the dispatcher's log file, when the control plane is served. */
+  private alerts?: LogFileSubscription;
   /** The people and keys seeded to try it with, when `controlPlane.seedAccess` was. */
   access?: SeededAccess;
 
@@ -251,7 +273,24 @@ export class LocalPipeline {
       ({ functionLogicalId }) => functionLogicalId === dispatcherFunction.logicalId,
     );
     if (!ingestMapping) throw new Error('the platform stack has no event source mapping for the dispatcher');
-    const environment = readDispatcherEnvironment(dispatcherFunction.environment);
+    const environment = readDispatcherEnvironment({
+      ...dispatcherFunction.environment,
+      ...(options.maxDeliveryAttempts && { MAX_DELIVERY_ATTEMPTS: String(options.maxDeliveryAttempts) }),
+    });
+    // The control plane reads the dispatcher's lines: they go to a file whenever it is served.
+    const logFile =
+      options.dispatcherLogFile ??
+      (options.controlPlane
+        ? path.join(tmpdir(), `event-delivery-dispatcher-${randomUUID()}.log`)
+        : undefined);
+    pipeline.dispatcherLogFile = logFile;
+    pipeline.ownsDispatcherLogFile = logFile !== undefined && options.dispatcherLogFile === undefined;
+    const dispatcherLogger = logFile
+      ? new FileLogger(logFile, {
+          serviceName: 'event-dispatcher',
+          logLevel: logLevel === 'DEBUG' ? 'DEBUG' : 'INFO',
+        })
+      : undefined;
     const dispatch = createDispatcherHandler(
       {
         ...environment,
@@ -266,12 +305,14 @@ export class LocalPipeline {
             requestHandler: { connectionTimeout: 2_000, requestTimeout: 3_000, throwOnRequestTimeout: true },
           }),
         },
-        logger: options.dispatcherLogFile
-          ? new FileLogger(options.dispatcherLogFile, {
-              serviceName: 'event-dispatcher',
-              logLevel: logLevel === 'DEBUG' ? 'DEBUG' : 'INFO',
-            })
-          : new Logger({ serviceName: 'event-dispatcher', logLevel }),
+        logger: dispatcherLogger ?? new Logger({ serviceName: 'event-dispatcher', logLevel }),
+        // As Lambda puts them in the log group: the metric documents (with each destination's summary
+        // line, which delivery visibility reads) go to the same file.
+        ...(dispatcherLogger && {
+          metrics: new PowertoolsMetricsSink(EventDispatcher.METRICS_NAMESPACE, (document) =>
+            dispatcherLogger.append(document),
+          ),
+        }),
         onCircuitTransition: (transition) => pipeline.circuitTransitions.push(transition),
       },
     );
@@ -635,6 +676,13 @@ export class LocalPipeline {
       resources: this.resources,
       emulatorEndpoint: this.messagingEndpoint,
       gatewayEndpoint: this.gateway.endpoint,
+      dispatcherLogFile: this.dispatcherLogFile as string,
+    });
+    this.alerts = startLocalAlerts({
+      resources: this.resources,
+      dispatcherLogFile: this.dispatcherLogFile as string,
+      emulatorEndpoint: this.messagingEndpoint,
+      gatewayEndpoint: this.gateway.endpoint,
     });
     if (seedAccess)
       this.access = await seedWorkspaceAccess(
@@ -644,10 +692,12 @@ export class LocalPipeline {
   }
 
   async stop(): Promise<void> {
+    await this.alerts?.stop().catch(() => {});
     await this.controlPlane?.stop().catch(() => {});
     await Promise.allSettled(this.sources.map((s) => s.stop()));
     await this.gateway.stop().catch(() => {});
     await Promise.allSettled(this.emulators.map((e) => e.stop()));
+    if (this.ownsDispatcherLogFile && this.dispatcherLogFile) rmSync(this.dispatcherLogFile, { force: true });
   }
 }
 

@@ -7,6 +7,14 @@ export interface ControlPlaneEnvironment {
   readonly region: string;
   /** The dispatcher's role: the setup check runs as it. Absent for the authorizer. */
   readonly dispatcherRoleArn?: string;
+  /** Workspaces' dead letters (DEAD_LETTER_TABLE). @default none: the dead-letter routes answer 501 */
+  readonly deadLetterTable?: string;
+  /** Where redriven dead letters go (INGEST_QUEUE_URL). @default none: redrive answers 501 */
+  readonly ingestQueueUrl?: string;
+  /** The dispatcher's log group (DISPATCHER_LOG_GROUP). @default none: the delivery routes answer 503 */
+  readonly dispatcherLogGroup?: string;
+  /** The dispatcher's destination status table (DESTINATION_STATUS_TABLE). @default none: circuits from the logs only */
+  readonly destinationStatusTable?: string;
   readonly metricsNamespace?: string;
 }
 
@@ -31,6 +39,10 @@ export function readControlPlaneEnvironment(
     // The pool's id begins with its region, which is the function's.
     region: env.AWS_REGION ?? (env.USER_POOL_ID as string).split('_')[0],
     ...(env.DISPATCHER_ROLE_ARN && { dispatcherRoleArn: env.DISPATCHER_ROLE_ARN }),
+    ...(env.DEAD_LETTER_TABLE && { deadLetterTable: env.DEAD_LETTER_TABLE }),
+    ...(env.INGEST_QUEUE_URL && { ingestQueueUrl: env.INGEST_QUEUE_URL }),
+    ...(env.DISPATCHER_LOG_GROUP && { dispatcherLogGroup: env.DISPATCHER_LOG_GROUP }),
+    ...(env.DESTINATION_STATUS_TABLE && { destinationStatusTable: env.DESTINATION_STATUS_TABLE }),
     ...(env.POWERTOOLS_METRICS_NAMESPACE && { metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE }),
   };
 }

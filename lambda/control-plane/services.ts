@@ -2,7 +2,10 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Destination } from '../shared/destination-config';
 import type { ApiKeys } from './access/api-keys';
 import type { Members } from './access/members';
+import type { AlertSettings } from './alerts/alert-settings';
 import type { ChangeContext } from './audit/audit-log';
+import type { DeadLetters } from './dead-letters/dead-letters';
+import type { DeliveryVisibility } from './deliveries/delivery-logs';
 import type { CheckStep } from './registry/setup-check';
 import type { WorkspaceRegistry } from './registry/workspace-registry';
 
@@ -26,4 +29,10 @@ export interface ControlPlaneServices {
   };
   /** What a customer's delivery role trusts: the platform's account and the dispatcher's role. */
   readonly platform: { readonly account: string; readonly dispatcherRoleArn: string };
+  /** What the workspace's deliveries did (health, failures, an event's story), from the dispatcher's logs. */
+  readonly deliveries: DeliveryVisibility;
+  /** Where each workspace's alerts go, and a test alert. */
+  readonly alerts: AlertSettings;
+  /** Workspaces' own dead letters. @default none (no DEAD_LETTER_TABLE): the dead-letter routes answer 501 */
+  readonly deadLetters?: DeadLetters;
 }

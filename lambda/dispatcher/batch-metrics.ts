@@ -1,6 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { destinationKey } from '../shared/destination-config';
+import { type DestinationSummaryDetail, latencyBucket } from '../shared/delivery-summary';
+import { type Destination, destinationKey } from '../shared/destination-config';
 import { utf8Bytes } from './batching';
 import type { Delivery } from './delivery';
 import type { DeadLetter } from './settle/dead-letter';
@@ -15,18 +16,32 @@ export interface MetricsSink {
 
 /** Powertools Metrics: each document flushed to stdout, where Lambda's log group turns it into metrics. */
 export class PowertoolsMetricsSink implements MetricsSink {
-  constructor(private readonly namespace: string) {}
+  constructor(
+    private readonly namespace: string,
+    /**
+     * Where each document goes instead of stdout (the local runtime's log file, which stands in for
+     * the log group). @default stdout, as Lambda needs it
+     */
+    private readonly write?: (document: string) => void,
+  ) {}
 
   emit(dimensions: Record<string, string>, metrics: Record<string, { unit: Unit; values: number[] }>): void {
     // EMF takes at most 100 values of a metric per document: more go in further documents.
-    const documents = Math.max(1, ...Object.values(metrics).map((m) => Math.ceil(m.values.length / 100)));
+    // Powertools prints a metric's document itself at its 100th value: one written elsewhere holds 99.
+    const size = this.write ? 99 : 100;
+    const documents = Math.max(1, ...Object.values(metrics).map((m) => Math.ceil(m.values.length / size)));
     for (let i = 0; i < documents; i++) {
       const document = new Metrics({ namespace: this.namespace, serviceName: 'event-dispatcher' });
       document.addDimensions(dimensions);
       for (const [name, { unit, values }] of Object.entries(metrics)) {
-        for (const value of values.slice(i * 100, (i + 1) * 100)) document.addMetric(name, unit, value);
+        for (const value of values.slice(i * size, (i + 1) * size)) document.addMetric(name, unit, value);
       }
-      document.publishStoredMetrics();
+      if (this.write) {
+        this.write(JSON.stringify(document.serializeMetrics()));
+        document.clearMetrics();
+      } else {
+        document.publishStoredMetrics();
+      }
     }
   }
 }
@@ -49,6 +64,10 @@ export function publishBatchMetrics(
     retried: readonly Delivery[];
     /** Events sent again because their workspace could not be looked up. */
     registryResends?: number;
+    /** Events each destination did not get for want of consent: in its summary line. */
+    blockedByConsent?: ReadonlyMap<Destination, number>;
+    /** Dead letters of known workspaces the dead-letter store missed (they are in the queue). */
+    deadLettersNotStored?: number;
     now?: number;
   },
 ): void {
@@ -56,19 +75,9 @@ export function publishBatchMetrics(
   const byType = new Map<string, Counts & { latencies: number[] }>();
   const byDestination = new Map<
     string,
-    Counts & { workspaceId: string; destinationId: string; type: string }
+    Counts & { workspaceId: string; destinationId: string; type: string } & DestinationSummaryDetail
   >();
-  const retried = new Set(batch.retried);
-  const countsOf = (type: string) => {
-    let counts = byType.get(type);
-    if (!counts) {
-      counts = { delivered: 0, failed: 0, deadLettered: 0, retried: 0, bytes: 0, latencies: [] };
-      byType.set(type, counts);
-    }
-    return counts;
-  };
-  for (const delivery of batch.deliveries) {
-    const { destination, record } = delivery;
+  const summaryOf = (destination: Destination) => {
     const key = destinationKey(destination);
     let summary = byDestination.get(key);
     if (!summary) {
@@ -84,19 +93,43 @@ export function publishBatchMetrics(
       };
       byDestination.set(key, summary);
     }
+    return summary;
+  };
+  const retried = new Set(batch.retried);
+  const countsOf = (type: string) => {
+    let counts = byType.get(type);
+    if (!counts) {
+      counts = { delivered: 0, failed: 0, deadLettered: 0, retried: 0, bytes: 0, latencies: [] };
+      byType.set(type, counts);
+    }
+    return counts;
+  };
+  for (const delivery of batch.deliveries) {
+    const { destination, record, result } = delivery;
+    const summary = summaryOf(destination);
     const counts = countsOf(destination.type);
-    if (delivery.result?.ok) {
+    if (result?.ok) {
       const bytes = utf8Bytes(delivery.message);
       for (const c of [counts, summary]) {
         c.delivered += 1;
         c.bytes += bytes;
       }
-      counts.latencies.push(Math.max(0, now - record.firstAttemptAt));
+      const latency = Math.max(0, now - record.firstAttemptAt);
+      counts.latencies.push(latency);
+      summary.latencyMs ??= {};
+      const bucket = latencyBucket(latency);
+      summary.latencyMs[bucket] = (summary.latencyMs[bucket] ?? 0) + 1;
+      if (delivery.offloaded) summary.offloaded = (summary.offloaded ?? 0) + 1;
     } else {
       for (const c of [counts, summary]) c.failed += 1;
       if (retried.has(delivery)) for (const c of [counts, summary]) c.retried += 1;
+      const code = result?.error.code ?? 'UnknownError';
+      summary.failedByCode ??= {};
+      summary.failedByCode[code] = (summary.failedByCode[code] ?? 0) + 1;
     }
   }
+  for (const [destination, count] of batch.blockedByConsent ?? [])
+    summaryOf(destination).blockedByConsent = count;
   const deadByCode = new Map<string, number>();
   for (const letter of batch.written) {
     const type = letter.destinationType ?? 'none';
@@ -131,6 +164,9 @@ export function publishBatchMetrics(
   if (batch.registryResends) {
     // No destination type: the workspace itself could not be looked up.
     sink.emit({}, { RegistryResends: { unit: MetricUnit.Count, values: [batch.registryResends] } });
+  }
+  if (batch.deadLettersNotStored) {
+    sink.emit({}, { DeadLettersNotStored: { unit: MetricUnit.Count, values: [batch.deadLettersNotStored] } });
   }
   for (const summary of byDestination.values()) logger.info('destination summary', { ...summary });
 }

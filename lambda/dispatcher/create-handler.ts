@@ -5,7 +5,7 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { destinationKey } from '../shared/destination-config';
-import { PowertoolsMetricsSink } from './batch-metrics';
+import { type MetricsSink, PowertoolsMetricsSink } from './batch-metrics';
 import { BatchDeadline } from './deadline';
 import { BOUNDED_REQUEST_HANDLER, type ClientOverrides, DestinationClients } from './deliver/clients';
 import { BrokenDestinations } from './deliver/failure-memory/broken-destinations';
@@ -37,6 +37,8 @@ export interface DispatcherHandlerOptions {
   logger?: Logger;
   /** Told of every circuit breaker transition, besides the log line. */
   onCircuitTransition?: (transition: CircuitTransition) => void;
+  /** Where the batch metrics go. @default Powertools EMF on stdout, when the environment names a namespace */
+  metrics?: MetricsSink;
 }
 
 /**
@@ -74,6 +76,12 @@ export function createDispatcherHandler(
     }),
     sqs: new SQSClient(ownClientConfig),
     deadLetterQueue: environment.deadLetterQueue,
+    ...(environment.deadLetterStore && {
+      deadLetterStore: {
+        ...environment.deadLetterStore,
+        dynamodb: new DynamoDBClient(ownClientConfig),
+      },
+    }),
     logger,
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
@@ -86,7 +94,9 @@ export function createDispatcherHandler(
       if (disabled && to === 'closed') statusWrites.push(disabled.reportRecovered(destinationId));
     }),
     rateLimiter: new RateLimiter(),
-    ...(environment.metricsNamespace && { metrics: new PowertoolsMetricsSink(environment.metricsNamespace) }),
+    ...(options.metrics
+      ? { metrics: options.metrics }
+      : environment.metricsNamespace && { metrics: new PowertoolsMetricsSink(environment.metricsNamespace) }),
     ...(disabled && { disabledDestinations: disabled }),
     ...(environment.retry && { retry: environment.retry }),
     ...(payloads && { payloads }),
@@ -140,6 +150,8 @@ function liveRegistry(
 function logTransition(logger: Logger, transition: CircuitTransition): void {
   const { destinationId, from, to, reason, retryAt } = transition;
   const log = {
+    // The breaker names a destination `workspace/destination`: the workspace too, for queries by workspace.
+    workspaceId: destinationId.slice(0, Math.max(0, destinationId.indexOf('/'))),
     destinationId,
     from,
     to,

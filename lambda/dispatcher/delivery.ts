@@ -35,6 +35,8 @@ export interface Delivery {
   readonly payload: DeliveredPayload;
   /** What is sent: the mapped payload's JSON, or the pointer envelope once the payload is offloaded. */
   message: string;
+  /** Set when `message` became the pointer envelope: the payload went to the payload bucket. */
+  offloaded?: boolean;
   /** The workspace version whose mapping shaped it: its retries keep it. */
   readonly mappingVersion: number;
   /** Set once, by whatever decides the delivery's outcome first. */

@@ -51,8 +51,16 @@ export async function dispatchBatch(
   deps: DispatchDependencies,
   deadline: BatchDeadline = BatchDeadline.none(),
 ): Promise<SQSBatchResponse> {
-  const { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received, unscopedGroups } =
-    await prepareDeliveries(records, deps.registry, deps.logger, deps.pins);
+  const {
+    deliveries,
+    deadLetters,
+    unresolved,
+    unrouted,
+    blockedByConsent,
+    blockedByDestination,
+    received,
+    unscopedGroups,
+  } = await prepareDeliveries(records, deps.registry, deps.logger, deps.pins);
   logReceived(deps.logger, received);
   if (unscopedGroups.size > 0) {
     deps.logger.warn(
@@ -94,7 +102,11 @@ export async function dispatchBatch(
   logDeliveries(deps.logger, deliveries);
   if (deps.metrics) {
     try {
-      publishBatchMetrics(deps.metrics, deps.logger, { deliveries, ...settlement });
+      publishBatchMetrics(deps.metrics, deps.logger, {
+        deliveries,
+        ...settlement,
+        blockedByConsent: blockedByDestination,
+      });
     } catch (error) {
       // Metrics are for people: a failure to emit them never fails delivery.
       deps.logger.error('metrics not published', { errorName: (error as Error).name });
@@ -110,6 +122,10 @@ export async function dispatchBatch(
     deadLettered: settlement.deadLettered,
     retriesScheduled: settlement.retriesScheduled,
     failedRecords: settlement.failedRecords.size,
+    ...(deps.deadLetterStore && {
+      deadLettersStored: settlement.deadLettersStored,
+      deadLettersNotStored: settlement.deadLettersNotStored,
+    }),
     ...(deadline.passed() && { settledAtDeadline: true }),
   });
   return {

@@ -1,3 +1,4 @@
+import { DEFAULT_DEAD_LETTER_RETENTION_SECONDS } from '../shared/dead-letter-store';
 import {
   type CircuitBreakerSettings,
   DEFAULT_BREAKER_SETTINGS,
@@ -19,6 +20,12 @@ export interface DispatcherEnvironment {
     readonly cacheMaxWorkspaces: number;
   };
   readonly deadLetterQueue: DeadLetterQueue;
+  /**
+   * Where letters of known workspaces are also kept for their customers (DEAD_LETTER_TABLE), as
+   * long as the dead-letter queue keeps them (DEAD_LETTER_RETENTION_SECONDS).
+   * @default none: the dead-letter queue only
+   */
+  readonly deadLetterStore?: { readonly tableName: string; readonly retentionSeconds: number };
   readonly maxReceiveCount: number;
   readonly concurrency: number;
   readonly region: string | undefined;
@@ -69,6 +76,11 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     cacheMaxWorkspaces: positiveInteger('REGISTRY_CACHE_MAX_WORKSPACES', 2_000),
   };
   const deadLetterQueueUrl = required('DEAD_LETTER_QUEUE_URL');
+  const deadLetterTable = env.DEAD_LETTER_TABLE || undefined;
+  const deadLetterStore = deadLetterTable && {
+    tableName: deadLetterTable,
+    retentionSeconds: positiveInteger('DEAD_LETTER_RETENTION_SECONDS', DEFAULT_DEAD_LETTER_RETENTION_SECONDS),
+  };
   const maxReceiveCount = positiveInteger('MAX_RECEIVE_COUNT', 5);
   const concurrency = positiveInteger('DELIVERY_CONCURRENCY', 16);
   const retryQueueUrl = env.RETRY_QUEUE_URL;
@@ -111,6 +123,7 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     ...(metricsNamespace && { metricsNamespace }),
     ...(registry && { registry }),
     deadLetterQueue: { url: deadLetterQueueUrl, fifo: deadLetterQueueUrl.endsWith('.fifo') },
+    ...(deadLetterStore && { deadLetterStore }),
     maxReceiveCount,
     concurrency,
     region: env.AWS_REGION,

@@ -1,3 +1,4 @@
+import type { ERROR_CODES } from '../shared/delivery-summary';
 import { CallCutError } from './deliver/call-pool';
 
 /**
@@ -5,32 +6,8 @@ import { CallCutError } from './deliver/call-pool';
  * retried (per destination, or by SQS redelivery), permanent ones are dead-lettered at once.
  */
 
-export type ErrorCode =
-  | 'InvalidJson'
-  | 'InvalidEvent'
-  | 'WorkspaceNotFound'
-  | 'DestinationNotFound'
-  | 'AccountNotAuthorized'
-  | 'MappingLimitExceeded'
-  | 'NoLongerRouted'
-  | 'RegistryUnavailable'
-  | 'AccessDenied'
-  | 'InvalidParameter'
-  | 'KmsError'
-  | 'PayloadTooLarge'
-  | 'OffloadFailed'
-  | 'Throttled'
-  | 'ServiceUnavailable'
-  | 'NetworkError'
-  | 'FunctionError'
-  | 'OrderBlocked'
-  | 'DeliveryTimedOut'
-  | 'DeadlineExceeded'
-  | 'CircuitOpen'
-  | 'RateLimited'
-  | 'DestinationDisabled'
-  | 'RetriesExhausted'
-  | 'UnknownError';
+/** The codes a delivery fails with, as dead letters and logs give them (`ERROR_CODES`). */
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 const MAX_MESSAGE_LENGTH = 256;
 

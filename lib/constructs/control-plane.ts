@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +14,9 @@ import { OPERATORS_GROUP } from '../../lambda/control-plane/access/roles';
 import type { Route } from '../../lambda/control-plane/http/route';
 import { ROUTES } from '../../lambda/control-plane/routes/index';
 import { HMAC_KEY_SECRET_PREFIX } from '../../lambda/shared/registry-table';
+import type { DeadLetterStore } from './dead-letter-store';
 import { EventDispatcher } from './event-dispatcher';
+import type { IngestQueue } from './ingest-queue';
 import type { RegistryTable } from './registry-table';
 
 /**
@@ -38,6 +41,27 @@ export interface ControlPlaneProps {
    * admit it, not the API). Its trust policy must admit `apiFunction.role`: the caller adds that.
    */
   readonly dispatcherRole: iam.IRole;
+  /**
+   * Each workspace's dead letters: the API lists, shows, redrives and discards them.
+   * @default none: the dead-letter routes answer 501 DeadLettersNotConfigured
+   */
+  readonly deadLetterStore?: DeadLetterStore;
+  /**
+   * Where the API's redrive sends dead letters back: the ingest queue.
+   * @default none: redrive answers 501 DeadLettersNotConfigured
+   */
+  readonly ingestQueue?: IngestQueue;
+  /**
+   * The dispatcher's log group: customers' delivery health, failures and event stories are read
+   * from it with Logs Insights, scoped to their workspace.
+   * @default none: the delivery routes answer 503 DeliveryLogsUnavailable
+   */
+  readonly dispatcherLogGroup?: logs.ILogGroup;
+  /**
+   * The dispatcher's destination status table: failing since when, disabled and why.
+   * @default none: circuits from the logs only, and no disabled state
+   */
+  readonly destinationStatusTable?: dynamodb.ITable;
   /**
    * Browser origins allowed to call the API (CORS), such as the console's
    * `https://console.example.com`.
@@ -396,7 +420,12 @@ export class ControlPlane extends Construct {
    */
   private createApiFunction(props: ControlPlaneProps, logRetention: logs.RetentionDays) {
     const { partition, region, account } = Stack.of(this);
-    const role = this.functionRole('ApiRole', 'Control plane API: serves the tenant-scoped routes');
+    const role = this.functionRole(
+      'ApiRole',
+      'Control plane API: serves the tenant-scoped routes',
+      props.dispatcherLogGroup &&
+        'Logs Insights GetQueryResults and StopQuery name a query id, not a resource: they support no resource-level permissions (StartQuery, which chooses the log group, is granted on the dispatcher’s only).',
+    );
     // TransactWriteItems and TransactGetItems are authorised as the item actions they contain.
     props.registry.table.grant(
       role,
@@ -435,6 +464,8 @@ export class ControlPlane extends Construct {
       reason:
         "Each workspace's HMAC key secret is created with the workspace, at run time, under this prefix: create, describe and read only, on these secrets only, in this account and region.",
     });
+    const deadLetterVariables = this.grantDeadLetters(props, role);
+    const deliveryLogVariables = this.grantDeliveryLogs(props, role);
     return this.createFunction('Api', {
       entry: API_ENTRY,
       role,
@@ -448,10 +479,82 @@ export class ControlPlane extends Construct {
         USER_POOL_ID: this.userPool.userPoolId,
         USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId,
         DISPATCHER_ROLE_ARN: props.dispatcherRole.roleArn,
+        ...deadLetterVariables,
+        ...deliveryLogVariables,
         POWERTOOLS_SERVICE_NAME: 'control-plane',
         POWERTOOLS_METRICS_NAMESPACE: ControlPlane.METRICS_NAMESPACE,
       },
     });
+  }
+
+  /**
+   * Workspaces' dead letters: read, and delete once redriven or discarded (the store's grant);
+   * send redriven ones to the ingest queue, with its key only through SQS. The function's variables
+   * that name them.
+   */
+  private grantDeadLetters(props: ControlPlaneProps, role: iam.Role): Record<string, string> {
+    const { deadLetterStore, ingestQueue } = props;
+    if (!deadLetterStore) return {};
+    deadLetterStore.grantManageLetters(role);
+    if (!ingestQueue) return { DEAD_LETTER_TABLE: deadLetterStore.table.tableName };
+    const { queue } = ingestQueue;
+    // SendMessageBatch is authorised as SendMessage.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
+    if (queue.encryptionMasterKey) {
+      const { region, urlSuffix } = Stack.of(this);
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [queue.encryptionMasterKey.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sqs.${region}.${urlSuffix}` } },
+        }),
+      );
+    }
+    return { DEAD_LETTER_TABLE: deadLetterStore.table.tableName, INGEST_QUEUE_URL: queue.queueUrl };
+  }
+
+  /**
+   * Delivery visibility: Logs Insights queries of the dispatcher's log group only (StartQuery picks
+   * the log group; reading and stopping a query name its id alone), and the status table's items
+   * by key, with its key only through DynamoDB. The function's variables that name them.
+   */
+  private grantDeliveryLogs(props: ControlPlaneProps, role: iam.Role): Record<string, string> {
+    const { dispatcherLogGroup: logGroup, destinationStatusTable: statusTable } = props;
+    if (!logGroup) return {};
+    const stack = Stack.of(this);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:StartQuery'],
+        // The log group as StartQuery names it, and as its Arn attribute gives it (`…:*`).
+        resources: [
+          stack.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            resourceName: logGroup.logGroupName,
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+          logGroup.logGroupArn,
+        ],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:GetQueryResults', 'logs:StopQuery'], resources: ['*'] }),
+    );
+    if (!statusTable) return { DISPATCHER_LOG_GROUP: logGroup.logGroupName };
+    statusTable.grant(role, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
+    const key = statusTable.encryptionKey;
+    // The registry's key is granted already when the two tables share it.
+    if (key && key !== props.registry.table.encryptionKey) {
+      const { region, urlSuffix } = stack;
+      role.addToPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:DescribeKey'],
+          resources: [key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.${urlSuffix}` } },
+        }),
+      );
+    }
+    return { DISPATCHER_LOG_GROUP: logGroup.logGroupName, DESTINATION_STATUS_TABLE: statusTable.tableName };
   }
 
   /** The registry's key, only through DynamoDB: the functions cannot use it for anything else. */
@@ -468,7 +571,12 @@ export class ControlPlane extends Construct {
     );
   }
 
-  private functionRole(id: string, description: string): iam.Role {
+  private functionRole(
+    id: string,
+    description: string,
+    /** Why further actions of this role are granted on `*`. @default X-Ray's only */
+    moreWildcardActions?: string,
+  ): iam.Role {
     const role = new iam.Role(this, id, {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description,
@@ -476,7 +584,7 @@ export class ControlPlane extends Construct {
     Validations.of(role).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
-        reason: 'X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.',
+        reason: `X-Ray PutTraceSegments and PutTelemetryRecords support no resource-level permissions.${moreWildcardActions ? ` ${moreWildcardActions}` : ''}`,
       },
       {
         id: 'HIPAA.Security::HIPAA.Security-IAMNoInlinePolicy',

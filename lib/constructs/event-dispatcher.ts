@@ -12,9 +12,11 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DEFAULT_REGISTRY_CACHE } from '../../lambda/dispatcher/prepare/registry';
+import { DEFAULT_DEAD_LETTER_RETENTION_SECONDS } from '../../lambda/shared/dead-letter-store';
 import { arnParts, type Destination } from '../../lambda/shared/destination-config';
 import { HMAC_KEY_SECRET_PREFIX } from '../../lambda/shared/registry-table';
 import { invokeAccountOwners, resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import type { DeadLetterStore } from './dead-letter-store';
 import { DeliveryRole } from './delivery-role';
 import type { IngestQueue } from './ingest-queue';
 import type { PayloadBucket } from './payload-bucket';
@@ -39,6 +41,12 @@ export interface EventDispatcherProps {
   readonly registryCacheTtl?: Duration;
   /** Customer-managed key for the function's log group. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * Where letters of known workspaces are also kept for their customers (the control plane's
+   * dead-letter routes), besides the dead-letter queue, which gets every letter first.
+   * @default none: the dead-letter queue only
+   */
+  readonly deadLetterStore?: DeadLetterStore;
   /**
    * Where events too large for a destination with `offloadOversize` are stored.
    * @default none; required when a destination offloads
@@ -136,6 +144,9 @@ export class EventDispatcher extends Construct {
   /** Where the dispatcher's embedded-format metrics go (dimensions `service`, `DestinationType`, `ErrorCode`). */
   static readonly METRICS_NAMESPACE = 'EventDelivery';
 
+  /** The log field indexed in the dispatcher's log group: what the control plane's queries filter on. */
+  static readonly INDEXED_LOG_FIELD = 'workspaceId';
+
   public readonly function: nodejs.NodejsFunction;
   /** The key of mapping pins on retries and dead letters (see `MappingPins`). */
   public readonly mappingPinKey: secretsmanager.Secret;
@@ -150,6 +161,9 @@ export class EventDispatcher extends Construct {
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.encryptionKey,
+      // Customers' delivery visibility queries filter on the workspace: indexed, a query scans that
+      // workspace's lines, not every workspace's.
+      fieldIndexPolicies: [new logs.FieldIndexPolicy({ fields: [EventDispatcher.INDEXED_LOG_FIELD] })],
     });
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -162,6 +176,7 @@ export class EventDispatcher extends Construct {
     this.mappingPinKey = this.createMappingPinKey(props.encryptionKey);
     this.statusTable = this.createStatusTable(props.encryptionKey);
     props.operatorTopic?.grantPublish(this.role);
+    props.deadLetterStore?.grantWriteLetters(this.role);
     this.function = this.createFunction(props, settings);
     this.connectIngestQueue(props, settings);
     this.acknowledgeRules();
@@ -323,6 +338,12 @@ export class EventDispatcher extends Construct {
         // Per-destination retries go back to the ingest queue with a delay; FIFO queues take none.
         ...(!ingestQueue.fifo && { RETRY_QUEUE_URL: ingestQueue.queue.queueUrl }),
         ...(props.payloadBucket && { PAYLOAD_BUCKET: props.payloadBucket.bucket.bucketName }),
+        ...(props.deadLetterStore && { DEAD_LETTER_TABLE: props.deadLetterStore.table.tableName }),
+        // Only when not the default: the environment's 4 KB are mostly the static config's.
+        ...(props.deadLetterStore &&
+          props.deadLetterStore.retention.toSeconds() !== DEFAULT_DEAD_LETTER_RETENTION_SECONDS && {
+            DEAD_LETTER_RETENTION_SECONDS: String(props.deadLetterStore.retention.toSeconds()),
+          }),
         MAX_RECEIVE_COUNT: String(ingestQueue.maxReceiveCount),
         DESTINATION_STATUS_TABLE: this.statusTable.tableName,
         MAPPING_PIN_SECRET_ARN: this.mappingPinKey.secretArn,

@@ -49,6 +49,8 @@ export class IngestQueue extends Construct {
   public readonly fifo: boolean;
   public readonly visibilityTimeout: Duration;
   public readonly maxReceiveCount: number;
+  /** How long both queues keep a message: a dead letter is forgotten after this. */
+  public readonly retentionPeriod: Duration;
 
   constructor(scope: Construct, id: string, props: IngestQueueProps) {
     super(scope, id);
@@ -56,6 +58,7 @@ export class IngestQueue extends Construct {
     this.visibilityTimeout = props.visibilityTimeout ?? Duration.minutes(3);
     this.maxReceiveCount = props.maxReceiveCount ?? IngestQueue.DEFAULTS.maxReceiveCount;
     const retentionPeriod = props.retentionPeriod ?? IngestQueue.DEFAULTS.retentionPeriod;
+    this.retentionPeriod = retentionPeriod;
 
     const problems: string[] = [];
     if (!Number.isInteger(this.maxReceiveCount) || this.maxReceiveCount < 1 || this.maxReceiveCount > 1000) {

@@ -1,16 +1,12 @@
-import { createHash } from 'node:crypto';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
-  type MessageAttributeValue,
   ReceiveMessageCommand,
   SendMessageBatchCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
-import { MAPPING_PIN_ATTRIBUTE } from '../../lambda/dispatcher/prepare/mapping-pins';
-import { TARGET_DESTINATIONS_ATTRIBUTE } from '../../lambda/dispatcher/prepare/route';
-import { MAPPING_VERSION_ATTRIBUTE, REDRIVEN_AT_ATTRIBUTE } from '../../lambda/dispatcher/settle/retry';
+import { toRedriveEntry } from '../../lambda/dispatcher/settle/redrive-entry';
 
 export interface RedriveOptions {
   readonly deadLetterQueueUrl: string;
@@ -132,29 +128,18 @@ export async function redrive(sqs: SQSClient, options: RedriveOptions): Promise<
   return { looked, selected, moved, failed, byReason };
 }
 
+/** A queued letter as the redrive message builder reads it: the API's redrive builds the same message. */
 function toIngestEntry(message: Message, id: string, fifo: boolean) {
-  // A letter of one destination goes back to it alone; a retry's letter written before routing,
-  // to the destinations the retry was going to; a producer's invalid message has none: to all.
-  const targets = attribute(message, 'destination_id') ?? attribute(message, TARGET_DESTINATIONS_ATTRIBUTE);
-  const attributes: Record<string, MessageAttributeValue> = {
-    [REDRIVEN_AT_ATTRIBUTE]: { DataType: 'Number', StringValue: String(Date.now()) },
-    ...(targets && { [TARGET_DESTINATIONS_ATTRIBUTE]: { DataType: 'String', StringValue: targets } }),
-  };
-  // The mapping the event started with goes back with it, with the dispatcher's pin (which only
-  // the dispatcher can write): its consumer sees the same content again.
-  const mappingVersion = attribute(message, MAPPING_VERSION_ATTRIBUTE);
-  const mappingPin = attribute(message, MAPPING_PIN_ATTRIBUTE);
-  if (targets && mappingVersion !== undefined && mappingPin) {
-    attributes[MAPPING_VERSION_ATTRIBUTE] = { DataType: 'Number', StringValue: mappingVersion };
-    attributes[MAPPING_PIN_ATTRIBUTE] = { DataType: 'String', StringValue: mappingPin };
-  }
-  return {
-    Id: id,
-    MessageBody: message.Body ?? '',
-    MessageAttributes: attributes,
-    ...(fifo && {
-      MessageGroupId: message.Attributes?.MessageGroupId ?? 'redrive',
-      MessageDeduplicationId: createHash('sha256').update(`redrive\n${message.MessageId}`).digest('hex'),
-    }),
-  };
+  return toRedriveEntry(
+    {
+      messageId: message.MessageId ?? '',
+      body: message.Body ?? '',
+      attributes: Object.fromEntries(
+        Object.entries(message.MessageAttributes ?? {}).map(([name, value]) => [name, value.StringValue]),
+      ),
+      ...(message.Attributes?.MessageGroupId && { messageGroupId: message.Attributes.MessageGroupId }),
+    },
+    id,
+    fifo,
+  );
 }

@@ -5,6 +5,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
 import { ControlPlane, type ControlPlaneProps } from '../constructs/control-plane';
+import { DeadLetterStore } from '../constructs/dead-letter-store';
 import { DeliveryAlarms } from '../constructs/delivery-alarms';
 import { DeliveryRole } from '../constructs/delivery-role';
 import { EncryptionKey } from '../constructs/encryption-key';
@@ -12,6 +13,7 @@ import { EventDispatcher, type EventDispatcherProps } from '../constructs/event-
 import { IngestQueue } from '../constructs/ingest-queue';
 import { PayloadBucket } from '../constructs/payload-bucket';
 import { RegistryTable } from '../constructs/registry-table';
+import { WorkspaceAlerts } from '../constructs/workspace-alerts';
 
 export interface PlatformStackProps extends StackProps {
   /**
@@ -88,6 +90,10 @@ export class PlatformStack extends Stack {
   public readonly operatorTopic: sns.Topic;
   /** Customers' way in: the API, its user pool and WAF. */
   public readonly controlPlane: ControlPlane;
+  /** Each workspace's own dead letters, for its customer (the control plane's dead-letter routes). */
+  public readonly deadLetters: DeadLetterStore;
+  /** Tells workspaces, on their own topic, when a destination's circuit opens, it is disabled, or its dead letters grow. */
+  public readonly alerts: WorkspaceAlerts;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -106,8 +112,14 @@ export class PlatformStack extends Stack {
       enforceSSL: true,
     });
     this.registry = new RegistryTable(this, 'Registry', { encryptionKey: this.encryptionKey });
+    // Kept as long as the dead-letter queue keeps them: both forget a letter together.
+    this.deadLetters = new DeadLetterStore(this, 'DeadLetters', {
+      encryptionKey: this.encryptionKey,
+      retention: this.ingestQueue.retentionPeriod,
+    });
     this.dispatcher = new EventDispatcher(this, 'Dispatcher', {
       ...props.dispatcher,
+      deadLetterStore: this.deadLetters,
       operatorTopic: this.operatorTopic,
       ingestQueue: this.ingestQueue,
       staticWorkspaces: props.staticWorkspaces,
@@ -117,6 +129,12 @@ export class PlatformStack extends Stack {
       timeout,
     });
     this.controlPlane = this.createControlPlane(props);
+    this.alerts = new WorkspaceAlerts(this, 'Alerts', {
+      registry: this.registry,
+      dispatcherRole: this.dispatcher.role,
+      dispatcherLogGroup: this.dispatcher.logGroup,
+      encryptionKey: this.encryptionKey,
+    });
     this.alarms = new DeliveryAlarms(this, 'Alarms', {
       ingestQueue: this.ingestQueue,
       dispatcher: this.dispatcher,
@@ -157,6 +175,10 @@ export class PlatformStack extends Stack {
       registry: this.registry,
       encryptionKey: this.encryptionKey,
       dispatcherRole: this.dispatcher.role,
+      deadLetterStore: this.deadLetters,
+      ingestQueue: this.ingestQueue,
+      dispatcherLogGroup: this.dispatcher.logGroup,
+      destinationStatusTable: this.dispatcher.statusTable,
     });
     const apiRole = controlPlane.apiFunction.role;
     if (!apiRole) throw new Error('the control plane API function has no role');
@@ -221,6 +243,11 @@ export class PlatformStack extends Stack {
     new CfnOutput(this, 'DeliveryRolePath', {
       value: DeliveryRole.PATH,
       description: 'Customers create their delivery role on this IAM path: the dispatcher assumes no other',
+    });
+    new CfnOutput(this, 'DeadLetterTable', {
+      value: this.deadLetters.table.tableName,
+      description:
+        "Each workspace's dead letters, as customers see them through the API (the DeadLetterQueueUrl holds every letter)",
     });
     new CfnOutput(this, 'DestinationStatusTable', {
       value: this.dispatcher.statusTable.tableName,

@@ -2,6 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Jwks } from 'aws-jwt-verify/jwk';
 import { ApiKeys } from '../../lambda/control-plane/access/api-keys';
@@ -11,6 +12,8 @@ import {
 } from '../../lambda/control-plane/access/authorizer-handler';
 import { createApiHandler } from '../../lambda/control-plane/create-handler';
 import { type ControlPlaneClients, createServices } from '../../lambda/control-plane/create-services';
+import { DeliveryLogs } from '../../lambda/control-plane/deliveries/delivery-logs';
+import { readDestinationStatuses } from '../../lambda/control-plane/deliveries/destination-status';
 import { readControlPlaneEnvironment } from '../../lambda/control-plane/environment';
 import { routeTable } from '../../lambda/control-plane/http/router';
 import { ROUTES } from '../../lambda/control-plane/routes';
@@ -18,6 +21,7 @@ import type { ControlPlaneServices } from '../../lambda/control-plane/services';
 import { CALLER_RATE_LIMIT } from '../../lib/constructs/control-plane';
 import { emulatorClient, PLATFORM_ACCOUNT } from '../accounts';
 import { type LocalResources, platformFunction } from '../provision';
+import { DispatcherLogFileSource } from './dispatcher-log-source';
 import { LocalHttpApi } from './http-adapter';
 
 export interface LocalControlPlane {
@@ -38,6 +42,11 @@ export interface LocalControlPlaneOptions {
   readonly emulatorEndpoint: string;
   /** The local gateway: the setup check reaches customers' accounts through it, as the dispatcher does. */
   readonly gatewayEndpoint: string;
+  /**
+   * The file the local dispatcher writes its log lines to: delivery visibility reads it where the
+   * deployed API queries the dispatcher's log group with Logs Insights.
+   */
+  readonly dispatcherLogFile: string;
 }
 
 /**
@@ -60,8 +69,21 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions):
     secrets: emulatorClient(SecretsManagerClient, endpoint, PLATFORM_ACCOUNT),
     cognito: emulatorClient(CognitoIdentityProviderClient, endpoint, PLATFORM_ACCOUNT),
     sts: emulatorClient(STSClient, options.gatewayEndpoint, PLATFORM_ACCOUNT),
+    // Redriven dead letters go to the ingest queue, in the emulator, as the platform.
+    sqs: emulatorClient(SQSClient, endpoint, PLATFORM_ACCOUNT),
   };
-  const services = createServices(environment, clients, options.gatewayEndpoint);
+  const deployed = createServices(environment, clients, options.gatewayEndpoint);
+  // The one local difference: the dispatcher's lines are in a file, not in CloudWatch Logs.
+  const { destinationStatusTable } = environment;
+  const services: ControlPlaneServices = {
+    ...deployed,
+    deliveries: new DeliveryLogs({
+      source: new DispatcherLogFileSource(options.dispatcherLogFile),
+      ...(destinationStatusTable && {
+        statuses: (keys) => readDestinationStatuses(clients.dynamodb, destinationStatusTable, keys),
+      }),
+    }),
+  };
   const verifier = createCognitoVerifier(
     authorizerEnvironment.userPoolId,
     authorizerEnvironment.userPoolClientId,

@@ -341,6 +341,12 @@ describe('ControlPlane functions and least privilege', () => {
   const api = statementsOf(template, 'ControlPlaneApiRole');
   const authorizer = statementsOf(template, 'ControlPlaneAuthorizerRole');
   const registryArn = { 'Fn::GetAtt': [expect.stringMatching(/^RegistryTable/), 'Arn'] };
+  const [deadLettersId] = only(
+    template.findResources('AWS::DynamoDB::Table', {
+      Properties: { TimeToLiveSpecification: { AttributeName: 'expires_at' } },
+    }),
+  );
+  const deadLettersArn = { 'Fn::GetAtt': [deadLettersId, 'Arn'] };
 
   it('runs both functions on Node.js 24, arm64, traced, with JSON logs and their settings', () => {
     for (const [service, memory, timeout] of [
@@ -402,21 +408,37 @@ describe('ControlPlane functions and least privilege', () => {
     );
   });
 
-  it('lets both functions use the registry’s key only through DynamoDB', () => {
+  it('lets both functions use the tables’ key only through DynamoDB, and the API function the ingest queue’s only through SQS', () => {
     for (const statements of [api, authorizer]) {
       const kms = statements.filter((s) => actionsOf([s]).some((a) => a.startsWith('kms:')));
       expect(kms).toEqual([
         expect.objectContaining({
+          Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
           Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
           Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
         }),
+        ...(statements === api
+          ? [
+              expect.objectContaining({
+                Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+                Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Key/), 'Arn'] },
+                Condition: { StringEquals: { 'kms:ViaService': expect.anything() } },
+              }),
+            ]
+          : []),
       ]);
       expect(JSON.stringify(kms[0].Condition)).toContain('dynamodb.us-east-1.');
+      if (statements === api) expect(JSON.stringify(kms[1].Condition)).toContain('sqs.us-east-1.');
     }
   });
 
   it('lets the API function read and write registry items, with no table-wide or stream actions', () => {
-    const dynamodb = api.filter((s) => actionsOf([s]).some((a) => a.startsWith('dynamodb:')));
+    const dynamodb = api.filter(
+      (s) =>
+        actionsOf([s]).some((a) => a.startsWith('dynamodb:')) &&
+        JSON.stringify(s.Resource) !== JSON.stringify(deadLettersArn) &&
+        !JSON.stringify(s.Resource).includes('DispatcherStatusTable'),
+    );
     expect(dynamodb).toEqual([
       {
         Effect: 'Allow',
@@ -432,6 +454,35 @@ describe('ControlPlane functions and least privilege', () => {
         Resource: registryArn,
       },
     ]);
+  });
+
+  it('lets the API function read, batch-read and delete dead letters (no put, no scan), and send only to the ingest queue', () => {
+    const onDeadLetters = api.filter((s) => JSON.stringify(s.Resource) === JSON.stringify(deadLettersArn));
+    expect(onDeadLetters).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem', 'dynamodb:GetItem', 'dynamodb:Query'],
+        Resource: deadLettersArn,
+      },
+    ]);
+    expect(api.filter((s) => actionsOf([s]).some((a) => a.startsWith('sqs:')))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^IngestQueue/), 'Arn'] },
+      },
+    ]);
+    expect(actionsOf(authorizer).filter((a) => a.startsWith('sqs:'))).toEqual([]);
+    expect(JSON.stringify(authorizer)).not.toMatch(/DeadLettersTable/);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'control-plane',
+          DEAD_LETTER_TABLE: { Ref: Match.stringLikeRegexp('^DeadLettersTable') },
+          INGEST_QUEUE_URL: { Ref: Match.stringLikeRegexp('^IngestQueue') },
+        }),
+      },
+    });
   });
 
   it('lets the API function assume the dispatcher role only, and the dispatcher role trusts the API function’s role', () => {
@@ -451,7 +502,7 @@ describe('ControlPlane functions and least privilege', () => {
       dispatcherRole.Properties.AssumeRolePolicyDocument as { Statement: { Principal: unknown }[] }
     ).Statement;
     const principals = trust.map((s) => JSON.stringify(s.Principal)).join(' ');
-    expect(principals).toMatch(/\{"AWS":\{"Fn::GetAtt":\["ControlPlaneApiRole[0-9A-F]{8}","Arn"\]\}/);
+    expect(principals).toMatch(/"Fn::GetAtt":\["ControlPlaneApiRole[0-9A-F]{8}","Arn"\]/);
     expect(principals).toContain('"Service":"lambda.amazonaws.com"');
     // The authorizer may not act as the dispatcher.
     expect(principals).not.toMatch(/ControlPlaneAuthorizerRole/);
@@ -481,14 +532,66 @@ describe('ControlPlane functions and least privilege', () => {
     ]);
   });
 
-  it('grants no action wildcard, and no resource wildcard but X-Ray’s', () => {
+  it('lets the API function start Logs Insights queries on the dispatcher’s log group only, and read status items by key', () => {
+    const startQuery = api.filter((s) => actionsOf([s]).includes('logs:StartQuery'));
+    expect(startQuery).toEqual([{ Effect: 'Allow', Action: 'logs:StartQuery', Resource: expect.any(Array) }]);
+    // The log group as StartQuery names it, and as its Arn attribute gives it (`…:*`): no other.
+    expect(JSON.stringify(startQuery[0].Resource)).toMatch(
+      /^\[\{"Fn::GetAtt":\["DispatcherLogGroup\w+","Arn"\]\},\{"Fn::Join":\["",\["arn:aws:logs:us-east-1:999999999999:log-group:",\{"Ref":"DispatcherLogGroup\w+"\}\]\]\}\]$/,
+    );
+    // Reading and stopping a query name its id, not a log group: no resource-level permissions.
+    for (const s of api.filter((s) =>
+      actionsOf([s]).some((a) => a === 'logs:GetQueryResults' || a === 'logs:StopQuery'),
+    ))
+      expect(s.Resource).toBe('*');
+    expect(
+      actionsOf(api)
+        .filter((a) => a.startsWith('logs:'))
+        .sort(),
+    ).toEqual([
+      'logs:CreateLogStream',
+      'logs:GetQueryResults',
+      'logs:PutLogEvents',
+      'logs:StartQuery',
+      'logs:StopQuery',
+    ]);
+    expect(api.filter((s) => JSON.stringify(s.Resource).includes('DispatcherStatusTable'))).toEqual([
+      {
+        Effect: 'Allow',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DispatcherStatusTable/), 'Arn'] },
+      },
+    ]);
+    expect(actionsOf(authorizer).filter((a) => a.includes('Query'))).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'control-plane',
+          DISPATCHER_LOG_GROUP: { Ref: Match.stringLikeRegexp('^DispatcherLogGroup') },
+          DESTINATION_STATUS_TABLE: { Ref: Match.stringLikeRegexp('^DispatcherStatusTable') },
+        }),
+      },
+    });
+    // Customers' queries filter on the workspace: the dispatcher's log group indexes it.
+    template.hasResourceProperties('AWS::Logs::LogGroup', {
+      FieldIndexPolicies: [{ Fields: ['workspaceId'] }],
+    });
+  });
+
+  it('grants no action wildcard, and no resource wildcard but X-Ray’s and Logs Insights’ query results', () => {
     for (const statements of [api, authorizer]) {
       for (const s of statements) expect(actionsOf([s]).some((a) => a.includes('*'))).toBe(false);
-      expect(actionsOf(statements.filter((s) => s.Resource === '*')).sort()).toEqual([
-        'xray:PutTelemetryRecords',
-        'xray:PutTraceSegments',
-      ]);
     }
+    expect(actionsOf(api.filter((s) => s.Resource === '*')).sort()).toEqual([
+      'logs:GetQueryResults',
+      'logs:StopQuery',
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
+    expect(actionsOf(authorizer.filter((s) => s.Resource === '*')).sort()).toEqual([
+      'xray:PutTelemetryRecords',
+      'xray:PutTraceSegments',
+    ]);
   });
 });
 

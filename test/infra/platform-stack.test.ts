@@ -192,7 +192,7 @@ describe('PlatformStack with a standard ingest queue', () => {
       expect([s.Action].flat().some((a) => a === '*' || a.endsWith(':*'))).toBe(false);
   });
 
-  it('lets the dispatcher read and update only its status table, and publish only to the operator topic', () => {
+  it('lets the dispatcher read and update only its status table, put dead letters only, and publish only to the operator topic', () => {
     const policy = dispatcherPolicy(template);
     const statements = policy.Properties.PolicyDocument.Statement as {
       Action: string | string[];
@@ -207,6 +207,10 @@ describe('PlatformStack with a standard ingest queue', () => {
       expect.objectContaining({
         Action: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/StatusTable/), 'Arn'] },
+      }),
+      expect.objectContaining({
+        Action: ['dynamodb:BatchWriteItem', 'dynamodb:PutItem'],
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^DeadLettersTable/), 'Arn'] },
       }),
     ]);
     const publish = statements.filter((s) => [s.Action].flat().includes('sns:Publish'));

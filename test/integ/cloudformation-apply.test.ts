@@ -143,6 +143,8 @@ describe('applying the synthesized platform and customer stacks to the emulator'
     expect(new Set(platform.notEmulated.map(({ type }) => type))).toEqual(
       new Set([
         'AWS::Logs::LogGroup',
+        // Alerts: the local runtime follows the dispatcher's log file instead.
+        'AWS::Logs::SubscriptionFilter',
         'AWS::CloudWatch::Alarm',
         'AWS::CloudWatch::Dashboard',
         // The control plane's gateway and firewall: the local adapter serves the same handlers.

@@ -26,6 +26,7 @@ const PLACEHOLDERS: Record<string, string> = {
   version: '1',
   member: 'no-such-member',
   key: '0000000000000000',
+  letter: '0000000000000-00000000-0000-4000-8000-000000000000',
 };
 
 /** An access token moto would have issued, but expired: signed by moto's own key, with its own code. */

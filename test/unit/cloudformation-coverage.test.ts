@@ -29,6 +29,7 @@ const PLATFORM_NOT_EMULATED = [
   'AWS::CloudWatch::Alarm',
   'AWS::CloudWatch::Dashboard',
   'AWS::Logs::LogGroup',
+  'AWS::Logs::SubscriptionFilter',
   'AWS::WAFv2::LoggingConfiguration',
   'AWS::WAFv2::WebACL',
   'AWS::WAFv2::WebACLAssociation',

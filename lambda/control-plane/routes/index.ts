@@ -3,6 +3,9 @@ import { json } from '../http/api-request';
 import { type Route, route } from '../http/route';
 import { openApiDocument } from '../openapi';
 import { accessRoutes } from './access';
+import { alertRoutes } from './alerts';
+import { deadLetterRoutes } from './dead-letters';
+import { deliveryRoutes } from './deliveries';
 import { destinationRoutes } from './destinations';
 import { mappingRoutes } from './mapping';
 import { setupRoutes } from './setup';
@@ -21,6 +24,9 @@ export const ROUTES: readonly Route[] = [
   ...setupRoutes,
   ...mappingRoutes,
   ...accessRoutes,
+  ...deliveryRoutes,
+  ...deadLetterRoutes,
+  ...alertRoutes,
   route({
     method: 'GET',
     path: '/v1/sign-in',

@@ -47,6 +47,7 @@ export async function offloadOversize(
         delivery.message = await upload(delivery, (signal) =>
           payloads.offload(delivery.destination, delivery.payload, delivery.message, signal),
         );
+        delivery.offloaded = true;
       } catch (error) {
         delivery.result = failed(error);
       }

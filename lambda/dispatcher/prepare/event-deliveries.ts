@@ -20,6 +20,8 @@ export interface DeliveriesOut {
   readonly deadLetters: DeadLetter[];
   unrouted: number;
   blockedByConsent: number;
+  /** The same by destination, for its summary line. */
+  readonly blockedByDestination: Map<Destination, number>;
 }
 
 /**
@@ -66,6 +68,7 @@ export function addDeliveries(
   for (const destination of destinations) {
     if (!consentAllows(message.consent, destination.requiredConsent)) {
       out.blockedByConsent += 1;
+      out.blockedByDestination.set(destination, (out.blockedByDestination.get(destination) ?? 0) + 1);
       logger.debug('not delivered: no consent', {
         messageId: record.messageId,
         workspaceId,

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
+import type { Destination } from '../../shared/destination-config';
 import { isWorkspaceGroup } from '../../shared/ingest-message';
 import { distinctIdHash } from '../../shared/log-ids';
 import type { Delivery } from '../delivery';
@@ -35,6 +36,8 @@ export interface PreparedBatch {
   readonly unrouted: number;
   /** (Event, destination) pairs not delivered because the visitor did not consent: counted only. */
   readonly blockedByConsent: number;
+  /** The same by destination. */
+  readonly blockedByDestination: ReadonlyMap<Destination, number>;
   /** Every event valid enough to name its workspace and id: what the trace starts from. */
   readonly received: ReceivedEvent[];
   /**
@@ -66,7 +69,13 @@ export async function prepareDeliveries(
   const unresolved: UnresolvedEvent[] = [];
   const received: ReceivedEvent[] = [];
   const unscopedGroups = new Set<string>();
-  const out: DeliveriesOut = { deliveries: [], deadLetters: [], unrouted: 0, blockedByConsent: 0 };
+  const out: DeliveriesOut = {
+    deliveries: [],
+    deadLetters: [],
+    unrouted: 0,
+    blockedByConsent: 0,
+    blockedByDestination: new Map(),
+  };
   // On a FIFO ingest queue, a group's later events wait behind one that could not be resolved
   // (a group within its workspace).
   const heldGroups = new Set<string>();
@@ -115,8 +124,17 @@ export async function prepareDeliveries(
     }
   }
   assignWaves(out.deliveries);
-  const { deliveries, deadLetters, unrouted, blockedByConsent } = out;
-  return { deliveries, deadLetters, unresolved, unrouted, blockedByConsent, received, unscopedGroups };
+  const { deliveries, deadLetters, unrouted, blockedByConsent, blockedByDestination } = out;
+  return {
+    deliveries,
+    deadLetters,
+    unresolved,
+    unrouted,
+    blockedByConsent,
+    blockedByDestination,
+    received,
+    unscopedGroups,
+  };
 }
 
 /** A letter for an event that never reached routing: it keeps where a retry was going and its mapping. */

@@ -88,11 +88,14 @@ export function sendDeadLetters(
   sqs: SQSClient,
   queue: DeadLetterQueue,
   letters: readonly DeadLetter[],
+  /** Filled with each written letter's message id in the queue, by index. @default not collected */
+  sentIds?: Map<number, string>,
 ): Promise<Map<number, string>> {
   return sendMessages(
     sqs,
     queue.url,
     letters.map((letter) => toDeadLetterEntry(letter, queue.fifo)),
+    sentIds,
   );
 }
 

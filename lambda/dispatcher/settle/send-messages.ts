@@ -16,6 +16,8 @@ export async function sendMessages(
   sqs: SQSClient,
   queueUrl: string,
   messages: readonly SendMessageBatchRequestEntry[],
+  /** Filled with the SQS message id of each message sent, by index. @default not collected */
+  sentIds?: Map<number, string>,
 ): Promise<Map<number, string>> {
   const entries = messages.map((entry, index) => ({ index, entry }));
   const size = ({ entry }: (typeof entries)[number]) =>
@@ -29,11 +31,15 @@ export async function sendMessages(
         const response = await sqs.send(
           new SendMessageBatchCommand({ QueueUrl: queueUrl, Entries: request }),
         );
-        const sent = new Set((response.Successful ?? []).map((s) => s.Id));
+        const sent = new Map((response.Successful ?? []).map((s) => [s.Id, s.MessageId]));
         const failures = new Map((response.Failed ?? []).map((f) => [f.Id, f.Code ?? 'EntryFailed']));
         batch.forEach(({ index }, position) => {
           if (!sent.has(String(position)))
             unsent.set(index, failures.get(String(position)) ?? 'MissingEntryResult');
+          else {
+            const messageId = sent.get(String(position));
+            if (messageId) sentIds?.set(index, messageId);
+          }
         });
       } catch (error) {
         const code = error instanceof Error ? error.name : 'UnknownError';

@@ -5,7 +5,13 @@ import type { Delivery } from '../delivery';
 import { DeferredDeliveryError, type DeliveryError } from '../errors';
 import { type MappingPins, pinned } from '../prepare/mapping-pins';
 import type { UnresolvedEvent } from '../prepare/prepare-deliveries';
-import { type DeadLetter, type DeadLetterQueue, sendDeadLetters } from './dead-letter';
+import { type DeadLetter, type DeadLetterQueue, sendDeadLetters, toDeadLetterEntry } from './dead-letter';
+import {
+  type DeadLetterStore,
+  ofKnownWorkspace,
+  storeDeadLetters,
+  toStoredLetter,
+} from './dead-letter-store';
 import { backoffSeconds, type RetryPolicy, toRetryEntry } from './retry';
 import { type ScheduledRetry, scheduleRetries } from './schedule-retries';
 import { sendMessages } from './send-messages';
@@ -20,6 +26,11 @@ export interface SettleDependencies {
   readonly retry?: RetryPolicy;
   /** Signs the mapping version each retry and dead letter keeps. @default none: they keep none */
   readonly pins?: MappingPins;
+  /**
+   * Where letters of known workspaces are also kept, for their customers (the API). One write per
+   * letter, none per delivered event. @default none: the dead-letter queue only
+   */
+  readonly deadLetterStore?: DeadLetterStore;
 }
 
 export interface Settlement {
@@ -33,6 +44,10 @@ export interface Settlement {
   readonly retried: readonly Delivery[];
   /** Events sent again because their workspace could not be looked up: an alarm watches the rate. */
   readonly registryResends: number;
+  /** Letters written to the dead-letter store too (none without one). */
+  readonly deadLettersStored: number;
+  /** Letters of known workspaces in the dead-letter queue but not in the store: counted, never thrown. */
+  readonly deadLettersNotStored: number;
 }
 
 /**
@@ -65,8 +80,10 @@ export async function settle(
   const failedRecords = new Set<string>(waitingForRegistry.returned);
   const retries = decideFailures(deliveries, deps, deadLetters, failedRecords);
   const unsentRetries = await sendRetries(retries, deps, failedRecords);
-  const unwritten = await writeDeadLetters(deadLetters, deps, failedRecords);
+  const { unwritten, stored, notStored } = await writeDeadLetters(deadLetters, deps, failedRecords);
   return {
+    deadLettersStored: stored,
+    deadLettersNotStored: notStored,
     failedRecords,
     deadLettered: deadLetters.length - unwritten.size,
     retriesScheduled: retries.length - unsentRetries,
@@ -160,14 +177,16 @@ async function sendRetries(
 
 /**
  * Writes the dead letters, each logged for the trace; a record whose letter could not be written
- * goes back to the queue. Returns the letters not written, by index.
+ * goes back to the queue. Then, with a store, the letters of known workspaces go there too (see
+ * `keepInStore`). Returns the letters not written, by index, and how many the store has.
  */
 async function writeDeadLetters(
   deadLetters: readonly DeadLetter[],
   deps: SettleDependencies,
   failedRecords: Set<string>,
-): Promise<Map<number, string>> {
-  const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters);
+): Promise<{ unwritten: Map<number, string>; stored: number; notStored: number }> {
+  const sentIds = new Map<number, string>();
+  const unwritten = await sendDeadLetters(deps.sqs, deps.deadLetterQueue, deadLetters, sentIds);
   deadLetters.forEach((letter, index) => {
     const writeError = unwritten.get(index);
     const log = {
@@ -187,7 +206,58 @@ async function writeDeadLetters(
       deps.logger.warn('dead-lettered', log);
     }
   });
-  return unwritten;
+  try {
+    const { stored, notStored } = await keepInStore(deadLetters, unwritten, sentIds, deps);
+    return { unwritten, stored, notStored };
+  } catch (error) {
+    // Never the batch's failure: every letter is in the dead-letter queue already.
+    const notStored = deadLetters.filter((l, i) => !unwritten.has(i) && ofKnownWorkspace(l)).length;
+    deps.logger.error("dead letters not in their workspace's store: in the dead-letter queue only", {
+      notStored,
+      errorName: (error as Error)?.name,
+    });
+    return { unwritten, stored: 0, notStored };
+  }
+}
+
+/**
+ * The batch's letters of known workspaces, once in the dead-letter queue (the queue first, so a
+ * store failure never loses a letter), written to the store in as few BatchWriteItem calls as fit.
+ * A failure is logged and counted, never thrown: the letter is in the operator's queue.
+ */
+async function keepInStore(
+  deadLetters: readonly DeadLetter[],
+  unwritten: ReadonlyMap<number, string>,
+  sentIds: ReadonlyMap<number, string>,
+  deps: SettleDependencies,
+): Promise<{ stored: number; notStored: number }> {
+  const store = deps.deadLetterStore;
+  if (!store) return { stored: 0, notStored: 0 };
+  const now = Date.now();
+  const letters = deadLetters.flatMap((letter, index) =>
+    !unwritten.has(index) && ofKnownWorkspace(letter)
+      ? [
+          toStoredLetter(
+            letter,
+            toDeadLetterEntry(letter, deps.deadLetterQueue.fifo),
+            sentIds.get(index),
+            now,
+            store.retentionSeconds,
+          ),
+        ]
+      : [],
+  );
+  if (letters.length === 0) return { stored: 0, notStored: 0 };
+  const outcome = await storeDeadLetters(store, letters);
+  if (outcome.notStored > 0)
+    deps.logger.error("dead letters not in their workspace's store: in the dead-letter queue only", {
+      letters: letters.length,
+      notStored: outcome.notStored,
+      tooLarge: outcome.tooLarge,
+      errors: outcome.errors,
+      workspaceIds: [...new Set(letters.map((l) => l.workspaceId))],
+    });
+  return { stored: outcome.stored, notStored: outcome.notStored };
 }
 
 /**

@@ -111,6 +111,11 @@ export const NOT_EMULATED: Readonly<Record<string, NotEmulated>> = {
       };
     },
   },
+  'AWS::Logs::SubscriptionFilter': {
+    reason:
+      "log groups are not emulated: the local runtime follows the dispatcher's log file with the same filter and feeds the subscribed function (local/log-subscription.ts)",
+    reference: (properties, naming) => ({ ref: named(properties, 'FilterName', naming), attributes: {} }),
+  },
   'AWS::ApiGateway::RestApi': {
     reason: NO_API_GATEWAY,
     reference: (_, naming) => {

@@ -4,8 +4,11 @@ import type { ApiKeys } from '../../../lambda/control-plane/access/api-keys';
 import type { Caller } from '../../../lambda/control-plane/access/caller';
 import type { Members } from '../../../lambda/control-plane/access/members';
 import type { Role } from '../../../lambda/control-plane/access/roles';
+import type { AlertSettings } from '../../../lambda/control-plane/alerts/alert-settings';
 import type { ChangeContext } from '../../../lambda/control-plane/audit/audit-log';
 import { answer } from '../../../lambda/control-plane/create-handler';
+import type { DeadLetters } from '../../../lambda/control-plane/dead-letters/dead-letters';
+import type { DeliveryVisibility } from '../../../lambda/control-plane/deliveries/delivery-logs';
 import type { ApiRequest, ApiResponse } from '../../../lambda/control-plane/http/api-request';
 import type { Route, RouteContext } from '../../../lambda/control-plane/http/route';
 import { handleRequest, routeTable } from '../../../lambda/control-plane/http/router';
@@ -119,6 +122,9 @@ function fakeServices(workspaces: readonly string[] = [WS_A, WS_B]) {
     },
     signIn: { region: 'us-east-1', userPoolId: 'us-east-1_TestPool1', userPoolClientId: 'client' },
     platform: { account: '123456789012', dispatcherRoleArn: 'arn:aws:iam::123456789012:role/Dispatcher' },
+    deadLetters: unreachable<DeadLetters>(),
+    deliveries: unreachable<DeliveryVisibility>(),
+    alerts: unreachable<AlertSettings>(),
   };
   return { services, roleOf, registry, workspaceLookups };
 }
@@ -129,6 +135,8 @@ const SAMPLE_PARAMS: Record<string, string> = {
   version: '1',
   member: 'some-user-id',
   key: '0123456789abcdef',
+  letter: '1732300000000-0f1e2d3c-4b5a-4968-8776-655443322110',
+  distinctId: 'evt_123',
 };
 
 function pathParameters(path: string, workspace: string): Record<string, string> {

@@ -132,7 +132,12 @@ export class DynamoDbDisabledDestinations implements DisabledDestinations {
     );
     if (!won) return;
     this.cache.set(destinationId, { readAt: now, disabled: { disabledAt: now, reason } });
-    this.options.logger.error('destination disabled', { destinationId, reason, failingSince });
+    this.options.logger.error('destination disabled', {
+      workspaceId: destinationId.slice(0, Math.max(0, destinationId.indexOf('/'))),
+      destinationId,
+      reason,
+      failingSince,
+    });
     await this.tellOperator(destinationId, reason, failingSince, now);
   }
 
