@@ -42,7 +42,8 @@ or (with --fifo-ingest) out of order.
                        SECONDS of the run (default: the whole run); repeatable
   --fail DEST=KIND[:SECONDS]
                        every call to DEST fails with KIND (throttle, server-error, timeout,
-                       connection-reset) for the first SECONDS (default: the whole run); repeatable
+                       connection-reset; access-denied: permanent, dead-lettered at once) for the
+                       first SECONDS (default: the whole run); repeatable
                        DEST, in every workspace (or one workspace's, as workspace-2/customer-fn):
                        ${Object.values(DESTINATION_IDS).slice(0, 4).join(', ')},
                        ${Object.values(DESTINATION_IDS).slice(4).join(', ')}

@@ -48,9 +48,14 @@ queue to its topic, say), assume its developerRoleArn.
                           first SECONDS after start (default: as long as it runs); repeatable
   --fail DEST=KIND[:SECONDS]
                           every call to DEST fails with KIND (throttle, server-error, timeout,
-                          connection-reset) for the first SECONDS; repeatable. DEST in every
+                          connection-reset; access-denied: permanent, dead-lettered at once) for
+                          the first SECONDS; repeatable. DEST in every
                           workspace (customer-fn), or one workspace's (workspace-2/customer-fn):
                           then its health and failures show it through the API
+  --max-delivery-attempts N
+                          attempts per destination before an event is dead-lettered with
+                          RetriesExhausted (default 5; deployed: 50): a --fail window's events
+                          reach the workspace's dead letters within a minute, to redrive
   --function NAME=MODULE[#EXPORT]
                           run your own function: its handler (the export named EXPORT, else
                           \`handler\`) from MODULE, as function NAME in workspace-1's account
@@ -67,6 +72,7 @@ const OPTIONS = {
   function: { type: 'string', multiple: true },
   slow: { type: 'string', multiple: true, default: [] },
   fail: { type: 'string', multiple: true, default: [] },
+  'max-delivery-attempts': { type: 'string', default: '5' },
 } satisfies CliOptions;
 
 /** Serves until Ctrl-C: its one result, where everything is, is printed once ready. */
@@ -77,6 +83,9 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     throw new UsageError('--workspaces must be a whole number from 0 to 20');
   if (!Number.isInteger(ttl) || ttl < 1)
     throw new UsageError('--registry-ttl must be a whole number of seconds');
+  const maxDeliveryAttempts = Number(values['max-delivery-attempts']);
+  if (!Number.isInteger(maxDeliveryAttempts) || maxDeliveryAttempts < 1)
+    throw new UsageError('--max-delivery-attempts must be a whole number from 1');
   const say = (line: string) => process.stderr.write(`${line}\n`);
   const customerFunctions = (values.function ?? []).map(parseFunction);
   const destinationFaults = [
@@ -94,6 +103,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     log: say,
     controlPlane: { seedAccess: true },
     destinationFaults,
+    maxDeliveryAttempts,
   });
   const statusServer = http.createServer((request, response) => {
     pipeline

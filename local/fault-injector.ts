@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type * as http from 'node:http';
 import { seededRandom } from './test-events';
 
-export type FaultKind = 'throttle' | 'server-error' | 'timeout' | 'connection-reset' | 'partial-batch';
+export type FaultKind =
+  | 'throttle'
+  | 'server-error'
+  | 'timeout'
+  | 'connection-reset'
+  /** The service refuses the caller (403): permanent, dead-lettered at once. */
+  | 'access-denied'
+  | 'partial-batch';
 
 export interface FaultOptions {
   /**
@@ -25,7 +32,13 @@ export type DestinationFault = { readonly destinationId: string; readonly second
   | { readonly kind: Exclude<FaultKind, 'partial-batch'> }
 );
 
-const WINDOW_FAULT_KINDS: readonly string[] = ['throttle', 'server-error', 'timeout', 'connection-reset'];
+const WINDOW_FAULT_KINDS: readonly string[] = [
+  'throttle',
+  'server-error',
+  'timeout',
+  'connection-reset',
+  'access-denied',
+];
 
 /**
  * Reads `--slow DEST=MS[:SECONDS]` or `--fail DEST=KIND[:SECONDS]`; SECONDS defaults to the
@@ -89,6 +102,8 @@ export class FaultInjector {
     'server-error': 0,
     timeout: 0,
     'connection-reset': 0,
+    // Only ever a window fault (--fail): the random faults are all retryable.
+    'access-denied': 0,
     'partial-batch': 0,
   };
 
@@ -147,6 +162,7 @@ export async function answerWithFault(
     await new Promise((resolve) => setTimeout(resolve, timeoutMs).unref());
     return void request.socket.destroy();
   }
+  if (kind === 'access-denied') return deny(service, response);
   const throttle = kind === 'throttle';
   if (service === 'kinesis' || service === 'events' || service === 'sqs') {
     const { throttle: throttled, server } = JSON_ERRORS[service];
@@ -176,6 +192,24 @@ export async function answerWithFault(
   response.writeHead(throttle ? 400 : 500, { 'content-type': 'text/xml' });
   response.end(
     `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>${throttle ? 'Sender' : 'Receiver'}</Type><Code>${code}</Code><Message>injected ${kind}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  );
+}
+
+/** A 403 as each service words it: the dispatcher takes it for a permanent failure. */
+function deny(service: FaultedService, response: http.ServerResponse): void {
+  const message = 'injected access-denied';
+  if (service === 'kinesis' || service === 'events' || service === 'sqs' || service === 'lambda') {
+    response.writeHead(403, {
+      'content-type': service === 'lambda' ? 'application/json' : 'application/x-amz-json-1.1',
+      'x-amzn-errortype': 'AccessDeniedException',
+    });
+    return void response.end(JSON.stringify({ __type: 'AccessDeniedException', message }));
+  }
+  response.writeHead(403, { 'content-type': 'text/xml' });
+  response.end(
+    service === 's3'
+      ? `<Error><Code>AccessDenied</Code><Message>${message}</Message><RequestId>${randomUUID()}</RequestId></Error>`
+      : `<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender</Type><Code>AuthorizationError</Code><Message>${message}</Message></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
   );
 }
 
