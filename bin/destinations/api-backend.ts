@@ -1,8 +1,22 @@
+import type * as z from 'zod';
 import type { ApiKeySummary } from '../../lambda/control-plane/access/api-keys';
 import type { Member } from '../../lambda/control-plane/access/members';
 import type { Role } from '../../lambda/control-plane/access/roles';
 import type { AuditPage } from '../../lambda/control-plane/audit/audit-log';
+import type {
+  DeadLetterFilter,
+  DeadLetterPage,
+  DeadLetterView,
+  DiscardOutcome,
+  RedriveOutcome,
+} from '../../lambda/control-plane/dead-letters/dead-letters';
 import { diffDestinations } from '../../lambda/control-plane/registry/destination-diff';
+import type {
+  EventStorySchema,
+  FailuresSchema,
+  WorkspaceHealthSchema,
+} from '../../lambda/control-plane/routes/deliveries';
+import type { AlertChannel } from '../../lambda/shared/alert-channel';
 import type { DestinationSpec } from '../../lambda/shared/destination-config';
 import { type ApiClient, apiPath } from './api-client';
 import type {
@@ -75,7 +89,40 @@ export interface CreatedApiKey {
   readonly apiKey: ApiKeySummary;
 }
 
-export type { ApiKeySummary, AuditPage, Member };
+export type WorkspaceHealth = z.infer<typeof WorkspaceHealthSchema>;
+export type DestinationHealth = WorkspaceHealth['destinations'][number];
+export type DeliveryFigures = WorkspaceHealth['totals'];
+export type DeliveryFailures = z.infer<typeof FailuresSchema>;
+export type EventStory = z.infer<typeof EventStorySchema>;
+
+/** The letters a redrive or discard takes: these ids, or all matching a filter (`{}`: all). */
+export type DeadLetterSelection =
+  | { readonly letters: readonly string[] }
+  | { readonly filter: DeadLetterFilter };
+
+/** `GET`/`PUT …/alerts`: where the workspace's alerts go, null when nowhere. */
+export interface AlertSettings {
+  readonly channel: AlertChannel | null;
+}
+
+export interface AlertTestResult {
+  readonly sent: boolean;
+  readonly error?: string;
+}
+
+/** A window of delivery visibility: the API applies its own when left out. */
+export type DeliveryWindow = 'hour' | 'day' | 'week';
+
+export type {
+  ApiKeySummary,
+  AuditPage,
+  DeadLetterFilter,
+  DeadLetterPage,
+  DeadLetterView,
+  DiscardOutcome,
+  Member,
+  RedriveOutcome,
+};
 
 /**
  * The commands' operations over the control-plane API: each is one route (two where the command
@@ -291,6 +338,67 @@ export class ApiBackend implements DestinationsBackend {
 
   auditEvents(workspace: string, page: { limit?: string; cursor?: string }) {
     return this.get<AuditPage>(apiPath`/v1/workspaces/${workspace}/audit-events`, page);
+  }
+
+  // Delivery visibility: health, failures, an event's story (read from the dispatcher's logs)
+
+  health(workspace: string, window: DeliveryWindow | undefined) {
+    return this.get<WorkspaceHealth>(apiPath`/v1/workspaces/${workspace}/health`, { window });
+  }
+
+  failures(workspace: string, destination: string, query: { limit?: string; window?: DeliveryWindow }) {
+    return this.get<DeliveryFailures>(
+      apiPath`/v1/workspaces/${workspace}/destinations/${destination}/failures`,
+      query,
+    );
+  }
+
+  story(workspace: string, distinctId: string, query: { visitorId?: string; window?: DeliveryWindow }) {
+    return this.get<EventStory>(apiPath`/v1/workspaces/${workspace}/events/${distinctId}`, query);
+  }
+
+  // The workspace's dead letters
+
+  deadLetters(workspace: string, query: DeadLetterFilter & { limit?: string; cursor?: string }) {
+    return this.get<DeadLetterPage>(apiPath`/v1/workspaces/${workspace}/dead-letters`, { ...query });
+  }
+
+  deadLetter(workspace: string, letter: string) {
+    return this.get<DeadLetterView>(apiPath`/v1/workspaces/${workspace}/dead-letters/${letter}`);
+  }
+
+  redriveDeadLetters(workspace: string, selection: DeadLetterSelection) {
+    return this.send<RedriveOutcome>(
+      'POST',
+      apiPath`/v1/workspaces/${workspace}/dead-letters/redrive`,
+      selection,
+    );
+  }
+
+  discardDeadLetters(workspace: string, selection: DeadLetterSelection) {
+    return this.send<DiscardOutcome>(
+      'POST',
+      apiPath`/v1/workspaces/${workspace}/dead-letters/discard`,
+      selection,
+    );
+  }
+
+  // Alerts
+
+  alerts(workspace: string) {
+    return this.get<AlertSettings>(apiPath`/v1/workspaces/${workspace}/alerts`);
+  }
+
+  /** The channel (the API applies its own dead-letter threshold when left out), or null: none. */
+  setAlerts(
+    workspace: string,
+    channel: { topicArn: string; roleArn: string; deadLetterThreshold?: number } | null,
+  ) {
+    return this.send<AlertSettings>('PUT', apiPath`/v1/workspaces/${workspace}/alerts`, { channel });
+  }
+
+  testAlerts(workspace: string) {
+    return this.send<AlertTestResult>('POST', apiPath`/v1/workspaces/${workspace}/alerts/test`);
   }
 
   private listing(workspace: string) {

@@ -1,7 +1,8 @@
 import { ROLES } from '../../lambda/control-plane/access/roles';
 import { UsageError } from '../cli-kit';
 import type { ApiBackend } from './api-backend';
-import { type Command, need, needAfter, result } from './command';
+import { type Command, need, needAfter, result, timeFlag } from './command';
+import { DELIVERY_COMMANDS } from './delivery-commands';
 
 /** Commands only the API offers: people, keys, the audit log, and what a customer sets up. */
 type ApiCommand = Command<ApiBackend>;
@@ -192,12 +193,7 @@ async function memberId(backend: ApiBackend, workspace: string, who: string): Pr
 }
 
 /** --expires-at as the API takes it: a date (midnight UTC) or a date and time. */
-function isoTime(value: string): string {
-  const at = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
-  if (Number.isNaN(at))
-    throw new UsageError('--expires-at must be a date (2026-12-31) or an ISO 8601 time', 'api-keys');
-  return new Date(at).toISOString();
-}
+const isoTime = (value: string): string => timeFlag(value, 'expires-at', 'api-keys');
 
 /** The commands only the API offers. */
 export const API_COMMANDS: Readonly<Record<string, ApiCommand>> = {
@@ -207,4 +203,5 @@ export const API_COMMANDS: Readonly<Record<string, ApiCommand>> = {
   members,
   'api-keys': apiKeys,
   audit,
+  ...DELIVERY_COMMANDS,
 };

@@ -28,3 +28,11 @@ export function needAfter(context: CommandContext<unknown>, action: string, ...n
 }
 
 export const result = (json: unknown, text: string, exitCode = 0): CliResult => ({ json, text, exitCode });
+
+/** A time flag as the API takes it: a date (midnight UTC) or a date and time, as ISO 8601 in UTC. */
+export function timeFlag(value: string, flag: string, command: string): string {
+  const at = Date.parse(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00Z` : value);
+  if (Number.isNaN(at))
+    throw new UsageError(`--${flag} must be a date (2026-12-31) or an ISO 8601 time`, command);
+  return new Date(at).toISOString();
+}

@@ -71,6 +71,18 @@ People, keys and the audit log (API only):
   audit WORKSPACE [--limit N] [--cursor C]
                                         who changed what, newest first
 
+Deliveries: what happened to them, and what to do (API only):
+  health WORKSPACE [--window hour|day|week]
+                                        per destination: delivered, failed, retries, dead
+                                        letters, circuit, disabled, last failure
+  failures WORKSPACE DESTINATION [--limit N] [--window W]
+                                        a destination's recent failures, newest first
+  story WORKSPACE DISTINCT_ID [--visitor-id V] [--window W]
+                                        an event's story: received, each destination's outcome
+  dead-letters list|show|redrive|discard …
+                                        the workspace's dead letters; send them again
+  alerts show|set|test …                where the workspace is told of its destinations' trouble
+
 Operators:
   workspaces create|list|show|disable|enable|add-invoke-account …
 
@@ -250,6 +262,80 @@ the versions before and after. API only.
 
   --limit N   events per page, 1 to 100 (50 without it)
   --cursor C  the next page: the command prints it when there is one
+
+${COMMON}`,
+  health: `npm run destinations -- health WORKSPACE [--window hour|day|week]
+
+Delivery health, from the dispatcher's logs: one line per destination of the live version (and
+any other the window's logs name, marked "not live"): delivered, failed by error code, retries
+scheduled, dead-lettered by code, the circuit's state, disabled and why, the last failure's
+code; then the workspace's total. --json adds consent blocks, offloads, latency p50 and p99,
+the last success and the circuit's details. API only.
+
+  --window W  hour, day or week: how far back (the last hour without it)
+
+${COMMON}`,
+  failures: `npm run destinations -- failures WORKSPACE DESTINATION [--limit N] [--window hour|day|week]
+
+A destination's recent failures, newest first: when, the event's distinctIdHash (the logs never
+hold the distinct_id itself), the code, the attempt, what came of it, and the reason (codes and
+ids, never event content). Deferrals (circuit open, rate limit) are not listed. API only.
+
+  --limit N   at most, 1 to 100 (20 without it)
+  --window W  hour, day or week: how far back (the last day without it)
+
+${COMMON}`,
+  story: `npm run destinations -- story WORKSPACE DISTINCT_ID [--visitor-id V] [--window hour|day|week]
+
+An event's story in this workspace, as npm run trace tells the operator: each time it was
+received (attempt, redriven), each destination's outcome (delivered; deferred or failed with its
+code and what comes next; dead-lettered with its reason), in time order. The answer names the
+event by its hash, never its distinct_id. API only.
+
+  --visitor-id V  the event's visitor_id: adds the sample consumer's name for the event
+  --window W      hour, day or week: how far back (the last day without it)
+
+${COMMON}`,
+  'dead-letters': `npm run destinations -- dead-letters COMMAND …
+
+The workspace's own dead letters: events a destination could not take. Listing and showing are
+for every member (a letter's body, the customer's event, for editors and admins only); redrive
+and discard are an editor's, and audited. API only.
+
+  list WORKSPACE [--destination D] [--code C] [--from TIME] [--to TIME] [--limit N] [--cursor C]
+                                        newest first, without bodies; --limit 1 to 100 (50
+                                        without it); with a filter a page may hold fewer: follow
+                                        the --cursor the command prints
+  show WORKSPACE LETTER                 one letter: why, where it was going, its body
+  redrive WORKSPACE LETTER…             send letters back to be delivered again, as npm run
+                                        redrive does (same body, targets, mapping version)
+  redrive WORKSPACE --all               every letter of the workspace
+  redrive WORKSPACE [--destination D] [--code C] [--from TIME] [--to TIME]
+                                        the letters matching the filter, oldest first
+  discard WORKSPACE (LETTER… | --all | filter flags)
+                                        forget letters for good
+
+A request takes at most 500 letters: redrive and discard print how many matched, were redriven
+or discarded, failed, were not found, and how many are left (run the command again). Redrive
+once the cause is fixed: a destination refusing access is not called for a minute, and letters
+redriven within it come back. TIME: a date (2026-12-31) or an ISO 8601 time. Exit status 1 when
+some letters failed (they stay, to try again).
+
+${COMMON}`,
+  alerts: `npm run destinations -- alerts COMMAND …
+
+Where the workspace is told of its destinations' trouble (a circuit opening, a destination
+disabled, dead letters growing): its own standard SNS topic, published through one of its
+delivery roles (which needs sns:Publish on it). Showing is for every member, setting an admin's,
+testing an editor's. API only.
+
+  show WORKSPACE                        the channel, or none
+  set WORKSPACE --topic-arn ARN --role-arn ARN [--dead-letter-threshold N]
+                                        alert there; N: a destination's dead letters in an hour
+                                        that make an alert (10 without it)
+  set WORKSPACE --clear                 alert nowhere
+  test WORKSPACE                        publish a test alert (AlertChannelTest); exit status 1
+                                        when the topic did not take it, with what AWS said
 
 ${COMMON}`,
 };

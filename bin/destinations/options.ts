@@ -37,6 +37,13 @@ export const OPTIONS = {
   'expires-at': { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
+  window: { type: 'string' },
+  'visitor-id': { type: 'string' },
+  destination: { type: 'string' },
+  code: { type: 'string' },
+  from: { type: 'string' },
+  all: { type: 'boolean', default: false },
+  'dead-letter-threshold': { type: 'string' },
 } satisfies CliOptions;
 
 /** The parsed flags, typed from OPTIONS. */
