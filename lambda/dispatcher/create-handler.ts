@@ -85,7 +85,7 @@ export function createDispatcherHandler(
     logger,
     maxReceiveCount: environment.maxReceiveCount,
     concurrency: environment.concurrency,
-    brokenDestinations: new BrokenDestinations(),
+    brokenDestinations: new BrokenDestinations(environment.brokenDestinationPauseMs),
     breakers: new CircuitBreakers(environment.breaker, (transition) => {
       logTransition(logger, transition);
       options.onCircuitTransition?.(transition);

@@ -36,6 +36,11 @@ export interface DispatcherEnvironment {
   /** Circuit breaker per destination. @default DEFAULT_BREAKER_SETTINGS */
   readonly breaker?: CircuitBreakerSettings;
   /**
+   * How long a destination that answered AccessDenied, DestinationNotFound or KmsError is not
+   * called (its events dead-lettered with the same code). @default 60 s (`BrokenDestinations`)
+   */
+  readonly brokenDestinationPauseMs?: number;
+  /**
    * Where destinations that fail everything for `disableAfterHours` are disabled, and whom to tell.
    * @default none: no destination is ever disabled
    */
@@ -105,6 +110,9 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
       1000 * positiveInteger('BREAKER_COOLDOWN_SECONDS', DEFAULT_BREAKER_SETTINGS.cooldownMs / 1000),
     minPatienceMs: positiveInteger('MIN_CALL_PATIENCE_MS', DEFAULT_BREAKER_SETTINGS.minPatienceMs),
   };
+  const brokenDestinationPauseMs = env.BROKEN_DESTINATION_PAUSE_SECONDS
+    ? 1000 * positiveInteger('BROKEN_DESTINATION_PAUSE_SECONDS', 60)
+    : undefined;
   const statusTable = env.DESTINATION_STATUS_TABLE || undefined;
   const operatorTopicArn = env.OPERATOR_TOPIC_ARN || undefined;
   const destinationStatus = statusTable && {
@@ -130,6 +138,7 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
     ...(retry && { retry }),
     ...(payloadBucket && { payloadBucket }),
     breaker,
+    ...(brokenDestinationPauseMs && { brokenDestinationPauseMs }),
     ...(destinationStatus && { destinationStatus }),
     ...(mappingPinSecret && { mappingPinSecret }),
   };

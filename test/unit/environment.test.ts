@@ -38,6 +38,21 @@ describe('readDispatcherEnvironment', () => {
     });
   });
 
+  it('reads how long a broken destination is not called, only when set', () => {
+    const base = {
+      DESTINATIONS: '{"workspaces":[]}',
+      DEAD_LETTER_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/1/dlq',
+    };
+
+    expect(
+      readDispatcherEnvironment({ ...base, BROKEN_DESTINATION_PAUSE_SECONDS: '5' }).brokenDestinationPauseMs,
+    ).toBe(5_000);
+    expect(readDispatcherEnvironment(base).brokenDestinationPauseMs).toBeUndefined();
+    expect(() => readDispatcherEnvironment({ ...base, BROKEN_DESTINATION_PAUSE_SECONDS: 'soon' })).toThrow(
+      /BROKEN_DESTINATION_PAUSE_SECONDS/,
+    );
+  });
+
   it('reads the retry policy when RETRY_QUEUE_URL is set, with defaults spanning six hours', () => {
     const environment = readDispatcherEnvironment({
       DESTINATIONS: '{"workspaces":[]}',
