@@ -211,7 +211,7 @@ export const LOCAL_DIFFERENCES = {
    * The dispatcher's variables that differ: Lambda sets AWS_REGION; retries wait seconds, not
    * minutes, to finish a run, and at most as long as the longest local cool-down (so events
    * deferred by an open circuit wait it out rather than cycle through the emulator's queue);
-   * cool-downs of seconds; a 2 s patience floor, not 500 ms, since the emulator, sharing 2 cores
+   * cool-downs (and the pause after AccessDenied) of seconds; a 2 s patience floor, not 500 ms, since the emulator, sharing 2 cores
    * with everything else, stalls a call for hundreds of milliseconds now and then; no metrics on
    * stdout (the local pipeline writes them to the dispatcher's log file, as Lambda to its log
    * group, whenever it has one).
