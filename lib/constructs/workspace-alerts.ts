@@ -86,6 +86,8 @@ export class WorkspaceAlerts extends Construct {
       retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.encryptionKey,
     });
+    // The role is this construct's own, so nothing grants it its log group but this.
+    logGroup.grantWrite(this.role);
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       entry: ENTRY,
       handler: 'handler',

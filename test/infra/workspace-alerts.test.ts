@@ -55,6 +55,15 @@ describe('WorkspaceAlerts in the platform stack', () => {
     );
     const assumable = statements.filter((s) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assumable).toHaveLength(1);
+    // Its own log group, which no managed policy grants a role made by hand.
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          Resource: { 'Fn::GetAtt': [expect.stringMatching(/^AlertsLogGroup/), 'Arn'] },
+        }),
+      ]),
+    );
   });
 
   it("is trusted by the dispatcher's role, which customers' trust policies admit", () => {
