@@ -15,6 +15,7 @@ import type { Route } from '../../lambda/control-plane/http/route';
 import { ROUTES } from '../../lambda/control-plane/routes/index';
 import { HMAC_KEY_SECRET_PREFIX } from '../../lambda/shared/registry-table';
 import type { DeadLetterStore } from './dead-letter-store';
+import { grantKeyThrough } from './encryption-key';
 import { EventDispatcher } from './event-dispatcher';
 import type { IngestQueue } from './ingest-queue';
 import type { RegistryTable } from './registry-table';
@@ -500,16 +501,8 @@ export class ControlPlane extends Construct {
     const { queue } = ingestQueue;
     // SendMessageBatch is authorised as SendMessage.
     role.addToPolicy(new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queue.queueArn] }));
-    if (queue.encryptionMasterKey) {
-      const { region, urlSuffix } = Stack.of(this);
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-          resources: [queue.encryptionMasterKey.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `sqs.${region}.${urlSuffix}` } },
-        }),
-      );
-    }
+    if (queue.encryptionMasterKey)
+      grantKeyThrough('sqs', queue.encryptionMasterKey, role, ['kms:Decrypt', 'kms:GenerateDataKey']);
     return { DEAD_LETTER_TABLE: deadLetterStore.table.tableName, INGEST_QUEUE_URL: queue.queueUrl };
   }
 
@@ -544,31 +537,15 @@ export class ControlPlane extends Construct {
     statusTable.grant(role, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
     const key = statusTable.encryptionKey;
     // The registry's key is granted already when the two tables share it.
-    if (key && key !== props.registry.table.encryptionKey) {
-      const { region, urlSuffix } = stack;
-      role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:DescribeKey'],
-          resources: [key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.${urlSuffix}` } },
-        }),
-      );
-    }
+    if (key && key !== props.registry.table.encryptionKey)
+      grantKeyThrough('dynamodb', key, role, ['kms:Decrypt', 'kms:DescribeKey']);
     return { DISPATCHER_LOG_GROUP: logGroup.logGroupName, DESTINATION_STATUS_TABLE: statusTable.tableName };
   }
 
   /** The registry's key, only through DynamoDB: the functions cannot use it for anything else. */
   private grantTableKey(props: ControlPlaneProps, role: iam.Role): void {
     const key = props.registry.table.encryptionKey;
-    if (!key) return;
-    const { region, urlSuffix } = Stack.of(this);
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.${urlSuffix}` } },
-      }),
-    );
+    if (key) grantKeyThrough('dynamodb', key, role);
   }
 
   private functionRole(

@@ -1,6 +1,6 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import {
@@ -8,6 +8,7 @@ import {
   DEAD_LETTER_STORE_KEY,
   DEFAULT_DEAD_LETTER_RETENTION_SECONDS,
 } from '../../lambda/shared/dead-letter-store';
+import { grantKeyThrough } from './encryption-key';
 
 export interface DeadLetterStoreProps {
   /** Customer-managed key the table is encrypted with. */
@@ -84,15 +85,6 @@ export class DeadLetterStore extends Construct {
 
   /** The table's key, only through DynamoDB: the grantee cannot use it for anything else. */
   private grantKeyThroughDynamoDb(grantee: iam.IGrantable): void {
-    const key = this.table.encryptionKey;
-    if (!key) return;
-    const { region, urlSuffix } = Stack.of(this);
-    grantee.grantPrincipal.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
-        resources: [key.keyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.${urlSuffix}` } },
-      }),
-    );
+    if (this.table.encryptionKey) grantKeyThrough('dynamodb', this.table.encryptionKey, grantee);
   }
 }

@@ -1,3 +1,4 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type { Construct } from 'constructs';
@@ -27,4 +28,27 @@ export class EncryptionKey extends kms.Key {
       }),
     );
   }
+}
+
+/** What reading and writing a table or queue encrypted with a key needs of it. */
+export const DATA_KEY_ACTIONS = ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'];
+
+/**
+ * Lets `grantee` use `key` only through one service of this region (DynamoDB for a table, SQS for
+ * a queue): whoever holds the grant cannot use the key for anything else.
+ */
+export function grantKeyThrough(
+  service: 'dynamodb' | 'sqs',
+  key: kms.IKey,
+  grantee: iam.IGrantable,
+  actions: readonly string[] = DATA_KEY_ACTIONS,
+): void {
+  const { region, urlSuffix } = Stack.of(key);
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({
+      actions: [...actions],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `${service}.${region}.${urlSuffix}` } },
+    }),
+  );
 }

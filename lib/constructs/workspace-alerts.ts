@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -8,6 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as destinations from 'aws-cdk-lib/aws-logs-destinations';
 import { Construct } from 'constructs';
 import { ALERTING_MESSAGES } from '../../lambda/alerts/alert-rules';
+import { grantKeyThrough } from './encryption-key';
 import type { RegistryTable } from './registry-table';
 
 export interface WorkspaceAlertsProps {
@@ -54,17 +55,8 @@ export class WorkspaceAlerts extends Construct {
         conditions: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['workspace#*'] } },
       }),
     );
-    const key = props.registry.table.encryptionKey;
-    if (key) {
-      const { region, urlSuffix } = Stack.of(this);
-      this.role.addToPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
-          resources: [key.keyArn],
-          conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.${urlSuffix}` } },
-        }),
-      );
-    }
+    if (props.registry.table.encryptionKey)
+      grantKeyThrough('dynamodb', props.registry.table.encryptionKey, this.role);
     this.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [props.dispatcherRole.roleArn] }),
     );
