@@ -76,6 +76,7 @@ export function createServices(
     apiKeys: new ApiKeys(clients.dynamodb, tableName),
     registry: (change) => new WorkspaceRegistry(clients.dynamodb, tableName, change, clients.secrets),
     async checkDestination(destination, sendTestEvent) {
+      // Fresh clients each check: cached credentials would hide a trust policy changed since.
       return checkDestination(destination, { ...asDispatcher(SESSION_NAME), sendTestEvent });
     },
     alerts: new AlertSettings(clients.dynamodb, tableName, (workspace, channel, message) =>

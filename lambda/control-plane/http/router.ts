@@ -37,18 +37,20 @@ export async function handleRequest(
 ): Promise<ApiResponse> {
   const route = routes.get(routeKey(request.method, request.resource));
   if (!route) throw new ApiError(404, 'RouteNotFound', `no route ${request.method} ${request.resource}`);
+  const change = changeContext(request);
   // Who may call it first: a non-member learns nothing, not even that an input was malformed.
-  const role = await authorize(route, request, services);
+  const role = await authorize(route, request, change, services);
   const params = parse('path', route.params, request.pathParameters);
   const query = parse('query', route.query, request.query);
   const body = parse('body', route.body, route.body ? readJson(request.body) : undefined);
-  return route.handle({ params, query, body, request, role, change: changeContext(request), services });
+  return route.handle({ params, query, body, request, role, change, services });
 }
 
 /** What the caller may do here: their role in the path's workspace, if the route is one. */
 async function authorize(
   route: Route,
   request: ApiRequest,
+  change: ChangeContext,
   services: ControlPlaneServices,
 ): Promise<Role | undefined> {
   if (route.access === 'public') return undefined;
@@ -62,7 +64,7 @@ async function authorize(
     return undefined;
   }
   const workspaceId = request.pathParameters.workspace ?? '';
-  const role = await roleIn(workspaceId, request, services);
+  const role = await roleIn(workspaceId, request, change, services);
   if (!role) throw workspaceNotFound(workspaceId);
   if (!allows(role, route.access))
     throw new ApiError(
@@ -76,6 +78,7 @@ async function authorize(
 async function roleIn(
   workspaceId: string,
   request: ApiRequest,
+  change: ChangeContext,
   services: ControlPlaneServices,
 ): Promise<Role | undefined> {
   const { caller } = request;
@@ -84,7 +87,7 @@ async function roleIn(
   if (caller.operator) {
     // Operators act as admins everywhere, but only where there is a workspace.
     try {
-      await services.registry(changeContext(request)).workspace(workspaceId);
+      await services.registry(change).workspace(workspaceId);
       return 'admin';
     } catch (error) {
       if (error instanceof RegistryError && error.kind === 'not-found') return undefined;
