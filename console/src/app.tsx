@@ -1,0 +1,214 @@
+import AppLayout from '@cloudscape-design/components/app-layout';
+import Box from '@cloudscape-design/components/box';
+import Header from '@cloudscape-design/components/header';
+import Link from '@cloudscape-design/components/link';
+import SideNavigation from '@cloudscape-design/components/side-navigation';
+import Spinner from '@cloudscape-design/components/spinner';
+import TopNavigation from '@cloudscape-design/components/top-navigation';
+import { type ReactNode, useMemo } from 'react';
+import {
+  BrowserRouter,
+  Navigate,
+  Route,
+  Routes,
+  useLocation,
+  useNavigate,
+  useParams,
+} from 'react-router-dom';
+import { ApiProvider, useApi } from './api/api-context';
+import { call, createApiClient, type Schemas } from './api/client';
+import { useSession } from './auth/session';
+import { SignInPage } from './auth/sign-in-page';
+import { ApiErrorAlert } from './components/api-error-alert';
+import { NotificationsProvider } from './components/notifications';
+import type { ConsoleConfig } from './config';
+import { ApiKeysPage } from './pages/access/api-keys-page';
+import { AuditPage } from './pages/access/audit-page';
+import { MembersPage } from './pages/access/members-page';
+import { DeadLettersPage } from './pages/dead-letters/dead-letters-page';
+import { DestinationPage } from './pages/destination/destination-page';
+import { AddDestinationPage } from './pages/destinations/add-destination-page';
+import { DestinationsPage } from './pages/destinations/destinations-page';
+import { EventLookupPage } from './pages/events/event-lookup-page';
+import { PublishPage } from './pages/publish/publish-page';
+import { VersionsPage } from './pages/versions/versions-page';
+import { accessTo, WorkspaceProvider } from './workspace/workspace-context';
+
+/** The whole console: sign-in until there is a session, then the workspace pages. */
+export function App({ config }: { config: ConsoleConfig }) {
+  const session = useSession();
+  const client = useMemo(
+    () =>
+      createApiClient({
+        apiUrl: config.apiUrl,
+        accessToken: () => session.accessToken(),
+        onSignedOut: () => void session.signOut(),
+      }),
+    [config.apiUrl, session.accessToken, session.signOut],
+  );
+  if (!session.signedIn) return <SignInPage />;
+  return (
+    <ApiProvider client={client}>
+      <BrowserRouter>
+        <SignedIn />
+      </BrowserRouter>
+    </ApiProvider>
+  );
+}
+
+function SignedIn() {
+  const session = useSession();
+  const me = useApi((api) => call(api.GET('/v1/me')), []);
+  if (me.error)
+    return (
+      <Box padding="l">
+        <ApiErrorAlert error={me.error} />
+      </Box>
+    );
+  if (!me.data)
+    return (
+      <Box padding="xxxl" textAlign="center">
+        <Spinner size="large" />
+      </Box>
+    );
+  const identity = me.data;
+  return (
+    <>
+      <div id="top-nav">
+        <TopNavigation
+          identity={{ href: '/', title: 'Event delivery' }}
+          utilities={[
+            {
+              type: 'menu-dropdown',
+              text: identity.username,
+              description: identity.operator ? 'Operator' : undefined,
+              iconName: 'user-profile',
+              items: [{ id: 'sign-out', text: 'Sign out' }],
+              onItemClick: ({ detail }) => detail.id === 'sign-out' && void session.signOut(),
+            },
+          ]}
+        />
+      </div>
+      <Routes>
+        <Route path="/" element={<Home me={identity} />} />
+        <Route path="/workspaces" element={<WorkspacePicker me={identity} />} />
+        <Route path="/workspaces/:workspace/*" element={<WorkspaceArea me={identity} />} />
+        <Route path="*" element={<Navigate to="/" replace />} />
+      </Routes>
+    </>
+  );
+}
+
+/** One workspace: straight to its destinations; several: the picker. */
+function Home({ me }: { me: Schemas['Me'] }) {
+  if (me.workspaces.length === 1)
+    return <Navigate to={`/workspaces/${me.workspaces[0].workspace}/destinations`} replace />;
+  return <WorkspacePicker me={me} />;
+}
+
+function WorkspacePicker({ me }: { me: Schemas['Me'] }) {
+  const navigate = useNavigate();
+  return (
+    <Box padding="xl">
+      <Header variant="h1" description="Choose the workspace to work in.">
+        Workspaces
+      </Header>
+      {me.workspaces.length === 0 && (
+        <Box variant="p">You are not a member of any workspace yet: ask its admin to invite you.</Box>
+      )}
+      <ul>
+        {me.workspaces.map(({ workspace, role }) => (
+          <li key={workspace}>
+            <Link
+              href={`/workspaces/${workspace}/destinations`}
+              onFollow={(event) => {
+                event.preventDefault();
+                navigate(`/workspaces/${workspace}/destinations`);
+              }}
+            >
+              {workspace}
+            </Link>{' '}
+            ({role})
+          </li>
+        ))}
+      </ul>
+    </Box>
+  );
+}
+
+function WorkspaceArea({ me }: { me: Schemas['Me'] }) {
+  const { workspace = '' } = useParams();
+  const access = accessTo(me, workspace);
+  const content: ReactNode = access ? (
+    <Routes>
+      <Route path="destinations" element={<DestinationsPage />} />
+      <Route path="destinations/new" element={<AddDestinationPage />} />
+      <Route path="destinations/:destination" element={<DestinationPage />} />
+      <Route path="publish" element={<PublishPage />} />
+      <Route path="versions" element={<VersionsPage />} />
+      <Route path="dead-letters" element={<DeadLettersPage />} />
+      <Route path="events" element={<EventLookupPage />} />
+      <Route path="members" element={<MembersPage />} />
+      <Route path="api-keys" element={<ApiKeysPage />} />
+      <Route path="audit" element={<AuditPage />} />
+      <Route path="*" element={<Navigate to="destinations" replace />} />
+    </Routes>
+  ) : (
+    // The API answers a non-member exactly as a workspace that does not exist; so does the console.
+    <Box padding="l">
+      <Header variant="h1">Workspace not found</Header>
+      <Box variant="p">There is no workspace {workspace} that you are a member of.</Box>
+    </Box>
+  );
+  return (
+    <NotificationsProvider>
+      {(flashbar) => (
+        <AppLayout
+          headerSelector="#top-nav"
+          navigation={<Navigation workspace={workspace} me={me} />}
+          notifications={flashbar}
+          toolsHide
+          content={access ? <WorkspaceProvider access={access}>{content}</WorkspaceProvider> : content}
+        />
+      )}
+    </NotificationsProvider>
+  );
+}
+
+function Navigation({ workspace, me }: { workspace: string; me: Schemas['Me'] }) {
+  const navigate = useNavigate();
+  const { pathname } = useLocation();
+  const base = `/workspaces/${workspace}`;
+  const admin = accessTo(me, workspace)?.isAdmin === true;
+  const active = pathname.startsWith(`${base}/destinations`) ? `${base}/destinations` : pathname;
+  return (
+    <SideNavigation
+      header={{ text: workspace, href: `${base}/destinations` }}
+      activeHref={active}
+      onFollow={(event) => {
+        if (event.detail.external) return;
+        event.preventDefault();
+        navigate(event.detail.href);
+      }}
+      items={[
+        { type: 'link', text: 'Destinations', href: `${base}/destinations` },
+        { type: 'link', text: 'Draft and publish', href: `${base}/publish` },
+        { type: 'link', text: 'Versions', href: `${base}/versions` },
+        { type: 'divider' },
+        { type: 'link', text: 'Dead letters', href: `${base}/dead-letters` },
+        { type: 'link', text: 'Event lookup', href: `${base}/events` },
+        { type: 'divider' },
+        ...(admin
+          ? ([
+              { type: 'link', text: 'Members', href: `${base}/members` },
+              { type: 'link', text: 'API keys', href: `${base}/api-keys` },
+            ] as const)
+          : []),
+        { type: 'link', text: 'Audit log', href: `${base}/audit` },
+        ...(me.workspaces.length > 1
+          ? ([{ type: 'link', text: 'Switch workspace', href: '/workspaces' }] as const)
+          : []),
+      ]}
+    />
+  );
+}
