@@ -1,6 +1,6 @@
 /**
  * Test tiers as jest projects: `npm run test:unit`, `npm run test:infra`, `npm run test:integ`
- * (end to end against the local AWS emulator, moto).
+ * (end to end against the local AWS emulator, moto), `npm run test:e2e` (the console in headless Chromium).
  */
 const transform = { '^.+\\.ts$': ['ts-jest', { diagnostics: false }] };
 
@@ -16,5 +16,5 @@ const tier = (name, extra = {}) => ({
 });
 
 module.exports = {
-  projects: [tier('unit'), tier('infra'), tier('integ')],
+  projects: [tier('unit'), tier('infra'), tier('integ'), tier('e2e')],
 };

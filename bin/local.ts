@@ -15,9 +15,10 @@ Starts the platform on this machine and keeps it up until Ctrl-C: the AWS API em
 the ingest queue, the destination registry, the dispatcher polling the queue, and workspaces
 workspace-1 … workspace-N, each with its own customer account holding the example function, a
 standard and a FIFO topic, a Kinesis stream, an EventBridge bus, a standard and a FIFO queue,
-the delivery role and the consumers, their seven destinations published; and the control-plane
+the delivery role and the consumers, their seven destinations published; the control-plane
 API (apiUrl) with its user pool, an operator, and per workspace an admin, an editor and a viewer
-(users: username and password, random each run) and an admin API key (apiKey).
+(users: username and password, random each run) and an admin API key (apiKey); and the web
+console (consoleUrl: open it in a browser, sign in as one of the users).
 When ready it prints one JSON line on stdout: where everything is.
 
 Then use it with any AWS client, pointed at the printed endpoint:
@@ -101,7 +102,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     logLevel: values.verbose ? 'INFO' : 'SILENT',
     dispatcherLogFile: path.resolve(values['log-file']),
     log: say,
-    controlPlane: { seedAccess: true },
+    controlPlane: { seedAccess: true, console: true },
     destinationFaults,
     maxDeliveryAttempts,
   });
@@ -143,6 +144,7 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<number> {
     dispatcherRoleArn: resources.dispatcherRoleArn,
     statusUrl: `http://127.0.0.1:${(statusServer.address() as AddressInfo).port}/`,
     dispatcherLog: path.resolve(values['log-file']),
+    consoleUrl: pipeline.console?.url,
     apiUrl: controlPlane.apiUrl,
     userPoolId: controlPlane.userPoolId,
     userPoolClientId: controlPlane.userPoolClientId,

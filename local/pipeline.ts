@@ -36,6 +36,7 @@ import { type DeliveredPayload, isWorkspaceGroup } from '../lambda/shared/ingest
 import { EventConsumer } from '../lib/constructs/event-consumer';
 import { EventDispatcher } from '../lib/constructs/event-dispatcher';
 import { EMULATOR_CREDENTIALS, emulatorClient, PLATFORM_ACCOUNT, REGION } from './accounts';
+import { LocalConsoleServer } from './console-server';
 import { type SeededAccess, seedAccess as seedWorkspaceAccess } from './control-plane/seed-access';
 import { type LocalControlPlane, startLocalControlPlane } from './control-plane/start';
 import { type Emulator, startEmulator } from './emulator';
@@ -102,7 +103,11 @@ export interface LocalPipelineOptions {
    * Serve the control-plane API on a loopback port; with `seedAccess`, also an operator, and per
    * workspace an admin, an editor, a viewer and an admin API key. @default not served
    */
-  readonly controlPlane?: { readonly seedAccess?: boolean };
+  readonly controlPlane?: {
+    readonly seedAccess?: boolean;
+    /** Also serve the built web console (its `url`), the one origin the API answers. @default not served */
+    readonly console?: boolean;
+  };
 }
 
 /** Fewer than the deployed event source's 10: this machine has 2 cores, shared with the emulator. */
@@ -134,6 +139,8 @@ export class LocalPipeline {
 
   /** The control-plane API, when `controlPlane` was asked for. */
   controlPlane?: LocalControlPlane;
+  /** The web console, when `controlPlane.console` was asked for: open its `url` in a browser. */
+  console?: LocalConsoleServer;
   /** Where the dispatcher writes its log lines, when it writes them to a file. */
   dispatcherLogFile?: string;
   /** The log file is a temporary one of this runtime's: removed on stop. */
@@ -189,7 +196,7 @@ export class LocalPipeline {
       const pipeline = await LocalPipeline.wire(resources, messaging, emulators, options);
       if (options.controlPlane) {
         try {
-          await pipeline.serveControlPlane(options.controlPlane.seedAccess === true);
+          await pipeline.serveControlPlane(options.controlPlane);
         } catch (error) {
           await pipeline.stop();
           throw error;
@@ -671,12 +678,22 @@ export class LocalPipeline {
     return messages;
   }
 
-  private async serveControlPlane(seedAccess: boolean): Promise<void> {
+  private async serveControlPlane(options: NonNullable<LocalPipelineOptions['controlPlane']>): Promise<void> {
+    // The console first: the API is told its origin.
+    if (options.console) this.console = await LocalConsoleServer.start();
     this.controlPlane = await startLocalControlPlane({
       resources: this.resources,
       emulatorEndpoint: this.messagingEndpoint,
       gatewayEndpoint: this.gateway.endpoint,
       dispatcherLogFile: this.dispatcherLogFile as string,
+      ...(this.console && { consoleOrigin: this.console.url }),
+    });
+    this.console?.configure({
+      apiUrl: this.controlPlane.apiUrl,
+      region: REGION,
+      userPoolId: this.controlPlane.userPoolId,
+      userPoolClientId: this.controlPlane.userPoolClientId,
+      cognitoEndpoint: this.messagingEndpoint,
     });
     this.alerts = startLocalAlerts({
       resources: this.resources,
@@ -684,7 +701,7 @@ export class LocalPipeline {
       emulatorEndpoint: this.messagingEndpoint,
       gatewayEndpoint: this.gateway.endpoint,
     });
-    if (seedAccess)
+    if (options.seedAccess)
       this.access = await seedWorkspaceAccess(
         this.controlPlane,
         this.resources.workspaces.map((w) => w.id),
@@ -694,6 +711,7 @@ export class LocalPipeline {
   async stop(): Promise<void> {
     await this.alerts?.stop().catch(() => {});
     await this.controlPlane?.stop().catch(() => {});
+    await this.console?.stop().catch(() => {});
     await Promise.allSettled(this.sources.map((s) => s.stop()));
     await this.gateway.stop().catch(() => {});
     await Promise.allSettled(this.emulators.map((e) => e.stop()));

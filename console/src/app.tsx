@@ -5,7 +5,7 @@ import Link from '@cloudscape-design/components/link';
 import SideNavigation from '@cloudscape-design/components/side-navigation';
 import Spinner from '@cloudscape-design/components/spinner';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
-import { type ReactNode, useMemo } from 'react';
+import { type ReactNode, useEffect, useMemo, useState } from 'react';
 import {
   BrowserRouter,
   Navigate,
@@ -59,6 +59,7 @@ export function App({ config }: { config: ConsoleConfig }) {
 function SignedIn() {
   const session = useSession();
   const me = useApi((api) => call(api.GET('/v1/me')), []);
+  const email = useSignedInEmail();
   if (me.error)
     return (
       <Box padding="l">
@@ -80,7 +81,7 @@ function SignedIn() {
           utilities={[
             {
               type: 'menu-dropdown',
-              text: identity.username,
+              text: email ?? identity.username,
               description: identity.operator ? 'Operator' : undefined,
               iconName: 'user-profile',
               items: [{ id: 'sign-out', text: 'Sign out' }],
@@ -97,6 +98,19 @@ function SignedIn() {
       </Routes>
     </>
   );
+}
+
+/** The person's email from the user pool (the API knows them by id); undefined until known. */
+function useSignedInEmail(): string | undefined {
+  const session = useSession();
+  const [email, setEmail] = useState<string>();
+  useEffect(() => {
+    session
+      .accessToken()
+      .then((token) => session.cognito.email(token))
+      .then(setEmail, () => undefined);
+  }, [session]);
+  return email;
 }
 
 /** One workspace: straight to its destinations; several: the picker. */

@@ -3,6 +3,7 @@ import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
 import { fromCallerContext } from './access/caller';
 import type { ApiRequest, ApiResponse } from './http/api-request';
+import { corsHeaders } from './http/cors';
 import { handleRequest, type RouteTable, toApiError } from './http/router';
 import type { ControlPlaneServices } from './services';
 
@@ -89,12 +90,18 @@ export async function answer(
   }
 }
 
+export interface ApiHandlerOptions {
+  /** Answers by status class (2xx, 4xx, 5xx): refusals and failures show on a graph. @default none */
+  readonly metrics?: Metrics;
+  /** Origins whose pages may read the answers (the console's). @default none */
+  readonly allowedOrigins?: readonly string[];
+}
+
 export function createApiHandler(
   routes: RouteTable,
   services: ControlPlaneServices,
   logger: Logger,
-  /** Answers by status class (2xx, 4xx, 5xx): refusals and failures show on a graph. @default none */
-  metrics?: Metrics,
+  { metrics, allowedOrigins = [] }: ApiHandlerOptions = {},
 ) {
   return async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
     const request = toApiRequest(event);
@@ -115,6 +122,10 @@ export function createApiHandler(
             ? `api-key:${request.caller.keyId}`
             : 'none',
     });
-    return toProxyResult(response, request.requestId);
+    const result = toProxyResult(response, request.requestId);
+    return {
+      ...result,
+      headers: { ...result.headers, ...corsHeaders(request.headers.origin, allowedOrigins) },
+    };
   };
 }

@@ -1,3 +1,5 @@
+import { parseAllowedOrigins } from './http/cors';
+
 /** The control plane's configuration, read once per execution environment. */
 export interface ControlPlaneEnvironment {
   readonly registryTable: string;
@@ -16,6 +18,8 @@ export interface ControlPlaneEnvironment {
   /** The dispatcher's destination status table (DESTINATION_STATUS_TABLE). @default none: circuits from the logs only */
   readonly destinationStatusTable?: string;
   readonly metricsNamespace?: string;
+  /** Origins whose pages may read the API's answers (ALLOWED_ORIGINS): the console's. @default none */
+  readonly allowedOrigins: readonly string[];
 }
 
 /** Reads the variables, naming every missing one at once. */
@@ -44,5 +48,6 @@ export function readControlPlaneEnvironment(
     ...(env.DISPATCHER_LOG_GROUP && { dispatcherLogGroup: env.DISPATCHER_LOG_GROUP }),
     ...(env.DESTINATION_STATUS_TABLE && { destinationStatusTable: env.DESTINATION_STATUS_TABLE }),
     ...(env.POWERTOOLS_METRICS_NAMESPACE && { metricsNamespace: env.POWERTOOLS_METRICS_NAMESPACE }),
+    allowedOrigins: parseAllowedOrigins(env.ALLOWED_ORIGINS),
   };
 }

@@ -13,7 +13,10 @@ export const handler = createApiHandler(
   routeTable(ROUTES),
   createServices(environment, defaultClients()),
   new Logger({ serviceName: 'control-plane' }),
-  environment.metricsNamespace
-    ? new Metrics({ namespace: environment.metricsNamespace, serviceName: 'control-plane' })
-    : undefined,
+  {
+    ...(environment.metricsNamespace && {
+      metrics: new Metrics({ namespace: environment.metricsNamespace, serviceName: 'control-plane' }),
+    }),
+    allowedOrigins: environment.allowedOrigins,
+  },
 );

@@ -7,6 +7,7 @@ import type {
   APIGatewayProxyResult,
   APIGatewayRequestAuthorizerEvent,
 } from 'aws-lambda';
+import { CORS_PREFLIGHT, corsHeaders } from '../../lambda/control-plane/http/cors';
 import type { Route } from '../../lambda/control-plane/http/route';
 import { CALLER_RATE_WINDOW_SECONDS } from '../../lib/constructs/control-plane';
 
@@ -21,6 +22,11 @@ export interface HttpAdapterOptions {
   readonly authorizer: (event: APIGatewayRequestAuthorizerEvent) => Promise<APIGatewayAuthorizerResult>;
   /** Requests per caller (Authorization header) per 5 minutes: the WAF rule's limit. */
   readonly callerRateLimit: number;
+  /**
+   * Origins whose pages may call the API (the console's): API Gateway's preflight answer and its
+   * gateway responses' CORS header. @default none
+   */
+  readonly allowedOrigins?: readonly string[];
   readonly now?: () => number;
 }
 
@@ -80,8 +86,11 @@ export class LocalHttpApi {
         Array.isArray(value) ? value.join(',') : (value ?? ''),
       ]),
     );
+    const allowedOrigins = this.options.allowedOrigins ?? [];
+    // Gateway responses carry the console's CORS header, so its page can read a 401 and sign out.
+    const cors = corsHeaders(headers.origin, allowedOrigins);
     const fail = (status: number, code: string, message: string) =>
-      send(response, status, { code, message, requestId }, { 'x-request-id': requestId });
+      send(response, status, { code, message, requestId }, { 'x-request-id': requestId, ...cors });
 
     let path: string;
     try {
@@ -90,6 +99,8 @@ export class LocalHttpApi {
       return fail(400, 'InvalidRequest', 'the path is not valid percent-encoding');
     }
     const candidates = this.match(path);
+    if (method === 'OPTIONS' && candidates.length > 0 && allowedOrigins.length > 0)
+      return preflight(response, cors);
     const matched = candidates.find((c) => c.route.method === method);
     if (!matched)
       return candidates.length > 0
@@ -201,6 +212,20 @@ function requestContext(
     requestTimeEpoch: Date.now(),
     identity: { sourceIp, userAgent: headers['user-agent'] ?? null },
   };
+}
+
+/** API Gateway's mock integration answering a CORS preflight: no authorizer, no function. */
+function preflight(response: http.ServerResponse, cors: Record<string, string>): void {
+  const allowed = 'access-control-allow-origin' in cors;
+  response.writeHead(204, {
+    ...cors,
+    ...(allowed && {
+      'access-control-allow-methods': CORS_PREFLIGHT.allowMethods.join(','),
+      'access-control-allow-headers': CORS_PREFLIGHT.allowHeaders.join(','),
+      'access-control-max-age': String(CORS_PREFLIGHT.maxAgeSeconds),
+    }),
+  });
+  response.end();
 }
 
 async function readBody(request: http.IncomingMessage): Promise<string | undefined> {

@@ -47,6 +47,12 @@ export interface LocalControlPlaneOptions {
    * deployed API queries the dispatcher's log group with Logs Insights.
    */
   readonly dispatcherLogFile: string;
+  /**
+   * Where the local console is served: the one origin whose pages may call the API. It stands in
+   * for the synthesized `ALLOWED_ORIGINS` (the CloudFront distribution's domain, not emulated).
+   * @default none
+   */
+  readonly consoleOrigin?: string;
 }
 
 /**
@@ -90,9 +96,11 @@ export async function startLocalControlPlane(options: LocalControlPlaneOptions):
   );
   verifier.cacheJwks(await emulatorJwks(endpoint, authorizerEnvironment.userPoolId));
   const logger = new Logger({ serviceName: 'control-plane', logLevel: 'SILENT' });
+  const allowedOrigins = options.consoleOrigin ? [options.consoleOrigin] : [];
   const api = new LocalHttpApi({
     routes: ROUTES,
-    api: createApiHandler(routeTable(ROUTES), services, logger),
+    api: createApiHandler(routeTable(ROUTES), services, logger, { allowedOrigins }),
+    allowedOrigins,
     authorizer: createAuthorizerHandler({
       tokens: verifier,
       apiKeys: new ApiKeys(clients.dynamodb, authorizerEnvironment.registryTable),

@@ -116,3 +116,68 @@ describe('LocalHttpApi (API Gateway and the WAF, on a loopback port)', () => {
     expect(statuses).toEqual([200, 200, 200, 429]);
   });
 });
+
+describe('LocalHttpApi with the console as its one allowed origin (CORS as API Gateway answers it)', () => {
+  const consoleOrigin = 'http://127.0.0.1:5173';
+  let api: LocalHttpApi;
+  let url: string;
+
+  beforeAll(async () => {
+    api = new LocalHttpApi({
+      routes: ROUTES,
+      callerRateLimit: 100,
+      allowedOrigins: [consoleOrigin],
+      authorizer: async () => {
+        throw new Error('Unauthorized');
+      },
+      api: async () => ({ statusCode: 200, body: '{}' }),
+    });
+    url = await api.start();
+  });
+
+  afterAll(async () => {
+    await api.stop();
+  });
+
+  const preflight = (origin: string) =>
+    fetch(`${url}/v1/workspaces/ws-1/publish`, {
+      method: 'OPTIONS',
+      headers: {
+        origin,
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,if-match',
+      },
+    });
+
+  it('answers the preflight from the console with the methods and headers the console sends', async () => {
+    // Act
+    const response = await preflight(consoleOrigin);
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect(response.headers.get('access-control-allow-origin')).toBe(consoleOrigin);
+    expect(response.headers.get('access-control-allow-methods')).toContain('POST');
+    expect(response.headers.get('access-control-allow-headers')).toBe('Authorization,Content-Type,If-Match');
+  });
+
+  it('gives another origin nothing a browser would accept', async () => {
+    // Act
+    const response = await preflight('https://evil.example');
+
+    // Assess
+    expect(response.headers.get('access-control-allow-origin')).toBeNull();
+    expect(response.headers.get('access-control-allow-methods')).toBeNull();
+  });
+
+  it("lets the console's page read a 401, so it can ask to sign in again", async () => {
+    // Act
+    const response = await fetch(`${url}/v1/me`, {
+      headers: { origin: consoleOrigin, authorization: 'Bearer x' },
+    });
+
+    // Assess
+    expect(response.status).toBe(401);
+    expect(response.headers.get('access-control-allow-origin')).toBe(consoleOrigin);
+    expect(response.headers.get('vary')).toBe('Origin');
+  });
+});

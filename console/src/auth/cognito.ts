@@ -2,6 +2,7 @@ import {
   AssociateSoftwareTokenCommand,
   type AuthenticationResultType,
   CognitoIdentityProviderClient,
+  GetUserCommand,
   GlobalSignOutCommand,
   InitiateAuthCommand,
   type InitiateAuthCommandOutput,
@@ -81,6 +82,12 @@ export class CognitoSignIn {
     );
     // A refresh answers no new refresh token: the one it was given stays valid.
     return tokensOf(output.AuthenticationResult, refreshToken);
+  }
+
+  /** The signed-in person's email, to show who is signed in (shown, never stored). */
+  async email(accessToken: string): Promise<string | undefined> {
+    const user = await this.client.send(new GetUserCommand({ AccessToken: accessToken }));
+    return user.UserAttributes?.find((attribute) => attribute.Name === 'email')?.Value;
   }
 
   /** Ends every session of this user; best effort: the browser forgets its tokens either way. */
