@@ -45,20 +45,22 @@ export class LocalConsoleServer {
     const index = path.join(distDir, 'index.html');
     if (!(await stat(index).catch(() => undefined)))
       throw new Error(`the console is not built (${index} is missing): run npm run build -w console`);
-    const console = new LocalConsoleServer(distDir);
-    console.server = http.createServer((request, response) => {
-      console.serve(request, response).catch((error: Error) => {
+    const server = new LocalConsoleServer(distDir);
+    server.server = http.createServer((request, response) => {
+      server.serve(request, response).catch((error: Error) => {
         response.writeHead(500, { 'content-type': 'text/plain' });
         response.end(`local console: ${error.message}\n`);
       });
     });
-    await new Promise<void>((resolve) => console.server?.listen(0, '127.0.0.1', resolve));
-    return console;
+    await new Promise<void>((resolve) => server.server?.listen(0, '127.0.0.1', resolve));
+    return server;
   }
 
   /** The console's origin: what the browser opens, and the one origin the API answers. */
   get url(): string {
-    return `http://127.0.0.1:${(this.server?.address() as AddressInfo).port}`;
+    const address = this.server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('the console server is not started');
+    return `http://127.0.0.1:${address.port}`;
   }
 
   configure(config: ConsoleRuntimeConfig): void {

@@ -50,8 +50,8 @@ describe('LocalConsoleServer (the console as CloudFront serves it)', () => {
   it("answers the app's own routes with index.html, never a file outside the build", async () => {
     const route = await fetch(`${server.url}/workspaces/ws-1/destinations`);
     expect(await route.text()).toBe('<html>app</html>');
-    for (const escape of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt']) {
-      expect(await (await fetch(`${server.url}${escape}`)).text()).toBe('<html>app</html>');
+    for (const outside of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/..%2f..%2fsecret.txt']) {
+      expect(await (await fetch(`${server.url}${outside}`)).text()).toBe('<html>app</html>');
     }
     expect((await fetch(`${server.url}/`, { method: 'POST' })).status).toBe(405);
   });
