@@ -1,6 +1,74 @@
-import Header from '@cloudscape-design/components/header';
+import Alert from '@cloudscape-design/components/alert';
+import Button from '@cloudscape-design/components/button';
+import Link from '@cloudscape-design/components/link';
+import SpaceBetween from '@cloudscape-design/components/space-between';
+import { useMemo } from 'react';
+import { useApi } from '../../api/api-context';
+import { call } from '../../api/client';
+import { ApiErrorAlert } from '../../components/api-error-alert';
+import { useWorkspace } from '../../workspace/workspace-context';
+import { destinationRows, draftChanges, draftDiffersFromLive } from './destination-rows';
+import { DestinationsTable } from './destinations-table';
+import { destinationPaths, useRouterFollow } from './router-follow';
 
-/** Placeholder: replaced by the page itself. */
+/** The workspace's destinations as drafted, how each stands against the live version, and its delivery health. */
 export function DestinationsPage() {
-  return <Header variant="h1">Destinations</Header>;
+  const { workspace, canEdit } = useWorkspace();
+  const follow = useRouterFollow();
+  const paths = destinationPaths(workspace);
+  const listing = useApi(
+    (api) => call(api.GET('/v1/workspaces/{workspace}/destinations', { params: { path: { workspace } } })),
+    [workspace],
+  );
+  // Health comes from the delivery logs, which can be slow or unavailable: the table does not wait for it.
+  const health = useApi(
+    (api) =>
+      call(
+        api.GET('/v1/workspaces/{workspace}/health', {
+          params: { path: { workspace }, query: { window: 'hour' } },
+        }),
+      ),
+    [workspace],
+  );
+  const rows = useMemo(
+    () => (listing.data ? destinationRows(listing.data, health.data) : []),
+    [listing.data, health.data],
+  );
+
+  return (
+    <SpaceBetween size="m">
+      <ApiErrorAlert error={listing.error} header="The destinations could not be loaded" />
+      {listing.data && draftDiffersFromLive(listing.data) && (
+        <Alert type="info" header="The draft differs from the live version">
+          {draftChanges(listing.data)} since version {listing.data.liveVersion}: events keep going to the live
+          version's destinations until you publish.{' '}
+          <Link href={paths.publish} onFollow={follow}>
+            Draft and publish
+          </Link>
+        </Alert>
+      )}
+      {health.error && (
+        <Alert type="warning" header="Delivery health is unavailable">
+          {health.error.message}
+        </Alert>
+      )}
+      <DestinationsTable
+        workspace={workspace}
+        rows={rows}
+        loading={listing.loading && !listing.data}
+        healthUnavailable={health.error !== undefined}
+        actions={
+          <Button
+            variant="primary"
+            href={paths.add}
+            onFollow={follow}
+            disabled={!canEdit}
+            disabledReason="Viewers cannot add destinations: ask an editor or admin of this workspace."
+          >
+            Add destination
+          </Button>
+        }
+      />
+    </SpaceBetween>
+  );
 }
