@@ -18,6 +18,7 @@ import {
   UNAVAILABLE_DELIVERIES,
 } from './deliveries/delivery-logs';
 import { readDestinationStatuses } from './deliveries/destination-status';
+import { DestinationSwitch } from './deliveries/destination-switch';
 import type { ControlPlaneEnvironment } from './environment';
 import { checkDestination } from './registry/setup-check';
 import { WorkspaceRegistry } from './registry/workspace-registry';
@@ -90,6 +91,13 @@ export function createServices(
     },
     platform: { account: dispatcherRoleArn.split(':')[4] ?? '', dispatcherRoleArn },
     deliveries: deliveriesFrom(environment, clients),
+    ...(environment.destinationStatusTable && {
+      destinationSwitch: new DestinationSwitch({
+        dynamodb: clients.dynamodb,
+        statusTable: environment.destinationStatusTable,
+        auditTable: tableName,
+      }),
+    }),
     ...(environment.deadLetterTable && {
       deadLetters: new DeadLetters({
         dynamodb: clients.dynamodb,

@@ -6,6 +6,7 @@ import type { AlertSettings } from './alerts/alert-settings';
 import type { ChangeContext } from './audit/audit-log';
 import type { DeadLetters } from './dead-letters/dead-letters';
 import type { DeliveryVisibility } from './deliveries/delivery-logs';
+import type { DestinationSwitch } from './deliveries/destination-switch';
 import type { CheckStep } from './registry/setup-check';
 import type { WorkspaceRegistry } from './registry/workspace-registry';
 
@@ -35,4 +36,6 @@ export interface ControlPlaneServices {
   readonly alerts: AlertSettings;
   /** Workspaces' own dead letters. @default none (no DEAD_LETTER_TABLE): the dead-letter routes answer 501 */
   readonly deadLetters?: DeadLetters;
+  /** Disable and enable destinations. @default none (no DESTINATION_STATUS_TABLE): those routes answer 501 */
+  readonly destinationSwitch?: DestinationSwitch;
 }

@@ -488,6 +488,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/workspaces/{workspace}/destinations/{destination}/disable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Stop delivering to a destination, within a minute, without unpublishing it: its events are dead-lettered with DestinationDisabled, to redrive once it is enabled */
+        post: operations["disableDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/workspaces/{workspace}/destinations/{destination}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Deliver to a disabled destination again (disabled here, or by the dispatcher after failing for long), within a minute; then redrive its DestinationDisabled dead letters */
+        post: operations["enableDestination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/workspaces/{workspace}/dead-letters": {
         parameters: {
             query?: never;
@@ -679,6 +713,14 @@ export interface components {
             })[];
             /** @description The draft's destinations, not the live ones */
             draft?: boolean;
+            /** @description One destination's mapping and required consent as being edited, not yet saved: the events run through that destination alone, with them in place of its own */
+            candidate?: {
+                destination: string;
+                mapping: {
+                    [key: string]: unknown;
+                } | null;
+                requiredConsent?: string[] | null;
+            };
         };
         InviteRequest: {
             /** Format: email */
@@ -1354,6 +1396,12 @@ export interface components {
             errorMessage?: string;
             /** @enum {string} */
             next?: "retry scheduled" | "redelivered by the queue";
+        };
+        DestinationSwitchResult: {
+            destination: string;
+            enabled: boolean;
+            /** @description False when it already was */
+            changed: boolean;
         };
         DeadLetterPage: {
             letters: components["schemas"]["DeadLetter"][];
@@ -4359,6 +4407,178 @@ export interface operations {
             };
             /** @description No such workspace that you are a member of, or no such item in it */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from you: slow down */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    disableDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its state now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DestinationSwitchResult"];
+                };
+            };
+            /** @description A bad value: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials, or a token or API key that is malformed, expired, revoked or not this pool's */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this, or an API key where a person must sign in */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such workspace that you are a member of, or no such item in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many requests from you: slow down */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Something failed on our side */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    enableDestination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                workspace: string;
+                destination: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Its state now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DestinationSwitchResult"];
+                };
+            };
+            /** @description A bad value: the message names the field */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No credentials, or a token or API key that is malformed, expired, revoked or not this pool's */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Your role does not allow this, or an API key where a person must sign in */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such workspace that you are a member of, or no such item in it */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A conflict with the current state */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

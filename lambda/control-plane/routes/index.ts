@@ -6,6 +6,7 @@ import { accessRoutes } from './access';
 import { alertRoutes } from './alerts';
 import { deadLetterRoutes } from './dead-letters';
 import { deliveryRoutes } from './deliveries';
+import { destinationSwitchRoutes } from './destination-switch';
 import { destinationRoutes } from './destinations';
 import { mappingRoutes } from './mapping';
 import { setupRoutes } from './setup';
@@ -25,6 +26,7 @@ export const ROUTES: readonly Route[] = [
   ...mappingRoutes,
   ...accessRoutes,
   ...deliveryRoutes,
+  ...destinationSwitchRoutes,
   ...deadLetterRoutes,
   ...alertRoutes,
   route({

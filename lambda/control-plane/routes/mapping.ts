@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { usesHmac } from '../../shared/data-mapping';
-import type { DestinationSpec } from '../../shared/destination-config';
+import { type DestinationSpec, parseDestinations } from '../../shared/destination-config';
 import { ApiError } from '../http/api-error';
 import { json } from '../http/api-request';
 import { route } from '../http/route';
@@ -29,6 +29,32 @@ const mappingOf = (list: readonly DestinationSpec[], id: string) => {
   const d = list.find((x) => x.id === id);
   return d ? { mapping: d.mapping ?? null, requiredConsent: d.requiredConsent ?? null } : null;
 };
+
+/**
+ * The one destination a preview runs, with the mapping being edited in place of its own, checked
+ * as saving it would check it (so the preview never shows what could not be saved).
+ */
+function withCandidate(
+  saved: readonly DestinationSpec[],
+  candidate: {
+    destination: string;
+    mapping: Record<string, unknown> | null;
+    requiredConsent?: string[] | null;
+  },
+): DestinationSpec {
+  const destination = saved.find((d) => d.id === candidate.destination);
+  if (!destination)
+    throw new ApiError(404, 'DestinationNotFound', `no destination "${candidate.destination}" to preview`);
+  const edited = { ...destination, mapping: candidate.mapping ?? undefined } as Record<string, unknown>;
+  if (candidate.requiredConsent !== undefined)
+    edited.requiredConsent = candidate.requiredConsent?.length ? candidate.requiredConsent : undefined;
+  for (const [field, value] of Object.entries(edited)) if (value === undefined) delete edited[field];
+  try {
+    return parseDestinations([edited])[0];
+  } catch (error) {
+    throw new ApiError(400, 'InvalidRequest', (error as Error).message);
+  }
+}
 
 export const mappingRoutes = [
   route({
@@ -113,6 +139,17 @@ export const mappingRoutes = [
           .max(MAX_TEST_EVENTS)
           .meta({ description: 'Ingest messages, as objects or as the JSON text a producer sends' }),
         draft: z.boolean().optional().meta({ description: "The draft's destinations, not the live ones" }),
+        candidate: z
+          .object({
+            destination: z.string(),
+            mapping: z.record(z.string(), z.unknown()).nullable(),
+            requiredConsent: z.array(z.string()).nullable().optional(),
+          })
+          .optional()
+          .meta({
+            description:
+              "One destination's mapping and required consent as being edited, not yet saved: the events run through that destination alone, with them in place of its own",
+          }),
       })
       .meta({ id: 'MappingTestRequest' }),
     response: {
@@ -133,11 +170,8 @@ export const mappingRoutes = [
         .meta({ id: 'MappingTestResult' }),
     },
     async handle({ params, body, services, change }) {
-      const destinations = await destinationsOf(
-        services.registry(change),
-        params.workspace,
-        body.draft === true,
-      );
+      const saved = await destinationsOf(services.registry(change), params.workspace, body.draft === true);
+      const destinations = body.candidate ? [withCandidate(saved, body.candidate)] : saved;
       const key = destinations.some((d) => usesHmac(d.mapping))
         ? await services.hmacKey(params.workspace)
         : undefined;
