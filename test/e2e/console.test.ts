@@ -94,7 +94,7 @@ describe('the console, in a browser', () => {
     const [, , , region, , , functionName] = local.consumerFunctionArn.split(':');
 
     // Act
-    await page.getByRole('button', { name: 'Add destination' }).click();
+    await page.getByRole('link', { name: 'Add destination' }).click();
     await page.getByText('AWS Lambda', { exact: false }).first().click();
     await page.getByRole('button', { name: 'Next' }).click();
     await page.getByLabel('Destination id').fill(DESTINATION_IDS.function);
@@ -166,8 +166,18 @@ describe('the console, in a browser', () => {
     const table = page.getByRole('table').first();
     await table.getByText(DESTINATION_IDS.function).waitFor();
 
-    // Assess
+    // Assess: the health column counts what the dispatcher delivered (its log lines, read back)
+    const deliveredToBoth = async () => {
+      const text = await table.innerText();
+      return (text.match(/\d+ delivered/g) ?? []).length === 2;
+    };
+    for (let tries = 0; !(await deliveredToBoth()) && tries < 10; tries++) {
+      await page.waitForTimeout(1_000);
+      await page.reload();
+      await table.getByText(DESTINATION_IDS.function).waitFor();
+    }
     await screenshot(page, 'destinations');
     expect(await table.innerText()).toMatch(/Live/);
+    expect(await deliveredToBoth()).toBe(true);
   });
 });

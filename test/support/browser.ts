@@ -46,5 +46,5 @@ export async function signInThroughConsole(
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   // The top navigation names who signed in.
-  await page.locator('#top-nav').getByText(user.username).waitFor();
+  await page.locator('#top-nav').getByRole('button', { name: user.username }).waitFor();
 }

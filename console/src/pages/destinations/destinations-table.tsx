@@ -127,6 +127,7 @@ export function DestinationsTable({
       {...collectionProps}
       variant="full-page"
       items={items}
+      wrapLines
       columnDefinitions={columns}
       trackBy="id"
       loading={loading}
