@@ -21,16 +21,20 @@ export interface MappingTestResult {
 
 /**
  * Runs ingest messages through a workspace's destinations exactly as the dispatcher does:
- * validation, routing, consent, then each destination's compiled mapping.
+ * validation, routing, consent, then each destination's compiled mapping. With `only`, messages
+ * are routed among all the destinations (a message may name any of them) but only that one's
+ * results are given, and only its mapping compiled.
  */
 export function testMappings(
   workspaceId: string,
-  destinations: readonly DestinationSpec[],
+  all: readonly DestinationSpec[],
   bodies: readonly string[],
   hmacKey?: Buffer,
+  only?: string,
 ): MappingTestResult[] {
+  const destinations = only === undefined ? all : all.filter((d) => d.id === only);
   const compiled = new Map(destinations.map((d) => [d.id, compileMapping(d.mapping, hmacKey)]));
-  const resolved = destinations.map((d) => ({ ...d, workspaceId }));
+  const resolved = all.map((d) => ({ ...d, workspaceId }));
   return bodies.flatMap((body, index): MappingTestResult[] => {
     const line = index + 1;
     const parsed = parseIngestMessage(body);
@@ -49,7 +53,14 @@ export function testMappings(
       ];
     const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
     if (!routed.ok)
-      return [{ line, destination: routed.destinationId, outcome: 'invalid', reason: routed.reason }];
+      return [
+        {
+          line,
+          destination: only === undefined ? routed.destinationId : '*',
+          outcome: 'invalid',
+          reason: routed.reason,
+        },
+      ];
     const accepted = new Set(routed.destinations.map((d) => d.id));
     return destinations.map((d): MappingTestResult => {
       if (!accepted.has(d.id)) return { line, destination: d.id, outcome: 'not routed' };

@@ -171,12 +171,15 @@ export const mappingRoutes = [
     },
     async handle({ params, body, services, change }) {
       const saved = await destinationsOf(services.registry(change), params.workspace, body.draft === true);
-      const destinations = body.candidate ? [withCandidate(saved, body.candidate)] : saved;
-      const key = destinations.some((d) => usesHmac(d.mapping))
-        ? await services.hmacKey(params.workspace)
-        : undefined;
+      const edited = body.candidate && withCandidate(saved, body.candidate);
+      // Routed among all of them, as the dispatcher routes; with a candidate, only it is run.
+      const destinations = edited ? saved.map((d) => (d.id === edited.id ? edited : d)) : saved;
+      const run = edited ? [edited] : saved;
+      const key = run.some((d) => usesHmac(d.mapping)) ? await services.hmacKey(params.workspace) : undefined;
       const bodies = body.events.map((e) => (typeof e === 'string' ? e : JSON.stringify(e)));
-      return json(200, { results: testMappings(params.workspace, destinations, bodies, key) });
+      return json(200, {
+        results: testMappings(params.workspace, destinations, bodies, key, edited?.id),
+      });
     },
   }),
   route({
