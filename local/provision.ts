@@ -237,6 +237,12 @@ export const LOCAL_DIFFERENCES = {
     resource.type === 'AWS::Cognito::UserPool' ? { MfaConfiguration: 'OFF' } : undefined,
   /** What the dispatcher's variables cannot say: the longest cool-down after failed probes. */
   breaker: { maxCooldownMs: 20_000 },
+  /**
+   * The platform without its console hosting: CloudFront is not emulated, so the local runtime
+   * serves the built console itself (`local/console-server.ts`, with the deployed headers), and
+   * tells the API its origin; and the demo, which has no console, needs no console build.
+   */
+  console: false,
 } as const;
 
 /**
@@ -272,6 +278,7 @@ export async function provision(options: ProvisionOptions): Promise<LocalResourc
     platformTemplate({
       account: PLATFORM_ACCOUNT,
       region: REGION,
+      console: LOCAL_DIFFERENCES.console,
       context: {
         ...(options.fifoIngestQueue && { fifoIngestQueue: 'true' }),
         ...(payloadReaders.length > 0 && { payloadReaders: JSON.stringify(payloadReaders) }),

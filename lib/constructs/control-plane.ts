@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as apigateway from 'aws-cdk-lib/aws-apigateway';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -65,7 +65,9 @@ export interface ControlPlaneProps {
   readonly destinationStatusTable?: dynamodb.ITable;
   /**
    * Browser origins allowed to call the API (CORS), such as the console's
-   * `https://console.example.com`.
+   * `https://console.example.com`; tokens allowed (a distribution's domain). The gateway's own
+   * errors (401, 403, 429, …) can name one fixed origin: the first, so list the console's first.
+   * The API function gets them all as `ALLOWED_ORIGINS` (comma-separated).
    * @default none: no CORS, no OPTIONS methods
    */
   readonly allowedOrigins?: readonly string[];
@@ -270,7 +272,7 @@ export class ControlPlane extends Construct {
       resultsCacheTtl: Duration.seconds(0),
     });
     this.addRoutes(ROUTES);
-    this.addGatewayResponses(props.allowedOrigins ?? []);
+    this.addGatewayResponses(allowedOrigins(props));
     this.webAcl = this.createWebAcl(settings);
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: this.api.deploymentStage.stageArn,
@@ -312,7 +314,8 @@ export class ControlPlane extends Construct {
       }
     }
     for (const origin of props.allowedOrigins ?? []) {
-      if (!isOrigin(origin)) {
+      // A token (a distribution's domain) is known at deploy only.
+      if (!Token.isUnresolved(origin) && !isOrigin(origin)) {
         problems.push(
           `allowedOrigins: "${origin}" is not an origin (scheme://host[:port], https unless localhost, no path, no wildcard)`,
         );
@@ -467,6 +470,7 @@ export class ControlPlane extends Construct {
     });
     const deadLetterVariables = this.grantDeadLetters(props, role);
     const deliveryLogVariables = this.grantDeliveryLogs(props, role);
+    const origins = allowedOrigins(props);
     return this.createFunction('Api', {
       entry: API_ENTRY,
       role,
@@ -482,6 +486,8 @@ export class ControlPlane extends Construct {
         DISPATCHER_ROLE_ARN: props.dispatcherRole.roleArn,
         ...deadLetterVariables,
         ...deliveryLogVariables,
+        // The handler echoes Access-Control-Allow-Origin for a request from one of them.
+        ...(origins.length > 0 && { ALLOWED_ORIGINS: Fn.join(',', [...origins]) }),
         POWERTOOLS_SERVICE_NAME: 'control-plane',
         POWERTOOLS_METRICS_NAMESPACE: ControlPlane.METRICS_NAMESPACE,
       },
@@ -534,11 +540,11 @@ export class ControlPlane extends Construct {
       new iam.PolicyStatement({ actions: ['logs:GetQueryResults', 'logs:StopQuery'], resources: ['*'] }),
     );
     if (!statusTable) return { DISPATCHER_LOG_GROUP: logGroup.logGroupName };
-    statusTable.grant(role, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
+    // Read for health; UpdateItem for a workspace's people to disable and enable their destinations.
+    statusTable.grant(role, 'dynamodb:BatchGetItem', 'dynamodb:GetItem', 'dynamodb:UpdateItem');
     const key = statusTable.encryptionKey;
     // The registry's key is granted already when the two tables share it.
-    if (key && key !== props.registry.table.encryptionKey)
-      grantKeyThrough('dynamodb', key, role, ['kms:Decrypt', 'kms:DescribeKey']);
+    if (key && key !== props.registry.table.encryptionKey) grantKeyThrough('dynamodb', key, role);
     return { DISPATCHER_LOG_GROUP: logGroup.logGroupName, DESTINATION_STATUS_TABLE: statusTable.tableName };
   }
 
@@ -628,7 +634,7 @@ export class ControlPlane extends Construct {
   }
 
   private createApi(props: ControlPlaneProps, settings: ReturnType<ControlPlane['checkedSettings']>) {
-    const origins = props.allowedOrigins ?? [];
+    const origins = allowedOrigins(props);
     const api = new apigateway.RestApi(this, 'Api', {
       restApiName: `${Stack.of(this).stackName}-control-plane`,
       description: "Event delivery control plane: customers' tenant-scoped API (/v1/…)",
@@ -692,8 +698,9 @@ export class ControlPlane extends Construct {
   }
 
   private addGatewayResponses(origins: readonly string[]): void {
-    // A browser reads an error only with CORS headers; one origin can be named in a gateway response.
-    const cors = origins.length === 1 ? { 'Access-Control-Allow-Origin': `'${origins[0]}'` } : undefined;
+    // A browser reads an error only with CORS headers; one origin can be named in a gateway
+    // response: the first (the console's).
+    const cors = origins.length > 0 ? { 'Access-Control-Allow-Origin': `'${origins[0]}'` } : undefined;
     for (const response of GATEWAY_RESPONSES) {
       this.api.addGatewayResponse(response.id, {
         type: response.type,
@@ -890,6 +897,11 @@ const SOURCE_ARN_BY_JOIN =
 /** A method without authorization: the rules that require one, acknowledged with why it needs none. */
 function acknowledgeUnauthenticated(method: IConstruct, reason: string): void {
   Validations.of(method).acknowledge({ id: 'AwsSolutions::AwsSolutions-APIG4', reason });
+}
+
+/** The allowed origins in their order, each once (tokens compare by their text). */
+function allowedOrigins(props: ControlPlaneProps): readonly string[] {
+  return [...new Set(props.allowedOrigins ?? [])];
 }
 
 /** `https://host[:port]`, or `http://localhost[:port]` for a console in development. */

@@ -1,9 +1,10 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Lazy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import type { Construct } from 'constructs';
 import { resolveWorkspace, type WorkspaceRecord } from '../../lambda/shared/workspace';
+import { ConsoleHosting, type ConsoleHostingProps } from '../constructs/console-hosting';
 import { ControlPlane, type ControlPlaneProps } from '../constructs/control-plane';
 import { DeadLetterStore } from '../constructs/dead-letter-store';
 import { DeliveryAlarms } from '../constructs/delivery-alarms';
@@ -70,12 +71,23 @@ export interface PlatformStackProps extends StackProps {
     | 'throttlingBurstLimit'
     | 'logRetention'
   >;
+  /**
+   * The web console (CloudFront over a private bucket), its settings; `false` leaves it out.
+   * Its origin is allowed by the control plane besides `controlPlane.allowedOrigins`.
+   * @default the console, with ConsoleHosting's defaults (console/dist must be built)
+   */
+  readonly console?:
+    | Pick<
+        ConsoleHostingProps,
+        'distDirectory' | 'priceClass' | 'domainName' | 'certificate' | 'logRetention'
+      >
+    | false;
 }
 
 /**
  * The platform side: a KMS key, the ingest queue with its dead-letter queue, the dispatcher, the
- * registry and the control plane (customers' API) over it, and the payload bucket when a
- * destination offloads oversize events.
+ * registry and the control plane (customers' API) over it, the web console over that, and the
+ * payload bucket when a destination offloads oversize events.
  */
 export class PlatformStack extends Stack {
   public readonly encryptionKey: kms.Key;
@@ -94,6 +106,8 @@ export class PlatformStack extends Stack {
   public readonly deadLetters: DeadLetterStore;
   /** Tells workspaces, on their own topic, when a destination's circuit opens, it is disabled, or its dead letters grow. */
   public readonly alerts: WorkspaceAlerts;
+  /** The web console, unless `console: false`. */
+  public readonly console?: ConsoleHosting;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id, props);
@@ -129,6 +143,7 @@ export class PlatformStack extends Stack {
       timeout,
     });
     this.controlPlane = this.createControlPlane(props);
+    this.console = this.createConsole(props);
     this.alerts = new WorkspaceAlerts(this, 'Alerts', {
       registry: this.registry,
       dispatcherRole: this.dispatcher.role,
@@ -172,6 +187,8 @@ export class PlatformStack extends Stack {
   private createControlPlane(props: PlatformStackProps): ControlPlane {
     const controlPlane = new ControlPlane(this, 'ControlPlane', {
       ...props.controlPlane,
+      // The console's first: the gateway's own errors name the first origin.
+      allowedOrigins: [...this.consoleOrigins(props), ...(props.controlPlane?.allowedOrigins ?? [])],
       registry: this.registry,
       encryptionKey: this.encryptionKey,
       dispatcherRole: this.dispatcher.role,
@@ -189,6 +206,33 @@ export class PlatformStack extends Stack {
       }),
     );
     return controlPlane;
+  }
+
+  /**
+   * The console's origins (`ConsoleHosting.origins`: its domain name's when given, and the
+   * distribution's), for the control plane. The console is made after it, since its config.json
+   * names the API, so they are produced at synth, by when it exists.
+   */
+  private consoleOrigins(props: PlatformStackProps): string[] {
+    if (props.console === false) return [];
+    const count = props.console?.domainName ? 2 : 1;
+    return Array.from({ length: count }, (_, index) =>
+      Lazy.string({ produce: () => this.console?.origins[index] }),
+    );
+  }
+
+  /** The web console, its config.json naming this stack's API and user pool. */
+  private createConsole(props: PlatformStackProps): ConsoleHosting | undefined {
+    if (props.console === false) return undefined;
+    return new ConsoleHosting(this, 'Console', {
+      ...props.console,
+      encryptionKey: this.encryptionKey,
+      config: {
+        apiUrl: this.controlPlane.api.url,
+        userPoolId: this.controlPlane.userPool.userPoolId,
+        userPoolClientId: this.controlPlane.userPoolClient.userPoolClientId,
+      },
+    });
   }
 
   /** Only when a static destination offloads oversize events or a registry workspace reads them. */
@@ -265,6 +309,12 @@ export class PlatformStack extends Stack {
       value: this.controlPlane.userPoolClient.userPoolClientId,
       description: 'The app client the CLI and the console sign in with (USER_PASSWORD_AUTH, no secret)',
     });
+    if (this.console) {
+      new CfnOutput(this, 'ConsoleUrl', {
+        value: this.console.url,
+        description: 'The web console: people sign in with the user pool',
+      });
+    }
     if (this.payloadBucket) {
       const forCustomers = 'Customers whose destinations offload give this to their delivery role';
       new CfnOutput(this, 'PayloadBucketArn', {

@@ -22,6 +22,8 @@ export interface PlatformTemplateOptions extends Environment {
    * @default none: a standard ingest queue, every workspace in the registry
    */
   readonly context?: Readonly<Record<string, unknown>>;
+  /** `false`: without the console's hosting (CloudFront, its bucket). @default as deployed, with it: needs `console/dist` */
+  readonly console?: false;
 }
 
 export interface CustomerTemplateOptions extends Environment {
@@ -63,6 +65,7 @@ export function platformTemplate(options: PlatformTemplateOptions): Template {
   new PlatformStack(app, PLATFORM_STACK, {
     env: { account: options.account, region: options.region },
     ...platformPropsFromContext(app.node),
+    ...(options.console === false && { console: false }),
   });
   return app.synth().getStackByName(PLATFORM_STACK).template as Template;
 }

@@ -48,9 +48,9 @@ export interface LocalControlPlaneOptions {
    */
   readonly dispatcherLogFile: string;
   /**
-   * Where the local console is served: the one origin whose pages may call the API. It stands in
-   * for the synthesized `ALLOWED_ORIGINS` (the CloudFront distribution's domain, not emulated).
-   * @default none
+   * Where the local console is served: the one origin whose pages may call the API, as the
+   * deployed API allows the CloudFront distribution's (`ALLOWED_ORIGINS`; the local platform has
+   * no distribution: `LOCAL_DIFFERENCES.console`). @default none
    */
   readonly consoleOrigin?: string;
 }

@@ -39,6 +39,8 @@ const platform = Template.fromStack(
     env,
     staticWorkspaces: workspacesOf(destinations),
     payloadReaders: [{ workspaceId: 'ws-registry', roleArn: REGISTRY_ROLE }],
+    // Its buckets are the console's, not payloads' (console-hosting.test.ts).
+    console: false,
   }),
 );
 const logicalId = (type: string, pattern: RegExp) =>
@@ -291,7 +293,11 @@ describe('PayloadBucket', () => {
 
   it('is created only when a destination offloads, and the dispatcher is told its name', () => {
     const without = Template.fromStack(
-      new PlatformStack(testApp(), 'NoOffload', { env, staticWorkspaces: workspacesOf([lambdaDestination]) }),
+      new PlatformStack(testApp(), 'NoOffload', {
+        env,
+        staticWorkspaces: workspacesOf([lambdaDestination]),
+        console: false,
+      }),
     );
 
     without.resourceCountIs('AWS::S3::Bucket', 0);

@@ -159,6 +159,12 @@ describe('applying the synthesized platform and customer stacks to the emulator'
         'AWS::WAFv2::LoggingConfiguration',
         'AWS::WAFv2::WebACL',
         'AWS::WAFv2::WebACLAssociation',
+        // The console's CDN and deployment: locally a node server serves console/dist.
+        'AWS::CloudFront::Distribution',
+        'AWS::CloudFront::OriginAccessControl',
+        'AWS::CloudFront::ResponseHeadersPolicy',
+        'Custom::CDKBucketDeployment',
+        'AWS::Lambda::LayerVersion',
       ]),
     );
     expect(customer.notEmulated.map(({ type }) => type)).toEqual(['AWS::Logs::LogGroup']);
@@ -469,6 +475,17 @@ describe('applying the synthesized platform and customer stacks to the emulator'
         USER_POOL_CLIENT_ID: platform.outputs.UserPoolClientId,
       });
     }
+  });
+
+  it("names the not-emulated distribution's made-up domain as the API function's allowed origin, and as ConsoleUrl", () => {
+    const distribution = platform.at('Console/Distribution');
+    const apiFunction = platform.functions.find(({ path }) => path?.includes('/ControlPlane/ApiFunction/'));
+
+    // The local control plane allows the local console's origin instead (local/control-plane/start.ts).
+    expect(distribution.emulated).toBe(false);
+    expect(distribution.attributes.DomainName).toMatch(/^d[0-9a-f]{13}\.cloudfront\.net$/);
+    expect(apiFunction?.environment.ALLOWED_ORIGINS).toBe(`https://${distribution.attributes.DomainName}`);
+    expect(platform.outputs.ConsoleUrl).toBe(`https://${distribution.attributes.DomainName}`);
   });
 
   it("gives each event source mapping's synthesized settings, linked to its function and source", () => {

@@ -16,7 +16,10 @@ const PAYLOAD_READERS = [
   { workspaceId: 'workspace-1', roleArn: 'arn:aws:iam::111122223333:role/event-delivery/EventDelivery' },
 ];
 
-/** What the platform stack holds that the emulator does not: alarms, logs, and the control plane's API Gateway and WAF. */
+/**
+ * What the platform stack holds that the emulator does not: alarms, logs, the control plane's API
+ * Gateway and WAF, and the console's CloudFront distribution and deployment.
+ */
 const PLATFORM_NOT_EMULATED = [
   'AWS::ApiGateway::Account',
   'AWS::ApiGateway::Authorizer',
@@ -26,13 +29,18 @@ const PLATFORM_NOT_EMULATED = [
   'AWS::ApiGateway::Resource',
   'AWS::ApiGateway::RestApi',
   'AWS::ApiGateway::Stage',
+  'AWS::CloudFront::Distribution',
+  'AWS::CloudFront::OriginAccessControl',
+  'AWS::CloudFront::ResponseHeadersPolicy',
   'AWS::CloudWatch::Alarm',
   'AWS::CloudWatch::Dashboard',
+  'AWS::Lambda::LayerVersion',
   'AWS::Logs::LogGroup',
   'AWS::Logs::SubscriptionFilter',
   'AWS::WAFv2::LoggingConfiguration',
   'AWS::WAFv2::WebACL',
   'AWS::WAFv2::WebACLAssociation',
+  'Custom::CDKBucketDeployment',
 ];
 
 /** The template's resource types listed as deliberately not emulated. */

@@ -80,6 +80,14 @@ const apiGatewayId = (attribute?: string): NotEmulated => ({
   },
 });
 
+const NO_CLOUDFRONT =
+  "no CloudFront locally: the console's built files are served from console/dist by a local node server, with config.json naming the local API and user pool";
+const NO_CONSOLE_DEPLOYMENT =
+  "CDK's bucket deployment copies the built console into its bucket at deploy; locally the console is served from console/dist, so nothing is copied (the deployment function itself is created, never invoked)";
+
+/** An id as CloudFront generates one for a distribution or an origin access control (`E2QWRUHAPOMQZL`). */
+const cloudFrontId = (naming: Naming): string => `E${generatedId(naming, 13).toUpperCase()}`;
+
 /** Resource types deliberately not created locally, each with its reason. */
 export const NOT_EMULATED: Readonly<Record<string, NotEmulated>> = {
   'AWS::CDK::Metadata': {
@@ -163,5 +171,39 @@ export const NOT_EMULATED: Readonly<Record<string, NotEmulated>> = {
   'AWS::WAFv2::LoggingConfiguration': {
     reason: NO_WAF,
     reference: (properties) => ({ ref: String(properties.ResourceArn), attributes: {} }),
+  },
+  'AWS::CloudFront::Distribution': {
+    reason: NO_CLOUDFRONT,
+    // A domain name of CloudFront's form that resolves nowhere: the API function's ALLOWED_ORIGINS
+    // names it; the local control plane allows the local console's origin instead.
+    reference: (_, naming) => {
+      const id = cloudFrontId(naming);
+      return { ref: id, attributes: { Id: id, DomainName: `d${generatedId(naming, 13)}.cloudfront.net` } };
+    },
+  },
+  'AWS::CloudFront::OriginAccessControl': {
+    reason: NO_CLOUDFRONT,
+    reference: (_, naming) => {
+      const id = cloudFrontId(naming);
+      return { ref: id, attributes: { Id: id } };
+    },
+  },
+  'AWS::CloudFront::ResponseHeadersPolicy': {
+    reason: NO_CLOUDFRONT,
+    reference: (_, naming) => {
+      const id = generatedId(naming, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5');
+      return { ref: id, attributes: { Id: id } };
+    },
+  },
+  'Custom::CDKBucketDeployment': {
+    reason: NO_CONSOLE_DEPLOYMENT,
+    reference: (_, naming) => ({ ref: `${naming.stackName}-${naming.logicalId}`, attributes: {} }),
+  },
+  'AWS::Lambda::LayerVersion': {
+    reason: `the one layer is the AWS CLI of CDK's bucket deployment function, which runs only at deploy: ${NO_CONSOLE_DEPLOYMENT}`,
+    reference: (_, naming) => {
+      const arn = `arn:aws:lambda:${naming.region}:${naming.account}:layer:${naming.logicalId}:1`;
+      return { ref: arn, attributes: { LayerVersionArn: arn } };
+    },
   },
 };

@@ -49,6 +49,8 @@ export const lambdaFunction: ResourceHandler = {
     'Code',
     // The log group is not emulated: local handlers log where the local runtime sends them.
     'LoggingConfig',
+    // Layers are code too (the AWS CLI of CDK's bucket deployment, never invoked locally).
+    'Layers',
   ],
   async create(properties, context) {
     const FunctionName =
