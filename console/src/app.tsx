@@ -1,26 +1,18 @@
 import AppLayout from '@cloudscape-design/components/app-layout';
 import Box from '@cloudscape-design/components/box';
 import Header from '@cloudscape-design/components/header';
-import Link from '@cloudscape-design/components/link';
 import SideNavigation from '@cloudscape-design/components/side-navigation';
 import Spinner from '@cloudscape-design/components/spinner';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
 import { type ReactNode, useEffect, useMemo, useState } from 'react';
-import {
-  BrowserRouter,
-  Navigate,
-  Route,
-  Routes,
-  useLocation,
-  useNavigate,
-  useParams,
-} from 'react-router-dom';
+import { BrowserRouter, Navigate, Route, Routes, useLocation, useParams } from 'react-router-dom';
 import { ApiProvider, useApi } from './api/api-context';
 import { call, createApiClient, type Schemas } from './api/client';
 import { useSession } from './auth/session';
 import { SignInPage } from './auth/sign-in-page';
 import { ApiErrorAlert } from './components/api-error-alert';
 import { NotificationsProvider } from './components/notifications';
+import { RouterLink, useRouterFollow, workspacePaths } from './components/router-link';
 import type { ConsoleConfig } from './config';
 import { ApiKeysPage } from './pages/access/api-keys-page';
 import { AuditPage } from './pages/access/audit-page';
@@ -116,12 +108,11 @@ function useSignedInEmail(): string | undefined {
 /** One workspace: straight to its destinations; several: the picker. */
 function Home({ me }: { me: Schemas['Me'] }) {
   if (me.workspaces.length === 1)
-    return <Navigate to={`/workspaces/${me.workspaces[0].workspace}/destinations`} replace />;
+    return <Navigate to={workspacePaths(me.workspaces[0].workspace).destinations} replace />;
   return <WorkspacePicker me={me} />;
 }
 
 function WorkspacePicker({ me }: { me: Schemas['Me'] }) {
-  const navigate = useNavigate();
   return (
     <Box padding="xl">
       <Header variant="h1" description="Choose the workspace to work in.">
@@ -133,16 +124,7 @@ function WorkspacePicker({ me }: { me: Schemas['Me'] }) {
       <ul>
         {me.workspaces.map(({ workspace, role }) => (
           <li key={workspace}>
-            <Link
-              href={`/workspaces/${workspace}/destinations`}
-              onFollow={(event) => {
-                event.preventDefault();
-                navigate(`/workspaces/${workspace}/destinations`);
-              }}
-            >
-              {workspace}
-            </Link>{' '}
-            ({role})
+            <RouterLink href={workspacePaths(workspace).destinations}>{workspace}</RouterLink> ({role})
           </li>
         ))}
       </ul>
@@ -190,35 +172,31 @@ function WorkspaceArea({ me }: { me: Schemas['Me'] }) {
 }
 
 function Navigation({ workspace, me }: { workspace: string; me: Schemas['Me'] }) {
-  const navigate = useNavigate();
+  const follow = useRouterFollow();
   const { pathname } = useLocation();
-  const base = `/workspaces/${workspace}`;
+  const paths = workspacePaths(workspace);
   const admin = accessTo(me, workspace)?.isAdmin === true;
-  const active = pathname.startsWith(`${base}/destinations`) ? `${base}/destinations` : pathname;
+  const active = pathname.startsWith(paths.destinations) ? paths.destinations : pathname;
   return (
     <SideNavigation
-      header={{ text: workspace, href: `${base}/destinations` }}
+      header={{ text: workspace, href: paths.destinations }}
       activeHref={active}
-      onFollow={(event) => {
-        if (event.detail.external) return;
-        event.preventDefault();
-        navigate(event.detail.href);
-      }}
+      onFollow={follow}
       items={[
-        { type: 'link', text: 'Destinations', href: `${base}/destinations` },
-        { type: 'link', text: 'Draft and publish', href: `${base}/publish` },
-        { type: 'link', text: 'Versions', href: `${base}/versions` },
+        { type: 'link', text: 'Destinations', href: paths.destinations },
+        { type: 'link', text: 'Draft and publish', href: paths.publish },
+        { type: 'link', text: 'Versions', href: paths.versions },
         { type: 'divider' },
-        { type: 'link', text: 'Dead letters', href: `${base}/dead-letters` },
-        { type: 'link', text: 'Event lookup', href: `${base}/events` },
+        { type: 'link', text: 'Dead letters', href: paths.deadLetters },
+        { type: 'link', text: 'Event lookup', href: paths.events() },
         { type: 'divider' },
         ...(admin
           ? ([
-              { type: 'link', text: 'Members', href: `${base}/members` },
-              { type: 'link', text: 'API keys', href: `${base}/api-keys` },
+              { type: 'link', text: 'Members', href: paths.members },
+              { type: 'link', text: 'API keys', href: paths.apiKeys },
             ] as const)
           : []),
-        { type: 'link', text: 'Audit log', href: `${base}/audit` },
+        { type: 'link', text: 'Audit log', href: paths.audit },
         ...(me.workspaces.length > 1
           ? ([{ type: 'link', text: 'Switch workspace', href: '/workspaces' }] as const)
           : []),

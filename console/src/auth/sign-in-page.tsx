@@ -109,33 +109,19 @@ export function SignInPage() {
                   </FormField>
                 )}
                 {pending?.kind === 'mfaSetup' && (
-                  <FormField
-                    label="Authenticator code"
+                  <AuthenticatorCodeField
                     description="Add this key to your authenticator app (TOTP), then enter the code it shows."
-                    constraintText={<code data-testid="totp-secret">{pending.secret}</code>}
-                  >
-                    <Input
-                      value={answer}
-                      onChange={({ detail }) => setAnswer(detail.value)}
-                      inputMode="numeric"
-                      autoComplete="one-time-code"
-                      autoFocus
-                    />
-                  </FormField>
+                    secret={pending.secret}
+                    value={answer}
+                    onChange={setAnswer}
+                  />
                 )}
                 {pending?.kind === 'mfa' && (
-                  <FormField
-                    label="Authenticator code"
+                  <AuthenticatorCodeField
                     description="The code your authenticator app shows now."
-                  >
-                    <Input
-                      value={answer}
-                      onChange={({ detail }) => setAnswer(detail.value)}
-                      inputMode="numeric"
-                      autoComplete="one-time-code"
-                      autoFocus
-                    />
-                  </FormField>
+                    value={answer}
+                    onChange={setAnswer}
+                  />
                 )}
               </SpaceBetween>
             </Container>
@@ -143,5 +129,31 @@ export function SignInPage() {
         </form>
       </div>
     </Box>
+  );
+}
+
+/** The TOTP code, at set-up (with the key to add, shown once) and at each sign-in. */
+function AuthenticatorCodeField(props: {
+  description: string;
+  /** The key to add to the authenticator app, while setting it up. */
+  secret?: string;
+  value: string;
+  onChange: (value: string) => void;
+}) {
+  const { description, secret, value, onChange } = props;
+  return (
+    <FormField
+      label="Authenticator code"
+      description={description}
+      constraintText={secret === undefined ? undefined : <code data-testid="totp-secret">{secret}</code>}
+    >
+      <Input
+        value={value}
+        onChange={({ detail }) => onChange(detail.value)}
+        inputMode="numeric"
+        autoComplete="one-time-code"
+        autoFocus
+      />
+    </FormField>
   );
 }

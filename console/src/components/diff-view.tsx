@@ -118,6 +118,7 @@ function DestinationChange(props: {
   const { id, change, fields, beforeLabel, afterLabel } = props;
   return (
     <Table
+      wrapLines
       variant="embedded"
       trackBy="path"
       items={fields}
@@ -165,6 +166,7 @@ export function DestinationFields({ destination }: { destination: Destination })
   const fields = [...flattenFields(destination)].map(([path, value]) => ({ path, value }));
   return (
     <Table
+      wrapLines
       variant="embedded"
       trackBy="path"
       items={fields}

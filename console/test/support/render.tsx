@@ -82,3 +82,27 @@ export function renderPage(
   );
   return { ...result, wrapper: createWrapper(result.container) };
 }
+
+/**
+ * A page's renderer at `/workspaces/ws-1/<route>` (matched as `/workspaces/:workspace/<pattern>`,
+ * `route` itself by default), with the fake API and, by default, an editor's access.
+ */
+export function workspacePage(
+  page: ReactElement,
+  route: string,
+  options: { pattern?: string; access?: WorkspaceAccess } = {},
+) {
+  return (api: Pick<ReturnType<typeof fakeApi>, 'client'>, access = options.access ?? ROLES.editor) =>
+    renderPage(page, {
+      client: api.client,
+      access,
+      path: `/workspaces/ws-1/${route}`,
+      pattern: `/workspaces/:workspace/${options.pattern ?? route}`,
+    });
+}
+
+/** The API's answer to a call a fake does not expect: the test reads which one it was. */
+export const notFound = (method: string, path: string) => ({
+  status: 404,
+  body: { code: 'NotFound', message: `${method} ${path}`, requestId: 'r' },
+});

@@ -1,20 +1,20 @@
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
 import { useState } from 'react';
 import { useApi, useApiClient } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { ConfirmModal } from '../../components/confirm-modal';
 import { useNotify } from '../../components/notifications';
+import { Timestamp } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { AdminsOnly } from './admins-only';
 import { ApiKeyStatus } from './api-key-status';
-import { ConfirmModal } from './confirm-modal';
 import { CreateApiKeyModal } from './create-api-key-modal';
+import { ManagedListHeader } from './managed-list-header';
 import { NewApiKeyAlert } from './new-api-key-alert';
-import { Timestamp } from './timestamp';
 
 type ApiKey = Schemas['ApiKey'];
 
@@ -58,23 +58,17 @@ function ManageApiKeys() {
       )}
       <ApiErrorAlert error={keys.error} header="The API keys could not be loaded" />
       <Table
+        wrapLines
         variant="full-page"
         header={
-          <Header
-            variant="h1"
-            counter={keys.data ? `(${keys.data.apiKeys.length})` : undefined}
+          <ManagedListHeader
+            title="API keys"
+            count={keys.data?.apiKeys.length}
             description="Keys let machines call the API with a role of their own. Revoked keys stay listed."
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={keys.reload} />
-                <Button variant="primary" onClick={() => setCreating(true)}>
-                  Create API key
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            API keys
-          </Header>
+            addLabel="Create API key"
+            onAdd={() => setCreating(true)}
+            onRefresh={keys.reload}
+          />
         }
         loading={keys.loading && !keys.data}
         loadingText="Loading API keys"

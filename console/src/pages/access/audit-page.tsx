@@ -6,9 +6,9 @@ import Table from '@cloudscape-design/components/table';
 import TextFilter from '@cloudscape-design/components/text-filter';
 import { useState } from 'react';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { Timestamp } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { actorText, eventMatches, stateText } from './audit-event-text';
-import { Timestamp } from './timestamp';
 import { useAuditEvents } from './use-audit-events';
 
 /** Who changed what in the workspace, newest first; everyone in it may read it. */

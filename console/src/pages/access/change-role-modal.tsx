@@ -2,10 +2,10 @@ import FormField from '@cloudscape-design/components/form-field';
 import { useState } from 'react';
 import { useApiClient } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
+import { problemWith, useSubmission } from '../../components/use-submission';
 import { type Role, useWorkspace } from '../../workspace/workspace-context';
 import { FormModal } from './form-modal';
 import { RoleSelect } from './role-select';
-import { problemWith, useSubmission } from './use-submission';
 
 /** Gives a member another role; the API answers with the member as they now are. */
 export function ChangeRoleModal({

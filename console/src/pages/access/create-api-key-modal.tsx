@@ -4,11 +4,11 @@ import Input from '@cloudscape-design/components/input';
 import { useState } from 'react';
 import { useApiClient } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
+import { problemWith, useSubmission } from '../../components/use-submission';
 import { type Role, useWorkspace } from '../../workspace/workspace-context';
 import { FormModal } from './form-modal';
 import { expiryAt, isExpiryDayAllowed } from './key-expiry';
 import { RoleSelect } from './role-select';
-import { problemWith, useSubmission } from './use-submission';
 
 /**
  * Creates an API key for a machine. The answer holds the key's secret, the one time the API ever

@@ -3,10 +3,10 @@ import Input from '@cloudscape-design/components/input';
 import { useState } from 'react';
 import { useApiClient } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
+import { problemWith, useSubmission } from '../../components/use-submission';
 import { type Role, useWorkspace } from '../../workspace/workspace-context';
 import { FormModal } from './form-modal';
 import { RoleSelect } from './role-select';
-import { problemWith, useSubmission } from './use-submission';
 
 /** Invites a person by email with a role; the API checks the address and answers with the new member. */
 export function InviteMemberModal({

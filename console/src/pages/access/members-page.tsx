@@ -1,19 +1,19 @@
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Header from '@cloudscape-design/components/header';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Table from '@cloudscape-design/components/table';
 import { useState } from 'react';
 import { useApi, useApiClient } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { ConfirmModal } from '../../components/confirm-modal';
 import { useNotify } from '../../components/notifications';
+import { Timestamp } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { AdminsOnly } from './admins-only';
 import { ChangeRoleModal } from './change-role-modal';
-import { ConfirmModal } from './confirm-modal';
 import { InviteMemberModal } from './invite-member-modal';
-import { Timestamp } from './timestamp';
+import { ManagedListHeader } from './managed-list-header';
 
 type Member = Schemas['Member'];
 
@@ -55,23 +55,17 @@ function ManageMembers() {
     <SpaceBetween size="m">
       <ApiErrorAlert error={members.error} header="The members could not be loaded" />
       <Table
+        wrapLines
         variant="full-page"
         header={
-          <Header
-            variant="h1"
-            counter={members.data ? `(${members.data.members.length})` : undefined}
+          <ManagedListHeader
+            title="Members"
+            count={members.data?.members.length}
             description="People who sign in to this workspace, and what their role lets them do."
-            actions={
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button iconName="refresh" ariaLabel="Refresh" onClick={members.reload} />
-                <Button variant="primary" onClick={() => setDialog({ kind: 'invite' })}>
-                  Invite member
-                </Button>
-              </SpaceBetween>
-            }
-          >
-            Members
-          </Header>
+            addLabel="Invite member"
+            onAdd={() => setDialog({ kind: 'invite' })}
+            onRefresh={members.reload}
+          />
         }
         loading={members.loading && !members.data}
         loadingText="Loading members"

@@ -1,11 +1,9 @@
-import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Modal from '@cloudscape-design/components/modal';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useState } from 'react';
 import { useApiClient } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
-import { ApiErrorAlert } from '../../components/api-error-alert';
+import { ConfirmModal } from '../../components/confirm-modal';
 import { useWorkspace } from '../../workspace/workspace-context';
 import type { DeadLetterAction, DeadLetterOutcome } from './dead-letter-outcome';
 
@@ -34,9 +32,6 @@ export function DeadLetterActions({
   const api = useApiClient();
   const { workspace, canEdit } = useWorkspace();
   const [confirming, setConfirming] = useState<DeadLetterAction>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
-
   const disabledReason = !canEdit
     ? 'Viewers cannot redrive or discard: ask an editor or admin of the workspace.'
     : selected.length === 0
@@ -44,36 +39,23 @@ export function DeadLetterActions({
       : undefined;
 
   async function confirm(action: DeadLetterAction) {
-    setBusy(true);
-    setError(undefined);
     const request = {
       params: { path: { workspace } },
       body: { letters: selected.map((letter) => letter.id) },
     };
-    try {
-      const outcome: DeadLetterOutcome =
-        action === 'redrive'
-          ? {
-              action,
-              result: await call(api.POST('/v1/workspaces/{workspace}/dead-letters/redrive', request)),
-            }
-          : {
-              action,
-              result: await call(api.POST('/v1/workspaces/{workspace}/dead-letters/discard', request)),
-            };
-      setConfirming(undefined);
-      onDone(outcome);
-    } catch (caught) {
-      setError(caught as Error);
-    } finally {
-      setBusy(false);
-    }
-  }
-
-  const close = () => {
+    const outcome: DeadLetterOutcome =
+      action === 'redrive'
+        ? {
+            action,
+            result: await call(api.POST('/v1/workspaces/{workspace}/dead-letters/redrive', request)),
+          }
+        : {
+            action,
+            result: await call(api.POST('/v1/workspaces/{workspace}/dead-letters/discard', request)),
+          };
     setConfirming(undefined);
-    setError(undefined);
-  };
+    onDone(outcome);
+  }
 
   return (
     <>
@@ -95,32 +77,16 @@ export function DeadLetterActions({
         </Button>
       </SpaceBetween>
       {confirming && (
-        <Modal
-          visible
-          onDismiss={close}
+        // Not the action's own word: a second "Redrive" button would make a click by name ambiguous.
+        <ConfirmModal
           header={WORDING[confirming].title}
-          footer={
-            <Box float="right">
-              <SpaceBetween direction="horizontal" size="xs">
-                <Button variant="link" onClick={close}>
-                  Cancel
-                </Button>
-                {/* Not the action's own word: a second "Redrive" button would make a click by name ambiguous. */}
-                <Button variant="primary" loading={busy} onClick={() => void confirm(confirming)}>
-                  Confirm
-                </Button>
-              </SpaceBetween>
-            </Box>
-          }
+          confirmLabel="Confirm"
+          onConfirm={() => confirm(confirming)}
+          onDismiss={() => setConfirming(undefined)}
         >
-          <SpaceBetween size="s">
-            <Box variant="p">
-              {selected.length === 1 ? '1 letter is selected.' : `${selected.length} letters are selected.`}{' '}
-              {WORDING[confirming].consequence}
-            </Box>
-            <ApiErrorAlert error={error} />
-          </SpaceBetween>
-        </Modal>
+          {selected.length === 1 ? '1 letter is selected.' : `${selected.length} letters are selected.`}{' '}
+          {WORDING[confirming].consequence}
+        </ConfirmModal>
       )}
     </>
   );

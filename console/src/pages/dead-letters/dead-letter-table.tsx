@@ -9,11 +9,11 @@ import Table, { type TableProps } from '@cloudscape-design/components/table';
 import { useState } from 'react';
 import type { Schemas } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { RouterLink, workspacePaths } from '../../components/router-link';
+import { formatTime } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { DeadLetterActions } from './dead-letter-actions';
 import { type DeadLetterOutcome, summariseOutcome } from './dead-letter-outcome';
-import { formatTime } from './format-time';
-import { RouterLink } from './router-link';
 import { useDeadLetterPages } from './use-dead-letter-pages';
 
 type DeadLetter = Schemas['DeadLetter'];
@@ -48,9 +48,7 @@ export function DeadLetterTable({ destination, title = 'Dead letters' }: DeadLet
             header: 'Destination',
             cell: (letter: DeadLetter) =>
               letter.destinationId ? (
-                <RouterLink
-                  href={`/workspaces/${workspace}/destinations/${encodeURIComponent(letter.destinationId)}`}
-                >
+                <RouterLink href={workspacePaths(workspace).destination(letter.destinationId)}>
                   {letter.destinationId}
                 </RouterLink>
               ) : (
@@ -67,7 +65,7 @@ export function DeadLetterTable({ destination, title = 'Dead letters' }: DeadLet
       header: 'Distinct id',
       cell: (letter) =>
         letter.distinctId ? (
-          <RouterLink href={`/workspaces/${workspace}/events?id=${encodeURIComponent(letter.distinctId)}`}>
+          <RouterLink href={workspacePaths(workspace).events(letter.distinctId)}>
             {letter.distinctId}
           </RouterLink>
         ) : (

@@ -9,8 +9,9 @@ import { useState } from 'react';
 import { useApi } from '../../api/api-context';
 import { call, type Schemas } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { RouterLink, workspacePaths } from '../../components/router-link';
+import { formatTime } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
-import { RouterLink } from '../dead-letters/router-link';
 import { DestinationEditForm } from './destination-edit-form';
 import { editableFields } from './destination-fields';
 import { DestinationSettings } from './destination-settings';
@@ -47,11 +48,11 @@ export function ConfigurationTab({
     <SpaceBetween size="l">
       <Alert type="info">
         Changes go to the draft, not to what is live: review and publish them in{' '}
-        <RouterLink href={`/workspaces/${workspace}/publish`}>Draft and publish</RouterLink>.
+        <RouterLink href={workspacePaths(workspace).publish}>Draft and publish</RouterLink>.
       </Alert>
       {disabled && (
         <Alert type="error" header="Disabled">
-          Since {new Date(disabled.at).toLocaleString()} ({disabled.reason}) its events are dead-lettered with
+          Since {formatTime(disabled.at)} ({disabled.reason}) its events are dead-lettered with
           DestinationDisabled. Once the cause is fixed, enable it (at the top of this page), then redrive its
           dead letters.
         </Alert>

@@ -1,12 +1,11 @@
-import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
-import Modal from '@cloudscape-design/components/modal';
-import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useState } from 'react';
 import { useApiClient } from '../../api/api-context';
 import { call } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { ConfirmModal } from '../../components/confirm-modal';
 import { useNotify } from '../../components/notifications';
+import { useSubmission } from '../../components/use-submission';
 import { useWorkspace } from '../../workspace/workspace-context';
 
 /**
@@ -28,32 +27,23 @@ export function DestinationSwitchButton({
   const notify = useNotify();
   const { workspace, canEdit } = useWorkspace();
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<Error>();
+  const enabling = useSubmission();
 
   async function turn(enable: boolean) {
-    setBusy(true);
-    setError(undefined);
     const params = { path: { workspace, destination } };
-    try {
-      await call(
-        enable
-          ? api.POST('/v1/workspaces/{workspace}/destinations/{destination}/enable', { params })
-          : api.POST('/v1/workspaces/{workspace}/destinations/{destination}/disable', { params }),
-      );
-      setConfirming(false);
-      notify({
-        type: 'success',
-        content: enable
-          ? `Enabled ${destination}: deliveries resume within a minute. Redrive its DestinationDisabled dead letters.`
-          : `Disabled ${destination}: within a minute its events are dead-lettered with DestinationDisabled.`,
-      });
-      onChanged();
-    } catch (caught) {
-      setError(caught as Error);
-    } finally {
-      setBusy(false);
-    }
+    await call(
+      enable
+        ? api.POST('/v1/workspaces/{workspace}/destinations/{destination}/enable', { params })
+        : api.POST('/v1/workspaces/{workspace}/destinations/{destination}/disable', { params }),
+    );
+    setConfirming(false);
+    notify({
+      type: 'success',
+      content: enable
+        ? `Enabled ${destination}: deliveries resume within a minute. Redrive its DestinationDisabled dead letters.`
+        : `Disabled ${destination}: within a minute its events are dead-lettered with DestinationDisabled.`,
+    });
+    onChanged();
   }
 
   const viewerReason = canEdit ? undefined : 'Viewers cannot enable or disable destinations.';
@@ -61,14 +51,14 @@ export function DestinationSwitchButton({
     return (
       <>
         <Button
-          loading={busy}
+          loading={enabling.busy}
           disabled={!canEdit}
           disabledReason={viewerReason}
-          onClick={() => void turn(true)}
+          onClick={() => void enabling.submit(() => turn(true))}
         >
           Enable
         </Button>
-        {error && <ApiErrorAlert error={error} />}
+        <ApiErrorAlert error={enabling.error} />
       </>
     );
   return (
@@ -80,31 +70,17 @@ export function DestinationSwitchButton({
       >
         Disable
       </Button>
-      <Modal
-        visible={confirming}
-        onDismiss={() => setConfirming(false)}
-        header={`Disable ${destination}?`}
-        footer={
-          <Box float="right">
-            <SpaceBetween direction="horizontal" size="xs">
-              <Button variant="link" onClick={() => setConfirming(false)}>
-                Cancel
-              </Button>
-              <Button variant="primary" loading={busy} onClick={() => void turn(false)}>
-                Confirm
-              </Button>
-            </SpaceBetween>
-          </Box>
-        }
-      >
-        <SpaceBetween size="s">
-          <Box variant="p">
-            Within a minute, events stop reaching it: each is dead-lettered with DestinationDisabled instead,
-            so nothing is lost. Enable it again, then redrive its dead letters.
-          </Box>
-          <ApiErrorAlert error={error} />
-        </SpaceBetween>
-      </Modal>
+      {confirming && (
+        <ConfirmModal
+          header={`Disable ${destination}?`}
+          confirmLabel="Confirm"
+          onConfirm={() => turn(false)}
+          onDismiss={() => setConfirming(false)}
+        >
+          Within a minute, events stop reaching it: each is dead-lettered with DestinationDisabled instead, so
+          nothing is lost. Enable it again, then redrive its dead letters.
+        </ConfirmModal>
+      )}
     </>
   );
 }

@@ -5,9 +5,9 @@ import Table from '@cloudscape-design/components/table';
 import { useApi } from '../../api/api-context';
 import { call } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { RouterLink, workspacePaths } from '../../components/router-link';
+import { formatTime } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
-import { formatTime } from '../dead-letters/format-time';
-import { RouterLink } from '../dead-letters/router-link';
 import { type TimeWindow, TimeWindowControl } from './time-window';
 
 /** The failures the API returns at most. */
@@ -50,7 +50,7 @@ export function FailuresTab({
               <>
                 The logs name an event by a hash of its distinct id, never the id itself (it may be personal
                 data): to follow one event, look it up by its distinct id in{' '}
-                <RouterLink href={`/workspaces/${workspace}/events`}>Event lookup</RouterLink>.
+                <RouterLink href={workspacePaths(workspace).events()}>Event lookup</RouterLink>.
               </>
             }
           >

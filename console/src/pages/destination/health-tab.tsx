@@ -9,7 +9,7 @@ import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/c
 import type { Loaded } from '../../api/api-context';
 import type { Schemas } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
-import { formatTime } from '../dead-letters/format-time';
+import { formatTime } from '../../components/time';
 import { type TimeWindow, TimeWindowControl } from './time-window';
 
 type Health = Schemas['DestinationHealth'];

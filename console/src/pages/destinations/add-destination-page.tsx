@@ -7,10 +7,10 @@ import { useApi } from '../../api/api-context';
 import { call } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { useNotify } from '../../components/notifications';
+import { workspacePaths } from '../../components/router-link';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { AddDestinationWizard } from './add-destination-wizard';
 import { DestinationSaved } from './destination-saved';
-import { destinationPaths } from './router-follow';
 
 /** Add a destination to the draft with the wizard, then check its setup. */
 export function AddDestinationPage() {
@@ -34,7 +34,7 @@ export function AddDestinationPage() {
       {types.data ? (
         <AddDestinationWizard
           types={types.data.types}
-          onCancel={() => navigate(destinationPaths(workspace).list)}
+          onCancel={() => navigate(workspacePaths(workspace).destinations)}
           onSaved={(destination) => {
             notify({ type: 'success', content: `Destination ${destination.id} added to the draft.` });
             setSaved(destination.id);

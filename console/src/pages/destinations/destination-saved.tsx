@@ -1,17 +1,15 @@
 import Box from '@cloudscape-design/components/box';
 import Container from '@cloudscape-design/components/container';
 import Header from '@cloudscape-design/components/header';
-import Link from '@cloudscape-design/components/link';
 import SpaceBetween from '@cloudscape-design/components/space-between';
+import { RouterLink, workspacePaths } from '../../components/router-link';
 import { useWorkspace } from '../../workspace/workspace-context';
-import { destinationPaths, useRouterFollow } from './router-follow';
 import { SetupCheck } from './setup-check';
 
 /** After the wizard saved a destination: check its setup, then open it or go on to publish. */
 export function DestinationSaved({ destination }: { destination: string }) {
   const { workspace } = useWorkspace();
-  const follow = useRouterFollow();
-  const paths = destinationPaths(workspace);
+  const paths = workspacePaths(workspace);
   return (
     <SpaceBetween size="l">
       <Header variant="h1" description="It is in the draft: it receives events once you publish a version.">
@@ -32,21 +30,15 @@ export function DestinationSaved({ destination }: { destination: string }) {
       <Container header={<Header variant="h2">Next</Header>}>
         <SpaceBetween size="s">
           <Box>
-            <Link href={paths.destination(destination)} onFollow={follow}>
-              Open destination {destination}
-            </Link>{' '}
-            to change its fields, data mapping or consent.
+            <RouterLink href={paths.destination(destination)}>Open destination {destination}</RouterLink> to
+            change its fields, data mapping or consent.
           </Box>
           <Box>
-            <Link href={paths.publish} onFollow={follow}>
-              Draft and publish
-            </Link>{' '}
-            to review the draft and publish it as a new version.
+            <RouterLink href={paths.publish}>Draft and publish</RouterLink> to review the draft and publish it
+            as a new version.
           </Box>
           <Box>
-            <Link href={paths.list} onFollow={follow}>
-              Back to destinations
-            </Link>
+            <RouterLink href={paths.destinations}>Back to destinations</RouterLink>
           </Box>
         </SpaceBetween>
       </Container>

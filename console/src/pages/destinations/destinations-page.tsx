@@ -1,21 +1,20 @@
 import Alert from '@cloudscape-design/components/alert';
 import Button from '@cloudscape-design/components/button';
-import Link from '@cloudscape-design/components/link';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import { useMemo } from 'react';
 import { useApi } from '../../api/api-context';
 import { call } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import { RouterLink, useRouterFollow, workspacePaths } from '../../components/router-link';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { destinationRows, draftChanges, draftDiffersFromLive } from './destination-rows';
 import { DestinationsTable } from './destinations-table';
-import { destinationPaths, useRouterFollow } from './router-follow';
 
 /** The workspace's destinations as drafted, how each stands against the live version, and its delivery health. */
 export function DestinationsPage() {
   const { workspace, canEdit } = useWorkspace();
   const follow = useRouterFollow();
-  const paths = destinationPaths(workspace);
+  const paths = workspacePaths(workspace);
   const listing = useApi(
     (api) => call(api.GET('/v1/workspaces/{workspace}/destinations', { params: { path: { workspace } } })),
     [workspace],
@@ -42,9 +41,7 @@ export function DestinationsPage() {
         <Alert type="info" header="The draft differs from the live version">
           {draftChanges(listing.data)} since version {listing.data.liveVersion}: events keep going to the live
           version's destinations until you publish.{' '}
-          <Link href={paths.publish} onFollow={follow}>
-            Draft and publish
-          </Link>
+          <RouterLink href={paths.publish}>Draft and publish</RouterLink>
         </Alert>
       )}
       {health.error && (
@@ -60,7 +57,7 @@ export function DestinationsPage() {
         actions={
           <Button
             variant="primary"
-            href={paths.add}
+            href={paths.addDestination}
             onFollow={follow}
             disabled={!canEdit}
             disabledReason="Viewers cannot add destinations: ask an editor or admin of this workspace."

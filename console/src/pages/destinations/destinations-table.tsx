@@ -1,15 +1,14 @@
 import { useCollection } from '@cloudscape-design/collection-hooks';
 import Box from '@cloudscape-design/components/box';
 import Header from '@cloudscape-design/components/header';
-import Link from '@cloudscape-design/components/link';
 import Popover from '@cloudscape-design/components/popover';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import Table, { type TableProps } from '@cloudscape-design/components/table';
 import TextFilter from '@cloudscape-design/components/text-filter';
 import type { ReactNode } from 'react';
+import { RouterLink, workspacePaths } from '../../components/router-link';
 import { summarizeHealth } from './delivery-health';
 import type { DestinationRow, PublishState } from './destination-rows';
-import { destinationPaths, useRouterFollow } from './router-follow';
 
 const STATES: Record<
   PublishState,
@@ -54,8 +53,7 @@ export function DestinationsTable({
   healthUnavailable,
   actions,
 }: DestinationsTableProps) {
-  const follow = useRouterFollow();
-  const paths = destinationPaths(workspace);
+  const paths = workspacePaths(workspace);
   const { items, collectionProps, filterProps, filteredItemsCount } = useCollection(
     rows as DestinationRow[],
     {
@@ -94,11 +92,7 @@ export function DestinationsTable({
       header: 'Destination',
       sortingField: 'id',
       isRowHeader: true,
-      cell: (row) => (
-        <Link href={paths.destination(row.id)} onFollow={follow}>
-          {row.id}
-        </Link>
-      ),
+      cell: (row) => <RouterLink href={paths.destination(row.id)}>{row.id}</RouterLink>,
     },
     { id: 'type', header: 'Type', sortingField: 'typeLabel', cell: (row) => row.typeLabel || '-' },
     { id: 'target', header: 'Target', sortingField: 'target', cell: (row) => row.target || '-' },

@@ -6,6 +6,7 @@ import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Steps, { type StepsProps } from '@cloudscape-design/components/steps';
 import type { Schemas } from '../../api/client';
+import { formatTime } from '../../components/time';
 
 type Story = Schemas['EventStory'];
 type Step = Schemas['EventStep'];
@@ -33,8 +34,8 @@ export function EventStory({ distinctId, story }: { distinctId: string; story: S
           columns={3}
           items={[
             { label: 'Logged as', value: <Box variant="code">{story.distinctIdHash}</Box> },
-            { label: 'From', value: new Date(story.from).toLocaleString() },
-            { label: 'To', value: new Date(story.to).toLocaleString() },
+            { label: 'From', value: formatTime(story.from) },
+            { label: 'To', value: formatTime(story.to) },
           ]}
         />
         <Steps ariaLabel={`What happened to ${distinctId}`} steps={story.steps.map(toTimelineStep)} />
@@ -47,10 +48,9 @@ export function EventStory({ distinctId, story }: { distinctId: string; story: S
 function NotFound({ distinctId, story }: { distinctId: string; story: Story }) {
   return (
     <Alert type="info" header={`No event ${distinctId} in ${LOOK_BACK_TEXT[story.window]}`}>
-      The delivery logs from {new Date(story.from).toLocaleString()} to {new Date(story.to).toLocaleString()}{' '}
-      do not name this distinct_id in workspace {story.workspace}. Either it was not received in that time
-      (check the id, or look further back), or it was sent to a different workspace: a lookup sees only this
-      workspace's events.
+      The delivery logs from {formatTime(story.from)} to {formatTime(story.to)} do not name this distinct_id
+      in workspace {story.workspace}. Either it was not received in that time (check the id, or look further
+      back), or it was sent to a different workspace: a lookup sees only this workspace's events.
     </Alert>
   );
 }
@@ -61,7 +61,7 @@ function toTimelineStep(step: Step): StepsProps.Step {
     statusIconAriaLabel: step.kind,
     header: headline(step),
     details: details(step),
-    annotation: <Box variant="small">{new Date(step.at).toLocaleString()}</Box>,
+    annotation: <Box variant="small">{formatTime(step.at)}</Box>,
   };
 }
 

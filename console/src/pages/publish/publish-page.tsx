@@ -1,4 +1,3 @@
-import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Container from '@cloudscape-design/components/container';
@@ -10,10 +9,12 @@ import Spinner from '@cloudscape-design/components/spinner';
 import Textarea from '@cloudscape-design/components/textarea';
 import { useState } from 'react';
 import { useApi, useApiClient } from '../../api/api-context';
-import { ApiError, call } from '../../api/client';
+import { call } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { DiffView, isEmptyDiff } from '../../components/diff-view';
+import { ifMatchLive, StaleVersionAlert, useLiveVersionGuard } from '../../components/live-version';
 import { useNotify } from '../../components/notifications';
+import { useSubmission } from '../../components/use-submission';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { type DraftChanges, loadDraftChanges } from './draft-changes';
 
@@ -27,30 +28,23 @@ export function PublishPage() {
   const notify = useNotify();
   const draft = useApi((client) => loadDraftChanges(client, workspace), [workspace]);
   const [note, setNote] = useState('');
-  const [publishing, setPublishing] = useState(false);
-  const [failure, setFailure] = useState<Error>();
-  const [stale, setStale] = useState(false);
+  const { busy: publishing, error: failure, submit } = useSubmission();
+  const live = useLiveVersionGuard();
 
   async function publish(against: DraftChanges) {
-    setPublishing(true);
-    setFailure(undefined);
-    setStale(false);
-    try {
-      const published = await call(
-        api.POST('/v1/workspaces/{workspace}/publish', {
-          params: { path: { workspace }, header: { 'if-match': `"${against.liveVersion}"` } },
-          body: note.trim() ? { note: note.trim() } : {},
-        }),
-      );
-      notify({ type: 'success', content: `Published: version ${published.version} is live.` });
-      setNote('');
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 412) setStale(true);
-      else setFailure(error as Error);
-    } finally {
-      setPublishing(false);
-      draft.reload();
-    }
+    await submit(() =>
+      live.send(async () => {
+        const published = await call(
+          api.POST('/v1/workspaces/{workspace}/publish', {
+            params: { path: { workspace }, header: ifMatchLive(against.liveVersion) },
+            body: note.trim() ? { note: note.trim() } : {},
+          }),
+        );
+        notify({ type: 'success', content: `Published: version ${published.version} is live.` });
+        setNote('');
+      }),
+    );
+    draft.reload();
   }
 
   return (
@@ -61,17 +55,10 @@ export function PublishPage() {
       >
         Draft and publish
       </Header>
-      {stale && (
-        <Alert
-          type="warning"
-          header="Someone published meanwhile"
-          dismissible
-          onDismiss={() => setStale(false)}
-        >
-          The live version changed since this page was loaded, so nothing was published. The changes below are
-          reloaded against the new live version: check them and publish again.
-        </Alert>
-      )}
+      <StaleVersionAlert guard={live}>
+        The live version changed since this page was loaded, so nothing was published. The changes below are
+        reloaded against the new live version: check them and publish again.
+      </StaleVersionAlert>
       {draft.error && <ApiErrorAlert error={draft.error} header="The draft could not be loaded" />}
       {!draft.data && draft.loading && (
         <Box textAlign="center">

@@ -1,4 +1,3 @@
-import Alert from '@cloudscape-design/components/alert';
 import Box from '@cloudscape-design/components/box';
 import Button from '@cloudscape-design/components/button';
 import Header from '@cloudscape-design/components/header';
@@ -7,10 +6,12 @@ import StatusIndicator from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
 import { useMemo, useState } from 'react';
 import { useApi, useApiClient } from '../../api/api-context';
-import { ApiError, call, type Schemas } from '../../api/client';
+import { call, type Schemas } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
 import { summariseChanges } from '../../components/diff-view';
+import { ifMatchLive, StaleVersionAlert, useLiveVersionGuard } from '../../components/live-version';
 import { useNotify } from '../../components/notifications';
+import { formatTime } from '../../components/time';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { RollbackModal } from './rollback-modal';
 import { VersionComparison } from './version-comparison';
@@ -39,18 +40,14 @@ export function VersionsPage() {
   const [selected, setSelected] = useState<Version[]>([]);
   const [detail, setDetail] = useState<Detail>();
   const [rollbackTarget, setRollbackTarget] = useState<number>();
-  const [rollingBack, setRollingBack] = useState(false);
-  const [rollbackFailure, setRollbackFailure] = useState<Error>();
-  const [stale, setStale] = useState(false);
+  const live = useLiveVersionGuard();
 
+  /** Throws a refusal other than a stale live version, for the modal to show. */
   async function rollBack(target: number, note: string) {
-    setRollingBack(true);
-    setRollbackFailure(undefined);
-    setStale(false);
-    try {
+    await live.send(async () => {
       const published = await call(
         api.POST('/v1/workspaces/{workspace}/rollback', {
-          params: { path: { workspace }, header: { 'if-match': `"${liveVersion}"` } },
+          params: { path: { workspace }, header: ifMatchLive(liveVersion) },
           body: { toVersion: target, ...(note && { note }) },
         }),
       );
@@ -58,15 +55,8 @@ export function VersionsPage() {
         type: 'success',
         content: `Rolled back to version ${target}: version ${published.version} is live with its destinations.`,
       });
-      closeAfterChange();
-    } catch (error) {
-      if (error instanceof ApiError && error.status === 412) {
-        setStale(true);
-        closeAfterChange();
-      } else setRollbackFailure(error as Error);
-    } finally {
-      setRollingBack(false);
-    }
+    });
+    closeAfterChange();
   }
 
   /** The list is out of date once a version was added (ours or someone's): start again from it. */
@@ -89,19 +79,13 @@ export function VersionsPage() {
 
   return (
     <SpaceBetween size="l">
-      {stale && (
-        <Alert
-          type="warning"
-          header="Someone published meanwhile"
-          dismissible
-          onDismiss={() => setStale(false)}
-        >
-          A new version went live since this list was loaded, so nothing was rolled back. The list is
-          reloaded: check it and roll back again if you still mean to.
-        </Alert>
-      )}
+      <StaleVersionAlert guard={live}>
+        A new version went live since this list was loaded, so nothing was rolled back. The list is reloaded:
+        check it and roll back again if you still mean to.
+      </StaleVersionAlert>
       {list.error && <ApiErrorAlert error={list.error} header="The versions could not be loaded" />}
       <Table
+        wrapLines
         variant="full-page"
         trackBy="version"
         items={versions}
@@ -139,10 +123,7 @@ export function VersionsPage() {
                 <Button
                   disabled={rollbackDisabledReason !== undefined}
                   disabledReason={rollbackDisabledReason}
-                  onClick={() => {
-                    setRollbackFailure(undefined);
-                    setRollbackTarget(one?.version);
-                  }}
+                  onClick={() => setRollbackTarget(one?.version)}
                 >
                   Roll back
                 </Button>
@@ -171,7 +152,7 @@ export function VersionsPage() {
           {
             id: 'publishedAt',
             header: 'Published at',
-            cell: (version) => new Date(version.publishedAt).toLocaleString(),
+            cell: (version) => formatTime(version.publishedAt),
           },
           { id: 'note', header: 'Note', cell: (version) => version.note ?? '—' },
         ]}
@@ -192,9 +173,7 @@ export function VersionsPage() {
         <RollbackModal
           target={rollbackTarget}
           liveVersion={liveVersion}
-          busy={rollingBack}
-          failure={rollbackFailure}
-          onConfirm={(note) => void rollBack(rollbackTarget, note)}
+          onConfirm={(note) => rollBack(rollbackTarget, note)}
           onCancel={() => setRollbackTarget(undefined)}
         />
       )}

@@ -2,8 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { Schemas } from '../../../src/api/client';
 import { ApiKeysPage } from '../../../src/pages/access/api-keys-page';
 import { expiryAt } from '../../../src/pages/access/key-expiry';
-import { fakeApi, ROLES, renderPage } from '../../support/render';
-import { buttonNamed, click, eventually, fieldLabelled, openModal, screen, tableRows } from './cloudscape';
+import {
+  buttonNamed,
+  click,
+  eventually,
+  fieldLabelled,
+  openModal,
+  screen,
+  tableRows,
+} from '../../support/cloudscape';
+import { fakeApi, notFound, ROLES, workspacePage } from '../../support/render';
 
 const KEYS_PATH = '/v1/workspaces/ws-1/api-keys';
 const SECRET = 'edk_0123456789abcdef_s3cr3t-that-is-shown-once';
@@ -44,18 +52,11 @@ function keysApi() {
       keys = keys.map((k) => (k === key ? revoked : k));
       return { body: revoked };
     }
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}` } };
+    return notFound(method, path);
   });
 }
 
-function renderKeys(api: ReturnType<typeof fakeApi>, access = ROLES.admin) {
-  return renderPage(<ApiKeysPage />, {
-    client: api.client,
-    access,
-    path: '/workspaces/ws-1/api-keys',
-    pattern: '/workspaces/:workspace/api-keys',
-  });
-}
+const renderKeys = workspacePage(<ApiKeysPage />, 'api-keys', { access: ROLES.admin });
 
 const loaded = () => eventually(() => expect(tableRows().length).toBeGreaterThan(0));
 

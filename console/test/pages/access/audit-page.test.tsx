@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Schemas } from '../../../src/api/client';
 import { AuditPage } from '../../../src/pages/access/audit-page';
-import { fakeApi, ROLES, renderPage } from '../../support/render';
-import { buttonNamed, click, eventually, screen, tableRows } from './cloudscape';
+import { buttonNamed, click, eventually, screen, tableRows } from '../../support/cloudscape';
+import { fakeApi, notFound, ROLES, workspacePage } from '../../support/render';
 
 const AUDIT_PATH = '/v1/workspaces/ws-1/audit-events';
 
@@ -40,18 +40,11 @@ function auditApi() {
     if (method === 'GET' && path === AUDIT_PATH)
       return { body: { events: [published, revoked], nextCursor: 'c-2' } };
     if (method === 'GET' && path === `${AUDIT_PATH}?cursor=c-2`) return { body: { events: [created] } };
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}` } };
+    return notFound(method, path);
   });
 }
 
-function renderAudit(api: ReturnType<typeof fakeApi>, access = ROLES.viewer) {
-  return renderPage(<AuditPage />, {
-    client: api.client,
-    access,
-    path: '/workspaces/ws-1/audit',
-    pattern: '/workspaces/:workspace/audit',
-  });
-}
+const renderAudit = workspacePage(<AuditPage />, 'audit', { access: ROLES.viewer });
 
 const loaded = () => eventually(() => expect(tableRows().length).toBeGreaterThan(1));
 const actions = () => tableRows().map((row) => row[2]);

@@ -1,8 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import type { Schemas } from '../../../src/api/client';
 import { MembersPage } from '../../../src/pages/access/members-page';
-import { fakeApi, ROLES, renderPage } from '../../support/render';
-import { buttonNamed, click, eventually, fieldLabelled, openModal, screen, tableRows } from './cloudscape';
+import {
+  buttonNamed,
+  click,
+  eventually,
+  fieldLabelled,
+  openModal,
+  screen,
+  tableRows,
+} from '../../support/cloudscape';
+import { fakeApi, notFound, ROLES, workspacePage } from '../../support/render';
 
 const MEMBERS_PATH = '/v1/workspaces/ws-1/members';
 
@@ -35,18 +43,11 @@ function membersApi(answerInvite?: (body: unknown) => { status: number; body: un
       members = members.filter((m) => m !== member);
       return { status: 204 };
     }
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}` } };
+    return notFound(method, path);
   });
 }
 
-function renderMembers(api: ReturnType<typeof fakeApi>, access = ROLES.admin) {
-  return renderPage(<MembersPage />, {
-    client: api.client,
-    access,
-    path: '/workspaces/ws-1/members',
-    pattern: '/workspaces/:workspace/members',
-  });
-}
+const renderMembers = workspacePage(<MembersPage />, 'members', { access: ROLES.admin });
 
 const loaded = () => eventually(() => expect(tableRows().length).toBeGreaterThan(0));
 

@@ -1,17 +1,8 @@
-import { act, waitFor } from '@testing-library/react';
+import { act } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { DestinationPage } from '../../../src/pages/destination/destination-page';
-import { type fakeApi, ROLES, renderPage } from '../../support/render';
-import { buttonByText, openModal } from '../dead-letters/find-by-label';
-import { destinationApi } from './fixtures';
-
-const render = (api: ReturnType<typeof fakeApi>, access = ROLES.editor) =>
-  renderPage(<DestinationPage />, {
-    client: api.client,
-    access,
-    path: '/workspaces/ws-1/destinations/crm',
-    pattern: '/workspaces/:workspace/destinations/:destination',
-  });
+import { buttonNamed, eventually, openModal } from '../../support/cloudscape';
+import { type fakeApi, ROLES } from '../../support/render';
+import { destinationApi, renderDestinationPage } from './fixtures';
 
 const switches = (api: ReturnType<typeof fakeApi>) =>
   api.calls.filter((call) => call.method === 'POST' && /\/(enable|disable)$/.test(call.path));
@@ -24,23 +15,23 @@ describe("a destination's Disable and Enable", () => {
         ? { body: { destination: 'crm', enabled: false, changed: true } }
         : undefined,
     );
-    const { wrapper } = render(api);
-    await waitFor(() => expect(buttonByText(wrapper, 'Disable')?.isDisabled()).toBe(false));
+    const { wrapper } = renderDestinationPage(api);
+    await eventually(() => expect(buttonNamed('Disable', wrapper).isDisabled()).toBe(false));
 
     // Act
-    act(() => buttonByText(wrapper, 'Disable')?.click());
+    act(() => buttonNamed('Disable', wrapper).click());
     expect(switches(api)).toEqual([]);
     const modal = openModal();
-    expect(modal?.findHeader().getElement().textContent).toBe('Disable crm?');
-    act(() => (modal ? buttonByText(modal, 'Confirm')?.click() : undefined));
+    expect(modal.findHeader().getElement().textContent).toBe('Disable crm?');
+    act(() => buttonNamed('Confirm', modal).click());
 
     // Assess
-    await waitFor(() =>
+    await eventually(() =>
       expect(switches(api).map((call) => call.path)).toEqual([
         '/v1/workspaces/ws-1/destinations/crm/disable',
       ]),
     );
-    await waitFor(() =>
+    await eventually(() =>
       expect(wrapper.findFlashbar()?.getElement().textContent).toContain('DestinationDisabled'),
     );
   });
@@ -75,18 +66,18 @@ describe("a destination's Disable and Enable", () => {
     const viewer = disabledApi();
 
     // Act
-    const editorPage = render(editor);
-    await waitFor(() => expect(buttonByText(editorPage.wrapper, 'Enable')?.isDisabled()).toBe(false));
-    act(() => buttonByText(editorPage.wrapper, 'Enable')?.click());
-    await waitFor(() =>
+    const editorPage = renderDestinationPage(editor);
+    await eventually(() => expect(buttonNamed('Enable', editorPage.wrapper).isDisabled()).toBe(false));
+    act(() => buttonNamed('Enable', editorPage.wrapper).click());
+    await eventually(() =>
       expect(switches(editor).map((call) => call.path)).toEqual([
         '/v1/workspaces/ws-1/destinations/crm/enable',
       ]),
     );
     editorPage.unmount();
-    const viewerPage = render(viewer, ROLES.viewer);
+    const viewerPage = renderDestinationPage(viewer, ROLES.viewer);
 
     // Assess
-    await waitFor(() => expect(buttonByText(viewerPage.wrapper, 'Enable')?.isDisabled()).toBe(true));
+    await eventually(() => expect(buttonNamed('Enable', viewerPage.wrapper).isDisabled()).toBe(true));
   });
 });

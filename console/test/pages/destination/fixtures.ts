@@ -1,4 +1,9 @@
-import { fakeApi } from '../../support/render';
+import { act } from '@testing-library/react';
+import { createElement } from 'react';
+import { expect } from 'vitest';
+import { DestinationPage } from '../../../src/pages/destination/destination-page';
+import { eventually } from '../../support/cloudscape';
+import { fakeApi, notFound, workspacePage } from '../../support/render';
 
 /** A draft SNS destination with a live version that differs (one changed field). */
 export const DRAFT = {
@@ -140,6 +145,20 @@ export function destinationApi(
         },
       };
     if (method === 'GET' && path.startsWith(`${base}/dead-letters`)) return { body: { letters: [] } };
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}`, requestId: 'r' } };
+    return notFound(method, path);
   });
+}
+
+/** The page of destination crm, as an editor by default. */
+export const renderDestinationPage = workspacePage(createElement(DestinationPage), 'destinations/crm', {
+  pattern: 'destinations/:destination',
+});
+
+/** Opens the page's tab labelled `label`, once the page has loaded. */
+export async function openTab(wrapper: ReturnType<typeof renderDestinationPage>['wrapper'], label: string) {
+  await eventually(() => expect(wrapper.findTabs()).toBeTruthy());
+  const tabs = wrapper.findTabs();
+  const index = tabs?.findTabLinks().findIndex((tab) => tab.getElement().textContent === label) ?? -1;
+  expect(index).toBeGreaterThanOrEqual(0);
+  act(() => tabs?.findTabLinkByIndex(index + 1)?.click());
 }

@@ -1,22 +1,11 @@
-import { act, waitFor } from '@testing-library/react';
+import { act } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { DestinationPage } from '../../../src/pages/destination/destination-page';
-import { ROLES, renderPage } from '../../support/render';
-import { buttonByText, inputByLabel } from '../dead-letters/find-by-label';
-import { destinationApi } from './fixtures';
+import { buttonNamed, eventually, inputByLabel } from '../../support/cloudscape';
+import { destinationApi, openTab, renderDestinationPage } from './fixtures';
 
-const render = (api: ReturnType<typeof destinationApi>) =>
-  renderPage(<DestinationPage />, {
-    client: api.client,
-    access: ROLES.editor,
-    path: '/workspaces/ws-1/destinations/crm',
-    pattern: '/workspaces/:workspace/destinations/:destination',
-  });
-
-async function openMapping(wrapper: ReturnType<typeof render>['wrapper']) {
-  await waitFor(() => expect(wrapper.findTabs()).toBeTruthy());
-  act(() => wrapper.findTabs()?.findTabLinkById('mapping')?.click());
-  await waitFor(() => expect(buttonByText(wrapper, 'Save mapping')).toBeTruthy());
+async function openMapping(wrapper: ReturnType<typeof renderDestinationPage>['wrapper']) {
+  await openTab(wrapper, 'Mapping');
+  await eventually(() => expect(buttonNamed('Save mapping', wrapper)).toBeTruthy());
 }
 
 const tests = (api: ReturnType<typeof destinationApi>) =>
@@ -25,17 +14,19 @@ const tests = (api: ReturnType<typeof destinationApi>) =>
 describe('the Mapping tab', () => {
   it('previews the sample through the draft mapping and lists what was hashed, redacted and dropped', async () => {
     const api = destinationApi();
-    const { wrapper } = render(api);
+    const { wrapper } = renderDestinationPage(api);
     await openMapping(wrapper);
 
-    await waitFor(() => expect(tests(api)).toHaveLength(1));
+    await eventually(() => expect(tests(api)).toHaveLength(1));
     const body = tests(api)[0].body as { events: string[]; draft: boolean };
     expect(body.draft).toBe(true);
     const sample = JSON.parse(body.events[0]);
     expect(sample.workspace_id).toBe('ws-1');
     expect(sample.visitor.email).toBe('Jane.Doe@example.com');
 
-    await waitFor(() => expect(wrapper.findContentLayout()?.getElement().textContent).toContain('Delivered'));
+    await eventually(() =>
+      expect(wrapper.findContentLayout()?.getElement().textContent).toContain('Delivered'),
+    );
     const changes = wrapper
       .findAllTables()
       .at(-1)
@@ -53,14 +44,14 @@ describe('the Mapping tab', () => {
 
   it('tests an edited sample once typing pauses, not at each keystroke', async () => {
     const api = destinationApi();
-    const { wrapper } = render(api);
+    const { wrapper } = renderDestinationPage(api);
     await openMapping(wrapper);
-    await waitFor(() => expect(tests(api)).toHaveLength(1));
+    await eventually(() => expect(tests(api)).toHaveLength(1));
 
     const textarea = wrapper.findTextarea();
     act(() => textarea?.setTextareaValue('{"workspace_id": "ws-1"'));
     act(() => textarea?.setTextareaValue('{"workspace_id": "ws-1"}'));
-    await waitFor(() => expect(tests(api)).toHaveLength(2));
+    await eventually(() => expect(tests(api)).toHaveLength(2));
     expect((tests(api)[1].body as { events: string[] }).events).toEqual(['{"workspace_id": "ws-1"}']);
   });
 
@@ -75,9 +66,9 @@ describe('the Mapping tab', () => {
         return { body: { draft: saved, live: null } };
       return undefined;
     });
-    const { wrapper } = render(api);
+    const { wrapper } = renderDestinationPage(api);
     await openMapping(wrapper);
-    await waitFor(() => expect(tests(api)).toHaveLength(1));
+    await eventually(() => expect(tests(api)).toHaveLength(1));
     const edited = {
       mapping: {
         mode: 'all',
@@ -89,38 +80,36 @@ describe('the Mapping tab', () => {
       requiredConsent: ['marketing'],
     };
 
-    act(() => buttonByText(wrapper, 'Add rule')?.click());
-    act(() =>
-      inputByLabel(wrapper, 'Property path of rule 2')?.setInputValue('event.event_properties.total'),
-    );
-    act(() => inputByLabel(wrapper, 'New name of rule 2')?.setInputValue('amount'));
-    act(() => inputByLabel(wrapper, 'Required consent')?.setInputValue('marketing'));
+    act(() => buttonNamed('Add rule', wrapper).click());
+    act(() => inputByLabel('Property path of rule 2', wrapper).setInputValue('event.event_properties.total'));
+    act(() => inputByLabel('New name of rule 2', wrapper).setInputValue('amount'));
+    act(() => inputByLabel('Required consent', wrapper).setInputValue('marketing'));
 
     // The unsaved rules run in the preview as this destination's candidate.
-    await waitFor(() =>
+    await eventually(() =>
       expect(tests(api).at(-1)?.body).toMatchObject({ candidate: { destination: 'crm', ...edited } }),
     );
     expect(api.calls.some((call) => call.method === 'PUT')).toBe(false);
     expect(wrapper.findContentLayout()?.getElement().textContent).not.toContain(
       'The preview shows the saved mapping',
     );
-    act(() => buttonByText(wrapper, 'Save mapping')?.click());
+    act(() => buttonNamed('Save mapping', wrapper).click());
 
-    await waitFor(() => expect(api.calls.some((call) => call.method === 'PUT')).toBe(true));
+    await eventually(() => expect(api.calls.some((call) => call.method === 'PUT')).toBe(true));
     const put = api.calls.find((call) => call.method === 'PUT');
     expect(put?.path).toBe('/v1/workspaces/ws-1/destinations/crm/mapping');
     expect(put?.body).toEqual(edited);
     // Saved: the preview runs the draft's own rules again, with no candidate.
-    await waitFor(() => expect(tests(api).at(-1)?.body).not.toHaveProperty('candidate'));
+    await eventually(() => expect(tests(api).at(-1)?.body).not.toHaveProperty('candidate'));
   });
 
   it('refuses a rule the API would refuse, naming the row, without saving', async () => {
     const api = destinationApi();
-    const { wrapper } = render(api);
+    const { wrapper } = renderDestinationPage(api);
     await openMapping(wrapper);
-    act(() => inputByLabel(wrapper, 'Property path of rule 1')?.setInputValue('email'));
-    act(() => buttonByText(wrapper, 'Save mapping')?.click());
-    await waitFor(() =>
+    act(() => inputByLabel('Property path of rule 1', wrapper).setInputValue('email'));
+    act(() => buttonNamed('Save mapping', wrapper).click());
+    await eventually(() =>
       expect(wrapper.findContentLayout()?.getElement().textContent).toContain('Start with visitor.'),
     );
     expect(api.calls.some((call) => call.method === 'PUT')).toBe(false);

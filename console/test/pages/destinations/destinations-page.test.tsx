@@ -1,13 +1,11 @@
-import { waitFor } from '@testing-library/react';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Schemas } from '../../../src/api/client';
 import { DestinationsPage } from '../../../src/pages/destinations/destinations-page';
-import { fakeApi, ROLES, renderPage } from '../../support/render';
-import { actLikeTestingLibrary, buttonNamed, tableRows } from './cloudscape-queries';
+import { buttonNamed, eventually, tableRows } from '../../support/cloudscape';
+import { fakeApi, notFound, ROLES, workspacePage } from '../../support/render';
 import { health, listing } from './fixtures';
 
-const PATH = '/workspaces/ws-1/destinations';
-const PATTERN = '/workspaces/:workspace/destinations';
+const render = workspacePage(<DestinationsPage />, 'destinations', { access: ROLES.admin });
 
 const ORDERS: Schemas['Destination'] = {
   id: 'orders',
@@ -42,11 +40,9 @@ function api(answers: {
       return answers.health === 'unavailable' || !answers.health
         ? { status: 503, body: { code: 'DeliveryLogsBusy', message: 'the logs are busy', requestId: 'r-9' } }
         : { body: answers.health };
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}`, requestId: 'r-0' } };
+    return notFound(method, path);
   });
 }
-
-beforeAll(actLikeTestingLibrary);
 
 describe('DestinationsPage', () => {
   it('lists each destination with its type, target, events, status against live and health', async () => {
@@ -68,11 +64,11 @@ describe('DestinationsPage', () => {
     });
 
     // Act
-    const { wrapper } = renderPage(<DestinationsPage />, { client, path: PATH, pattern: PATTERN });
+    const { wrapper } = render({ client });
 
     // Assess: sorted by id; the removed one still shows, as it is live until published.
-    await waitFor(() => expect(tableRows(wrapper)).toHaveLength(4));
-    await waitFor(() => expect(tableRows(wrapper)[2]).toContain('12 delivered'));
+    await eventually(() => expect(tableRows(wrapper)).toHaveLength(4));
+    await eventually(() => expect(tableRows(wrapper)[2]).toContain('12 delivered'));
     expect(tableRows(wrapper)).toEqual([
       [
         'alerts',
@@ -112,16 +108,12 @@ describe('DestinationsPage', () => {
     });
 
     // Act
-    const changed = renderPage(<DestinationsPage />, {
-      client: differs.client,
-      path: PATH,
-      pattern: PATTERN,
-    });
-    await waitFor(() => expect(tableRows(changed.wrapper)).toHaveLength(1));
+    const changed = render(differs);
+    await eventually(() => expect(tableRows(changed.wrapper)).toHaveLength(1));
     const alert = changed.wrapper.findAlert();
     changed.unmount();
-    const unchanged = renderPage(<DestinationsPage />, { client: same.client, path: PATH, pattern: PATTERN });
-    await waitFor(() => expect(tableRows(unchanged.wrapper)).toHaveLength(1));
+    const unchanged = render(same);
+    await eventually(() => expect(tableRows(unchanged.wrapper)).toHaveLength(1));
 
     // Assess
     expect(alert?.getElement().textContent).toContain('1 changed since version 3');
@@ -140,8 +132,8 @@ describe('DestinationsPage', () => {
       ]),
       health: health([]),
     });
-    const { wrapper } = renderPage(<DestinationsPage />, { client, path: PATH, pattern: PATTERN });
-    await waitFor(() => expect(tableRows(wrapper)).toHaveLength(2));
+    const { wrapper } = render({ client });
+    await eventually(() => expect(tableRows(wrapper)).toHaveLength(2));
 
     // Act
     wrapper.findTable()?.findTextFilter()?.findInput().setInputValue('draft only');
@@ -155,15 +147,15 @@ describe('DestinationsPage', () => {
     const { client } = api({ listing: listing([]), health: health([]) });
 
     // Act
-    const { wrapper } = renderPage(<DestinationsPage />, { client, path: PATH, pattern: PATTERN });
+    const { wrapper } = render({ client });
 
     // Assess
-    await waitFor(() => expect(wrapper.findTable()?.findEmptySlot()).toBeTruthy());
+    await eventually(() => expect(wrapper.findTable()?.findEmptySlot()).toBeTruthy());
     const empty = wrapper.findTable()?.findEmptySlot()?.getElement().textContent;
     expect(empty).toContain('No destinations yet');
     expect(empty).toContain('Add destination');
     expect(empty).toContain('then publish a version');
-    expect(buttonNamed(wrapper, 'Add destination').getElement().getAttribute('href')).toBe(
+    expect(buttonNamed('Add destination', wrapper).getElement().getAttribute('href')).toBe(
       '/workspaces/ws-1/destinations/new',
     );
   });
@@ -176,10 +168,12 @@ describe('DestinationsPage', () => {
     });
 
     // Act
-    const { wrapper } = renderPage(<DestinationsPage />, { client, path: PATH, pattern: PATTERN });
+    const { wrapper } = render({ client });
 
     // Assess
-    await waitFor(() => expect(wrapper.findAlert()?.getElement().textContent).toContain('the logs are busy'));
+    await eventually(() =>
+      expect(wrapper.findAlert()?.getElement().textContent).toContain('the logs are busy'),
+    );
     expect(tableRows(wrapper)).toEqual([['orders', 'AWS Lambda', 'orders-fn', '*', 'Live', 'Unavailable']]);
   });
 
@@ -191,15 +185,10 @@ describe('DestinationsPage', () => {
     const { client } = api({ listing: listing([]), health: health([]) });
 
     // Act
-    const { wrapper } = renderPage(<DestinationsPage />, {
-      client,
-      access: ROLES[role],
-      path: PATH,
-      pattern: PATTERN,
-    });
+    const { wrapper } = render({ client }, ROLES[role]);
 
     // Assess
-    await waitFor(() => expect(wrapper.findTable()?.findEmptySlot()).toBeTruthy());
-    expect(buttonNamed(wrapper, 'Add destination').isDisabled()).toBe(disabled);
+    await eventually(() => expect(wrapper.findTable()?.findEmptySlot()).toBeTruthy());
+    expect(buttonNamed('Add destination', wrapper).isDisabled()).toBe(disabled);
   });
 });

@@ -1,8 +1,9 @@
-import { act, fireEvent, screen, waitFor } from '@testing-library/react';
+import { act, fireEvent, screen } from '@testing-library/react';
 import { useLocation } from 'react-router-dom';
 import { describe, expect, it } from 'vitest';
 import { EventLookupPage } from '../../../src/pages/events/event-lookup-page';
-import { fakeApi, renderPage } from '../../support/render';
+import { eventually } from '../../support/cloudscape';
+import { fakeApi, notFound, renderPage } from '../../support/render';
 
 const WINDOW = { from: '2025-06-01T10:00:00.000Z', to: '2025-06-02T10:00:00.000Z' };
 
@@ -57,7 +58,7 @@ const workspaceApi = () =>
   fakeApi((method, path) => {
     if (method === 'GET' && path.startsWith('/v1/workspaces/ws-1/events/order-42?')) return { body: STORY };
     if (method === 'GET' && path.startsWith('/v1/workspaces/ws-1/events/')) return { body: NOT_FOUND };
-    return { status: 404, body: { code: 'NotFound', message: path, requestId: 'r' } };
+    return notFound(method, path);
   });
 
 /** Shows the page's URL query, to check the search is kept in it. */
@@ -90,7 +91,7 @@ describe('EventLookupPage', () => {
     const api = workspaceApi();
     const { wrapper } = render(api, '?id=order-42');
 
-    await waitFor(() => expect(wrapper.findSteps()?.findItems()).toHaveLength(5));
+    await eventually(() => expect(wrapper.findSteps()?.findItems()).toHaveLength(5));
 
     expect(stepTexts(wrapper)).toEqual([
       { header: 'Received', details: 'Attempt 1' },
@@ -119,8 +120,8 @@ describe('EventLookupPage', () => {
     act(() => wrapper.findSelect()?.selectOptionByValue('week'));
     fireEvent.click(screen.getByRole('button', { name: 'Look up' }));
 
-    await waitFor(() => expect(screen.getByTestId('search').textContent).toBe('?id=a%2Fb&window=week'));
-    await waitFor(() => expect(api.calls).toHaveLength(1));
+    await eventually(() => expect(screen.getByTestId('search').textContent).toBe('?id=a%2Fb&window=week'));
+    await eventually(() => expect(api.calls).toHaveLength(1));
     expect(api.calls[0].path).toBe('/v1/workspaces/ws-1/events/a%2Fb?window=week');
   });
 
@@ -128,7 +129,7 @@ describe('EventLookupPage', () => {
     const api = workspaceApi();
     const { wrapper } = render(api, '?id=unknown&window=week');
 
-    await waitFor(() => expect(wrapper.findAlert()).toBeTruthy());
+    await eventually(() => expect(wrapper.findAlert()).toBeTruthy());
     const text = wrapper.findAlert()?.getElement().textContent;
     expect(text).toContain('No event unknown in the last week');
     expect(text).toContain('not received in that time');

@@ -1,8 +1,9 @@
 import type { TableWrapper } from '@cloudscape-design/components/test-utils/dom';
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { PublishPage } from '../../../src/pages/publish/publish-page';
-import { fakeApi, ROLES, renderPage } from '../../support/render';
+import { eventually } from '../../support/cloudscape';
+import { fakeApi, notFound, ROLES, workspacePage } from '../../support/render';
 import { AUDIT, LEGACY, ORDERS_DRAFT, ORDERS_LIVE } from './destinations';
 
 const CHANGES = { added: ['audit'], changed: ['orders'], removed: ['legacy'] };
@@ -54,18 +55,12 @@ function workspaceApi(options: {
       const answer = publishAnswers.shift();
       if (answer) return answer;
     }
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}`, requestId: 'r' } };
+    return notFound(method, path);
   });
   return api;
 }
 
-const render = (api: ReturnType<typeof fakeApi>, access = ROLES.editor) =>
-  renderPage(<PublishPage />, {
-    client: api.client,
-    access,
-    path: '/workspaces/ws-1/publish',
-    pattern: '/workspaces/:workspace/publish',
-  });
+const render = workspacePage(<PublishPage />, 'publish');
 
 const PUBLISHED = {
   status: 201,
@@ -103,7 +98,7 @@ describe('PublishPage', () => {
     const api = workspaceApi({});
     const { wrapper } = render(api);
 
-    await waitFor(() => expect(wrapper.findAllTables()).toHaveLength(3));
+    await eventually(() => expect(wrapper.findAllTables()).toHaveLength(3));
 
     const orders = tableFor(wrapper, 'orders');
     expect(orders.findColumnHeaders().map((header) => header.getElement().textContent)).toEqual([
@@ -131,20 +126,20 @@ describe('PublishPage', () => {
   it('publishes with the note and If-Match on the live version it showed, then reloads', async () => {
     const api = workspaceApi({ publish: [PUBLISHED] });
     const { wrapper } = render(api);
-    await waitFor(() => expect(isDisabled(publishButton())).toBe(false));
+    await eventually(() => expect(isDisabled(publishButton())).toBe(false));
 
     const note = screen.getByRole('textbox', { name: 'Note' });
     fireEvent.change(note, { target: { value: '  add refunds  ' } });
     fireEvent.click(publishButton());
 
-    await waitFor(() => expect(publishCalls(api)).toHaveLength(1));
+    await eventually(() => expect(publishCalls(api)).toHaveLength(1));
     const [publish] = publishCalls(api);
     expect(publish.headers.get('if-match')).toBe('"3"');
     expect(publish.body).toEqual({ note: 'add refunds' });
-    await waitFor(() =>
+    await eventually(() =>
       expect(wrapper.findFlashbar()?.getElement().textContent).toContain('version 4 is live'),
     );
-    await waitFor(() =>
+    await eventually(() =>
       expect(api.calls.filter((call) => call.path === '/v1/workspaces/ws-1/destinations')).toHaveLength(2),
     );
   });
@@ -155,18 +150,18 @@ describe('PublishPage', () => {
       publishedByOthersAfter: 1,
     });
     const { wrapper } = render(api);
-    await waitFor(() => expect(isDisabled(publishButton())).toBe(false));
+    await eventually(() => expect(isDisabled(publishButton())).toBe(false));
 
     fireEvent.click(publishButton());
 
-    await waitFor(() =>
+    await eventually(() =>
       expect(wrapper.findAlert()?.getElement().textContent).toContain('Someone published meanwhile'),
     );
-    await waitFor(() => expect(screen.getByText('Against version 4, the live one.')).toBeTruthy());
+    await eventually(() => expect(screen.getByText('Against version 4, the live one.')).toBeTruthy());
     expect(wrapper.findFlashbar()?.findItems()).toHaveLength(0);
 
     fireEvent.click(publishButton());
-    await waitFor(() => expect(publishCalls(api)).toHaveLength(2));
+    await eventually(() => expect(publishCalls(api)).toHaveLength(2));
     expect(publishCalls(api)[1].headers.get('if-match')).toBe('"4"');
   });
 
@@ -174,7 +169,7 @@ describe('PublishPage', () => {
     const api = workspaceApi({ changes: NO_CHANGES });
     render(api);
 
-    await waitFor(() =>
+    await eventually(() =>
       expect(screen.getByText('Nothing to publish: the draft is the same as live version 3.')).toBeTruthy(),
     );
     expect(isDisabled(publishButton())).toBe(true);
@@ -185,7 +180,7 @@ describe('PublishPage', () => {
   it("disables a viewer's publish, with the reason", async () => {
     const api = workspaceApi({ publish: [PUBLISHED] });
     const { wrapper } = render(api, ROLES.viewer);
-    await waitFor(() => expect(wrapper.findAllTables()).toHaveLength(3));
+    await eventually(() => expect(wrapper.findAllTables()).toHaveLength(3));
 
     expect(isDisabled(publishButton())).toBe(true);
     expect(document.body.textContent).toContain('Viewers cannot publish');

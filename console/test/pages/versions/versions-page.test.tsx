@@ -1,8 +1,9 @@
 import createWrapper from '@cloudscape-design/components/test-utils/dom';
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { fireEvent, screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 import { VersionsPage } from '../../../src/pages/versions/versions-page';
-import { fakeApi, ROLES, renderPage } from '../../support/render';
+import { eventually } from '../../support/cloudscape';
+import { fakeApi, notFound, ROLES, workspacePage } from '../../support/render';
 import { AUDIT, LEGACY, ORDERS_DRAFT, ORDERS_LIVE } from '../publish/destinations';
 
 const version = (
@@ -51,17 +52,11 @@ function workspaceApi(rollback: { status: number; body: unknown } = ROLLED_BACK)
     if (method === 'GET' && path === '/v1/workspaces/ws-1/versions/2/diff?from=1')
       return { body: { from: 1, to: 2, changes: { added: ['audit'], changed: ['orders'], removed: [] } } };
     if (method === 'POST' && path === '/v1/workspaces/ws-1/rollback') return rollback;
-    return { status: 404, body: { code: 'NotFound', message: `${method} ${path}`, requestId: 'r' } };
+    return notFound(method, path);
   });
 }
 
-const render = (api: ReturnType<typeof fakeApi>, access = ROLES.editor) =>
-  renderPage(<VersionsPage />, {
-    client: api.client,
-    access,
-    path: '/workspaces/ws-1/versions',
-    pattern: '/workspaces/:workspace/versions',
-  });
+const render = workspacePage(<VersionsPage />, 'versions');
 
 type Page = ReturnType<typeof render>['wrapper'];
 const versionsTable = (wrapper: Page) => {
@@ -69,7 +64,7 @@ const versionsTable = (wrapper: Page) => {
   if (!table) throw new Error('no versions table');
   return table;
 };
-const loaded = (wrapper: Page) => waitFor(() => expect(versionsTable(wrapper).findRows()).toHaveLength(3));
+const loaded = (wrapper: Page) => eventually(() => expect(versionsTable(wrapper).findRows()).toHaveLength(3));
 /** Ticks the row of `number` (rows are newest first: version 3 is row 1). */
 function select(wrapper: Page, number: number) {
   const area = versionsTable(wrapper).findRowSelectionArea(4 - number);
@@ -109,9 +104,9 @@ describe('VersionsPage', () => {
     select(wrapper, 1);
     fireEvent.click(button('Compare'));
 
-    await waitFor(() => expect(screen.getByText('Version 1 → version 2')).toBeTruthy());
+    await eventually(() => expect(screen.getByText('Version 1 → version 2')).toBeTruthy());
     expect(api.calls.at(-1)?.path).toBe('/v1/workspaces/ws-1/versions/2/diff?from=1');
-    await waitFor(() => expect(wrapper.findAllTables().length).toBe(3));
+    await eventually(() => expect(wrapper.findAllTables().length).toBe(3));
     // Added destinations come first, then changed ones.
     expect(wrapper.findAllTables()[1].findHeaderSlot()?.getElement().textContent).toContain('audit');
     const orders = wrapper.findAllTables()[2];
@@ -157,10 +152,10 @@ describe('VersionsPage', () => {
     });
     fireEvent.click(within(dialog).getByRole('button', { name: 'Roll back' }));
 
-    await waitFor(() => expect(posts(api)).toHaveLength(1));
+    await eventually(() => expect(posts(api)).toHaveLength(1));
     expect(posts(api)[0].headers.get('if-match')).toBe('"3"');
     expect(posts(api)[0].body).toEqual({ toVersion: 1, note: 'bad mapping' });
-    await waitFor(() =>
+    await eventually(() =>
       expect(wrapper.findFlashbar()?.getElement().textContent).toContain('version 4 is live'),
     );
     expect(api.calls.filter((call) => call.path === '/v1/workspaces/ws-1/versions')).toHaveLength(2);
@@ -192,7 +187,7 @@ describe('VersionsPage', () => {
     fireEvent.click(button('Roll back'));
     fireEvent.click(within(screen.getByRole('dialog')).getByRole('button', { name: 'Roll back' }));
 
-    await waitFor(() =>
+    await eventually(() =>
       expect(wrapper.findAlert()?.getElement().textContent).toContain('Someone published meanwhile'),
     );
     expect(api.calls.filter((call) => call.path === '/v1/workspaces/ws-1/versions')).toHaveLength(2);

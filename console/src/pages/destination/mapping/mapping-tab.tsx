@@ -12,8 +12,8 @@ import { useApi, useApiClient } from '../../../api/api-context';
 import { call, type Schemas } from '../../../api/client';
 import { ApiErrorAlert } from '../../../components/api-error-alert';
 import { useNotify } from '../../../components/notifications';
+import { RouterLink, workspacePaths } from '../../../components/router-link';
 import { useWorkspace } from '../../../workspace/workspace-context';
-import { RouterLink } from '../../dead-letters/router-link';
 import { type Mapping, type MappingForm, mappingFormOf, mappingRequestOf, problemsOf } from './mapping-form';
 import { MappingPreview } from './mapping-preview';
 import { RulesEditor } from './rules-editor';
@@ -129,7 +129,7 @@ function MappingEditor({
     <SpaceBetween size="l">
       <Alert type="info">
         The mapping is saved to the draft: review and publish it in{' '}
-        <RouterLink href={`/workspaces/${workspace}/publish`}>Draft and publish</RouterLink>. See
+        <RouterLink href={workspacePaths(workspace).publish}>Draft and publish</RouterLink>. See
         docs/data-mapping-and-consent.md for what each rule does.
       </Alert>
       {stale && (

@@ -1,5 +1,5 @@
 import { useCallback, useState } from 'react';
-import { ApiError } from '../../api/client';
+import { ApiError } from '../api/client';
 
 export interface Submission {
   /** True while the change is on its way: the submit button shows it and cannot be pressed twice. */
