@@ -38,13 +38,17 @@ describe('the console, in a browser', () => {
     const opened = await context.newPage();
     opened.on(
       'console',
-      (message) => message.type() === 'error' && pageErrors.push(`${message.text()} ${message.location().url}`),
+      (message) =>
+        message.type() === 'error' && pageErrors.push(`${message.text()} ${message.location().url}`),
     );
     opened.on('pageerror', (error) => pageErrors.push(error.message));
     return opened;
   };
   /** A script for the page: calls the API as the person signed in there, answers status and body. */
-  const callApi = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+  const callApi = (
+    path: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  ) =>
     `(async () => {
       const { accessToken } = JSON.parse(sessionStorage.getItem('event-delivery.session'));
       const init = ${JSON.stringify(init)};
@@ -218,8 +222,14 @@ describe('the console, in a browser', () => {
     await go(page, `/destinations/${DESTINATION_IDS.function}`);
     await page.getByRole('tab', { name: 'Mapping' }).click();
     await page.getByRole('button', { name: 'Add rule' }).click();
-    await page.getByLabel(/^Property path of rule \d+$/).last().fill('user.plan');
-    await page.getByLabel(/^New name of rule \d+$/).last().fill('plan_tier');
+    await page
+      .getByLabel(/^Property path of rule \d+$/)
+      .last()
+      .fill('user.plan');
+    await page
+      .getByLabel(/^New name of rule \d+$/)
+      .last()
+      .fill('plan_tier');
 
     // Assess: the preview runs the unsaved rule (hash, renamed) on the sample
     const payload = page.getByTestId('mapped-payload');
@@ -270,13 +280,19 @@ describe('the console, in a browser', () => {
 
   it('shows the pages of dead letters, members, API keys and the audit log', async () => {
     await go(page, '/dead-letters');
-    await page.getByRole('heading', { name: /Dead letters/ }).first().waitFor();
+    await page
+      .getByRole('heading', { name: /Dead letters/ })
+      .first()
+      .waitFor();
     await screenshot(page, 'dead-letters');
     await go(page, '/members');
     await page.getByText(users()[workspace].users.viewer.username).waitFor();
     await screenshot(page, 'members');
     await go(page, '/api-keys');
-    await page.getByRole('heading', { name: /API keys/ }).first().waitFor();
+    await page
+      .getByRole('heading', { name: /API keys/ })
+      .first()
+      .waitFor();
     await screenshot(page, 'api-keys');
     await go(page, '/audit');
     await page.getByText('publish', { exact: false }).first().waitFor();
@@ -290,7 +306,9 @@ describe('the console, in a browser', () => {
 
     // Act
     await viewer.getByText(DESTINATION_IDS.function).first().waitFor();
-    const add = viewer.getByRole('link', { name: 'Add destination' }).or(viewer.getByRole('button', { name: 'Add destination' }));
+    const add = viewer
+      .getByRole('link', { name: 'Add destination' })
+      .or(viewer.getByRole('button', { name: 'Add destination' }));
     await go(viewer, `/destinations/${DESTINATION_IDS.function}`);
     const disable = viewer.getByRole('button', { name: 'Disable' });
     await disable.waitFor();
@@ -341,7 +359,10 @@ describe('the console, in a browser', () => {
 
   it('signs out, and the session is gone from the browser', async () => {
     // Act
-    await page.locator('#top-nav').getByRole('button', { name: users()[workspace].users.admin.username }).click();
+    await page
+      .locator('#top-nav')
+      .getByRole('button', { name: users()[workspace].users.admin.username })
+      .click();
     await page.getByRole('menuitem', { name: 'Sign out' }).click();
 
     // Assess
