@@ -44,4 +44,33 @@ describe('the console shell', () => {
     await waitFor(() => expect(container.textContent).toContain('Workspace not found'));
     expect(container.textContent).not.toContain('Add destination');
   });
+
+  it('offers a picker to someone in several workspaces, with their role in each', async () => {
+    writeTokens({ accessToken: 'a', refreshToken: 'r', expiresAt: Date.now() + 3_600_000 });
+    window.history.pushState({}, '', '/');
+    globalThis.fetch = (async () =>
+      new Response(
+        JSON.stringify({
+          userId: 'u',
+          username: 'me@x',
+          operator: false,
+          workspaces: [
+            { workspace: 'acme', role: 'admin' },
+            { workspace: 'globex', role: 'viewer' },
+          ],
+        }),
+        { headers: { 'content-type': 'application/json' } },
+      )) as typeof fetch;
+    const { container } = render(
+      <SessionProvider cognito={cognito}>
+        <App config={config} />
+      </SessionProvider>,
+    );
+    await waitFor(() => expect(container.textContent).toContain('Choose the workspace to work in.'));
+    const links = [...container.querySelectorAll('a[href^="/workspaces/"]')].map((a) =>
+      a.getAttribute('href'),
+    );
+    expect(links).toEqual(['/workspaces/acme/destinations', '/workspaces/globex/destinations']);
+    expect(container.textContent).toContain('globex (viewer)');
+  });
 });
