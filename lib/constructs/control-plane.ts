@@ -186,15 +186,16 @@ const GATEWAY_RESPONSES: readonly {
   },
 ];
 
-/** Access log fields: who, what, how it went. Never a header (the `Authorization` one holds credentials). */
+/** Access log fields: who, what, how it went. Never a header (the `Authorization` one holds credentials) nor a path. */
 const ACCESS_LOG_FORMAT = {
   requestId: '$context.requestId',
   extendedRequestId: '$context.extendedRequestId',
   requestTime: '$context.requestTime',
   ip: '$context.identity.sourceIp',
   httpMethod: '$context.httpMethod',
+  // The route's template, not the path: a path holds ids a person may have chosen (an event's
+  // distinct_id, which may be an email address), and no personal data goes in a log.
   resourcePath: '$context.resourcePath',
-  path: '$context.path',
   status: '$context.status',
   protocol: '$context.protocol',
   responseLength: '$context.responseLength',
@@ -374,8 +375,10 @@ export class ControlPlane extends Construct {
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
-      accessTokenValidity: Duration.hours(1),
-      idTokenValidity: Duration.hours(1),
+      // The authorizer verifies a token's signature and expiry, not whether it was revoked: a
+      // token outlives a sign-out by at most this. Clients refresh it before it expires.
+      accessTokenValidity: Duration.minutes(15),
+      idTokenValidity: Duration.minutes(15),
       refreshTokenValidity: Duration.days(30),
     });
   }

@@ -591,7 +591,7 @@ describe('applying the synthesized platform and customer stacks to the emulator'
     expect(UserPoolClient).toMatchObject({
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
-      AccessTokenValidity: 60,
+      AccessTokenValidity: 15,
       RefreshTokenValidity: 43200,
     });
     expect(UserPoolClient?.ClientSecret).toBeUndefined();
