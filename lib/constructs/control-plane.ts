@@ -830,7 +830,8 @@ export class ControlPlane extends Construct {
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
-      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+      // Credentials, and paths: a path may hold an event's distinct_id, possibly an email address.
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { uriPath: {} }],
       loggingFilter: {
         DefaultBehavior: 'DROP',
         Filters: [

@@ -327,7 +327,7 @@ describe('ControlPlane WAF', () => {
     const [, logging] = only(template.findResources('AWS::WAFv2::LoggingConfiguration'));
     expect(logging.Properties).toMatchObject({
       ResourceArn: { 'Fn::GetAtt': [webAclId, 'Arn'] },
-      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }],
+      RedactedFields: [{ SingleHeader: { Name: 'authorization' } }, { UriPath: {} }],
       LoggingFilter: { DefaultBehavior: 'DROP' },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
