@@ -91,7 +91,9 @@ function invokesAnswerAfter(ms: number): void {
 describe('capacity shared by workspace', () => {
   it("delivers a workspace's events at once beside another workspace's four hung destinations", async () => {
     // Prepare: 50 events of the attacker (to all four of its hung functions) queued first, then
-    // 50 of the victim (to its topic). Calls that hang are cut after 200 ms of patience.
+    // 50 of the victim (to its topic). Calls that hang are cut after 1 s of patience: the victim's
+    // events must go out well before that, not after the attacker's calls are cut (a bound with
+    // room for a loaded machine, where the test once took 425 ms to publish against a 200 ms cut).
     invokesAnswerAfter(60_000);
     const started = Date.now();
     const published = publishTimes(started);
@@ -101,8 +103,8 @@ describe('capacity shared by workspace', () => {
     ];
     const breakers = new CircuitBreakers({
       ...DEFAULT_BREAKER_SETTINGS,
-      minPatienceMs: 200,
-      maxPatienceMs: 200,
+      minPatienceMs: 1_000,
+      maxPatienceMs: 1_000,
     });
 
     // Act
@@ -115,8 +117,8 @@ describe('capacity shared by workspace', () => {
     // once the attacker's calls had run out of patience, only the attacker's records failed.
     const took = Date.now() - started;
     expect(published.size).toBe(50);
-    expect(Math.max(...published.values())).toBeLessThan(150);
-    expect(took).toBeLessThan(2_000);
+    expect(Math.max(...published.values())).toBeLessThan(500);
+    expect(took).toBeLessThan(5_000);
     const failed = new Set(response.batchItemFailures.map((f) => f.itemIdentifier));
     expect(records.filter((r) => failed.has(r.messageId)).every((r) => r.body.includes(ATTACKER))).toBe(true);
     expect(failed.size).toBe(50);
