@@ -11,6 +11,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3deploy from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
+import { consoleContentSecurityPolicy, HSTS_MAX_AGE_SECONDS } from './console-security-headers';
 
 /** What the console reads from `/config.json` at start (`console/src/config.ts`). */
 export interface ConsoleConfig {
@@ -67,9 +68,6 @@ const HASHED_ASSETS = 'assets/*';
 
 /** What the browser loads first, fresh each time: invalidated at each deploy. */
 const ENTRY_PATHS = ['/index.html', '/config.json'];
-
-/** HSTS for two years, the preload list's minimum. */
-const HSTS_MAX_AGE = Duration.days(730);
 
 /**
  * The web console: the built single-page app in a private S3 bucket, served by CloudFront through
@@ -271,29 +269,21 @@ export class ConsoleHosting extends Construct {
   /**
    * Security headers on every response. The CSP allows the API by a wildcard on API Gateway's
    * domain in this region, not by the API's own URL: naming it would make the distribution depend
-   * on the API, whose CORS names the distribution's domain, a cycle.
+   * on the API, whose CORS names the distribution's domain, a cycle. The values are the local
+   * console server's (`console-security-headers.ts`), so what is tested locally is what is deployed.
    */
   private createResponseHeadersPolicy(): cloudfront.ResponseHeadersPolicy {
     const { region } = Stack.of(this);
-    const contentSecurityPolicy = [
-      "default-src 'self'",
-      "script-src 'self'",
-      // Cloudscape sets inline styles (style attributes and injected <style> elements).
-      "style-src 'self' 'unsafe-inline'",
-      "img-src 'self' data:",
-      "font-src 'self' data:",
-      `connect-src 'self' https://*.execute-api.${region}.amazonaws.com https://cognito-idp.${region}.amazonaws.com`,
-      "frame-ancestors 'none'",
-      "base-uri 'none'",
-      "form-action 'self'",
-      "object-src 'none'",
-    ].join('; ');
+    const contentSecurityPolicy = consoleContentSecurityPolicy([
+      `https://*.execute-api.${region}.amazonaws.com`,
+      `https://cognito-idp.${region}.amazonaws.com`,
+    ]);
     return new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'Event delivery console: CSP, HSTS, no framing, no sniffing, no referrer',
       securityHeadersBehavior: {
         contentSecurityPolicy: { contentSecurityPolicy, override: true },
         strictTransportSecurity: {
-          accessControlMaxAge: HSTS_MAX_AGE,
+          accessControlMaxAge: Duration.seconds(HSTS_MAX_AGE_SECONDS),
           includeSubdomains: true,
           preload: true,
           override: true,

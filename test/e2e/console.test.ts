@@ -271,10 +271,13 @@ describe('the console, in a browser', () => {
     const distinctId = JSON.parse(events[0]).event.distinct_id as string;
 
     // Act
-    await go(page, `/events?id=${encodeURIComponent(distinctId)}`);
+    await go(page, '/events');
+    await page.getByLabel('Distinct id').fill(distinctId);
+    await page.getByRole('button', { name: 'Look up' }).click();
 
-    // Assess
+    // Assess: the story, and the id kept out of the address
     await page.getByText(DESTINATION_IDS.topic).first().waitFor();
+    expect(page.url()).toBe(`${consoleUrl()}/workspaces/${workspace}/events`);
     await screenshot(page, 'event-lookup');
   });
 

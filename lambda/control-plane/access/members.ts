@@ -6,13 +6,16 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import {
   type AttributeValue,
+  type CancellationReason,
   type DynamoDBClient,
   GetItemCommand,
   QueryCommand,
   TransactionCanceledException,
+  type TransactWriteItem,
 } from '@aws-sdk/client-dynamodb';
 import { registryKeys } from '../../shared/registry-table';
 import { actorLabel, type ChangeContext, writeAudited } from '../audit/audit-log';
+import { ApiError } from '../http/api-error';
 import { workspaceExists } from './api-keys';
 import type { Role } from './roles';
 
@@ -24,6 +27,21 @@ export interface Member {
   readonly role: Role;
   readonly addedAt: string;
   readonly addedBy: string;
+}
+
+/**
+ * A change that would leave the workspace with no admin: nobody could manage its members or keys
+ * any more (only a platform operator could). An `ApiError`, so the API answers it as it is.
+ */
+export class LastAdminError extends ApiError {
+  constructor(workspaceId: string, admin: Member) {
+    super(
+      409,
+      'LastAdmin',
+      `${admin.email || admin.userId} is the only admin of workspace ${workspaceId}: make another member admin first`,
+    );
+    this.name = 'LastAdminError';
+  }
 }
 
 /** A membership that cannot change as asked: the person is already a member, or is not one. */
@@ -130,73 +148,132 @@ export class Members {
     return member;
   }
 
+  /** Changes a member's role; refuses to demote the workspace's only admin (`LastAdminError`). */
   async setRole(workspaceId: string, userId: string, role: Role, context: ChangeContext): Promise<Member> {
-    const before = await this.member(workspaceId, userId);
-    const at = this.now().toISOString();
-    const update = (key: Record<string, AttributeValue>) => ({
-      Update: {
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'SET #role = :role',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#role': 'role' },
-        ExpressionAttributeValues: { ':role': { S: role } },
-      },
-    });
-    await this.write(
-      workspaceId,
-      userId,
-      context,
-      at,
-      { before: { role: before.role }, after: { role } },
-      'member.change-role',
-      [
-        update(registryKeys.member(workspaceId, userId)),
-        update(registryKeys.userMembership(userId, workspaceId)),
-      ],
-    );
-    return { ...before, role };
-  }
-
-  async remove(workspaceId: string, userId: string, context: ChangeContext): Promise<void> {
-    const before = await this.member(workspaceId, userId);
-    const at = this.now().toISOString();
-    await this.write(workspaceId, userId, context, at, { before: { role: before.role } }, 'member.remove', [
-      {
-        Delete: {
-          TableName: this.tableName,
-          Key: registryKeys.member(workspaceId, userId),
-          ConditionExpression: 'attribute_exists(pk)',
-        },
-      },
-      { Delete: { TableName: this.tableName, Key: registryKeys.userMembership(userId, workspaceId) } },
-    ]);
-  }
-
-  private async write(
-    workspaceId: string,
-    userId: string,
-    context: ChangeContext,
-    at: string,
-    versions: { before?: Record<string, unknown>; after?: Record<string, unknown> },
-    action: string,
-    items: Parameters<typeof writeAudited>[5],
-  ): Promise<void> {
-    try {
+    return this.changeKeepingAnAdmin(workspaceId, userId, role !== 'admin', async (before, keepAdmin) => {
+      const at = this.now().toISOString();
       await writeAudited(
         this.dynamodb,
         this.tableName,
         workspaceId,
         context,
-        { action, target: `member/${userId}`, ...versions },
-        items,
+        {
+          action: 'member.change-role',
+          target: `member/${userId}`,
+          before: { role: before.role },
+          after: { role },
+        },
+        [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: registryKeys.member(workspaceId, userId),
+              UpdateExpression: 'SET #role = :role',
+              ...unchangedSince(),
+              ExpressionAttributeValues: { ':role': { S: role }, ':before': { S: before.role } },
+            },
+          },
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: registryKeys.userMembership(userId, workspaceId),
+              UpdateExpression: 'SET #role = :role',
+              ConditionExpression: 'attribute_exists(pk)',
+              ExpressionAttributeNames: { '#role': 'role' },
+              ExpressionAttributeValues: { ':role': { S: role } },
+            },
+          },
+          ...keepAdmin,
+        ],
         at,
       );
-    } catch (error) {
-      if (error instanceof TransactionCanceledException)
-        throw new MembershipError(`no member ${userId} in ${workspaceId}`, 'not-found');
-      throw error;
+      return { ...before, role };
+    });
+  }
+
+  /** Removes a member; refuses to remove the workspace's only admin (`LastAdminError`). */
+  async remove(workspaceId: string, userId: string, context: ChangeContext): Promise<void> {
+    await this.changeKeepingAnAdmin(workspaceId, userId, true, async (before, keepAdmin) => {
+      const at = this.now().toISOString();
+      await writeAudited(
+        this.dynamodb,
+        this.tableName,
+        workspaceId,
+        context,
+        { action: 'member.remove', target: `member/${userId}`, before: { role: before.role } },
+        [
+          {
+            Delete: {
+              TableName: this.tableName,
+              Key: registryKeys.member(workspaceId, userId),
+              ...unchangedSince(),
+              ExpressionAttributeValues: { ':before': { S: before.role } },
+            },
+          },
+          { Delete: { TableName: this.tableName, Key: registryKeys.userMembership(userId, workspaceId) } },
+          ...keepAdmin,
+        ],
+        at,
+      );
+    });
+  }
+
+  /**
+   * Runs `change` on a member unless it would leave the workspace without an admin, race-safely:
+   * when the member is an admin and `losesAdmin`, the change's transaction also checks that another
+   * admin (read consistently just before) still is one, and the member's own item that its role is
+   * still the one read. Two admins demoting each other at once cannot both succeed: DynamoDB
+   * transactions are serializable, so the second one's check fails. A check that fails because the
+   * members changed meanwhile reads them again and decides anew, up to `ATTEMPTS` times.
+   * `change` gets the member as read and the condition checks to add to its transaction, and
+   * writes the member's own item first.
+   */
+  private async changeKeepingAnAdmin<T>(
+    workspaceId: string,
+    userId: string,
+    losesAdmin: boolean,
+    change: (before: Member, keepAdmin: TransactWriteItem[]) => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const before = await this.member(workspaceId, userId);
+      const keepAdmin =
+        losesAdmin && before.role === 'admin' ? await this.anotherAdminStays(workspaceId, before) : [];
+      try {
+        return await change(before, keepAdmin);
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        if (!changedMeanwhile(error, workspaceId, userId)) throw error;
+        if (attempt >= Members.ATTEMPTS)
+          throw new MembershipError(
+            `the members of ${workspaceId} kept changing meanwhile: read them again and retry`,
+            'conflict',
+          );
+      }
     }
+  }
+
+  /** How many times a change is tried when the members change under it. */
+  private static readonly ATTEMPTS = 3;
+
+  /**
+   * The check that another admin of the workspace is still one, for the transaction that takes
+   * `leaving`'s admin role away. Throws `LastAdminError` when there is no other admin.
+   */
+  private async anotherAdminStays(workspaceId: string, leaving: Member): Promise<TransactWriteItem[]> {
+    const members = (await this.query(`workspace#${workspaceId}`, true)).map(toMember);
+    const other = members.find((member) => member.role === 'admin' && member.userId !== leaving.userId);
+    if (!other) throw new LastAdminError(workspaceId, leaving);
+    return [
+      {
+        ConditionCheck: {
+          TableName: this.tableName,
+          Key: registryKeys.member(workspaceId, other.userId),
+          ConditionExpression: '#role = :admin',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':admin': { S: 'admin' } },
+        },
+      },
+    ];
   }
 
   private async member(workspaceId: string, userId: string): Promise<Member> {
@@ -234,7 +311,7 @@ export class Members {
     return subOf(User?.Attributes);
   }
 
-  private async query(pk: string): Promise<Record<string, AttributeValue>[]> {
+  private async query(pk: string, consistent = false): Promise<Record<string, AttributeValue>[]> {
     const items: Record<string, AttributeValue>[] = [];
     let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
     do {
@@ -243,6 +320,7 @@ export class Members {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :member)',
           ExpressionAttributeValues: { ':pk': { S: pk }, ':member': { S: 'member#' } },
+          ...(consistent && { ConsistentRead: true }),
           ExclusiveStartKey,
         }),
       );
@@ -252,6 +330,28 @@ export class Members {
     return items;
   }
 }
+
+/**
+ * Whether a cancelled change met the members changing under it (worth deciding anew), from its
+ * transaction's items in order: the member's own item, its mirror, then the other admin's check
+ * when there is one. Throws `MembershipError` (not found) when the member is gone.
+ */
+function changedMeanwhile(error: TransactionCanceledException, workspaceId: string, userId: string): boolean {
+  const reasons = error.CancellationReasons;
+  const [own, mirror, otherAdmin] = reasons ?? [];
+  const failed = (reason: CancellationReason | undefined) => reason?.Code === 'ConditionalCheckFailed';
+  // ALL_OLD returns the item whose role changed; nothing when it is gone.
+  if (!reasons || (failed(own) && !own.Item) || failed(mirror))
+    throw new MembershipError(`no member ${userId} in ${workspaceId}`, 'not-found');
+  return failed(own) || failed(otherAdmin) || reasons.some((reason) => reason.Code === 'TransactionConflict');
+}
+
+/** The member's own item is still as read (so still there): its role unchanged. */
+const unchangedSince = () => ({
+  ConditionExpression: '#role = :before',
+  ExpressionAttributeNames: { '#role': 'role' },
+  ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
+});
 
 function subOf(attributes: { Name?: string; Value?: string }[] | undefined): string {
   const sub = attributes?.find((a) => a.Name === 'sub')?.Value;

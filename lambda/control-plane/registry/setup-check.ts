@@ -58,7 +58,12 @@ export async function checkDestination(
   steps.push(
     options.sendTestEvent
       ? await sendTestEvent(destination, options.clients)
-      : { step: 'test event', verdict: 'skip', detail: 'not sent: add --send-test-event to deliver one' },
+      : {
+          step: 'test event',
+          verdict: 'skip',
+          detail:
+            "not sent: ask for a test event to deliver one (the console's Send a test event, or --send-test-event)",
+        },
   );
   return steps;
 }

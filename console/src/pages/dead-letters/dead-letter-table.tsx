@@ -65,7 +65,7 @@ export function DeadLetterTable({ destination, title = 'Dead letters' }: DeadLet
       header: 'Distinct id',
       cell: (letter) =>
         letter.distinctId ? (
-          <RouterLink href={workspacePaths(workspace).events(letter.distinctId)}>
+          <RouterLink {...workspacePaths(workspace).eventLookup(letter.distinctId)}>
             {letter.distinctId}
           </RouterLink>
         ) : (

@@ -100,12 +100,16 @@ export function DestinationsTable({
     {
       id: 'status',
       header: 'Status',
+      // Wide enough for "Removed in draft" beside its icon: lines wrap between words, never inside one.
+      minWidth: 170,
       sortingComparator: (a, b) => STATES[a.state].label.localeCompare(STATES[b.state].label),
       cell: (row) => <PublishStateIndicator row={row} />,
     },
     {
       id: 'health',
       header: 'Health (last hour)',
+      // "12 delivered, 3 failed" beside its icon, wrapped at most between its words.
+      minWidth: 200,
       sortingComparator: (a, b) => summarizeHealth(a.health).rank - summarizeHealth(b.health).rank,
       cell: (row) => {
         if (healthUnavailable) return <StatusIndicator type="stopped">Unavailable</StatusIndicator>;

@@ -8,10 +8,11 @@ import Select from '@cloudscape-design/components/select';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import Spinner from '@cloudscape-design/components/spinner';
 import { useEffect, useState } from 'react';
-import { useSearchParams } from 'react-router-dom';
+import { useLocation, useNavigate } from 'react-router-dom';
 import { useApi } from '../../api/api-context';
 import { call } from '../../api/client';
 import { ApiErrorAlert } from '../../components/api-error-alert';
+import type { EventSearch } from '../../components/router-link';
 import { useWorkspace } from '../../workspace/workspace-context';
 import { EventStory, LOOK_BACK_TEXT, type LookBack } from './event-story';
 
@@ -22,21 +23,35 @@ const LOOK_BACK_OPTIONS = (Object.keys(LOOK_BACK_TEXT) as LookBack[]).map((value
   label: `In ${LOOK_BACK_TEXT[value]}`,
 }));
 
-const toLookBack = (value: string | null): LookBack =>
-  value !== null && Object.hasOwn(LOOK_BACK_TEXT, value) ? (value as LookBack) : DEFAULT_LOOK_BACK;
+const toLookBack = (value: unknown): LookBack =>
+  typeof value === 'string' && Object.hasOwn(LOOK_BACK_TEXT, value) ? (value as LookBack) : DEFAULT_LOOK_BACK;
+
+/** The search in the history entry's state: anything else there (or nothing) is no search. */
+function searchOf(state: unknown): { distinctId: string; lookBack: LookBack } {
+  const search = (typeof state === 'object' && state !== null ? state : {}) as Partial<
+    Record<keyof EventSearch, unknown>
+  >;
+  return {
+    distinctId: typeof search.id === 'string' ? search.id.trim() : '',
+    lookBack: toLookBack(search.window),
+  };
+}
 
 /**
- * Finds one event by its distinct_id and tells its story. The search lives in the URL
- * (`?id=`, `&window=`) so other pages link here and a lookup can be shared.
+ * Finds one event by its distinct_id and tells its story. The search lives in the router's
+ * navigation state (`{ id, window }`, see `EventSearch`), not in the URL: a distinct_id may be
+ * personal data (an email address), and the URL lands in the browser's history and in links people
+ * share. Each lookup is a history entry, so the back button returns to the previous one, and other
+ * pages link here with the id in the link's `state` (`workspacePaths(…).eventLookup(id)`).
  */
 export function EventLookupPage() {
   const { workspace } = useWorkspace();
-  const [searchParams, setSearchParams] = useSearchParams();
-  const distinctId = searchParams.get('id')?.trim() ?? '';
-  const lookBack = toLookBack(searchParams.get('window'));
+  const location = useLocation();
+  const navigate = useNavigate();
+  const { distinctId, lookBack } = searchOf(location.state);
   const [typedId, setTypedId] = useState(distinctId);
   const [chosenLookBack, setChosenLookBack] = useState(lookBack);
-  // A link or the back button changes the URL: the form shows what is being looked up.
+  // A link or the back button changes the search: the form shows what is being looked up.
   useEffect(() => setTypedId(distinctId), [distinctId]);
   useEffect(() => setChosenLookBack(lookBack), [lookBack]);
 
@@ -55,7 +70,7 @@ export function EventLookupPage() {
         : undefined,
     [workspace, distinctId, lookBack],
   );
-  // For one render after the URL changes, the previous search's answer is still held: not this one's.
+  // For one render after the search changes, the previous search's answer is still held: not this one's.
   const story =
     lookup.data?.distinctId === distinctId && lookup.data.lookBack === lookBack
       ? lookup.data.story
@@ -64,11 +79,9 @@ export function EventLookupPage() {
   function lookUp() {
     const id = typedId.trim();
     if (!id) return;
-    const next = new URLSearchParams({ id });
-    if (chosenLookBack !== DEFAULT_LOOK_BACK) next.set('window', chosenLookBack);
     // The same search again reads the logs again: they may have caught up.
-    if (next.toString() === searchParams.toString()) lookup.reload();
-    else setSearchParams(next);
+    if (id === distinctId && chosenLookBack === lookBack) lookup.reload();
+    else navigate(location.pathname, { state: { id, window: chosenLookBack } satisfies EventSearch });
   }
 
   return (

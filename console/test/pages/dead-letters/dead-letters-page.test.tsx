@@ -30,7 +30,7 @@ describe('DeadLettersPage', () => {
     expect(table?.findBodyCell(1, 3)?.getElement().textContent).toBe('crm');
     expect(table?.findBodyCell(2, 4)?.getElement().textContent).toBe('Throttled');
     expect(table?.findBodyCell(1, 7)?.findLink()?.getElement().getAttribute('href')).toBe(
-      '/workspaces/ws-1/events?id=user-1717236000000-a',
+      '/workspaces/ws-1/events',
     );
     expect(api.calls[0].path).toBe('/v1/workspaces/ws-1/dead-letters?limit=50');
   });

@@ -3,6 +3,7 @@ import Box from '@cloudscape-design/components/box';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import Table from '@cloudscape-design/components/table';
+import type { CSSProperties } from 'react';
 import { useApi } from '../../../api/api-context';
 import { call, type Schemas } from '../../../api/client';
 import { ApiErrorAlert } from '../../../components/api-error-alert';
@@ -30,6 +31,12 @@ const BADGE: Record<ChangeKind, 'blue' | 'red' | 'green' | 'grey' | 'severity-me
   renamed: 'green',
   changed: 'grey',
 };
+
+/**
+ * The payload's long lines (a hash, a long string) wrap inside the page instead of widening it:
+ * Cloudscape's `pre` keeps lines whole and has no option to wrap them.
+ */
+const WRAPPED: CSSProperties = { whiteSpace: 'pre-wrap', wordBreak: 'break-word', overflowWrap: 'anywhere' };
 
 const parsed = (text: string): unknown => {
   try {
@@ -118,7 +125,9 @@ export function MappingPreview({
           />
           <Box variant="h3">Payload the destination receives</Box>
           <Box variant="pre">
-            <span data-testid="mapped-payload">{JSON.stringify(result.payload, null, 2)}</span>
+            <span data-testid="mapped-payload" style={WRAPPED}>
+              {JSON.stringify(result.payload, null, 2)}
+            </span>
           </Box>
         </>
       )}

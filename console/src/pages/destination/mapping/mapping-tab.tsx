@@ -129,8 +129,8 @@ function MappingEditor({
     <SpaceBetween size="l">
       <Alert type="info">
         The mapping is saved to the draft: review and publish it in{' '}
-        <RouterLink href={workspacePaths(workspace).publish}>Draft and publish</RouterLink>. See
-        docs/data-mapping-and-consent.md for what each rule does.
+        <RouterLink href={workspacePaths(workspace).publish}>Draft and publish</RouterLink>. What each rule
+        does is in Data mapping and consent, in the platform's documentation.
       </Alert>
       {stale && (
         <Alert
