@@ -4,7 +4,7 @@ import Header from '@cloudscape-design/components/header';
 import SideNavigation from '@cloudscape-design/components/side-navigation';
 import Spinner from '@cloudscape-design/components/spinner';
 import TopNavigation from '@cloudscape-design/components/top-navigation';
-import { type ReactNode, useEffect, useMemo, useState } from 'react';
+import { lazy, type ReactNode, Suspense, useEffect, useMemo, useState } from 'react';
 import { BrowserRouter, Navigate, Route, Routes, useLocation, useParams } from 'react-router-dom';
 import { ApiProvider, useApi } from './api/api-context';
 import { call, createApiClient, type Schemas } from './api/client';
@@ -14,17 +14,39 @@ import { ApiErrorAlert } from './components/api-error-alert';
 import { NotificationsProvider } from './components/notifications';
 import { RouterLink, useRouterFollow, workspacePaths } from './components/router-link';
 import type { ConsoleConfig } from './config';
-import { ApiKeysPage } from './pages/access/api-keys-page';
-import { AuditPage } from './pages/access/audit-page';
-import { MembersPage } from './pages/access/members-page';
-import { DeadLettersPage } from './pages/dead-letters/dead-letters-page';
-import { DestinationPage } from './pages/destination/destination-page';
-import { AddDestinationPage } from './pages/destinations/add-destination-page';
-import { DestinationsPage } from './pages/destinations/destinations-page';
-import { EventLookupPage } from './pages/events/event-lookup-page';
-import { PublishPage } from './pages/publish/publish-page';
-import { VersionsPage } from './pages/versions/versions-page';
 import { accessTo, WorkspaceProvider } from './workspace/workspace-context';
+
+/** Each page is loaded when first opened: the sign-in page and the shell load without them. */
+const ApiKeysPage = lazy(() =>
+  import('./pages/access/api-keys-page').then((page) => ({ default: page.ApiKeysPage })),
+);
+const AuditPage = lazy(() =>
+  import('./pages/access/audit-page').then((page) => ({ default: page.AuditPage })),
+);
+const MembersPage = lazy(() =>
+  import('./pages/access/members-page').then((page) => ({ default: page.MembersPage })),
+);
+const DeadLettersPage = lazy(() =>
+  import('./pages/dead-letters/dead-letters-page').then((page) => ({ default: page.DeadLettersPage })),
+);
+const DestinationPage = lazy(() =>
+  import('./pages/destination/destination-page').then((page) => ({ default: page.DestinationPage })),
+);
+const AddDestinationPage = lazy(() =>
+  import('./pages/destinations/add-destination-page').then((page) => ({ default: page.AddDestinationPage })),
+);
+const DestinationsPage = lazy(() =>
+  import('./pages/destinations/destinations-page').then((page) => ({ default: page.DestinationsPage })),
+);
+const EventLookupPage = lazy(() =>
+  import('./pages/events/event-lookup-page').then((page) => ({ default: page.EventLookupPage })),
+);
+const PublishPage = lazy(() =>
+  import('./pages/publish/publish-page').then((page) => ({ default: page.PublishPage })),
+);
+const VersionsPage = lazy(() =>
+  import('./pages/versions/versions-page').then((page) => ({ default: page.VersionsPage })),
+);
 
 /** The whole console: sign-in until there is a session, then the workspace pages. */
 export function App({ config }: { config: ConsoleConfig }) {
@@ -164,7 +186,15 @@ function WorkspaceArea({ me }: { me: Schemas['Me'] }) {
           navigation={<Navigation workspace={workspace} me={me} />}
           notifications={flashbar}
           toolsHide
-          content={access ? <WorkspaceProvider access={access}>{content}</WorkspaceProvider> : content}
+          content={
+            access ? (
+              <WorkspaceProvider access={access}>
+                <Suspense fallback={<PageLoading />}>{content}</Suspense>
+              </WorkspaceProvider>
+            ) : (
+              content
+            )
+          }
         />
       )}
     </NotificationsProvider>
@@ -202,5 +232,13 @@ function Navigation({ workspace, me }: { workspace: string; me: Schemas['Me'] })
           : []),
       ]}
     />
+  );
+}
+
+function PageLoading() {
+  return (
+    <Box padding="xxxl" textAlign="center">
+      <Spinner size="large" />
+    </Box>
   );
 }

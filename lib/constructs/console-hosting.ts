@@ -128,8 +128,9 @@ export class ConsoleHosting extends Construct {
         s3deploy.CacheControl.maxAge(Duration.days(365)),
         s3deploy.CacheControl.immutable(),
       ],
-      // The previous build's assets go.
-      prune: true,
+      // Earlier builds' assets stay: a page opened before this deploy still loads its pages'
+      // chunks by their hashed names (none collides), and a build adds only a few MB.
+      prune: false,
       role: deploymentRole,
       logGroup: deploymentLogs,
       outputObjectKeys: false,

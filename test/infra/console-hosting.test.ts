@@ -205,10 +205,10 @@ describe('the console in the platform stack', () => {
     });
   });
 
-  it('copies the hashed assets/ immutable for a year, pruning the previous build’s, and nothing else', () => {
+  it('copies the hashed assets/ immutable for a year, keeping earlier builds’ for pages still open, and nothing else', () => {
     expect(assets.Properties).toMatchObject({
       DestinationBucketName: { Ref: bucketId },
-      Prune: true,
+      Prune: false,
       Exclude: ['*'],
       Include: ['assets/*'],
       SystemMetadata: { 'cache-control': 'public, max-age=31536000, immutable' },
