@@ -5,12 +5,23 @@
  * Prices are US East (N. Virginia) list prices, without free tiers, as on the pricing pages
  * named below; update them here when they change. Who pays is shown apart: the platform pays
  * for its ingest queue and its dispatcher; the destination's owner pays for publishing to its
- * topic and invoking its function, whatever the platform does.
+ * topic, invoking its function, putting to its stream or bus and sending to its queue, whatever
+ * the platform does.
  */
 
 export const PRICES = {
   /** https://aws.amazon.com/sqs/pricing/ : per request, each 64 KiB chunk of a payload a request. */
   sqsStandardPerRequest: 0.4 / 1e6,
+  /** FIFO queues: per request (64 KiB chunks). */
+  sqsFifoPerRequest: 0.5 / 1e6,
+  /**
+   * https://aws.amazon.com/kinesis/data-streams/pricing/ : provisioned mode, per PUT payload unit
+   * (each record in 25 KiB units, however many records a call carries). Shard hours are a fixed
+   * cost of the stream, not per event: left out.
+   */
+  kinesisPerPutPayloadUnit: 0.014 / 1e6,
+  /** https://aws.amazon.com/eventbridge/pricing/ : custom events, per event (64 KiB chunks), however many a PutEvents carries. */
+  eventBridgePerEvent: 1 / 1e6,
   /** https://aws.amazon.com/lambda/pricing/ : Arm, as the dispatcher runs. */
   lambdaPerRequest: 0.2 / 1e6,
   lambdaArmPerGbSecond: 0.000_013_333_4,
@@ -55,11 +66,40 @@ export interface MeasuredApproach {
   readonly snsStandardCallsPerDelivery: number;
   readonly snsFifoCallsPerDelivery: number;
   readonly lambdaCallsPerDelivery: number;
+  /** @default 0 */
+  readonly sqsStandardCallsPerDelivery?: number;
+  /** @default 0 */
+  readonly sqsFifoCallsPerDelivery?: number;
 }
+
+/** Destinations each event goes to, by kind. Kinesis and EventBridge bill per record or event, not per call. */
+export interface DestinationCounts {
+  readonly snsStandard: number;
+  readonly snsFifo: number;
+  readonly lambda: number;
+  /** @default 0 */
+  readonly kinesis?: number;
+  /** @default 0 */
+  readonly eventBridge?: number;
+  /** @default 0 */
+  readonly sqsStandard?: number;
+  /** @default 0 */
+  readonly sqsFifo?: number;
+}
+
+/** Every destination an event goes to, whatever its kind. */
+const deliveriesPerEventOf = (d: DestinationCounts): number =>
+  d.snsStandard +
+  d.snsFifo +
+  d.lambda +
+  (d.kinesis ?? 0) +
+  (d.eventBridge ?? 0) +
+  (d.sqsStandard ?? 0) +
+  (d.sqsFifo ?? 0);
 
 export interface CostScenario {
   /** Destinations each event goes to, by kind. */
-  readonly destinations: { readonly snsStandard: number; readonly snsFifo: number; readonly lambda: number };
+  readonly destinations: DestinationCounts;
   /** SQS records per dispatcher invocation. */
   readonly batchSize: number;
   /** Bytes of one delivered message. */
@@ -81,7 +121,7 @@ const MILLION = 1e6;
 /** Cost of a million events through a dispatcher Lambda (this project's or the naive one). */
 export function dispatcherCost(scenario: CostScenario, measured: MeasuredApproach): CostPerMillion {
   const { destinations: d, batchSize, messageBytes } = scenario;
-  const deliveriesPerEvent = d.snsStandard + d.snsFifo + d.lambda;
+  const deliveriesPerEvent = deliveriesPerEventOf(d);
   const secondsPerEvent = deliveriesPerEvent / measured.deliveriesPerSecond;
   const lines = {
     'SQS requests': MILLION * SQS_REQUESTS_PER_EVENT * PRICES.sqsStandardPerRequest,
@@ -92,6 +132,8 @@ export function dispatcherCost(scenario: CostScenario, measured: MeasuredApproac
       snsStandardRequests: MILLION * d.snsStandard * measured.snsStandardCallsPerDelivery,
       snsFifoRequests: MILLION * d.snsFifo * measured.snsFifoCallsPerDelivery,
       lambdaInvokes: MILLION * d.lambda * measured.lambdaCallsPerDelivery,
+      sqsStandardRequests: MILLION * (d.sqsStandard ?? 0) * (measured.sqsStandardCallsPerDelivery ?? 0),
+      sqsFifoRequests: MILLION * (d.sqsFifo ?? 0) * (measured.sqsFifoCallsPerDelivery ?? 0),
       messageBytes,
     }),
   };
@@ -101,11 +143,12 @@ export function dispatcherCost(scenario: CostScenario, measured: MeasuredApproac
 /**
  * Cost of a million events through EventBridge Pipes: one pipe per destination, each event a
  * pipe request, and the target called once per event (Pipes publishes to an SNS target one
- * message per call; a Lambda target is invoked with each event, as the delivery contract asks).
+ * message per call; a Lambda target is invoked with each event, as the delivery contract asks;
+ * a queue target is counted one send per event too, an assumption).
  */
 export function pipesCost(scenario: CostScenario): CostPerMillion {
   const { destinations: d, messageBytes } = scenario;
-  const deliveriesPerEvent = d.snsStandard + d.snsFifo + d.lambda;
+  const deliveriesPerEvent = deliveriesPerEventOf(d);
   const lines = {
     // Each pipe reads its own queue: the ingest side once per destination.
     'SQS requests': MILLION * deliveriesPerEvent * SQS_REQUESTS_PER_EVENT * PRICES.sqsStandardPerRequest,
@@ -115,6 +158,8 @@ export function pipesCost(scenario: CostScenario): CostPerMillion {
       snsStandardRequests: MILLION * d.snsStandard,
       snsFifoRequests: MILLION * d.snsFifo,
       lambdaInvokes: MILLION * d.lambda,
+      sqsStandardRequests: MILLION * (d.sqsStandard ?? 0),
+      sqsFifoRequests: MILLION * (d.sqsFifo ?? 0),
       messageBytes,
     }),
   };
@@ -140,11 +185,32 @@ function destinationLines(
     snsStandardRequests: number;
     snsFifoRequests: number;
     lambdaInvokes: number;
+    sqsStandardRequests: number;
+    sqsFifoRequests: number;
     messageBytes: number;
   },
 ): Record<string, number> {
-  const fifoGb = (MILLION * scenario.destinations.snsFifo * calls.messageBytes) / 1024 ** 3;
+  const d = scenario.destinations;
+  const fifoGb = (MILLION * d.snsFifo * calls.messageBytes) / 1024 ** 3;
+  const chunks = (bytes: number, unit: number) => Math.max(1, Math.ceil(bytes / unit));
+  const optional = (name: string, kinds: number, cost: number) => (kinds > 0 ? { [name]: cost } : {});
   return {
+    ...optional(
+      'stream puts (destination owner)',
+      d.kinesis ?? 0,
+      MILLION * (d.kinesis ?? 0) * chunks(calls.messageBytes, 25 * 1024) * PRICES.kinesisPerPutPayloadUnit,
+    ),
+    ...optional(
+      'bus events (destination owner)',
+      d.eventBridge ?? 0,
+      MILLION * (d.eventBridge ?? 0) * chunks(calls.messageBytes, 64 * 1024) * PRICES.eventBridgePerEvent,
+    ),
+    ...optional(
+      'queue sends (destination owner)',
+      (d.sqsStandard ?? 0) + (d.sqsFifo ?? 0),
+      calls.sqsStandardRequests * PRICES.sqsStandardPerRequest +
+        calls.sqsFifoRequests * PRICES.sqsFifoPerRequest,
+    ),
     'topic publishes (destination owner)':
       calls.snsStandardRequests * PRICES.snsStandardPerRequest +
       calls.snsFifoRequests * PRICES.snsFifoPerRequest +

@@ -11,18 +11,27 @@ export interface LoopbackAwsOptions {
    * @default 0
    */
   readonly delayMs?: (target: string) => number;
-  /** How long each operation takes to answer (every operation: STS, SNS, Lambda, SQS). @default instant */
+  /** How long each operation takes to answer (every operation: STS, SNS, Lambda, SQS, Kinesis, EventBridge). @default instant */
   readonly latency?: LatencyModel;
+  /**
+   * Queues, by name, that are destinations: what is sent to them is counted as delivered (under
+   * `calls` and `delivered`). Other queues are the dispatcher's own (retries, dead letters).
+   * @default none
+   */
+  readonly destinationQueues?: readonly string[];
 }
 
 /** What the stand-in was asked to do. */
 export interface LoopbackCounts {
   assumeRole: number;
-  /** Events accepted, by target name (function or topic). */
+  /**
+   * Events accepted, by target name: the ARN's last `:` part (`orders`, `orders.fifo`,
+   * `stream/clicks`, `event-bus/audit`, a destination queue's name).
+   */
   delivered: Map<string, number>;
   /** Calls answered, by target name. */
   calls: Map<string, number>;
-  /** Events sent to SQS (a retry bundle counts its events), by attribute `target_destinations` ('' when none). */
+  /** Events sent to SQS queues that are not destinations (a retry bundle counts its events), by attribute `target_destinations` ('' when none). */
   sqsMessages: Map<string, number>;
   /** Retried events, by the reason their retry carries (a bundle's events each carry their own). */
   retryReasons: Map<string, number>;
@@ -32,9 +41,10 @@ export interface LoopbackCounts {
 
 /**
  * A stand-in for AWS on 127.0.0.1 that answers what the dispatcher calls (STS AssumeRole, SNS
- * PublishBatch, Lambda Invoke, SQS SendMessageBatch) at once, or after the latency model's delay
- * for the operation plus a delay per target, and counts everything. For benchmarks and tests of
- * the real handler without the emulator's cost.
+ * PublishBatch, Lambda Invoke, SQS SendMessageBatch, Kinesis PutRecords, EventBridge PutEvents)
+ * and what a naive dispatcher calls instead (SNS Publish, SQS SendMessage, Kinesis PutRecord) at
+ * once, or after the latency model's delay for the operation plus a delay per target, and counts
+ * everything. For benchmarks and tests of the real handler without the emulator's cost.
  */
 export class LoopbackAws {
   private server?: http.Server;
@@ -99,6 +109,10 @@ export class LoopbackAws {
     const target = request.headers['x-amz-target'];
     const form = new URLSearchParams(body);
     if (target === 'AmazonSQS.SendMessageBatch') this.sendMessageBatch(JSON.parse(body), response);
+    else if (target === 'AmazonSQS.SendMessage') this.sendMessage(JSON.parse(body), response);
+    else if (target === 'Kinesis_20131202.PutRecords') this.putRecords(JSON.parse(body), response);
+    else if (target === 'Kinesis_20131202.PutRecord') this.putRecord(JSON.parse(body), response);
+    else if (target === 'AWSEvents.PutEvents') this.putEvents(JSON.parse(body), response);
     else if (form.get('Action') === 'AssumeRole') this.assumeRole(form, response);
     else if (form.get('Action') === 'PublishBatch') this.publishBatch(form, response);
     else if (form.get('Action') === 'Publish') this.publish(form, response);
@@ -173,6 +187,7 @@ export class LoopbackAws {
 
   private sendMessageBatch(
     input: {
+      QueueUrl?: string;
       Entries: {
         Id: string;
         MessageBody: string;
@@ -182,35 +197,119 @@ export class LoopbackAws {
     },
     response: http.ServerResponse,
   ): void {
+    const queue = this.destinationQueue(input.QueueUrl);
     const successful = input.Entries.map((entry) => {
-      const attributes = entry.MessageAttributes ?? {};
-      const bundled = readRetryBundle(entry.MessageBody);
-      this.count(
-        this.counts.sqsMessages,
-        attributes.target_destinations?.StringValue ?? '',
-        bundled?.length ?? 1,
-      );
-      const reasons = bundled?.map((e) => e.last_error_code) ?? [attributes.last_error_code?.StringValue];
-      for (const reason of reasons) if (reason) this.count(this.counts.retryReasons, reason, 1);
-      if (entry.MessageGroupId) this.count(this.counts.sqsGroups, entry.MessageGroupId, 1);
+      if (queue === undefined) this.countOwnMessage(entry);
       return {
         Id: entry.Id,
         MessageId: randomUUID(),
-        MD5OfMessageBody: createHash('md5').update(entry.MessageBody).digest('hex'),
+        MD5OfMessageBody: md5(entry.MessageBody),
       };
     });
-    this.later('sqs:SendMessageBatch', undefined, response, () => {
-      response.writeHead(200, {
-        'content-type': 'application/x-amz-json-1.0',
-        'x-amzn-requestid': randomUUID(),
+    this.later('sqs:SendMessageBatch', queue, response, () => {
+      if (queue !== undefined) this.count(this.counts.delivered, queue, input.Entries.length);
+      json(response, '1.0', { Successful: successful, Failed: [] });
+    });
+  }
+
+  /** A single SendMessage: what a naive dispatcher sends to a queue, one per event. */
+  private sendMessage(
+    input: {
+      QueueUrl?: string;
+      MessageBody: string;
+      MessageGroupId?: string;
+      MessageAttributes?: Record<string, { StringValue?: string }>;
+    },
+    response: http.ServerResponse,
+  ): void {
+    const queue = this.destinationQueue(input.QueueUrl);
+    if (queue === undefined) this.countOwnMessage(input);
+    this.later('sqs:SendMessage', queue, response, () => {
+      if (queue !== undefined) this.count(this.counts.delivered, queue, 1);
+      json(response, '1.0', { MessageId: randomUUID(), MD5OfMessageBody: md5(input.MessageBody) });
+    });
+  }
+
+  /** The queue's name when it is a destination; undefined for the dispatcher's own queues. */
+  private destinationQueue(url: string | undefined): string | undefined {
+    const name = new URL(url ?? '', 'http://localhost').pathname.split('/').filter(Boolean).pop() ?? '';
+    return this.options.destinationQueues?.includes(name) ? name : undefined;
+  }
+
+  /** A message to the dispatcher's own queues: a retry (a bundle counts its events) or a dead letter. */
+  private countOwnMessage(entry: {
+    MessageBody: string;
+    MessageGroupId?: string;
+    MessageAttributes?: Record<string, { StringValue?: string }>;
+  }): void {
+    const attributes = entry.MessageAttributes ?? {};
+    const bundled = readRetryBundle(entry.MessageBody);
+    this.count(
+      this.counts.sqsMessages,
+      attributes.target_destinations?.StringValue ?? '',
+      bundled?.length ?? 1,
+    );
+    const reasons = bundled?.map((e) => e.last_error_code) ?? [attributes.last_error_code?.StringValue];
+    for (const reason of reasons) if (reason) this.count(this.counts.retryReasons, reason, 1);
+    if (entry.MessageGroupId) this.count(this.counts.sqsGroups, entry.MessageGroupId, 1);
+  }
+
+  private putRecords(input: { StreamARN?: string; Records: unknown[] }, response: http.ServerResponse): void {
+    const name = (input.StreamARN ?? '').split(':').pop() ?? '';
+    this.later('kinesis:PutRecords', name, response, () => {
+      this.count(this.counts.delivered, name, input.Records.length);
+      json(response, '1.1', {
+        FailedRecordCount: 0,
+        Records: input.Records.map(() => this.kinesisRecord()),
       });
-      response.end(JSON.stringify({ Successful: successful, Failed: [] }));
+    });
+  }
+
+  /** A single PutRecord: what a naive dispatcher sends to a stream, one per event. */
+  private putRecord(input: { StreamARN?: string }, response: http.ServerResponse): void {
+    const name = (input.StreamARN ?? '').split(':').pop() ?? '';
+    this.later('kinesis:PutRecord', name, response, () => {
+      this.count(this.counts.delivered, name, 1);
+      json(response, '1.1', this.kinesisRecord());
+    });
+  }
+
+  private sequence = 0n;
+
+  private kinesisRecord() {
+    this.sequence += 1n;
+    return {
+      SequenceNumber: String(49_000_000_000_000_000_000n + this.sequence),
+      ShardId: 'shardId-000000000000',
+    };
+  }
+
+  /** PutEvents, whatever the number of entries (the naive dispatcher sends one): counted by the first entry's bus. */
+  private putEvents(input: { Entries: { EventBusName?: string }[] }, response: http.ServerResponse): void {
+    const name = (input.Entries[0]?.EventBusName ?? 'default').split(':').pop() ?? '';
+    this.later('events:PutEvents', name, response, () => {
+      this.count(this.counts.delivered, name, input.Entries.length);
+      json(response, '1.1', {
+        FailedEntryCount: 0,
+        Entries: input.Entries.map(() => ({ EventId: randomUUID() })),
+      });
     });
   }
 
   private count(map: Map<string, number>, key: string, n: number): void {
     map.set(key, (map.get(key) ?? 0) + n);
   }
+}
+
+const md5 = (text: string) => createHash('md5').update(text).digest('hex');
+
+/** A JSON-protocol answer (SQS 1.0; Kinesis and EventBridge 1.1). */
+function json(response: http.ServerResponse, version: '1.0' | '1.1', body: unknown): void {
+  response.writeHead(200, {
+    'content-type': `application/x-amz-json-${version}`,
+    'x-amzn-requestid': randomUUID(),
+  });
+  response.end(JSON.stringify(body));
 }
 
 function xml(response: http.ServerResponse, text: string): void {

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * `npm run bench`: the real dispatcher handler, wired as in Lambda, against a loopback stand-in
- * for AWS (STS, SNS, Lambda, SQS) that counts every call, side by side with
+ * for AWS (STS, SNS, Lambda, SQS, Kinesis, EventBridge) that counts every call, side by side with
  * - a bare loop making the same API calls with no validation, routing or mapping (the
  *   architecture's limit), and
- * - a naive dispatcher: AssumeRole and one Publish or Invoke per event,
- * interleaved round by round in one process, for SNS FIFO, SNS standard, Lambda and all three, at
- * batch sizes 100 and 10, with the stand-in answering at once (what the code costs in CPU) and
+ * - a naive dispatcher: AssumeRole and one call per event (Publish, Invoke, PutRecord, PutEvents
+ *   of one entry, SendMessage),
+ * interleaved round by round in one process, for SNS FIFO, SNS standard, Lambda, Kinesis,
+ * EventBridge, SQS standard, SQS FIFO and six of them together, at batch sizes 100 and 10, with the stand-in answering at once (what the code costs in CPU) and
  * after a modelled latency per operation (`bench/latency-model.ts`: what AWS pays for in
  * throughput and Lambda duration). Prints the tables and writes them, with a chart, to
  * docs/performance.md.
@@ -17,15 +18,21 @@ import * as http from 'node:http';
 import { cpus } from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { setFlagsFromString } from 'node:v8';
+import { getHeapStatistics, setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { KinesisClient, PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { PublishBatchCommand, PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { SQSEvent } from 'aws-lambda';
 import { createDispatcherHandler } from '../lambda/dispatcher/create-handler';
+import { partitionKey } from '../lambda/dispatcher/deliver/drivers/kinesis';
 import { messageDeduplicationId, messageGroupId } from '../lambda/dispatcher/deliver/drivers/sns';
+import { queueUrl } from '../lambda/dispatcher/deliver/drivers/sqs';
 import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/settle/retry';
 import { type DestinationInput, destinationArn } from '../lambda/shared/destination-config';
 import { invocationContext } from '../local/lambda-context';
@@ -64,8 +71,8 @@ const WORKSPACE = 'bench';
 const CONCURRENCY = 16;
 const CREDENTIALS = { accessKeyId: 'bench', secretAccessKey: 'bench' };
 
-/** The destination types the benchmark compares: those the bare loop and the naive dispatcher call too. */
-type BenchTarget = Extract<DestinationInput, { type: 'lambda' | 'sns' }>;
+/** The destinations the benchmark compares, every type: the bare loop and the naive dispatcher call them too. */
+type BenchTarget = DestinationInput;
 
 const TARGETS = {
   fifo: {
@@ -89,14 +96,81 @@ const TARGETS = {
     roleArn: ROLE,
     events: ['*'],
   },
+  kinesis: {
+    id: 'clicks-stream',
+    type: 'kinesis',
+    streamArn: `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/clicks`,
+    roleArn: ROLE,
+    events: ['*'],
+  },
+  eventBridge: {
+    id: 'audit-bus',
+    type: 'eventbridge',
+    eventBusArn: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/audit`,
+    roleArn: ROLE,
+    source: 'event-delivery',
+    events: ['*'],
+  },
+  sqs: {
+    id: 'jobs-queue',
+    type: 'sqs',
+    queueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs`,
+    roleArn: ROLE,
+    events: ['*'],
+  },
+  sqsFifo: {
+    id: 'jobs-fifo',
+    type: 'sqs',
+    queueArn: `arn:aws:sqs:us-east-1:${ACCOUNT}:jobs.fifo`,
+    roleArn: ROLE,
+    events: ['*'],
+  },
 } satisfies Record<string, BenchTarget>;
 const SCENARIOS: Record<string, BenchTarget[]> = {
   'SNS FIFO': [TARGETS.fifo],
   'SNS standard': [TARGETS.standard],
   Lambda: [TARGETS.lambda],
-  'all three': [TARGETS.fifo, TARGETS.standard, TARGETS.lambda],
+  Kinesis: [TARGETS.kinesis],
+  EventBridge: [TARGETS.eventBridge],
+  'SQS standard': [TARGETS.sqs],
+  'SQS FIFO': [TARGETS.sqsFifo],
+  // Every destination type in one batch (SQS FIFO apart: the FIFO path is the SNS FIFO topic's).
+  'all six': [
+    TARGETS.fifo,
+    TARGETS.standard,
+    TARGETS.lambda,
+    TARGETS.kinesis,
+    TARGETS.eventBridge,
+    TARGETS.sqs,
+  ],
 };
 const BATCH_SIZES = [100, 10] as const;
+
+/** What a delivery costs the destination's owner depends on its kind (`bench/cost.ts`). */
+type TargetKind =
+  | 'snsStandard'
+  | 'snsFifo'
+  | 'lambda'
+  | 'kinesis'
+  | 'eventBridge'
+  | 'sqsStandard'
+  | 'sqsFifo';
+
+function kindOf(target: BenchTarget): TargetKind {
+  switch (target.type) {
+    case 'sns':
+      return target.topicArn.endsWith('.fifo') ? 'snsFifo' : 'snsStandard';
+    case 'sqs':
+      return target.queueArn.endsWith('.fifo') ? 'sqsFifo' : 'sqsStandard';
+    case 'eventbridge':
+      return 'eventBridge';
+    default:
+      return target.type;
+  }
+}
+
+/** How the stand-in names a destination in its counts: its ARN's last part. */
+const targetName = (target: BenchTarget) => destinationArn(target).split(':').pop() as string;
 
 /** A full garbage collection before each run, so that no run pays for an earlier one's garbage. */
 const collectGarbage = (() => {
@@ -125,9 +199,10 @@ interface Run {
   /** Process CPU time (user and system, the stand-in's included) per delivery, in microseconds. */
   cpuMicrosPerDelivery: number;
   apiCallsPerEvent: number;
-  snsCallsPerSnsEvent: number;
-  /** Calls per delivery to each kind of target, for the cost table. */
-  callsPerDelivery: { snsStandard: number; snsFifo: number; lambda: number };
+  /** Calls to batch APIs (all but Invoke and AssumeRole) per delivery to their destinations; 0 when none. */
+  batchCallsPerBatchDelivery: number;
+  /** Calls per delivery to each kind of target of the scenario, for the cost table. */
+  callsPerDelivery: Partial<Record<TargetKind, number>>;
   assumeRoles: number;
   peakHeapMb: number;
   /** Deliveries the dispatcher sent to its retry queue instead (calls cut as slow): none expected. */
@@ -167,8 +242,10 @@ async function main(): Promise<void> {
       /** The latency model's seed for round 1; round r uses seed + r - 1. */
       'latency-seed': { type: 'string', default: '1' },
       'no-write': { type: 'boolean', default: false },
-      /** Only this scenario (for profiling one); implies --no-write. */
+      /** Only these scenarios, comma-separated (for profiling one); implies --no-write. */
       scenario: { type: 'string' },
+      /** Only these batch sizes, comma-separated (100, 10); implies --no-write. */
+      batch: { type: 'string' },
       /** Only these variants, comma-separated (for profiling one); implies --no-write. */
       variants: { type: 'string' },
     },
@@ -177,15 +254,26 @@ async function main(): Promise<void> {
   const eventCount = Math.max(
     ...Object.values(config.events).flatMap((byVariant) => Object.values(byVariant)),
   );
-  const aws = new LoopbackAws();
+  const aws = new LoopbackAws({
+    destinationQueues: Object.values(TARGETS)
+      .filter((t) => t.type === 'sqs')
+      .map(targetName),
+  });
+  const scenarios = values.scenario?.split(',').map((name) => name.trim());
+  const batchSizes = values.batch?.split(',').map(Number);
+  const unknown = (scenarios ?? []).filter((name) => !(name in SCENARIOS));
+  if (unknown.length > 0)
+    throw new Error(`--scenario: unknown ${unknown.join(', ')}; one of ${Object.keys(SCENARIOS).join(', ')}`);
+  const partial = Boolean(scenarios || batchSizes || values.variants);
   await aws.start();
   const bodies = generateEvents(eventCount, { random: seededRandom(7), workspaces: [WORKSPACE] });
   const results = new Map<string, Run[]>();
   try {
     for (let round = 1; round <= config.rounds; round++) {
       for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
-        if (values.scenario && scenario !== values.scenario) continue;
+        if (scenarios && !scenarios.includes(scenario)) continue;
         for (const batchSize of BATCH_SIZES) {
+          if (batchSizes && !batchSizes.includes(batchSize)) continue;
           for (const mode of config.modes) {
             for (const variant of VARIANTS) {
               if (values.variants && !values.variants.split(',').includes(variant)) continue;
@@ -208,15 +296,33 @@ async function main(): Promise<void> {
   } finally {
     await aws.stop();
   }
-  if (values.scenario || values.variants) {
+  if (partial) {
     for (const [key, runs] of results) {
       const rate = median(runs.map((r) => r.deliveriesPerSecond));
       const cpu = median(runs.map((r) => r.cpuMicrosPerDelivery));
       const calls = median(runs.map((r) => r.apiCallsPerEvent));
+      const [mode, scenario, batchSize, variant] = key.split('\n');
+      const retried = runs.reduce((sum, r) => sum + r.retriesScheduled, 0);
+      const ratios =
+        variant === 'dispatcher'
+          ? ['bare loop', 'naive']
+              .map((other) => {
+                const theirs = results.get(
+                  resultKey(mode as Mode, scenario, Number(batchSize), other as Variant),
+                );
+                if (!theirs) return '';
+                const rates = runs.map((r, i) => r.deliveriesPerSecond / theirs[i].deliveriesPerSecond);
+                const cpus = runs.map((r, i) => r.cpuMicrosPerDelivery / theirs[i].cpuMicrosPerDelivery);
+                return `, ÷ ${other} ${spread(rates)} (CPU ${fmt(median(cpus))})`;
+              })
+              .join('')
+          : '';
       console.log(
-        `${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s, ${cpu.toFixed(1)} µs CPU per delivery, ${calls.toFixed(3)} API calls per delivery`,
+        `${key.replaceAll('\n', ', ')}: ${Math.round(rate)} deliveries/s, ${cpu.toFixed(1)} µs CPU per delivery, ${calls.toFixed(3)} API calls per delivery${ratios}${retried > 0 ? `, ${retried} sent to the retry queue (calls cut as slow)` : ''}`,
       );
     }
+    const minutes = (performance.now() - startedAt) / 60_000;
+    process.stderr.write(`took ${minutes.toFixed(1)} min\n`);
     return;
   }
   process.stderr.write('measuring the bundles\n');
@@ -313,9 +419,12 @@ async function measure(
         ? bareLoop(aws, destinations)
         : naive(aws, destinations);
   collectGarbage();
-  let peakHeap = process.memoryUsage().heapUsed;
+  // The heap alone: process.memoryUsage() also reads the RSS from the OS, which costs enough
+  // CPU every 20 ms to count against the slower variant's CPU per delivery.
+  const heapUsed = () => getHeapStatistics().used_heap_size;
+  let peakHeap = heapUsed();
   const sampler = setInterval(() => {
-    peakHeap = Math.max(peakHeap, process.memoryUsage().heapUsed);
+    peakHeap = Math.max(peakHeap, heapUsed());
   }, 20);
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
@@ -326,18 +435,18 @@ async function measure(
   const deliveries = [...aws.counts.delivered.values()].reduce((a, b) => a + b, 0);
   const retriesScheduled = [...aws.counts.sqsMessages.values()].reduce((a, b) => a + b, 0);
   const expected = bodies.length * destinations.length;
-  if (deliveries + retriesScheduled !== expected) {
+  // A call cut as slow may still have been delivered (at least once: the dispatcher retries what
+  // it could not confirm), so nothing lost and nothing sent twice in the run is what is checked.
+  if (deliveries > expected || deliveries + retriesScheduled < expected) {
     throw new Error(
       `${variant}: ${deliveries} deliveries and ${retriesScheduled} retries scheduled, expected ${expected} deliveries`,
     );
   }
   const calls = [...aws.counts.calls.values()].reduce((a, b) => a + b, 0) + aws.counts.assumeRole;
-  const snsTargets = destinations
-    .filter((d) => d.type === 'sns')
-    .map((d) => destinationArn(d).split(':').pop() as string);
-  const snsCalls = snsTargets.reduce((sum, t) => sum + (aws.counts.calls.get(t) ?? 0), 0);
+  const batchTargets = destinations.filter((d) => d.type !== 'lambda').map(targetName);
+  const batchCalls = batchTargets.reduce((sum, t) => sum + (aws.counts.calls.get(t) ?? 0), 0);
   const callsPerDelivery = (target: BenchTarget) => {
-    const name = destinationArn(target).split(':').pop() as string;
+    const name = targetName(target);
     return (aws.counts.calls.get(name) ?? 0) / (aws.counts.delivered.get(name) || 1);
   };
   return {
@@ -346,12 +455,9 @@ async function measure(
     deliveriesPerSecond: deliveries / seconds,
     cpuMicrosPerDelivery: (cpu.user + cpu.system) / deliveries,
     apiCallsPerEvent: calls / deliveries,
-    callsPerDelivery: {
-      snsStandard: callsPerDelivery(TARGETS.standard),
-      snsFifo: callsPerDelivery(TARGETS.fifo),
-      lambda: callsPerDelivery(TARGETS.lambda),
-    },
-    snsCallsPerSnsEvent: snsTargets.length > 0 ? snsCalls / (bodies.length * snsTargets.length) : 0,
+    callsPerDelivery: Object.fromEntries(destinations.map((d) => [kindOf(d), callsPerDelivery(d)])),
+    batchCallsPerBatchDelivery:
+      batchTargets.length > 0 ? batchCalls / (bodies.length * batchTargets.length) : 0,
     assumeRoles: aws.counts.assumeRole,
     peakHeapMb: peakHeap / 1_048_576,
     retriesScheduled,
@@ -384,12 +490,14 @@ function dispatcher(aws: LoopbackAws, destinations: BenchTarget[]) {
 }
 
 /**
- * The same calls with nothing else: PublishBatch by 10 with the same entries, one Invoke per event,
- * all of a batch's calls through one pool of CONCURRENCY. On a FIFO topic, packed as order
- * requires (`orderedChunks`): a visitor's events in successive calls, each waiting for the one
- * before, as the dispatcher sends them; without that, parallel calls could reorder a group. The
- * schedule is a good one, so that the loop stays the limit: destinations take turns for the
- * slots, and a call that waited for an earlier one goes first (it is on the batch's longest path).
+ * The same calls with nothing else, all of a batch's calls through one pool of CONCURRENCY: one
+ * Invoke per event; PublishBatch, SendMessageBatch and PutEvents by 10 with the same entries;
+ * PutRecords by up to 500. Where order is kept (a FIFO topic or queue, a stream's visitor),
+ * packed as order requires (`orderedChunks`): a visitor's events in successive calls, each
+ * waiting for the one before, as the dispatcher sends them; without that, parallel calls could
+ * reorder a group. The schedule is a good one, so that the loop stays the limit: destinations
+ * take turns for the slots, and a call that waited for an earlier one goes first (it is on the
+ * batch's longest path).
  */
 function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
   const credentials = fromTemporaryCredentials({
@@ -397,8 +505,13 @@ function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
     masterCredentials: CREDENTIALS,
     clientConfig: { region: 'us-east-1', endpoint: aws.endpoint },
   });
-  const sns = new SNSClient({ region: 'us-east-1', endpoint: aws.endpoint, credentials });
-  const lambda = new LambdaClient({ region: 'us-east-1', endpoint: aws.endpoint, credentials });
+  const config = { region: 'us-east-1', endpoint: aws.endpoint, credentials };
+  const sns = new SNSClient(config);
+  const lambda = new LambdaClient(config);
+  // HTTP/1.1 as the dispatcher's clients speak (Kinesis's client would default to HTTP/2).
+  const kinesis = new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() });
+  const eventBridge = new EventBridgeClient(config);
+  const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
   /** A destination's calls for a batch, each with the positions of the calls it waits for. */
   const plan = (
     destination: BenchTarget,
@@ -417,19 +530,51 @@ function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
           ),
       }));
     }
-    const fifo = destination.topicArn.endsWith('.fifo');
     const parsed = event.Records.map((record) => ({ record, ...(JSON.parse(record.body) as BenchEvent) }));
-    const { chunks, after } = fifo
-      ? orderedChunks(parsed.map((p) => p.visitor.visitor_id))
-      : inOrderChunks(parsed.length);
+    const visitors = parsed.map((p) => p.visitor.visitor_id);
+    if (destination.type === 'kinesis') {
+      // A visitor's records share a shard, and PutRecords keeps no order within a call.
+      const { chunks, after } = orderedChunks(visitors, 500);
+      return chunks.map((chunk, position) => ({
+        after: after[position],
+        send: () =>
+          kinesis.send(
+            new PutRecordsCommand({
+              StreamARN: destination.streamArn,
+              Records: chunk.map((index) => ({
+                Data: Buffer.from(parsed[index].record.body),
+                PartitionKey: partitionKey(parsed[index].visitor.visitor_id),
+              })),
+            }),
+          ),
+      }));
+    }
+    if (destination.type === 'eventbridge') {
+      return inOrderChunks(parsed.length).chunks.map((chunk) => ({
+        after: [],
+        send: () =>
+          eventBridge.send(
+            new PutEventsCommand({
+              Entries: chunk.map((index) => ({
+                EventBusName: destination.eventBusArn,
+                Source: destination.source,
+                DetailType: parsed[index].event.event,
+                Detail: parsed[index].record.body,
+              })),
+            }),
+          ),
+      }));
+    }
+    const fifo = isFifoTarget(destination);
+    const { chunks, after } = fifo ? orderedChunks(visitors, 10) : inOrderChunks(parsed.length);
     return chunks.map((chunk, position) => {
-      // The entries the dispatcher sends: its two message attributes, and on a FIFO topic the
-      // visitor as the group and a hash as the deduplication id.
-      const entries = chunk.map((index, j) => {
+      // The entries the dispatcher sends: its two message attributes, and on a FIFO topic or
+      // queue the visitor as the group and a hash as the deduplication id.
+      const fields = chunk.map((index, j) => {
         const { record, event, visitor } = parsed[index];
         return {
           Id: String(j),
-          Message: record.body,
+          body: record.body,
           MessageAttributes: {
             event_name: { DataType: 'String', StringValue: event.event },
             distinct_id: { DataType: 'String', StringValue: event.distinct_id },
@@ -440,13 +585,26 @@ function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
           }),
         };
       });
-      return {
-        after: after[position],
-        send: () =>
-          sns.send(
-            new PublishBatchCommand({ TopicArn: destination.topicArn, PublishBatchRequestEntries: entries }),
-          ),
-      };
+      const send =
+        destination.type === 'sns'
+          ? () =>
+              sns.send(
+                new PublishBatchCommand({
+                  TopicArn: destination.topicArn,
+                  PublishBatchRequestEntries: fields.map(({ body, ...entry }) => ({
+                    ...entry,
+                    Message: body,
+                  })),
+                }),
+              )
+          : () =>
+              sqs.send(
+                new SendMessageBatchCommand({
+                  QueueUrl: queueUrl(destination.queueArn),
+                  Entries: fields.map(({ body, ...entry }) => ({ ...entry, MessageBody: body })),
+                }),
+              );
+      return { after: after[position], send };
     });
   };
   return async (event: SQSEvent) => {
@@ -469,6 +627,10 @@ function bareLoop(aws: LoopbackAws, destinations: BenchTarget[]) {
   };
 }
 
+const isFifoTarget = (target: BenchTarget) =>
+  (target.type === 'sns' && target.topicArn.endsWith('.fifo')) ||
+  (target.type === 'sqs' && target.queueArn.endsWith('.fifo'));
+
 /** Events 0..n-1 by 10 in queue order, no call waiting for another. */
 function inOrderChunks(n: number): { chunks: number[][]; after: number[][] } {
   const chunks: number[][] = [];
@@ -477,41 +639,75 @@ function inOrderChunks(n: number): { chunks: number[][]; after: number[][] } {
 }
 
 /**
- * Events by 10 with each group's events in successive calls: every group's first event placed
- * first, then every second one, and so on, each in the first call with room after the call holding
- * its group's previous event; a call waits for those calls. Entries keep queue order within a call.
+ * Events by up to `max` with each group's events in successive calls, as the dispatcher packs
+ * them (`planOrderedBatches`): each call has a level and waits only for calls of lower levels, so
+ * the longest wait is the longest group's chain. The events of groups with more than one event
+ * first, rank by rank, each at the lowest level with room after its previous event's that leaves
+ * room for the group's later events below that chain; then single events fill the room left,
+ * lowest level first, then new calls. Entries keep queue order within a call.
  */
-function orderedChunks(groups: readonly string[]): { chunks: number[][]; after: number[][] } {
+function orderedChunks(groups: readonly string[], max: number): { chunks: number[][]; after: number[][] } {
+  const count = new Map<string, number>();
+  for (const g of groups) count.set(g, (count.get(g) ?? 0) + 1);
+  const longest = Math.max(1, ...count.values());
+  const rank: number[] = [];
   const seen = new Map<string, number>();
-  const rank = groups.map((g) => {
-    const n = seen.get(g) ?? 0;
-    seen.set(g, n + 1);
-    return n;
+  groups.forEach((g, i) => {
+    rank[i] = seen.get(g) ?? 0;
+    seen.set(g, rank[i] + 1);
   });
-  const order = groups.map((_, i) => i).sort((a, b) => rank[a] - rank[b] || a - b);
-  const chunks: number[][] = [];
-  const after: Set<number>[] = [];
-  const lastChunkOf = new Map<string, number>();
-  for (const index of order) {
-    const previous = lastChunkOf.get(groups[index]);
-    let target = previous === undefined ? 0 : previous + 1;
-    while (target < chunks.length && chunks[target].length === 10) target++;
-    if (target === chunks.length) {
-      chunks.push([]);
-      after.push(new Set());
+  const calls: { level: number; events: number[]; after: Set<number> }[] = [];
+  const atLevel: number[][] = [];
+  const open = (level: number) => {
+    calls.push({ level, events: [], after: new Set() });
+    if (!atLevel[level]) atLevel[level] = [];
+    atLevel[level].push(calls.length - 1);
+    return calls.length - 1;
+  };
+  const chained = groups
+    .map((_, i) => i)
+    .filter((i) => (count.get(groups[i]) ?? 1) > 1)
+    .sort((a, b) => rank[a] - rank[b] || a - b);
+  const lastCallOf = new Map<string, number>();
+  for (const index of chained) {
+    const previous = lastCallOf.get(groups[index]);
+    const lowest = previous === undefined ? 0 : calls[previous].level + 1;
+    const highest = Math.max(lowest, longest - (count.get(groups[index]) ?? 1) + rank[index]);
+    let target: number | undefined;
+    for (let level = lowest; level <= highest && target === undefined; level++) {
+      target = atLevel[level]?.find((call) => calls[call].events.length < max);
     }
-    chunks[target].push(index);
-    if (previous !== undefined) after[target].add(previous);
-    lastChunkOf.set(groups[index], target);
+    target ??= open(lowest);
+    calls[target].events.push(index);
+    if (previous !== undefined) calls[target].after.add(previous);
+    lastCallOf.set(groups[index], target);
   }
-  for (const chunk of chunks) chunk.sort((a, b) => a - b);
-  return { chunks, after: after.map((set) => [...set]) };
+  const candidates = atLevel.flat();
+  let next = 0;
+  groups.forEach((g, index) => {
+    if ((count.get(g) ?? 1) > 1) return;
+    while (next < candidates.length && calls[candidates[next]].events.length >= max) next++;
+    if (next === candidates.length) candidates.push(open(0));
+    calls[candidates[next]].events.push(index);
+  });
+  const order = atLevel.flat();
+  const position = new Map(order.map((call, i) => [call, i]));
+  return {
+    chunks: order.map((call) => calls[call].events.sort((a, b) => a - b)),
+    after: order.map((call) => [...calls[call].after].map((k) => position.get(k) as number)),
+  };
 }
 
-/** AssumeRole and one Publish or Invoke per event: what the design replaces. */
+/**
+ * AssumeRole and one call per event: what the design replaces. Publish, Invoke, PutRecord,
+ * SendMessage, and PutEvents with one entry (EventBridge has no single put).
+ */
 function naive(aws: LoopbackAws, destinations: BenchTarget[]) {
-  // One connection pool for all its short-lived clients: a client per delivery, but not a socket per delivery.
-  const requestHandler = { httpAgent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }) };
+  // One connection pool for all its short-lived clients: a client per delivery, but not a socket
+  // per delivery; HTTP/1.1 for every client, Kinesis's included.
+  const requestHandler = new NodeHttpHandler({
+    httpAgent: new http.Agent({ keepAlive: true, maxSockets: CONCURRENCY }),
+  });
   const sts = new STSClient({
     region: 'us-east-1',
     endpoint: aws.endpoint,
@@ -541,18 +737,52 @@ function naive(aws: LoopbackAws, destinations: BenchTarget[]) {
           return;
         }
         const { event, visitor } = JSON.parse(record.body) as BenchEvent;
-        await new SNSClient(config).send(
-          new PublishCommand({
-            TopicArn: destination.topicArn,
-            Message: record.body,
-            MessageAttributes: {
-              event_name: { DataType: 'String', StringValue: event.event },
-              distinct_id: { DataType: 'String', StringValue: event.distinct_id },
-            },
-            ...(destination.topicArn.endsWith('.fifo') && {
-              MessageGroupId: messageGroupId(visitor.visitor_id),
-              MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
+        if (destination.type === 'kinesis') {
+          await new KinesisClient(config).send(
+            new PutRecordCommand({
+              StreamARN: destination.streamArn,
+              Data: Buffer.from(record.body),
+              PartitionKey: partitionKey(visitor.visitor_id),
             }),
+          );
+          return;
+        }
+        if (destination.type === 'eventbridge') {
+          await new EventBridgeClient(config).send(
+            new PutEventsCommand({
+              Entries: [
+                {
+                  EventBusName: destination.eventBusArn,
+                  Source: destination.source,
+                  DetailType: event.event,
+                  Detail: record.body,
+                },
+              ],
+            }),
+          );
+          return;
+        }
+        const fields = {
+          MessageAttributes: {
+            event_name: { DataType: 'String', StringValue: event.event },
+            distinct_id: { DataType: 'String', StringValue: event.distinct_id },
+          },
+          ...(isFifoTarget(destination) && {
+            MessageGroupId: messageGroupId(visitor.visitor_id),
+            MessageDeduplicationId: messageDeduplicationId(destination.id, event.distinct_id),
+          }),
+        };
+        if (destination.type === 'sns') {
+          await new SNSClient(config).send(
+            new PublishCommand({ TopicArn: destination.topicArn, Message: record.body, ...fields }),
+          );
+          return;
+        }
+        await new SQSClient({ ...config, useQueueUrlAsEndpoint: false }).send(
+          new SendMessageCommand({
+            QueueUrl: queueUrl(destination.queueArn),
+            MessageBody: record.body,
+            ...fields,
           }),
         );
       }),
@@ -607,6 +837,15 @@ const range = (values: number[], digits = 2) =>
   `${fmt(Math.min(...values), digits)}–${fmt(Math.max(...values), digits)}`;
 
 /** Lambda's CPU share at the dispatcher's memory: one vCPU at LAMBDA_MB_PER_VCPU, in proportion below. */
+/** What the naive dispatcher calls, one per delivery, after its AssumeRole. */
+const NAIVE_OPERATIONS: AwsOperation[] = [
+  'sns:Publish',
+  'lambda:Invoke',
+  'kinesis:PutRecord',
+  'events:PutEvents',
+  'sqs:SendMessage',
+];
+
 const DISPATCHER_VCPU = (DISPATCHER_MEMORY_GB * 1024) / LAMBDA_MB_PER_VCPU;
 
 function render(results: Map<string, Run[]>, config: BenchConfig, bundles: BundleReport, minutes: number) {
@@ -650,7 +889,7 @@ function render(results: Map<string, Run[]>, config: BenchConfig, bundles: Bundl
           });
         }
         instantRows.push(
-          `| ${scenario} | ${batchSize} | ${rate(d)} | ${rate(b)} | ${rate(n)} | ${spread(vs(d, b))} | ${spread(vs(d, n), 1)} | ${fmt(cpu(d), 0)} / ${fmt(cpu(b), 0)} / ${fmt(cpu(n), 0)} | ${fmt(cpu(d) - cpu(b), 0)} | ${fmt(cpu(d) / cpu(b))} | ${Math.round((DISPATCHER_VCPU * 1e6) / cpu(d))} | ${fmt(median(d.map((r) => r.apiCallsPerEvent)), 3)} / ${fmt(median(n.map((r) => r.apiCallsPerEvent)), 1)} | ${d[0].snsCallsPerSnsEvent > 0 ? `${fmt(median(d.map((r) => r.snsCallsPerSnsEvent)), 3)} / ${fmt(median(b.map((r) => r.snsCallsPerSnsEvent)), 3)}` : '–'} | ${median(d.map((r) => r.assumeRoles))} / ${median(n.map((r) => r.assumeRoles))} | ${fmt(median(d.map((r) => r.peakHeapMb)), 0)} |`,
+          `| ${scenario} | ${batchSize} | ${rate(d)} | ${rate(b)} | ${rate(n)} | ${spread(vs(d, b))} | ${spread(vs(d, n), 1)} | ${fmt(cpu(d), 0)} / ${fmt(cpu(b), 0)} / ${fmt(cpu(n), 0)} | ${fmt(cpu(d) - cpu(b), 0)} | ${fmt(cpu(d) / cpu(b))} | ${Math.round((DISPATCHER_VCPU * 1e6) / cpu(d))} | ${fmt(median(d.map((r) => r.apiCallsPerEvent)), 3)} / ${fmt(median(n.map((r) => r.apiCallsPerEvent)), 1)} | ${d[0].batchCallsPerBatchDelivery > 0 ? `${fmt(median(d.map((r) => r.batchCallsPerBatchDelivery)), 3)} / ${fmt(median(b.map((r) => r.batchCallsPerBatchDelivery)), 3)}` : '–'} | ${median(d.map((r) => r.assumeRoles))} / ${median(n.map((r) => r.assumeRoles))} | ${fmt(median(d.map((r) => r.peakHeapMb)), 0)} |`,
         );
       }
       const [d, b, n] = of(costMode, scenario, batchSize);
@@ -679,7 +918,7 @@ function render(results: Map<string, Run[]>, config: BenchConfig, bundles: Bundl
     ...modelRows,
   ].join('\n');
   const instantTable = [
-    '| scenario | batch | dispatcher deliveries/s | bare loop | naive | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | CPU µs per delivery (dispatcher / bare loop / naive) | dispatcher − bare loop, µs | dispatcher ÷ bare loop, CPU | deliveries/s the dispatcher’s CPU allows at 512 MB | API calls per delivery (dispatcher / naive) | SNS calls per SNS delivery (dispatcher / bare loop) | AssumeRole (dispatcher / naive) | peak heap MB (dispatcher) |',
+    '| scenario | batch | dispatcher deliveries/s | bare loop | naive | dispatcher ÷ bare loop, median (min–max) | dispatcher ÷ naive | CPU µs per delivery (dispatcher / bare loop / naive) | dispatcher − bare loop, µs | dispatcher ÷ bare loop, CPU | deliveries/s the dispatcher’s CPU allows at 512 MB | API calls per delivery (dispatcher / naive) | batch calls per delivery to batch APIs (dispatcher / bare loop) | AssumeRole (dispatcher / naive) | peak heap MB (dispatcher) |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...instantRows,
   ].join('\n');
@@ -716,7 +955,7 @@ function render(results: Map<string, Run[]>, config: BenchConfig, bundles: Bundl
     ? `## Under the latency model: what AWS pays for
 
 ${rounds} of ${modelEvents.dispatcher} events for the dispatcher and the bare loop; the naive
-dispatcher waits an AssumeRole and a call for every delivery (${Math.round(meanMs('sts:AssumeRole') + meanMs('sns:Publish'))}–${Math.round(meanMs('sts:AssumeRole') + meanMs('lambda:Invoke'))} ms on average), so it
+dispatcher waits an AssumeRole and a call for every delivery (${Math.round(meanMs('sts:AssumeRole') + Math.min(...NAIVE_OPERATIONS.map(meanMs)))}–${Math.round(meanMs('sts:AssumeRole') + Math.max(...NAIVE_OPERATIONS.map(meanMs)))} ms on average), so it
 runs on the first ${modelEvents.naive} events only (\`--model-naive-events\`): its rate is per delivery, comparable, and
 its run would otherwise take most of the benchmark's time. Batches go one after another, as one
 execution environment runs them; the time per batch is the Lambda duration, and GB-seconds per
@@ -762,13 +1001,16 @@ A delivery is one event to one destination. The dispatcher is the real handler w
 execution environment per run (so one AssumeRole per run), per-destination retries configured,
 the privacy-safe default mapping applied, logging at INFO as in Lambda (each line serialized,
 then dropped). The bare loop makes the same delivery calls (the same entries: message
-attributes, FIFO group and deduplication ids; one AssumeRole per run) with no validation,
-routing, mapping or logging. On a FIFO topic it keeps order as the dispatcher must: a visitor's
-events in successive calls, each waiting for the one before (without that, parallel calls could
-reorder a group, and the loop would win under the model by being wrong). All of a batch's calls
-go through one pool, destinations taking turns and a call that waited for an earlier one going
-first, so the loop's schedule is a good one. The naive dispatcher assumes the role and makes one
-Publish or Invoke per delivery. All three keep at most ${CONCURRENCY} calls in flight.
+attributes, FIFO group and deduplication ids, partition keys, bus entries; one AssumeRole per
+run) with no validation, routing, mapping or logging: one Invoke per event, PublishBatch,
+SendMessageBatch and PutEvents by 10, PutRecords by up to 500. On a FIFO topic or queue and on a
+stream it keeps order as the dispatcher must: a visitor's events in successive calls, each
+waiting for the one before (without that, parallel calls could reorder a group, and the loop
+would win under the model by being wrong). All of a batch's calls go through one pool,
+destinations taking turns and a call that waited for an earlier one going first, so the loop's
+schedule is a good one. The naive dispatcher assumes the role and makes one call per delivery
+(Publish, Invoke, PutRecord, SendMessage, PutEvents of one entry). All three keep at most
+${CONCURRENCY} calls in flight.
 
 ## The latency model
 
@@ -813,9 +1055,12 @@ rounds. The platform pays for its ingest queue (producers sending 10 messages pe
 poller receiving and deleting 10 per request), its dispatcher (Arm, ${DISPATCHER_MEMORY_GB * 1024} MB, one invocation per
 batch, $${fmt(PRICES.lambdaArmPerGbSecond * 1e6, 2)} per million GB-seconds) and the queue's KMS requests (data keys reused
 for 5 minutes: counted for a million events a day). The destination's owner pays for the
-publishes to its topic and the invocations of its function. EventBridge Pipes: one pipe, and
-its own queue, per destination, each event a pipe request and one call to the target (Pipes
-publishes to an SNS target one message per call). Offloaded payloads add $${offloadCostPerMillion(0.01).toFixed(2)} per million
+publishes to its topic, the invocations of its function, the sends to its queue (per request,
+like topics), and the records put to its stream and events put on its bus (per record or
+event, however many a call carries: batching saves them nothing; a stream's shard hours are
+left out, a fixed cost). EventBridge Pipes: one pipe, and its own queue, per destination, each
+event a pipe request and one call to the target (Pipes publishes to an SNS target one message
+per call; counted so for a queue too). Offloaded payloads add $${offloadCostPerMillion(0.01).toFixed(2)} per million
 events for each 1% of events offloaded (an S3 PUT and a consumer's GET each).
 
 ${costTable}
@@ -823,7 +1068,7 @@ ${costTable}
 The dispatcher's time costs ${dollars(cost.dispatcherTime)} per million events across these scenarios, of a
 platform bill of ${dollars(cost.platform)}; the naive dispatcher's time ${dollars(cost.naiveTime)}. The rest of the platform's bill is
 mostly its ingest queue's requests; batching shows in the destination owner's: a tenth of the
-topic publishes. What the table leaves out: Pipes cannot assume a customer's role per workspace,
+topic publishes and queue sends. What the table leaves out: Pipes cannot assume a customer's role per workspace,
 apply a mapping or consent per destination, or route by event name without one pipe per rule.
 
 Regenerate with \`npm run bench\` (flags above); the numbers move with the machine's load, the
@@ -840,22 +1085,29 @@ function costCells(
   dispatcherRuns: readonly Run[],
   naiveRuns: readonly Run[],
 ) {
-  const count = (match: (d: BenchTarget) => boolean) => destinations.filter(match).length;
-  const isFifo = (d: BenchTarget) => d.type === 'sns' && d.topicArn.endsWith('.fifo');
+  const count = (kind: TargetKind) => destinations.filter((d) => kindOf(d) === kind).length;
   const scenario: CostScenario = {
     destinations: {
-      snsStandard: count((d) => d.type === 'sns' && !isFifo(d)),
-      snsFifo: count(isFifo),
-      lambda: count((d) => d.type === 'lambda'),
+      snsStandard: count('snsStandard'),
+      snsFifo: count('snsFifo'),
+      lambda: count('lambda'),
+      kinesis: count('kinesis'),
+      eventBridge: count('eventBridge'),
+      sqsStandard: count('sqsStandard'),
+      sqsFifo: count('sqsFifo'),
     },
     batchSize,
     messageBytes,
   };
+  const calls = (runs: readonly Run[], kind: TargetKind) =>
+    median(runs.map((r) => r.callsPerDelivery[kind] ?? 0));
   const measured = (runs: readonly Run[]): MeasuredApproach => ({
     deliveriesPerSecond: median(runs.map((r) => r.deliveriesPerSecond)),
-    snsStandardCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.snsStandard)),
-    snsFifoCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.snsFifo)),
-    lambdaCallsPerDelivery: median(runs.map((r) => r.callsPerDelivery.lambda)),
+    snsStandardCallsPerDelivery: calls(runs, 'snsStandard'),
+    snsFifoCallsPerDelivery: calls(runs, 'snsFifo'),
+    lambdaCallsPerDelivery: calls(runs, 'lambda'),
+    sqsStandardCallsPerDelivery: calls(runs, 'sqsStandard'),
+    sqsFifoCallsPerDelivery: calls(runs, 'sqsFifo'),
   });
   const dollars = (n: number) => `$${n.toFixed(3)}`;
   const dispatcher = dispatcherCost(scenario, measured(dispatcherRuns));

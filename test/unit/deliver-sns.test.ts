@@ -88,15 +88,81 @@ describe('planTopicBatches', () => {
 
     const { batches, after } = planTopicBatches(fifoTopicDestination, events);
 
-    // Every visitor's first event first (26, in three calls), then A's later ones: the second
-    // fills the room left in the third call, the others follow it one per call.
-    expect(batches.map((b) => b.length)).toEqual([10, 10, 7, 1, 1, 1]);
+    // A's five events in five successive calls, no more (its chain is the longest), the other
+    // visitors' single events filling the room left in them, lowest first.
+    expect(batches.map((b) => b.length)).toEqual([10, 10, 8, 1, 1]);
     const callOf = (index: number) => batches.findIndex((b) => b.some((p) => p.index === index));
-    expect([0, 1, 2, 3, 4].map(callOf)).toEqual([0, 2, 3, 4, 5]);
-    expect(after).toEqual([[], [], [0], [2], [3], [4]]);
+    expect([0, 1, 2, 3, 4].map(callOf)).toEqual([0, 1, 2, 3, 4]);
+    expect(after).toEqual([[], [0], [1], [2], [3]]);
     // Within a call, queue order.
-    expect(batches[2].map((p) => p.index)).toEqual([1, 24, 25, 26, 27, 28, 29]);
+    expect(batches[2].map((p) => p.index)).toEqual([2, 23, 24, 25, 26, 27, 28, 29]);
     for (const batch of batches) expect(batch.map((p) => p.entry.Id)).toEqual(batch.map((_, i) => String(i)));
+  });
+
+  it("keeps the calls' longest chain of waits to the longest visitor's, not one more", () => {
+    // A and C two events each; C's first comes after ten others, where packing by rank alone
+    // put it in a second call that waited for the first, and C's second in a third.
+    const event = (key: string, id: string) => ({
+      ...payload({ event: { distinct_id: id } }),
+      orderKey: key,
+    });
+    const events = [
+      event('visitor:A', 'a0'),
+      ...Array.from({ length: 9 }, (_, i) => event(`visitor:S${i}`, `s${i}`)),
+      event('visitor:C', 'c0'),
+      event('visitor:A', 'a1'),
+      event('visitor:C', 'c1'),
+    ];
+
+    const { batches, after } = planTopicBatches(fifoTopicDestination, events);
+
+    const depth: number[] = [];
+    after.forEach((earlier, call) => {
+      depth[call] = 1 + Math.max(0, ...earlier.map((e) => depth[e]));
+    });
+    expect(Math.max(...depth)).toBe(2);
+    const callOf = (index: number) => batches.findIndex((b) => b.some((p) => p.index === index));
+    expect(callOf(11)).toBeGreaterThan(callOf(0));
+    expect(callOf(12)).toBeGreaterThan(callOf(10));
+    expect(after[callOf(11)]).toContain(callOf(0));
+    expect(after[callOf(12)]).toContain(callOf(10));
+    expect(batches).toHaveLength(2);
+  });
+
+  it("never waits longer than the longest visitor, nor breaks a visitor's order, on random batches", () => {
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let trial = 0; trial < 50; trial++) {
+      const size = 1 + Math.floor(random() * 120);
+      const visitors = 1 + Math.floor(random() * size);
+      const events = Array.from({ length: size }, (_, i) => ({
+        ...payload({ event: { distinct_id: `e${i}` } }),
+        orderKey: `visitor:${Math.floor(random() * visitors)}`,
+      }));
+
+      const { batches, after } = planTopicBatches(fifoTopicDestination, events);
+
+      const callOf = new Map(batches.flatMap((b, call) => b.map((p) => [p.index, call] as const)));
+      expect(callOf.size).toBe(size);
+      const depth: number[] = [];
+      after.forEach((earlier, call) => {
+        for (const e of earlier) expect(e).toBeLessThan(call);
+        depth[call] = 1 + Math.max(0, ...earlier.map((e) => depth[e]));
+      });
+      const chains = new Map<string, number[]>();
+      events.forEach((e, i) => chains.set(e.orderKey, [...(chains.get(e.orderKey) ?? []), i]));
+      const longest = Math.max(...[...chains.values()].map((c) => c.length));
+      expect(Math.max(...depth)).toBe(longest);
+      for (const chain of chains.values()) {
+        for (let k = 1; k < chain.length; k++) {
+          expect(after[callOf.get(chain[k]) as number]).toContain(callOf.get(chain[k - 1]));
+        }
+      }
+      for (const batch of batches) expect(batch.length).toBeLessThanOrEqual(SNS_LIMITS.maxCount);
+    }
   });
 
   it('splits by size: at most 256 KiB per call', () => {

@@ -1,6 +1,9 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { KinesisClient, PutRecordCommand, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { DEFAULT_LATENCIES, LatencyModel } from '../../bench/latency-model';
 import { LoopbackAws } from '../../bench/loopback-aws';
 
@@ -102,5 +105,68 @@ describe('LoopbackAws latency', () => {
     // Assess: well under the 20 ms an Invoke takes under the default model
     expect(quick).toBeLessThan(DEFAULT_LATENCIES['lambda:Invoke'].p50Ms);
     expect(new LoopbackAws().latency.answersAtOnce).toBe(true);
+  });
+});
+
+describe('LoopbackAws streams, buses and destination queues', () => {
+  const aws = new LoopbackAws({ destinationQueues: ['jobs'] });
+
+  beforeAll(() => aws.start());
+  afterAll(() => aws.stop());
+  beforeEach(() => aws.reset());
+
+  it('answers PutRecords, PutRecord, PutEvents and sends to a destination queue, counting each as delivered', async () => {
+    // Prepare
+    aws.latency = fixed({ 'kinesis:PutRecords': 30, 'events:PutEvents': 30 });
+    const config = { region: 'us-east-1', endpoint: aws.endpoint, credentials };
+    const kinesis = new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() });
+    const events = new EventBridgeClient(config);
+    const sqs = new SQSClient({ ...config, useQueueUrlAsEndpoint: false });
+    const StreamARN = `arn:aws:kinesis:us-east-1:${ACCOUNT}:stream/clicks`;
+    const record = { Data: Buffer.from('{}'), PartitionKey: 'v1' };
+
+    // Act
+    const started = performance.now();
+    const put = await kinesis.send(new PutRecordsCommand({ StreamARN, Records: [record, record] }));
+    const putTook = performance.now() - started;
+    await kinesis.send(new PutRecordCommand({ StreamARN, ...record }));
+    const bus = await events.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: `arn:aws:events:us-east-1:${ACCOUNT}:event-bus/audit`,
+            Source: 's',
+            DetailType: 'd',
+            Detail: '{}',
+          },
+        ],
+      }),
+    );
+    const queueUrl = `https://sqs.us-east-1.amazonaws.com/${ACCOUNT}/jobs`;
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: [
+          { Id: '0', MessageBody: 'a' },
+          { Id: '1', MessageBody: 'b' },
+        ],
+      }),
+    );
+    await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: 'c' }));
+
+    // Assess
+    expect(putTook).toBeGreaterThanOrEqual(29);
+    expect(put.FailedRecordCount).toBe(0);
+    expect(put.Records?.every((r) => r.SequenceNumber)).toBe(true);
+    expect(bus.Entries?.[0].EventId).toBeDefined();
+    expect(aws.counts.delivered).toEqual(
+      new Map([
+        ['stream/clicks', 3],
+        ['event-bus/audit', 1],
+        ['jobs', 3],
+      ]),
+    );
+    expect(aws.counts.calls.get('jobs')).toBe(2);
+    expect(aws.counts.sqsMessages).toEqual(new Map());
   });
 });

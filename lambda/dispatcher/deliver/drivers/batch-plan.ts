@@ -30,15 +30,18 @@ export interface BatchPlan<E> {
 }
 
 /**
- * Packs events into batch calls within the count and size limits: each event into the first call
- * with room that comes after the call holding the previous event of its order key. A key's
- * events thus go out in successive calls, each waiting for the one before, so order holds
- * whatever the service does with a batch's later entries after a failed one (SNS and SQS promise
- * order within a batch and say nothing of failures; Kinesis `PutRecords` promises no order
- * within a call at all). Other events fill the room left, so a batch of 100 takes about as few
- * calls as without keys. Every key's first events are packed first, then their second ones, and
- * so on: calls wait on each other little more than if each rank of events went out on its own.
- * Within a call, entries keep queue order.
+ * Packs events into batch calls within the count and size limits, a key's events in successive
+ * calls, each waiting for the one before, so order holds whatever the service does with a
+ * batch's later entries after a failed one (SNS and SQS promise order within a batch and say
+ * nothing of failures; Kinesis `PutRecords` promises no order within a call at all).
+ *
+ * The calls that wait on each other are no longer a chain than the longest key's events: each
+ * call has a level, and waits only for calls of lower levels. The events of keys with more than
+ * one event are placed first, rank by rank, each in the lowest level that comes after its previous
+ * event's and still leaves room for the key's later events below that longest chain; then the
+ * events with nothing before or after them (no key, or one event of their key) fill the room left
+ * at any level, then new calls. So a batch of 100 takes about as few calls as without keys, and
+ * its calls' longest wait is its longest visitor's. Within a call, entries keep queue order.
  */
 export function planOrderedBatches<E>(
   events: readonly OutgoingEvent[],
@@ -48,38 +51,100 @@ export function planOrderedBatches<E>(
 ): BatchPlan<E> {
   const rejected: BatchPlan<E>['rejected'] = [];
   const maxEntryBytes = limits.maxEntryBytes ?? limits.maxBytes;
-  const batches: PlannedEntry<E>[][] = [];
-  const batchBytes: number[] = [];
-  const after: Set<number>[] = [];
-  const lastBatchOf = new Map<string, number>();
-  for (const index of byRankInOrderKey(events)) {
-    const event = events[index];
+  const sized: (PlannedEntry<E> | undefined)[] = events.map((event, index) => {
     const { entry, bytes } = toEntry(event);
-    if (bytes > maxEntryBytes) {
-      rejected.push({ index, result: { ok: false, error: tooLarge(bytes, maxEntryBytes) } });
-      continue;
-    }
-    const previous = event.orderKey === undefined ? undefined : lastBatchOf.get(event.orderKey);
-    let target = previous === undefined ? 0 : previous + 1;
-    while (
-      target < batches.length &&
-      (batches[target].length === limits.maxCount || batchBytes[target] + bytes > limits.maxBytes)
-    ) {
-      target++;
-    }
-    if (target === batches.length) {
-      batches.push([]);
-      batchBytes.push(0);
-      after.push(new Set());
-    }
-    batches[target].push({ index, entry, bytes });
-    batchBytes[target] += bytes;
-    if (previous !== undefined) after[target].add(previous);
-    if (event.orderKey !== undefined) lastBatchOf.set(event.orderKey, target);
+    if (bytes <= maxEntryBytes) return { index, entry, bytes };
+    rejected.push({ index, result: { ok: false, error: tooLarge(bytes, maxEntryBytes) } });
+    return undefined;
+  });
+  const planned = sized.filter((p): p is PlannedEntry<E> => p !== undefined);
+  const keyCount = new Map<string, number>();
+  for (const { index } of planned) {
+    const key = events[index].orderKey;
+    if (key !== undefined) keyCount.set(key, (keyCount.get(key) ?? 0) + 1);
   }
-  for (const batch of batches) batch.sort((a, b) => a.index - b.index);
+  const countOf = (index: number) => {
+    const key = events[index].orderKey;
+    return key === undefined ? 1 : (keyCount.get(key) ?? 1);
+  };
+  const longestChain = Math.max(1, ...keyCount.values());
+
+  const calls: { level: number; entries: PlannedEntry<E>[]; bytes: number; after: Set<number> }[] = [];
+  /** Calls by level, each level's in the order they were opened. */
+  const callsAt: number[][] = [];
+  const fits = (call: number, bytes: number) =>
+    calls[call].entries.length < limits.maxCount && calls[call].bytes + bytes <= limits.maxBytes;
+  const open = (level: number) => {
+    calls.push({ level, entries: [], bytes: 0, after: new Set() });
+    if (!callsAt[level]) callsAt[level] = [];
+    callsAt[level].push(calls.length - 1);
+    return calls.length - 1;
+  };
+  const put = (call: number, planned: PlannedEntry<E>) => {
+    calls[call].entries.push(planned);
+    calls[call].bytes += planned.bytes;
+  };
+
+  // The keys with a chain, rank by rank: each event at the lowest level with room after its
+  // previous one's, within what the key's later events need below the longest chain.
+  const lastCallOf = new Map<string, number>();
+  const chained = planned.filter((p) => countOf(p.index) > 1);
+  const rank = new Map<number, number>();
+  const seen = new Map<string, number>();
+  for (const { index } of chained) {
+    const key = events[index].orderKey as string;
+    const n = seen.get(key) ?? 0;
+    seen.set(key, n + 1);
+    rank.set(index, n);
+  }
+  chained.sort((a, b) => (rank.get(a.index) ?? 0) - (rank.get(b.index) ?? 0) || a.index - b.index);
+  for (const entry of chained) {
+    const key = events[entry.index].orderKey as string;
+    const previous = lastCallOf.get(key);
+    const lowest = previous === undefined ? 0 : calls[previous].level + 1;
+    const highest = Math.max(lowest, longestChain - countOf(entry.index) + (rank.get(entry.index) ?? 0));
+    let target: number | undefined;
+    for (let level = lowest; level <= highest && target === undefined; level++) {
+      target = callsAt[level]?.find((call) => fits(call, entry.bytes));
+    }
+    target ??= open(lowest);
+    put(target, entry);
+    if (previous !== undefined) calls[target].after.add(previous);
+    lastCallOf.set(key, target);
+  }
+
+  // Events nothing waits for and that wait for nothing: the room left, lowest level first, then
+  // new calls; first fit, from the first call not yet full.
+  const candidates = callsAt.flat();
+  let firstWithRoom = 0;
+  for (const entry of planned) {
+    if (countOf(entry.index) > 1) continue;
+    while (
+      firstWithRoom < candidates.length &&
+      calls[candidates[firstWithRoom]].entries.length >= limits.maxCount
+    )
+      firstWithRoom++;
+    let target: number | undefined;
+    for (let i = firstWithRoom; i < candidates.length && target === undefined; i++) {
+      if (fits(candidates[i], entry.bytes)) target = candidates[i];
+    }
+    if (target === undefined) {
+      target = open(0);
+      candidates.push(target);
+    }
+    put(target, entry);
+  }
+
+  // In level order, so every call comes after those it waits for.
+  const order = callsAt.flat();
+  const position = new Map(order.map((call, i) => [call, i]));
+  for (const call of calls) call.entries.sort((a, b) => a.index - b.index);
   rejected.sort((a, b) => a.index - b.index);
-  return { batches, after: after.map((set) => [...set]), rejected };
+  return {
+    batches: order.map((call) => calls[call].entries),
+    after: order.map((call) => [...calls[call].after].map((earlier) => position.get(earlier) as number)),
+    rejected,
+  };
 }
 
 /** Entry ids as positions in their call, for services that name a batch's entries by `Id` (SNS, SQS). */
@@ -90,18 +155,6 @@ export function numberEntries<E extends { Id?: string }>(plan: BatchPlan<E>): Ba
     });
   }
   return plan;
-}
-
-/** Event indexes: each order key's first event, in order, then each one's second, and so on. */
-function byRankInOrderKey(events: readonly OutgoingEvent[]): number[] {
-  const seen = new Map<string, number>();
-  const rank = events.map(({ orderKey }) => {
-    if (orderKey === undefined) return 0;
-    const n = seen.get(orderKey) ?? 0;
-    seen.set(orderKey, n + 1);
-    return n;
-  });
-  return events.map((_, index) => index).sort((a, b) => rank[a] - rank[b] || a - b);
 }
 
 /**
