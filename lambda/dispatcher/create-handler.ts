@@ -136,7 +136,8 @@ function liveRegistry(
     settings.tableName,
     {
       ttlMs: settings.cacheTtlSeconds * 1000,
-      maxEntries: settings.cacheMaxWorkspaces,
+      maxBytes: settings.cacheMaxBytes,
+      ...(settings.cacheMaxWorkspaces && { maxEntries: settings.cacheMaxWorkspaces }),
       hmacKeys: new HmacKeys(new SecretsManagerClient(ownClientConfig)),
     },
     (workspaceId, error) =>

@@ -3,6 +3,7 @@ import {
   type CircuitBreakerSettings,
   DEFAULT_BREAKER_SETTINGS,
 } from './deliver/failure-memory/circuit-breaker';
+import { registryCacheBudgetBytes } from './prepare/registry';
 import type { DeadLetterQueue } from './settle/dead-letter';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './settle/retry';
 
@@ -16,8 +17,13 @@ export interface DispatcherEnvironment {
     readonly tableName: string;
     /** How long a loaded workspace is served before it is read again. */
     readonly cacheTtlSeconds: number;
-    /** Workspaces kept in memory at once per execution environment. */
-    readonly cacheMaxWorkspaces: number;
+    /**
+     * Estimated bytes the cached workspaces may take per execution environment (REGISTRY_CACHE_MAX_MB).
+     * @default an eighth of the function's memory (AWS_LAMBDA_FUNCTION_MEMORY_SIZE): 64 MiB at 512 MB
+     */
+    readonly cacheMaxBytes: number;
+    /** Workspaces kept at once (REGISTRY_CACHE_MAX_WORKSPACES). @default no limit but the bytes */
+    readonly cacheMaxWorkspaces?: number;
   };
   readonly deadLetterQueue: DeadLetterQueue;
   /**
@@ -78,7 +84,12 @@ export function readDispatcherEnvironment(env: NodeJS.ProcessEnv): DispatcherEnv
   const registry = registryTable && {
     tableName: registryTable,
     cacheTtlSeconds: positiveInteger('REGISTRY_CACHE_TTL_SECONDS', 30),
-    cacheMaxWorkspaces: positiveInteger('REGISTRY_CACHE_MAX_WORKSPACES', 2_000),
+    cacheMaxBytes: env.REGISTRY_CACHE_MAX_MB
+      ? positiveInteger('REGISTRY_CACHE_MAX_MB', 64) * 2 ** 20
+      : registryCacheBudgetBytes(positiveInteger('AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 512)),
+    ...(env.REGISTRY_CACHE_MAX_WORKSPACES && {
+      cacheMaxWorkspaces: positiveInteger('REGISTRY_CACHE_MAX_WORKSPACES', 1),
+    }),
   };
   const deadLetterQueueUrl = required('DEAD_LETTER_QUEUE_URL');
   const deadLetterTable = env.DEAD_LETTER_TABLE || undefined;

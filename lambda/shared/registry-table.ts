@@ -1,4 +1,12 @@
-import { type AttributeValue, type DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
+  type DynamoDBClient,
+  GetItemCommand,
+  type KeysAndAttributes,
+} from '@aws-sdk/client-dynamodb';
 import type { DestinationSpec } from './destination-config';
 import type { WorkspaceRecord } from './workspace';
 
@@ -17,7 +25,8 @@ import type { WorkspaceRecord } from './workspace';
  * | `workspace#<id>`      | `api-key#<key id>`   | a workspace API key: its hash, role, expiry, revocation |
  *
  * The workspace item carries a copy of the live version's destinations, written in the same
- * transaction as the version, so the dispatcher loads a workspace with one `GetItem`.
+ * transaction as the version, so the dispatcher loads a workspace with one read: the workspaces
+ * of a batch that it has not cached with one `BatchGetItem` per 100.
  */
 export const REGISTRY_KEY = { partition: 'pk', sort: 'sk' } as const;
 
@@ -72,6 +81,89 @@ export async function readWorkspaceRecord(
   );
   return Item ? toWorkspaceRecord(workspaceId, Item) : undefined;
 }
+
+/** Keys per `BatchGetItem`: DynamoDB's limit. */
+export const BATCH_GET_MAX_KEYS = 100;
+const UNPROCESSED_BACKOFF = { baseMs: 20, maxMs: 400 } as const;
+
+/** DynamoDB left these keys unread (throttling, response size) until the read's time was up. */
+export class UnprocessedKeysError extends Error {
+  constructor(count: number) {
+    super(`${count} registry keys left unprocessed until the read timed out`);
+    this.name = 'UnprocessedKeysError';
+  }
+}
+
+/**
+ * Reads what routing needs of many workspaces: one `BatchGetItem` per 100 (chunks read at once),
+ * the keys DynamoDB leaves unprocessed asked again with exponential backoff (full jitter) until
+ * each chunk's `timeoutMs`. Each workspace gets its own outcome: its record, undefined when it
+ * does not exist, or the error that kept it unread; a chunk that fails fails only its own keys.
+ */
+export async function readWorkspaceRecords(
+  dynamodb: DynamoDBClient,
+  tableName: string,
+  workspaceIds: Iterable<string>,
+  timeoutMs: number,
+): Promise<Map<string, PromiseSettledResult<WorkspaceRecord | undefined>>> {
+  const ids = [...new Set(workspaceIds)];
+  const outcomes = new Map<string, PromiseSettledResult<WorkspaceRecord | undefined>>();
+  const chunks: string[][] = [];
+  for (let i = 0; i < ids.length; i += BATCH_GET_MAX_KEYS) chunks.push(ids.slice(i, i + BATCH_GET_MAX_KEYS));
+  await Promise.all(
+    chunks.map(async (chunk) => {
+      const found = new Map<string, WorkspaceRecord>();
+      let request: KeysAndAttributes | undefined = {
+        Keys: chunk.map(registryKeys.workspace),
+        // The partition key names each answer's workspace: answers come in no particular order.
+        ProjectionExpression: `${REGISTRY_KEY.partition}, ${ROUTING_ATTRIBUTES}`,
+      };
+      const signal = AbortSignal.timeout(timeoutMs);
+      let error: unknown;
+      for (let attempt = 0; request?.Keys?.length; attempt++) {
+        if (attempt > 0) {
+          const ceiling = Math.min(
+            UNPROCESSED_BACKOFF.maxMs,
+            UNPROCESSED_BACKOFF.baseMs * 2 ** (attempt - 1),
+          );
+          try {
+            await sleep(Math.random() * ceiling, undefined, { signal });
+          } catch {
+            error = new UnprocessedKeysError(request.Keys.length);
+            break;
+          }
+        }
+        try {
+          const { Responses, UnprocessedKeys }: BatchGetItemCommandOutput = await dynamodb.send(
+            new BatchGetItemCommand({ RequestItems: { [tableName]: request } }),
+            { abortSignal: signal },
+          );
+          for (const item of Responses?.[tableName] ?? []) {
+            const id = workspaceIdOf(item);
+            if (id !== undefined) found.set(id, toWorkspaceRecord(id, item));
+          }
+          request = UnprocessedKeys?.[tableName];
+        } catch (failure) {
+          error = failure;
+          break;
+        }
+      }
+      const unread = new Set(error ? (request?.Keys ?? []).map(workspaceIdOf) : []);
+      for (const id of chunk) {
+        outcomes.set(
+          id,
+          unread.has(id)
+            ? { status: 'rejected', reason: error }
+            : { status: 'fulfilled', value: found.get(id) },
+        );
+      }
+    }),
+  );
+  return outcomes;
+}
+
+const workspaceIdOf = (item: Record<string, AttributeValue>): string | undefined =>
+  item[REGISTRY_KEY.partition]?.S?.slice('workspace#'.length);
 
 /** The destinations of one published version: undefined when there is no such version. */
 export async function readVersionDestinations(

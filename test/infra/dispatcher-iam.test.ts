@@ -84,8 +84,8 @@ describe('the dispatcher role with the live registry, under the policy simulator
     ).resolves.not.toBe('Allowed');
   });
 
-  it('reads the registry with GetItem only: no scan, no query, no write', () => {
+  it('reads the registry with GetItem and BatchGetItem only: no scan, no query, no write', () => {
     const registry = dispatcherStatements.filter((s) => JSON.stringify(s.Resource).includes('RegistryTable'));
-    expect(registry.map((s) => s.Action)).toEqual(['dynamodb:GetItem']);
+    expect(registry.map((s) => s.Action)).toEqual([['dynamodb:BatchGetItem', 'dynamodb:GetItem']]);
   });
 });

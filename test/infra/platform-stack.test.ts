@@ -201,7 +201,7 @@ describe('PlatformStack with a standard ingest queue', () => {
     const dynamodb = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('dynamodb:')));
     expect(dynamodb).toEqual([
       expect.objectContaining({
-        Action: 'dynamodb:GetItem',
+        Action: ['dynamodb:BatchGetItem', 'dynamodb:GetItem'],
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^RegistryTable/), 'Arn'] },
       }),
       expect.objectContaining({

@@ -37,6 +37,25 @@ describe('DestinationClients', () => {
     expect(clients.client(SNSClient, { ...fifoTopicDestination, externalId: 'another-id' })).not.toBe(fifo);
   });
 
+  it('keeps at most maxClients, dropping the least recently used: memory bounded however many roles', async () => {
+    // Prepare
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher', maxClients: 3 });
+    const roleOf = (n: number) => ({ ...fifoTopicDestination, roleArn: `${CUSTOMER_ROLE}-${n}` });
+    const [first, second] = [clients.client(SNSClient, roleOf(1)), clients.client(SNSClient, roleOf(2))];
+    clients.client(SNSClient, roleOf(3));
+
+    // Act: the first is used again, then a fourth role comes
+    expect(clients.client(SNSClient, roleOf(1))).toBe(first);
+    clients.client(SNSClient, roleOf(4));
+
+    // Assess: the second, least recently used, went; the first stayed; a fifth and more never grow it
+    expect(clients.size).toBe(3);
+    expect(clients.client(SNSClient, roleOf(1))).toBe(first);
+    expect(clients.client(SNSClient, roleOf(2))).not.toBe(second);
+    for (let n = 5; n < 200; n++) clients.client(SNSClient, roleOf(n));
+    expect(clients.size).toBe(3);
+  });
+
   it('takes the client region from the destination ARN', async () => {
     const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
 

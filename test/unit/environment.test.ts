@@ -90,7 +90,7 @@ describe('readDispatcherEnvironment', () => {
     expect(environment.registry).toEqual({
       tableName: 'registry',
       cacheTtlSeconds: 10,
-      cacheMaxWorkspaces: 2000,
+      cacheMaxBytes: 64 * 2 ** 20,
     });
     expect(environment.destinationsJson).toBe('{"workspaces":[]}');
     expect(() =>
@@ -100,6 +100,22 @@ describe('readDispatcherEnvironment', () => {
         REGISTRY_CACHE_TTL_SECONDS: '0',
       }),
     ).toThrow(/REGISTRY_CACHE_TTL_SECONDS must be a positive integer/);
+  });
+
+  it("sizes the registry cache by bytes: an eighth of the function's memory, or REGISTRY_CACHE_MAX_MB", () => {
+    const registry = (env: Record<string, string>) =>
+      readDispatcherEnvironment({ DEAD_LETTER_QUEUE_URL: 'q', REGISTRY_TABLE: 'registry', ...env }).registry;
+
+    expect(registry({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024' })?.cacheMaxBytes).toBe(128 * 2 ** 20);
+    expect(registry({ AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '1024', REGISTRY_CACHE_MAX_MB: '32' })).toEqual({
+      tableName: 'registry',
+      cacheTtlSeconds: 30,
+      cacheMaxBytes: 32 * 2 ** 20,
+    });
+    expect(registry({ REGISTRY_CACHE_MAX_WORKSPACES: '5000' })?.cacheMaxWorkspaces).toBe(5_000);
+    expect(() => registry({ REGISTRY_CACHE_MAX_MB: '0.5' })).toThrow(
+      /REGISTRY_CACHE_MAX_MB must be a positive integer, got "0.5"/,
+    );
   });
 
   it('names every missing or invalid variable at once', () => {

@@ -39,7 +39,14 @@ export interface DestinationClientsOptions {
   /** Region of the STS endpoint used for AssumeRole: the dispatcher's own region keeps it close. */
   readonly stsRegion?: string;
   readonly overrides?: ClientOverrides;
+  /**
+   * SDK clients kept at most (about 20 KB each), least recently used dropped first; so many
+   * credential providers too. @default 1,000: about 20 MB, whatever the number of workspaces
+   */
+  readonly maxClients?: number;
 }
+
+export const DEFAULT_MAX_CLIENTS = 1_000;
 
 // Per-call budget: one slow destination costs seconds, not the batch. The platform's own
 // per-destination retries with backoff do the waiting; the SDK only warns about a request past
@@ -57,59 +64,101 @@ const CREDENTIAL_LIFETIME_SECONDS = 3_600;
  * SDK clients kept for the life of the execution environment: one per (client class, region,
  * role, external id), all clients of one (role, external id) sharing one temporary-credentials
  * provider, so AssumeRole runs once per role per credential lifetime, whatever the services it
- * is used for. A destination's clients are remembered on the destination object itself (each
- * loaded version's destinations are frozen and reused), so a send builds no cache key.
+ * is used for. At most `maxClients` of each are kept, least recently used dropped first: with
+ * many workspaces, memory stays bounded (a dropped role assumes again when next used). A
+ * destination's cache key is remembered on the destination object itself (each loaded version's
+ * destinations are frozen and reused), so a send builds no key.
  */
 export class DestinationClients implements DeliveryClients {
+  /** By client class and key, in use order: the first is the least recently used. */
   private readonly cache = new Map<ServiceClientClass<unknown>, Map<string, unknown>>();
+  private clientCount = 0;
   private readonly credentials = new Map<string, SNSClientConfig['credentials']>();
-  private readonly byDestination = new WeakMap<object, Map<ServiceClientClass<unknown>, unknown>>();
+  private readonly keys = new WeakMap<object, { region: string; key: string }>();
+  private readonly maxClients: number;
 
-  constructor(private readonly options: DestinationClientsOptions) {}
+  constructor(private readonly options: DestinationClientsOptions) {
+    this.maxClients = options.maxClients ?? DEFAULT_MAX_CLIENTS;
+  }
+
+  /** Clients kept now, of every class: at most `maxClients`. */
+  get size(): number {
+    return this.clientCount;
+  }
 
   client<C>(Client: ServiceClientClass<C>, destination: Destination): C {
-    let remembered = this.byDestination.get(destination);
-    const known = remembered?.get(Client) as C | undefined;
-    if (known) return known;
-    const { region } = arnParts(destinationArn(destination));
+    const { region, key } = this.keyOf(destination);
     const { roleArn, externalId } = destination;
-    const key = JSON.stringify([region, roleArn ?? null, externalId ?? null]);
     let clients = this.cache.get(Client);
     if (!clients) {
       clients = new Map();
       this.cache.set(Client, clients);
     }
-    let client = clients.get(key) as C | undefined;
-    if (!client) {
-      const {
-        endpoint,
-        credentials,
-        requestHandler = BOUNDED_REQUEST_HANDLER,
-      } = this.options.overrides ?? {};
-      client = new Client({
-        region,
-        maxAttempts: DELIVERY_MAX_ATTEMPTS,
-        requestHandler: http1(requestHandler),
-        useQueueUrlAsEndpoint: false,
-        ...(endpoint && { endpoint }),
-        ...(credentials && { credentials }),
-        ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
-      });
-      clients.set(key, client);
+    const kept = clients.get(key) as C | undefined;
+    if (kept) {
+      // Most recently used: to the end of the order.
+      clients.delete(key);
+      clients.set(key, kept);
+      return kept;
     }
-    if (!remembered) {
-      remembered = new Map();
-      this.byDestination.set(destination, remembered);
-    }
-    remembered.set(Client, client);
+    const { endpoint, credentials, requestHandler = BOUNDED_REQUEST_HANDLER } = this.options.overrides ?? {};
+    const client = new Client({
+      region,
+      maxAttempts: DELIVERY_MAX_ATTEMPTS,
+      requestHandler: http1(requestHandler),
+      useQueueUrlAsEndpoint: false,
+      ...(endpoint && { endpoint }),
+      ...(credentials && { credentials }),
+      ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
+    });
+    clients.set(key, client);
+    this.clientCount += 1;
+    this.evict();
     return client;
+  }
+
+  private keyOf(destination: Destination): { region: string; key: string } {
+    let known = this.keys.get(destination);
+    if (!known) {
+      const { region } = arnParts(destinationArn(destination));
+      known = {
+        region,
+        key: JSON.stringify([region, destination.roleArn ?? null, destination.externalId ?? null]),
+      };
+      this.keys.set(destination, known);
+    }
+    return known;
+  }
+
+  /**
+   * Drops the least recently used clients past the cap, from the class holding the most. A dropped
+   * client is not destroyed: a call still running on it finishes, then it is collected.
+   */
+  private evict(): void {
+    while (this.clientCount > this.maxClients) {
+      let fullest: Map<string, unknown> | undefined;
+      for (const clients of this.cache.values())
+        if (!fullest || clients.size > fullest.size) fullest = clients;
+      const oldest = fullest?.keys().next().value;
+      if (!fullest || oldest === undefined) return;
+      fullest.delete(oldest);
+      this.clientCount -= 1;
+    }
+    while (this.credentials.size > this.maxClients) {
+      const oldest = this.credentials.keys().next().value;
+      if (oldest === undefined) return;
+      this.credentials.delete(oldest);
+    }
   }
 
   /** One temporary-credentials provider per (role, external id), shared by every service's client. */
   private roleCredentials(roleArn: string, externalId: string | undefined, region: string) {
     const key = JSON.stringify([roleArn, externalId ?? null]);
     let provider = this.credentials.get(key);
-    if (!provider) {
+    if (provider) {
+      this.credentials.delete(key);
+      this.credentials.set(key, provider);
+    } else {
       const {
         endpoint,
         credentials,

@@ -28,7 +28,8 @@ type Found = LiveWorkspace | undefined | 'unavailable';
 /**
  * Stage 2: each workspace of the batch looked up once, then each published version a retry is
  * pinned to (retries keep the mapping they started with). Resolutions are built once per
- * workspace and version, not per event.
+ * workspace and version, not per event. All the batch's workspaces are asked for in one go, so
+ * the registry reads those it has not cached together (`CachedRegistry`: one `BatchGetItem`).
  */
 export async function lookUpWorkspaces(
   events: readonly IncomingEvent[],
@@ -89,6 +90,7 @@ async function lookUp(
   logger: Logger,
 ): Promise<Map<string, Found>> {
   const unique = [...keys];
+  // Every lookup started before any is awaited: the registry batches what it must read.
   const outcomes = await Promise.allSettled(unique.map(find));
   const found = new Map<string, Found>();
   outcomes.forEach((outcome, index) => {

@@ -1,7 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { MappingKeyMissingError, usesHmac } from '../../shared/data-mapping';
 import { type Destination, InvalidDestinationConfigError } from '../../shared/destination-config';
-import { readVersionDestinations, readWorkspaceRecord } from '../../shared/registry-table';
+import { readVersionDestinations, readWorkspaceRecords } from '../../shared/registry-table';
 import {
   invokeAccountOwners,
   type LiveWorkspace,
@@ -81,42 +81,110 @@ export class StaticRegistry implements Registry {
 export interface CachedRegistryOptions {
   /** How long a loaded workspace is served before it is read again. @default 30 s */
   readonly ttlMs?: number;
-  /** Workspaces kept at once, least recently used dropped first: memory stays bounded. @default 2,000 */
+  /**
+   * Memory the cached workspaces may take, by each entry's estimated bytes (`estimatedEntryBytes`),
+   * least recently used dropped first. @default `registryCacheBudgetBytes()`: 64 MiB
+   */
+  readonly maxBytes?: number;
+  /** Workspaces kept at once, least recently used dropped first. @default no limit but `maxBytes` */
   readonly maxEntries?: number;
   readonly now?: () => number;
 }
 
-export const DEFAULT_REGISTRY_CACHE = { ttlMs: 30_000, maxEntries: 2_000 } as const;
+/** The registry cache's share of the function's memory: an eighth (64 MiB of the default 512 MB). */
+const CACHE_SHARE_OF_MEMORY = 1 / 8;
+/** The function memory assumed when it is not known (outside Lambda): the construct's default. */
+const DEFAULT_FUNCTION_MEMORY_MB = 512;
+
+/**
+ * The registry cache's byte budget for a function of `functionMemoryMb`: an eighth of it, leaving
+ * the rest to the runtime, the SDK clients and a batch's events (up to 10,000 of up to 1 MiB).
+ */
+export function registryCacheBudgetBytes(functionMemoryMb: number = DEFAULT_FUNCTION_MEMORY_MB): number {
+  return Math.floor(functionMemoryMb * CACHE_SHARE_OF_MEMORY) * 2 ** 20;
+}
+
+export const DEFAULT_REGISTRY_CACHE = { ttlMs: 30_000, maxBytes: registryCacheBudgetBytes() } as const;
 /** After a failed read, how long the stale entry is served before the registry is tried again. */
 const STALE_RETRY_MS = 5_000;
+
+/**
+ * Heap bytes of one cached workspace, estimated from its record: a fixed part (the entry, the
+ * resolved workspace, its sets and maps, the default mapping compiled for it), a part per
+ * destination and per byte of its JSON (held as read and as resolved), and more for a data
+ * mapping, which is compiled into rule trees. Calibrated against the heap measured with 1–10
+ * destinations and none to all of them mapped: from 10% under to 30% over (docs/capacity.md).
+ */
+export function estimatedEntryBytes(workspaceId: string, record: WorkspaceRecord | undefined): number {
+  if (!record) return UNKNOWN_ENTRY_BYTES + 2 * workspaceId.length;
+  let bytes = ENTRY_BYTES + 2 * workspaceId.length + INVOKE_ACCOUNT_BYTES * record.invokeAccounts.length;
+  for (const destination of record.destinations) {
+    const mapping = destination.mapping ? JSON.stringify(destination.mapping).length : 0;
+    bytes += DESTINATION_BYTES + JSON.stringify(destination).length;
+    if (mapping > 0) bytes += MAPPING_BYTES + BYTES_PER_MAPPING_BYTE * mapping;
+  }
+  return bytes;
+}
+const UNKNOWN_ENTRY_BYTES = 200;
+const ENTRY_BYTES = 3_600;
+const DESTINATION_BYTES = 500;
+const MAPPING_BYTES = 2_000;
+const BYTES_PER_MAPPING_BYTE = 20;
+const INVOKE_ACCOUNT_BYTES = 60;
 
 interface CacheEntry {
   readonly workspace: LiveWorkspace | undefined;
   /** What it was resolved from: an earlier version is resolved with the same external id and keys. */
   readonly record?: WorkspaceRecord;
   readonly loadedAt: number;
+  readonly bytes: number;
 }
 
 /** Published versions are immutable: this many are kept, least recently used dropped first. */
 const MAX_CACHED_VERSIONS = 500;
 
+/** Each workspace asked for: its record (undefined when there is none), or why it could not be read. */
+export type WorkspaceOutcomes = ReadonlyMap<string, PromiseSettledResult<WorkspaceRecord | undefined>>;
+
 /**
- * The live registry, cached per execution environment: a workspace is read on demand (one
- * `GetItem`), served for the TTL, and read again after; a publish takes effect within the TTL.
- * Unknown workspaces are cached too, so a flood of them costs one read per TTL. When a read
- * fails, what is cached is served however old; with nothing cached the error is thrown.
- * Concurrent lookups of one workspace share one read.
+ * Where `CachedRegistry` reads workspaces: one at a time, or many in one call (`readMany`), each
+ * with its own outcome.
+ */
+export type WorkspaceSource =
+  | ((workspaceId: string) => Promise<WorkspaceRecord | undefined>)
+  | { readonly readMany: (workspaceIds: readonly string[]) => Promise<WorkspaceOutcomes> };
+
+interface Waiter {
+  readonly stale: CacheEntry | undefined;
+  readonly resolve: (workspace: LiveWorkspace | undefined) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The live registry, cached per execution environment: a workspace is read on demand, served for
+ * the TTL, and read again after; a publish takes effect within the TTL. The workspaces asked for
+ * in one turn of the event loop that are not cached (a batch's lookups) are read together: one
+ * `BatchGetItem` per 100, so a batch costs a bounded number of reads however many workspaces are
+ * active. Unknown workspaces are cached too, so a flood of them costs one read per TTL. When a read
+ * fails, what is cached is served however old; with nothing cached the error is thrown, for that
+ * workspace alone. Concurrent lookups of one workspace share one read. Memory is bounded by bytes:
+ * each entry's estimated size against `maxBytes`, least recently used dropped first.
  */
 export class CachedRegistry implements Registry {
   private readonly entries = new Map<string, CacheEntry>();
   private readonly loading = new Map<string, Promise<LiveWorkspace | undefined>>();
   private readonly versions = new Map<string, Promise<LiveWorkspace | undefined>>();
+  /** Workspaces to read in the next read, asked for since the last one started. */
+  private queued = new Map<string, Waiter>();
+  private cachedBytes = 0;
   private readonly ttlMs: number;
+  private readonly maxBytes: number;
   private readonly maxEntries: number;
   private readonly now: () => number;
+  private readonly readMany: (workspaceIds: readonly string[]) => Promise<WorkspaceOutcomes>;
 
   constructor(
-    private readonly load: (workspaceId: string) => Promise<WorkspaceRecord | undefined>,
+    source: WorkspaceSource,
     options: CachedRegistryOptions = {},
     /** Told when a stale entry is served because the registry could not be read. */
     private readonly onStale?: (workspaceId: string, error: unknown) => void,
@@ -127,13 +195,16 @@ export class CachedRegistry implements Registry {
     ) => Promise<WorkspaceRecord | undefined>,
   ) {
     this.ttlMs = options.ttlMs ?? DEFAULT_REGISTRY_CACHE.ttlMs;
-    this.maxEntries = options.maxEntries ?? DEFAULT_REGISTRY_CACHE.maxEntries;
+    this.maxBytes = options.maxBytes ?? DEFAULT_REGISTRY_CACHE.maxBytes;
+    this.maxEntries = options.maxEntries ?? Number.POSITIVE_INFINITY;
     this.now = options.now ?? Date.now;
+    this.readMany = typeof source === 'function' ? readEach(source) : source.readMany;
   }
 
   /**
-   * Reads through a registry table with the dispatcher's DynamoDB client, each read bounded; a
-   * version whose mappings use `hmac` is loaded with its workspace's key.
+   * Reads through a registry table with the dispatcher's DynamoDB client: a batch's uncached
+   * workspaces with `BatchGetItem` (100 keys a call, unprocessed keys retried), each chunk bounded
+   * by `readTimeoutMs`; a version whose mappings use `hmac` is loaded with its workspace's key.
    */
   static fromTable(
     dynamodb: DynamoDBClient,
@@ -147,38 +218,60 @@ export class CachedRegistry implements Registry {
       if (!options.hmacKeys) throw new MappingKeyMissingError();
       return { ...record, hmacKey: await options.hmacKeys.key(record.id, AbortSignal.timeout(timeout)) };
     };
-    return new CachedRegistry(
-      async (id) => withKey(await readWorkspaceRecord(dynamodb, tableName, id, AbortSignal.timeout(timeout))),
-      options,
-      onStale,
-      async (current, version) => {
-        const destinations = await readVersionDestinations(
-          dynamodb,
-          tableName,
-          current.id,
-          version,
-          AbortSignal.timeout(timeout),
-        );
-        return destinations && withKey({ ...current, liveVersion: version, destinations });
-      },
-    );
+    const readMany = async (workspaceIds: readonly string[]): Promise<WorkspaceOutcomes> => {
+      const read = await readWorkspaceRecords(dynamodb, tableName, workspaceIds, timeout);
+      // Keys are read per workspace, and only for the few whose mappings use them.
+      await Promise.all(
+        [...read].map(async ([id, outcome]) => {
+          if (outcome.status === 'rejected') return;
+          try {
+            read.set(id, { status: 'fulfilled', value: await withKey(outcome.value) });
+          } catch (reason) {
+            read.set(id, { status: 'rejected', reason });
+          }
+        }),
+      );
+      return read;
+    };
+    return new CachedRegistry({ readMany }, options, onStale, async (current, version) => {
+      const destinations = await readVersionDestinations(
+        dynamodb,
+        tableName,
+        current.id,
+        version,
+        AbortSignal.timeout(timeout),
+      );
+      return destinations && withKey({ ...current, liveVersion: version, destinations });
+    });
   }
 
+  /** Workspaces cached (known and unknown). */
   get size(): number {
     return this.entries.size;
   }
 
-  async workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
+  /** Estimated bytes of the cached workspaces, against `maxBytes`. */
+  get bytes(): number {
+    return this.cachedBytes;
+  }
+
+  workspace(workspaceId: string): Promise<LiveWorkspace | undefined> {
     const cached = this.entries.get(workspaceId);
     if (cached && this.now() - cached.loadedAt < this.ttlMs) {
       // Most recently used last: Map keeps insertion order.
       this.entries.delete(workspaceId);
       this.entries.set(workspaceId, cached);
-      return cached.workspace;
+      return Promise.resolve(cached.workspace);
     }
     let pending = this.loading.get(workspaceId);
     if (!pending) {
-      pending = this.refresh(workspaceId, cached).finally(() => this.loading.delete(workspaceId));
+      pending = new Promise<LiveWorkspace | undefined>((resolve, reject) => {
+        if (this.queued.size === 0) {
+          // After the lookups of this turn (a batch asks for all its workspaces at once): one read for all.
+          void Promise.resolve().then(() => this.readQueued());
+        }
+        this.queued.set(workspaceId, { stale: cached, resolve, reject });
+      });
       this.loading.set(workspaceId, pending);
     }
     return pending;
@@ -208,21 +301,44 @@ export class CachedRegistry implements Registry {
     return pending;
   }
 
-  private async refresh(
+  /** Reads every queued workspace in one call; each waiter settles with its own workspace's outcome. */
+  private async readQueued(): Promise<void> {
+    const queued = this.queued;
+    this.queued = new Map();
+    let outcomes: WorkspaceOutcomes;
+    try {
+      outcomes = await this.readMany([...queued.keys()]);
+    } catch (error) {
+      outcomes = new Map([...queued.keys()].map((id) => [id, { status: 'rejected', reason: error }]));
+    }
+    for (const [workspaceId, waiter] of queued) {
+      this.loading.delete(workspaceId);
+      const outcome = outcomes.get(workspaceId) ?? {
+        status: 'rejected',
+        reason: new Error('the registry read did not answer for this workspace'),
+      };
+      try {
+        waiter.resolve(this.settle(workspaceId, waiter.stale, outcome));
+      } catch (error) {
+        waiter.reject(error);
+      }
+    }
+  }
+
+  private settle(
     workspaceId: string,
     stale: CacheEntry | undefined,
-  ): Promise<LiveWorkspace | undefined> {
-    let record: WorkspaceRecord | undefined;
-    try {
-      record = await this.load(workspaceId);
-    } catch (error) {
-      if (!stale) throw new RegistryUnavailableError(workspaceId, error);
-      this.onStale?.(workspaceId, error);
+    outcome: PromiseSettledResult<WorkspaceRecord | undefined>,
+  ): LiveWorkspace | undefined {
+    if (outcome.status === 'rejected') {
+      if (!stale) throw new RegistryUnavailableError(workspaceId, outcome.reason);
+      this.onStale?.(workspaceId, outcome.reason);
       // Served stale for a few seconds before the next read: an outage costs no batch a wait per record.
       const retryAt = this.now() - this.ttlMs + Math.min(this.ttlMs, STALE_RETRY_MS);
-      this.entries.set(workspaceId, { ...stale, loadedAt: retryAt });
+      this.store(workspaceId, { ...stale, loadedAt: retryAt });
       return stale.workspace;
     }
+    const record = outcome.value;
     let workspace: LiveWorkspace | undefined;
     try {
       workspace = record && record.status === 'active' ? resolveWorkspace(record) : undefined;
@@ -232,14 +348,40 @@ export class CachedRegistry implements Registry {
       this.onStale?.(workspaceId, error);
       return stale.workspace;
     }
-    this.entries.delete(workspaceId);
-    this.entries.set(workspaceId, { workspace, ...(record && { record }), loadedAt: this.now() });
-    while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value as string;
-      this.entries.delete(oldest);
-    }
+    this.store(workspaceId, {
+      workspace,
+      ...(record && { record }),
+      loadedAt: this.now(),
+      bytes: estimatedEntryBytes(workspaceId, record),
+    });
     return workspace;
   }
+
+  /** Caches an entry as the most recently used, then drops the least recently used beyond the budget. */
+  private store(workspaceId: string, entry: CacheEntry): void {
+    const previous = this.entries.get(workspaceId);
+    if (previous) {
+      this.entries.delete(workspaceId);
+      this.cachedBytes -= previous.bytes;
+    }
+    this.entries.set(workspaceId, entry);
+    this.cachedBytes += entry.bytes;
+    while (this.cachedBytes > this.maxBytes || this.entries.size > this.maxEntries) {
+      const [oldest, dropped] = this.entries.entries().next().value as [string, CacheEntry];
+      this.entries.delete(oldest);
+      this.cachedBytes -= dropped.bytes;
+    }
+  }
+}
+
+/** A one-at-a-time source read for many workspaces: each read on its own, each with its own outcome. */
+function readEach(
+  load: (workspaceId: string) => Promise<WorkspaceRecord | undefined>,
+): (workspaceIds: readonly string[]) => Promise<WorkspaceOutcomes> {
+  return async (workspaceIds) => {
+    const outcomes = await Promise.allSettled(workspaceIds.map((id) => load(id)));
+    return new Map(workspaceIds.map((id, i) => [id, outcomes[i]]));
+  };
 }
 
 /**
