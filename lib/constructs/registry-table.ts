@@ -37,8 +37,11 @@ export class RegistryTable extends Construct {
     });
   }
 
-  /** What the dispatcher needs: read one workspace's item. No scan, no query, no write. */
+  /**
+   * What the dispatcher needs: read workspaces' items, a batch's uncached ones together
+   * (`BatchGetItem`). No scan, no query, no write.
+   */
   grantRouting(grantee: iam.IGrantable): void {
-    this.table.grant(grantee, 'dynamodb:GetItem');
+    this.table.grant(grantee, 'dynamodb:BatchGetItem', 'dynamodb:GetItem');
   }
 }
