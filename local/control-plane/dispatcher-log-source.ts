@@ -4,7 +4,13 @@ import {
   type FailureSample,
   failureSampleOf,
 } from '../../lambda/control-plane/deliveries/delivery-logs';
-import { FAILURE_MESSAGES, type HealthRow, healthRowsOf } from '../../lambda/control-plane/deliveries/health';
+import {
+  FAILURE_MESSAGES,
+  type HealthRow,
+  type HealthSeriesRow,
+  healthRowsOf,
+  healthSeriesOf,
+} from '../../lambda/control-plane/deliveries/health';
 import { parseLogLines } from '../../lambda/control-plane/deliveries/log-lines';
 import type { LogLine } from '../../lambda/control-plane/deliveries/timeline';
 
@@ -18,6 +24,14 @@ export class DispatcherLogFileSource implements DeliveryLogSource {
 
   async healthRows(query: { workspaceId: string; fromMs: number; toMs: number }): Promise<HealthRow[]> {
     return healthRowsOf(this.lines(query.fromMs, query.toMs), query.workspaceId);
+  }
+
+  async healthSeries(query: {
+    workspaceId: string;
+    fromMs: number;
+    toMs: number;
+  }): Promise<HealthSeriesRow[]> {
+    return healthSeriesOf(this.lines(query.fromMs, query.toMs), query.workspaceId, query);
   }
 
   async failures(query: {

@@ -444,7 +444,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Delivery health per destination of the live version and for the workspace: delivered, failed and dead-lettered by code, retries, consent, offloads, latency, circuit and disabled state, last success and failure */
+        /** Delivery health per destination of the live version and for the workspace: delivered, failed and dead-lettered by code and over time, retries, consent, offloads, latency, circuit and disabled state, last success and failure */
         get: operations["getDeliveryHealth"];
         put?: never;
         post?: never;
@@ -1243,6 +1243,14 @@ export interface components {
             /** @description Null above the last bound (a day) */
             toMs: number | null;
         };
+        HealthBucket: {
+            /** @description The bucket's start */
+            at: string;
+            delivered: number;
+            /** @description As failed.total counts them */
+            failed: number;
+            deadLettered: number;
+        };
         DeliveryFigures: {
             /** @description Deliveries the destination accepted */
             delivered: number;
@@ -1285,6 +1293,8 @@ export interface components {
                 reason: string | null;
                 attempt: number | null;
             } | null;
+            /** @description delivered, failed and deadLettered over time: the window in 12 equal buckets (5 minutes for an hour, 2 hours for a day, 14 hours for a week) from its start, oldest first, every bucket (zeros too). They add up to the window's figures. */
+            series: components["schemas"]["HealthBucket"][];
         };
         DestinationHealth: {
             destinationId: string;
@@ -1332,6 +1342,8 @@ export interface components {
                 reason: string | null;
                 attempt: number | null;
             } | null;
+            /** @description delivered, failed and deadLettered over time: the window in 12 equal buckets (5 minutes for an hour, 2 hours for a day, 14 hours for a week) from its start, oldest first, every bucket (zeros too). They add up to the window's figures. */
+            series: components["schemas"]["HealthBucket"][];
             /** @description The circuit breaker: its latest transition in the window (each dispatcher execution environment has a breaker of its own); without one, open when the status table reports it failing in the last 15 minutes. failingSince: since when it has failed without a break (it is disabled after 24 h of that). */
             circuit: {
                 /** @enum {string} */

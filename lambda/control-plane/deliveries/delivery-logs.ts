@@ -4,9 +4,12 @@ import {
   type DestinationStatus,
   FAILURE_MESSAGES,
   type HealthRow,
+  type HealthSeriesRow,
   type HealthWindow,
   healthQuery,
+  healthSeriesQuery,
   parseHealthRows,
+  parseHealthSeriesRows,
   summarizeHealth,
   type WorkspaceHealth,
 } from './health';
@@ -49,6 +52,11 @@ export interface FailureSample {
 export interface DeliveryLogSource {
   /** The health query's rows for one workspace (`healthQuery`). */
   healthRows(query: { workspaceId: string; fromMs: number; toMs: number }): Promise<HealthRow[]>;
+  /**
+   * The series query's rows for one workspace, bucketed across `fromMs`..`toMs` (`healthSeriesQuery`,
+   * `healthSeriesOf`).
+   */
+  healthSeries(query: { workspaceId: string; fromMs: number; toMs: number }): Promise<HealthSeriesRow[]>;
   /** The latest failure lines of one destination of one workspace, newest first. */
   failures(query: {
     workspaceId: string;
@@ -115,6 +123,16 @@ export class InsightsLogSource implements DeliveryLogSource {
 
   async healthRows(query: { workspaceId: string; fromMs: number; toMs: number }): Promise<HealthRow[]> {
     return parseHealthRows(await this.run(healthQuery(query.workspaceId), query.fromMs, query.toMs));
+  }
+
+  async healthSeries(query: {
+    workspaceId: string;
+    fromMs: number;
+    toMs: number;
+  }): Promise<HealthSeriesRow[]> {
+    return parseHealthSeriesRows(
+      await this.run(healthSeriesQuery(query.workspaceId, query), query.fromMs, query.toMs),
+    );
   }
 
   async failures(query: {
@@ -207,7 +225,7 @@ const MAX_CACHED = 500;
  * workspace only, so a hash that collides across workspaces never shows another's lines.
  */
 export class DeliveryLogs implements DeliveryVisibility {
-  private readonly cache = new Map<string, { at: number; rows: HealthRow[] }>();
+  private readonly cache = new Map<string, { at: number; rows: HealthRow[]; series: HealthSeriesRow[] }>();
   private readonly now: () => number;
 
   constructor(private readonly options: DeliveryLogsOptions) {
@@ -223,12 +241,13 @@ export class DeliveryLogs implements DeliveryVisibility {
     const key = JSON.stringify([workspaceId, window]);
     let cached = this.cache.get(key);
     if (!cached || now - cached.at > (this.options.cacheMs?.[window] ?? DEFAULT_CACHE_MS[window])) {
-      const rows = await this.options.source.healthRows({
-        workspaceId,
-        fromMs: now - WINDOW_MS[window],
-        toMs: now,
-      });
-      cached = { at: now, rows };
+      const query = { workspaceId, fromMs: now - WINDOW_MS[window], toMs: now };
+      // Two queries at once: the totals, and the same lines per bucket.
+      const [rows, series] = await Promise.all([
+        this.options.source.healthRows(query),
+        this.options.source.healthSeries(query),
+      ]);
+      cached = { at: now, rows, series };
       this.cache.delete(key);
       if (this.cache.size >= MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
       this.cache.set(key, cached);
@@ -241,6 +260,7 @@ export class DeliveryLogs implements DeliveryVisibility {
         workspaceId,
         window: { name: window, fromMs: cached.at - WINDOW_MS[window], toMs: cached.at },
         rows: cached.rows,
+        series: cached.series,
         live,
         statuses,
         now,

@@ -10,7 +10,9 @@ import type { LogLine } from './timeline';
 /**
  * A workspace's delivery health, from the dispatcher's log lines: one Logs Insights query
  * aggregates them (`healthQuery`), or the same aggregation runs over a local log file
- * (`healthRowsOf`); both give `HealthRow`s, which `summarizeHealth` turns into the answer.
+ * (`healthRowsOf`); both give `HealthRow`s. A second query counts the same lines per time bucket
+ * (`healthSeriesQuery`, or `healthSeriesOf` locally) as `HealthSeriesRow`s. `summarizeHealth`
+ * turns both into the answer.
  */
 
 /** The failure lines: one per failed delivery that gets another attempt, one per dead letter. */
@@ -202,11 +204,141 @@ function addCounts(into: Record<string, number>, counts: unknown, keys: readonly
   }
 }
 
+/** The series splits the window into this many equal buckets: 5 min for an hour, 2 h for a day, 14 h for a week. */
+export const SERIES_BUCKETS = 12;
+
+/** The lines the series counts: deliveries and failures (summary lines), and dead letters. */
+export const SERIES_MESSAGES: readonly string[] = [DESTINATION_SUMMARY, FAILURE_MESSAGES.deadLettered];
+
+/** A bucket's length: the window's twelfth (whole milliseconds, so the buckets cover it). */
+export const seriesBucketMs = (window: { fromMs: number; toMs: number }): number =>
+  Math.max(1, Math.ceil((window.toMs - window.fromMs) / SERIES_BUCKETS));
+
+/**
+ * The bucket of a line's time: buckets start at the window's start (not at round times, so that
+ * the twelve cover the window exactly and add up to its figures); a line at its very end counts
+ * in the last. Undefined outside the window.
+ */
+export function seriesBucketOf(at: number, window: { fromMs: number; toMs: number }): number | undefined {
+  if (!Number.isFinite(at) || at < window.fromMs || at > window.toMs) return undefined;
+  return Math.min(SERIES_BUCKETS - 1, Math.floor((at - window.fromMs) / seriesBucketMs(window)));
+}
+
+/** One destination's counts in one bucket of the window. */
+export interface HealthSeriesRow {
+  readonly destination: string;
+  /** 0, the oldest, to `SERIES_BUCKETS - 1`. */
+  readonly bucket: number;
+  /** Summed `delivered` of the summary lines. */
+  readonly delivered: number;
+  /** Summed `failedByCode` of the summary lines (as `Figures.failed.total` counts). */
+  readonly failed: number;
+  /** Dead-letter lines. */
+  readonly deadLettered: number;
+}
+
+/**
+ * The series query: the workspace's summary and dead-letter lines (the workspace filter first, as
+ * in `healthQuery`: it scans the same lines, no more), per bucket and destination. The bucket is
+ * computed from the window's start rather than with `bin()`, whose bins fall on round times: a
+ * window that does not start on one would touch thirteen. At most 12 × 2 rows per destination.
+ */
+export function healthSeriesQuery(workspaceId: string, window: { fromMs: number; toMs: number }): string {
+  // Clamped: Logs Insights reads whole seconds, up to a second either side of the window, and the
+  // health query counts those lines in its figures too.
+  const bucket = `greatest(0, least(floor((toMillis(@timestamp) - ${Math.floor(window.fromMs)}) / ${seriesBucketMs(window)}), ${SERIES_BUCKETS - 1}))`;
+  return [
+    `filter workspaceId = "${escapeForQuery(workspaceId)}" and message in [${queryStrings(SERIES_MESSAGES)}]`,
+    `| fields coalesce(destinationId, "${NONE}") as destination, ${bucket} as bucket`,
+    '| stats count(*) as lines, sum(delivered) as sumDelivered,',
+    `    ${ERROR_CODES.map((code) => `sum(failedByCode.${code}) as ${failedAlias(code)}`).join(',\n    ')}`,
+    '  by bucket, destination, message',
+    '| limit 10000',
+  ].join('\n');
+}
+
+/** Adds one line's (or one query row's) counts to the bucket's row of its destination. */
+function addToSeries(
+  into: Map<string, HealthSeriesRow>,
+  row: Omit<HealthSeriesRow, 'delivered' | 'failed' | 'deadLettered'> &
+    Partial<Pick<HealthSeriesRow, 'delivered' | 'failed' | 'deadLettered'>>,
+): void {
+  const key = JSON.stringify([row.destination, row.bucket]);
+  const sum = into.get(key);
+  into.set(key, {
+    destination: row.destination,
+    bucket: row.bucket,
+    delivered: (sum?.delivered ?? 0) + (row.delivered ?? 0),
+    failed: (sum?.failed ?? 0) + (row.failed ?? 0),
+    deadLettered: (sum?.deadLettered ?? 0) + (row.deadLettered ?? 0),
+  });
+}
+
+/** The series query's rows (every value a string), as one `HealthSeriesRow` per destination and bucket. */
+export function parseHealthSeriesRows(rows: readonly Record<string, string>[]): HealthSeriesRow[] {
+  const series = new Map<string, HealthSeriesRow>();
+  for (const row of rows) {
+    const bucket = Number(row.bucket);
+    if (!row.bucket || !Number.isInteger(bucket) || bucket < 0 || bucket >= SERIES_BUCKETS) continue;
+    const destination = row.destination || NONE;
+    if (row.message === FAILURE_MESSAGES.deadLettered)
+      addToSeries(series, { destination, bucket, deadLettered: numberOf(row.lines) });
+    else if (row.message === DESTINATION_SUMMARY)
+      addToSeries(series, {
+        destination,
+        bucket,
+        delivered: numberOf(row.sumDelivered),
+        failed: ERROR_CODES.reduce((n, code) => n + numberOf(row[failedAlias(code)]), 0),
+      });
+  }
+  return [...series.values()];
+}
+
+/** The series query evaluated over log lines (the local dispatcher's log file): the same filter and buckets. */
+export function healthSeriesOf(
+  lines: Iterable<LogLine>,
+  workspaceId: string,
+  window: { fromMs: number; toMs: number },
+): HealthSeriesRow[] {
+  const series = new Map<string, HealthSeriesRow>();
+  for (const line of lines) {
+    if (line.workspaceId !== workspaceId || typeof line.message !== 'string') continue;
+    if (!SERIES_MESSAGES.includes(line.message)) continue;
+    const bucket = seriesBucketOf(
+      typeof line.timestamp === 'string' ? Date.parse(line.timestamp) : Number.NaN,
+      window,
+    );
+    if (bucket === undefined) continue;
+    const destination = typeof line.destinationId === 'string' ? line.destinationId : NONE;
+    if (line.message === FAILURE_MESSAGES.deadLettered) {
+      addToSeries(series, { destination, bucket, deadLettered: 1 });
+    } else {
+      const failed: Record<string, number> = {};
+      addCounts(failed, line.failedByCode, ERROR_CODES);
+      addToSeries(series, {
+        destination,
+        bucket,
+        delivered: numberOf(line.delivered),
+        failed: Object.values(failed).reduce((a, b) => a + b, 0),
+      });
+    }
+  }
+  return [...series.values()];
+}
+
 /** Where a percentile lies: between two bounds of the latency histogram. */
 export interface LatencyRange {
   readonly fromMs: number;
   /** Null above the histogram's last bound (a day). */
   readonly toMs: number | null;
+}
+
+/** A bucket of the series: its start, and what its lines count. */
+export interface SeriesPoint {
+  at: string;
+  delivered: number;
+  failed: number;
+  deadLettered: number;
 }
 
 export interface Figures {
@@ -219,6 +351,8 @@ export interface Figures {
   latencyMs: { delivered: number; p50: LatencyRange | null; p99: LatencyRange | null };
   lastSuccessAt: string | null;
   lastFailure: { at: string; code: string; reason: string | null; attempt: number | null } | null;
+  /** `SERIES_BUCKETS` buckets across the window, oldest first, every one (zeros too). */
+  series: SeriesPoint[];
 }
 
 export interface CircuitHealth {
@@ -277,6 +411,8 @@ export function summarizeHealth(input: {
   workspaceId: string;
   window: HealthWindow;
   rows: readonly HealthRow[];
+  /** The series rows of the same window. */
+  series: readonly HealthSeriesRow[];
   live: readonly { id: string; type: string }[];
   statuses?: ReadonlyMap<string, DestinationStatus>;
   now?: number;
@@ -285,13 +421,18 @@ export function summarizeHealth(input: {
   const now = input.now ?? Date.now();
   // Circuit lines name destinations `workspace/destination`.
   const prefix = `${workspaceId}/`;
-  const destinationOf = (row: HealthRow) =>
+  const destinationOf = (row: { readonly destination: string }) =>
     row.destination.startsWith(prefix) ? row.destination.slice(prefix.length) : row.destination;
   const byDestination = new Map<string, HealthRow[]>();
   for (const row of input.rows) {
     const id = destinationOf(row);
     if (id === NONE) continue;
     byDestination.set(id, [...(byDestination.get(id) ?? []), row]);
+  }
+  const seriesByDestination = new Map<string, HealthSeriesRow[]>();
+  for (const row of input.series) {
+    const id = destinationOf(row);
+    seriesByDestination.set(id, [...(seriesByDestination.get(id) ?? []), row]);
   }
   const types = new Map<string, string>(live.map((d) => [d.id, d.type]));
   const ids = [...new Set([...live.map((d) => d.id), ...byDestination.keys()])];
@@ -302,7 +443,7 @@ export function summarizeHealth(input: {
       destinationId: id,
       type: types.get(id) ?? null,
       live: types.has(id),
-      ...figuresOf(rows),
+      ...figuresOf(rows, seriesByDestination.get(id) ?? [], window),
       circuit: circuitOf(rows, status, now),
       disabled:
         status?.disabledAt != null
@@ -315,7 +456,7 @@ export function summarizeHealth(input: {
     window: window.name,
     from: new Date(window.fromMs).toISOString(),
     to: new Date(window.toMs).toISOString(),
-    totals: figuresOf(input.rows),
+    totals: figuresOf(input.rows, input.series, window),
     destinations,
   };
 }
@@ -323,7 +464,11 @@ export function summarizeHealth(input: {
 const isFailure = (message: string) => (Object.values(FAILURE_MESSAGES) as string[]).includes(message);
 
 /** The figures of a set of rows (one destination's, or the workspace's). */
-function figuresOf(rows: readonly HealthRow[]): Figures {
+function figuresOf(
+  rows: readonly HealthRow[],
+  seriesRows: readonly HealthSeriesRow[],
+  window: HealthWindow,
+): Figures {
   const summaries = rows.filter((r) => r.message === DESTINATION_SUMMARY);
   const letters = rows.filter((r) => r.message === FAILURE_MESSAGES.deadLettered);
   const failedByCode: Record<string, number> = {};
@@ -365,7 +510,27 @@ function figuresOf(rows: readonly HealthRow[]): Figures {
           attempt: lastFailure.lastAttempt ?? null,
         }
       : null,
+    series: seriesOf(seriesRows, window),
   };
+}
+
+/** Every bucket of the window, oldest first, with the sums of its rows (zeros where none). */
+function seriesOf(rows: readonly HealthSeriesRow[], window: HealthWindow): SeriesPoint[] {
+  const size = seriesBucketMs(window);
+  const points = Array.from({ length: SERIES_BUCKETS }, (_, bucket) => ({
+    at: new Date(window.fromMs + bucket * size).toISOString(),
+    delivered: 0,
+    failed: 0,
+    deadLettered: 0,
+  }));
+  for (const row of rows) {
+    const point = points[row.bucket];
+    if (!point) continue;
+    point.delivered += row.delivered;
+    point.failed += row.failed;
+    point.deadLettered += row.deadLettered;
+  }
+  return points;
 }
 
 const sorted = (counts: Record<string, number>): Record<string, number> =>

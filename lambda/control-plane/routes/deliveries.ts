@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { ERROR_CODES, LATENCY_BOUNDS_MS } from '../../shared/delivery-summary';
 import { WorkspaceIdSchema } from '../../shared/workspace-id';
 import { DeliveryLogsUnavailableError } from '../deliveries/delivery-logs';
+import { SERIES_BUCKETS } from '../deliveries/health';
 import { LogsQueryError } from '../deliveries/logs-insights';
 import { ApiError } from '../http/api-error';
 import { json } from '../http/api-request';
@@ -74,6 +75,20 @@ const FiguresFields = {
     .meta({
       description:
         'The latest failure logged per event: a failed call, an event held behind one, or a dead letter (deferrals are not logged per event)',
+    }),
+  series: z
+    .array(
+      z
+        .object({
+          at: z.string().meta({ description: "The bucket's start" }),
+          delivered: z.number().int(),
+          failed: z.number().int().meta({ description: 'As failed.total counts them' }),
+          deadLettered: z.number().int(),
+        })
+        .meta({ id: 'HealthBucket' }),
+    )
+    .meta({
+      description: `delivered, failed and deadLettered over time: the window in ${SERIES_BUCKETS} equal buckets (5 minutes for an hour, 2 hours for a day, 14 hours for a week) from its start, oldest first, every bucket (zeros too). They add up to the window's figures.`,
     }),
 };
 
@@ -209,7 +224,7 @@ export const deliveryRoutes = [
     path: '/v1/workspaces/{workspace}/health',
     operationId: 'getDeliveryHealth',
     summary:
-      'Delivery health per destination of the live version and for the workspace: delivered, failed and dead-lettered by code, retries, consent, offloads, latency, circuit and disabled state, last success and failure',
+      'Delivery health per destination of the live version and for the workspace: delivered, failed and dead-lettered by code and over time, retries, consent, offloads, latency, circuit and disabled state, last success and failure',
     tag: TAG,
     access: 'viewer',
     params: WorkspaceParams,

@@ -23,10 +23,15 @@ import {
 import { readDestinationStatuses } from '../../../lambda/control-plane/deliveries/destination-status';
 import {
   type HealthRow,
+  type HealthSeriesRow,
   healthQuery,
   healthRowsOf,
+  healthSeriesOf,
+  healthSeriesQuery,
   parseHealthRows,
+  parseHealthSeriesRows,
   percentile,
+  seriesBucketMs,
   summarizeHealth,
 } from '../../../lambda/control-plane/deliveries/health';
 import type { LogLine } from '../../../lambda/control-plane/deliveries/timeline';
@@ -238,6 +243,7 @@ describe('health from the dispatcher’s lines', () => {
       workspaceId: WS,
       window: HOUR,
       rows: healthRowsOf(lines, WS),
+      series: healthSeriesOf(lines, WS, HOUR),
       live: [
         { id: 'orders-fn', type: 'lambda' },
         { id: 'marketing', type: 'sns' },
@@ -332,6 +338,7 @@ describe('health from the dispatcher’s lines', () => {
       workspaceId: WS,
       window: HOUR,
       rows: healthRowsOf(lines, WS),
+      series: healthSeriesOf(lines, WS, HOUR),
       live: [],
       now: NOW,
     });
@@ -340,6 +347,14 @@ describe('health from the dispatcher’s lines', () => {
     expect(health.destinations).toEqual([
       expect.objectContaining({ destinationId: 'gone', live: false, type: null, delivered: 2 }),
     ]);
+    // 01:00:00 and 01:00:01 are in the hour's first bucket; the letter names no destination.
+    expect(health.destinations[0].series[0]).toEqual({
+      at: '2026-11-26T01:00:00.000Z',
+      delivered: 2,
+      failed: 0,
+      deadLettered: 0,
+    });
+    expect(health.totals.series[0]).toMatchObject({ delivered: 2, deadLettered: 1 });
     expect(health.totals).toMatchObject({
       delivered: 2,
       deadLettered: { total: 1, byCode: { NoLongerRouted: 1 } },
@@ -359,6 +374,223 @@ describe('percentile', () => {
     expect(percentile({ le50: 99, le250: 1 }, 99)).toEqual({ fromMs: 0, toMs: 50 });
     expect(percentile({ le50: 98, le250: 2 }, 99)).toEqual({ fromMs: 100, toMs: 250 });
     expect(percentile({ le100: 1, gt86400000: 1 }, 99)).toEqual({ fromMs: 86_400_000, toMs: null });
+  });
+});
+
+/** A summary line of one destination of the workspace, at an ISO time. */
+const summaryAt = (
+  at: string,
+  destinationId: string,
+  figures: { delivered?: number; failedByCode?: Record<string, number> },
+  workspaceId = WS,
+): LogLine => ({
+  timestamp: at,
+  message: 'destination summary',
+  workspaceId,
+  destinationId,
+  ...figures,
+});
+
+/** A dead-letter line, at an ISO time. */
+const letterAt = (at: string, destinationId?: string): LogLine => ({
+  timestamp: at,
+  message: 'dead-lettered',
+  workspaceId: WS,
+  ...(destinationId && { destinationId }),
+  errorCode: 'AccessDenied',
+});
+
+/** The hour's buckets start at 01:00, 01:05, … 01:55 (NOW is 02:00). */
+const SERIES_LINES: LogLine[] = [
+  // Before the window, by a millisecond: not counted.
+  summaryAt('2026-11-26T00:59:59.999Z', 'orders-fn', { delivered: 100 }),
+  // The window's first millisecond: the first bucket.
+  summaryAt('2026-11-26T01:00:00.000Z', 'orders-fn', { delivered: 2, failedByCode: { Throttled: 1 } }),
+  // The first bucket's last millisecond.
+  summaryAt('2026-11-26T01:04:59.999Z', 'orders-fn', {
+    delivered: 3,
+    failedByCode: { Throttled: 2, OrderBlocked: 1, NotACode: 50 },
+  }),
+  // The second bucket's first.
+  summaryAt('2026-11-26T01:05:00.000Z', 'orders-fn', { delivered: 5 }),
+  letterAt('2026-11-26T01:05:00.000Z', 'orders-fn'),
+  letterAt('2026-11-26T01:07:00.000Z'),
+  // Another destination, and another workspace at the same time.
+  summaryAt('2026-11-26T01:31:00.000Z', 'crm', { delivered: 7 }),
+  summaryAt('2026-11-26T01:31:00.000Z', 'crm', { delivered: 70 }, OTHER),
+  // Not a line the series reads (its failure is in the summary's failedByCode already).
+  {
+    timestamp: '2026-11-26T01:31:00.000Z',
+    message: 'delivery failed, retry scheduled',
+    workspaceId: WS,
+    destinationId: 'crm',
+    errorCode: 'Throttled',
+  },
+  // The window's last millisecond: the last bucket.
+  summaryAt('2026-11-26T02:00:00.000Z', 'orders-fn', { delivered: 11 }),
+  // After it.
+  summaryAt('2026-11-26T02:00:00.001Z', 'orders-fn', { delivered: 1000 }),
+];
+
+/** The series rows as Logs Insights returns the series query's: per bucket, destination and message, strings. */
+function asInsightsSeriesRows(lines: readonly LogLine[]): Record<string, string>[] {
+  const groups = new Map<string, Record<string, string>>();
+  const size = seriesBucketMs(HOUR);
+  for (const line of lines) {
+    if (line.workspaceId !== WS) continue;
+    if (line.message !== 'destination summary' && line.message !== 'dead-lettered') continue;
+    // The query's time range: the window.
+    const at = Date.parse(String(line.timestamp));
+    if (at < HOUR.fromMs || at > HOUR.toMs) continue;
+    const bucket = Math.min(11, Math.floor((at - HOUR.fromMs) / size));
+    const destination = typeof line.destinationId === 'string' ? line.destinationId : '-';
+    const key = JSON.stringify([bucket, destination, line.message]);
+    const row = groups.get(key) ?? {
+      bucket: String(bucket),
+      destination,
+      message: String(line.message),
+      lines: '0',
+      sumDelivered: '0',
+    };
+    row.lines = String(Number(row.lines) + 1);
+    row.sumDelivered = String(Number(row.sumDelivered) + Number(line.delivered ?? 0));
+    for (const [code, n] of Object.entries((line.failedByCode as Record<string, number>) ?? {}))
+      if ((ERROR_CODES as readonly string[]).includes(code))
+        row[`failed_${code}`] = String(Number(row[`failed_${code}`] ?? 0) + n);
+    groups.set(key, row);
+  }
+  return [...groups.values()];
+}
+
+const byBucket = (rows: readonly HealthSeriesRow[]) =>
+  [...rows].sort((a, b) => a.bucket - b.bucket || a.destination.localeCompare(b.destination));
+
+describe('the health series', () => {
+  it('splits each window in 12 buckets: 5 min for an hour, 2 h for a day, 14 h for a week', () => {
+    expect(seriesBucketMs({ fromMs: NOW - 3_600_000, toMs: NOW })).toBe(300_000);
+    expect(seriesBucketMs({ fromMs: NOW - 86_400_000, toMs: NOW })).toBe(7_200_000);
+    expect(seriesBucketMs({ fromMs: NOW - 7 * 86_400_000, toMs: NOW })).toBe(50_400_000);
+  });
+
+  it('counts one workspace’s summary and dead-letter lines per bucket from the window’s start, both ends in, nothing outside', () => {
+    // Act
+    const rows = healthSeriesOf(SERIES_LINES, WS, HOUR);
+
+    // Assess
+    expect(byBucket(rows)).toEqual([
+      // Unknown codes are not summed, as the query names known codes only.
+      { destination: 'orders-fn', bucket: 0, delivered: 5, failed: 4, deadLettered: 0 },
+      { destination: '-', bucket: 1, delivered: 0, failed: 0, deadLettered: 1 },
+      { destination: 'orders-fn', bucket: 1, delivered: 5, failed: 0, deadLettered: 1 },
+      { destination: 'crm', bucket: 6, delivered: 7, failed: 0, deadLettered: 0 },
+      { destination: 'orders-fn', bucket: 11, delivered: 11, failed: 0, deadLettered: 0 },
+    ]);
+    expect(healthSeriesOf(SERIES_LINES, OTHER, HOUR)).toEqual([
+      { destination: 'crm', bucket: 6, delivered: 70, failed: 0, deadLettered: 0 },
+    ]);
+  });
+
+  it('parses the series query’s rows into the same rows as the lines give', () => {
+    // Prepare: and rows that are no bucket of the window.
+    const insightsRows = [
+      ...asInsightsSeriesRows(SERIES_LINES),
+      {
+        bucket: '-1',
+        destination: 'orders-fn',
+        message: 'destination summary',
+        lines: '1',
+        sumDelivered: '9',
+      },
+      {
+        bucket: '12',
+        destination: 'orders-fn',
+        message: 'destination summary',
+        lines: '1',
+        sumDelivered: '9',
+      },
+      { bucket: '', destination: 'orders-fn', message: 'dead-lettered', lines: '1' },
+    ];
+
+    // Act
+    const rows = parseHealthSeriesRows(insightsRows);
+
+    // Assess
+    expect(byBucket(rows)).toEqual(byBucket(healthSeriesOf(SERIES_LINES, WS, HOUR)));
+  });
+
+  it('asks Logs Insights for the workspace’s lines first, bucketed from the window’s start, by bucket and destination', () => {
+    // Act
+    const query = healthSeriesQuery(WS, HOUR);
+
+    // Assess
+    expect(query.split('\n')).toEqual([
+      'filter workspaceId = "ws-acme" and message in ["destination summary", "dead-lettered"]',
+      `| fields coalesce(destinationId, "-") as destination, greatest(0, least(floor((toMillis(@timestamp) - ${HOUR.fromMs}) / 300000), 11)) as bucket`,
+      '| stats count(*) as lines, sum(delivered) as sumDelivered,',
+      ...ERROR_CODES.map(
+        (code, i) =>
+          `    sum(failedByCode.${code}) as failed_${code}${i < ERROR_CODES.length - 1 ? ',' : ''}`,
+      ),
+      '  by bucket, destination, message',
+      '| limit 10000',
+    ]);
+  });
+
+  it('gives each destination and the workspace every bucket, oldest first, zeros too, adding up to the figures', () => {
+    // Act
+    const health = summarizeHealth({
+      workspaceId: WS,
+      window: HOUR,
+      rows: healthRowsOf(
+        SERIES_LINES.filter((line) => {
+          const at = Date.parse(String(line.timestamp));
+          return at >= HOUR.fromMs && at <= HOUR.toMs;
+        }),
+        WS,
+      ),
+      series: healthSeriesOf(SERIES_LINES, WS, HOUR),
+      live: [
+        { id: 'orders-fn', type: 'lambda' },
+        { id: 'quiet', type: 'sqs' },
+      ],
+      now: NOW,
+    });
+
+    // Assess
+    const of = (id: string) => health.destinations.find((d) => d.destinationId === id);
+    const orders = of('orders-fn');
+    expect(orders?.series.map((point) => point.at)).toEqual(
+      Array.from({ length: 12 }, (_, i) => new Date(HOUR.fromMs + i * 300_000).toISOString()),
+    );
+    expect(orders?.series.map((point) => [point.delivered, point.failed, point.deadLettered])).toEqual([
+      [5, 4, 0],
+      [5, 0, 1],
+      ...Array.from({ length: 9 }, () => [0, 0, 0]),
+      [11, 0, 0],
+    ]);
+    const sum = (points: readonly { delivered: number; failed: number; deadLettered: number }[]) =>
+      points.reduce(
+        (total, p) => ({
+          delivered: total.delivered + p.delivered,
+          failed: total.failed + p.failed,
+          deadLettered: total.deadLettered + p.deadLettered,
+        }),
+        { delivered: 0, failed: 0, deadLettered: 0 },
+      );
+    expect(sum(orders?.series ?? [])).toEqual({
+      delivered: orders?.delivered,
+      failed: orders?.failed.total,
+      deadLettered: orders?.deadLettered.total,
+    });
+    expect(of('quiet')?.series).toHaveLength(12);
+    expect(of('quiet')?.series.every((p) => p.delivered + p.failed + p.deadLettered === 0)).toBe(true);
+    expect(of('crm')?.series[6]).toMatchObject({ at: '2026-11-26T01:30:00.000Z', delivered: 7 });
+    // The workspace's: every destination, and the letter naming none.
+    expect(sum(health.totals.series)).toEqual({ delivered: 28, failed: 4, deadLettered: 2 });
+    expect(health.totals).toMatchObject({ delivered: 28, failed: { total: 4 }, deadLettered: { total: 2 } });
+    expect(WorkspaceHealthSchema.safeParse({ ...health, generatedAt: HOUR.toMs.toString() }).success).toBe(
+      true,
+    );
   });
 });
 
@@ -417,6 +649,48 @@ describe('InsightsLogSource', () => {
         failedByCode: { Throttled: 2 },
         latency: { le250: 100, le500: 20 },
       },
+    ]);
+  });
+
+  it('runs the series query over the same window, and parses its rows per destination and bucket', async () => {
+    // Prepare
+    logs.on(StartQueryCommand).resolves({ queryId: 'q-series' });
+    logs.on(GetQueryResultsCommand).resolves({
+      status: 'Complete',
+      results: [
+        [
+          { field: 'bucket', value: '3' },
+          { field: 'destination', value: 'orders-fn' },
+          { field: 'message', value: 'destination summary' },
+          { field: 'lines', value: '2' },
+          { field: 'sumDelivered', value: '40' },
+          { field: 'failed_Throttled', value: '2' },
+          { field: 'failed_CircuitOpen', value: '5' },
+        ],
+        [
+          { field: 'bucket', value: '3' },
+          { field: 'destination', value: 'orders-fn' },
+          { field: 'message', value: 'dead-lettered' },
+          { field: 'lines', value: '1' },
+        ],
+      ],
+    });
+    const source = new InsightsLogSource(new CloudWatchLogsClient({}), '/aws/lambda/dispatcher', {
+      pollIntervalMs: 1,
+    });
+
+    // Act
+    const rows = await source.healthSeries({ workspaceId: WS, fromMs: HOUR.fromMs, toMs: HOUR.toMs });
+
+    // Assess
+    expect(logs).toHaveReceivedCommandWith(StartQueryCommand, {
+      logGroupName: '/aws/lambda/dispatcher',
+      startTime: HOUR.fromMs / 1000,
+      endTime: HOUR.toMs / 1000,
+      queryString: healthSeriesQuery(WS, HOUR),
+    });
+    expect(rows).toEqual([
+      { destination: 'orders-fn', bucket: 3, delivered: 40, failed: 7, deadLettered: 1 },
     ]);
   });
 
@@ -519,6 +793,9 @@ function linesSource(lines: LogLine[]): DeliveryLogSource & { reads: number } {
       source.reads += 1;
       return healthRowsOf(lines, q.workspaceId);
     },
+    async healthSeries(q: { workspaceId: string; fromMs: number; toMs: number }) {
+      return healthSeriesOf(lines, q.workspaceId, q);
+    },
     async failures() {
       return [];
     },
@@ -588,6 +865,44 @@ describe('DeliveryLogs', () => {
     expect(JSON.stringify(story)).not.toContain('secret-fn');
     expect(story.consumerEventKeyHash).toBe(eventKeyHash('visitor_123', 'evt_1'));
     expect(JSON.stringify(story)).not.toContain('evt_1');
+  });
+
+  it('runs the health and series queries together, once per answer, and gives the series with the figures', async () => {
+    // Prepare
+    logs.on(StartQueryCommand).callsFake(async (input: { queryString: string }) => ({
+      queryId: input.queryString.includes('as bucket') ? 'q-series' : 'q-health',
+    }));
+    logs.on(GetQueryResultsCommand, { queryId: 'q-health' }).resolves({ status: 'Complete', results: [] });
+    logs.on(GetQueryResultsCommand, { queryId: 'q-series' }).resolves({
+      status: 'Complete',
+      results: [
+        [
+          { field: 'bucket', value: '11' },
+          { field: 'destination', value: 'orders-fn' },
+          { field: 'message', value: 'destination summary' },
+          { field: 'sumDelivered', value: '6' },
+        ],
+      ],
+    });
+    const deliveries = new DeliveryLogs({
+      source: new InsightsLogSource(new CloudWatchLogsClient({}), 'dispatcher', { pollIntervalMs: 1 }),
+      now: () => NOW,
+    });
+
+    // Act
+    const health = await deliveries.health(WS, 'day', [{ id: 'orders-fn', type: 'lambda' }]);
+    await deliveries.health(WS, 'day', [{ id: 'orders-fn', type: 'lambda' }]);
+
+    // Assess
+    const day = { fromMs: NOW - 86_400_000, toMs: NOW };
+    expect(logs.commandCalls(StartQueryCommand).map((call) => call.args[0].input.queryString)).toEqual([
+      healthQuery(WS),
+      healthSeriesQuery(WS, day),
+    ]);
+    const series = health.destinations[0].series;
+    expect(series).toHaveLength(12);
+    expect(series[0].at).toBe('2026-11-25T02:00:00.000Z');
+    expect(series[11]).toEqual({ at: '2026-11-26T00:00:00.000Z', delivered: 6, failed: 0, deadLettered: 0 });
   });
 
   it('reads the logs once per window and workspace while its answer is fresh, then again', async () => {

@@ -4,6 +4,7 @@ import ColumnLayout from '@cloudscape-design/components/column-layout';
 import Container from '@cloudscape-design/components/container';
 import Header from '@cloudscape-design/components/header';
 import KeyValuePairs from '@cloudscape-design/components/key-value-pairs';
+import LineChart from '@cloudscape-design/components/line-chart';
 import SpaceBetween from '@cloudscape-design/components/space-between';
 import StatusIndicator, { type StatusIndicatorProps } from '@cloudscape-design/components/status-indicator';
 import type { Loaded } from '../../api/api-context';
@@ -13,6 +14,7 @@ import { formatTime } from '../../components/time';
 import { type TimeWindow, TimeWindowControl } from './time-window';
 
 type Health = Schemas['DestinationHealth'];
+type Bucket = Schemas['HealthBucket'];
 
 const CIRCUIT: Record<Health['circuit']['state'], { type: StatusIndicatorProps.Type; text: string }> = {
   closed: { type: 'success', text: 'Closed: delivering' },
@@ -28,8 +30,9 @@ export function latencyText(range: Schemas['LatencyRange'] | null): string {
 }
 
 /**
- * Delivery health over a window, as the API reads it from the dispatcher's logs: totals for the
- * window (the API gives no series over time), failures by code, latency and the circuit.
+ * Delivery health over a window, as the API reads it from the dispatcher's logs: deliveries and
+ * failures over time (the API's 12 buckets), totals for the window, failures by code, latency and
+ * the circuit.
  */
 export function HealthTab({
   destination,
@@ -69,13 +72,39 @@ export function HealthTab({
             Nothing was logged for it in the last {window}: it is not live, or no event was routed to it.
           </Box>
         )}
-        {figures && <HealthFigures figures={figures} />}
+        {figures && <HealthFigures figures={figures} window={window} />}
       </SpaceBetween>
     </Container>
   );
 }
 
-function HealthFigures({ figures }: { readonly figures: Health }) {
+/** A point of the series per this long (the API splits each window in 12). */
+const BUCKET: Record<TimeWindow, string> = { hour: '5 minutes', day: '2 hours', week: '14 hours' };
+
+/** The series as the chart draws it: a line per outcome, a point per bucket (none: nothing happened). */
+function seriesLines(buckets: readonly Bucket[]) {
+  const outcomes = [
+    { title: 'Delivered', y: (bucket: Bucket) => bucket.delivered },
+    { title: 'Failed', y: (bucket: Bucket) => bucket.failed },
+    { title: 'Dead-lettered', y: (bucket: Bucket) => bucket.deadLettered },
+  ];
+  if (buckets.every((bucket) => outcomes.every((outcome) => outcome.y(bucket) === 0))) return [];
+  return outcomes.map((outcome) => ({
+    title: outcome.title,
+    type: 'line' as const,
+    data: buckets.map((bucket) => ({ x: new Date(bucket.at), y: outcome.y(bucket) })),
+  }));
+}
+
+/** A bucket's start on the time axis: the hour within a day, the day and hour within a week. */
+const tickFormatter =
+  (window: TimeWindow) =>
+  (time: Date): string =>
+    window === 'week'
+      ? time.toLocaleString(undefined, { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' })
+      : time.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+
+function HealthFigures({ figures, window }: { readonly figures: Health; readonly window: TimeWindow }) {
   const circuit = CIRCUIT[figures.circuit.state];
   const counts = [
     { x: 'Delivered', y: figures.delivered },
@@ -87,8 +116,28 @@ function HealthFigures({ figures }: { readonly figures: Health }) {
   const codes = [
     ...new Set([...Object.keys(figures.failed.byCode), ...Object.keys(figures.deadLettered.byCode)]),
   ].sort();
+  const lines = seriesLines(figures.series);
+  const first = figures.series.at(0);
+  const last = figures.series.at(-1);
   return (
     <SpaceBetween size="l">
+      <div>
+        <Header variant="h3" description={`Events per ${BUCKET[window]}, each point at its start.`}>
+          Deliveries over time
+        </Header>
+        <LineChart
+          ariaLabel="Deliveries over time"
+          series={lines}
+          xScaleType="time"
+          xDomain={first && last ? [new Date(first.at), new Date(last.at)] : undefined}
+          xTitle="Time"
+          yTitle="Events"
+          i18nStrings={{ xTickFormatter: tickFormatter(window) }}
+          height={220}
+          hideFilter
+          empty={<Box textAlign="center">Nothing delivered or failed in the window</Box>}
+        />
+      </div>
       <KeyValuePairs
         columns={4}
         items={[
@@ -129,40 +178,52 @@ function HealthFigures({ figures }: { readonly figures: Health }) {
         ]}
       />
       <ColumnLayout columns={2}>
-        <BarChart
-          ariaLabel="Deliveries in the window"
-          series={[{ title: 'Events', type: 'bar', data: counts }]}
-          xDomain={counts.map((count) => count.x)}
-          xScaleType="categorical"
-          xTitle="Outcome"
-          yTitle="Events"
-          height={220}
-          hideFilter
-          hideLegend
-          empty={<Box textAlign="center">Nothing logged</Box>}
-        />
-        <BarChart
-          ariaLabel="Failures by error code"
-          series={[
-            {
-              title: 'Failed',
-              type: 'bar',
-              data: codes.map((code) => ({ x: code, y: figures.failed.byCode[code] ?? 0 })),
-            },
-            {
-              title: 'Dead-lettered',
-              type: 'bar',
-              data: codes.map((code) => ({ x: code, y: figures.deadLettered.byCode[code] ?? 0 })),
-            },
-          ]}
-          xDomain={codes}
-          xScaleType="categorical"
-          xTitle="Error code"
-          yTitle="Events"
-          height={220}
-          hideFilter
-          empty={<Box textAlign="center">No failures in the window</Box>}
-        />
+        <div>
+          <Header variant="h3">Outcomes in the window</Header>
+          <BarChart
+            ariaLabel="Outcomes in the window"
+            series={
+              counts.some((count) => count.y > 0) ? [{ title: 'Events', type: 'bar', data: counts }] : []
+            }
+            xDomain={counts.map((count) => count.x)}
+            xScaleType="categorical"
+            xTitle="Outcome"
+            yTitle="Events"
+            height={220}
+            hideFilter
+            hideLegend
+            empty={<Box textAlign="center">Nothing logged in the window</Box>}
+          />
+        </div>
+        <div>
+          <Header variant="h3">Failures by error code</Header>
+          <BarChart
+            ariaLabel="Failures by error code"
+            series={
+              codes.length > 0
+                ? [
+                    {
+                      title: 'Failed',
+                      type: 'bar',
+                      data: codes.map((code) => ({ x: code, y: figures.failed.byCode[code] ?? 0 })),
+                    },
+                    {
+                      title: 'Dead-lettered',
+                      type: 'bar',
+                      data: codes.map((code) => ({ x: code, y: figures.deadLettered.byCode[code] ?? 0 })),
+                    },
+                  ]
+                : []
+            }
+            xDomain={codes}
+            xScaleType="categorical"
+            xTitle="Error code"
+            yTitle="Events"
+            height={220}
+            hideFilter
+            empty={<Box textAlign="center">No failures in the window</Box>}
+          />
+        </div>
       </ColumnLayout>
     </SpaceBetween>
   );

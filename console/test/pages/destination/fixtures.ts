@@ -54,7 +54,19 @@ export const TYPES = {
   ],
 };
 
-const figures = (delivered: number) => ({
+/**
+ * Twelve buckets of the window from 2025-06-01T00:00Z, 2 h apart: the failures in the fourth, the
+ * deliveries in the last.
+ */
+export const series = (delivered: number) =>
+  Array.from({ length: 12 }, (_, i) => ({
+    at: new Date(Date.UTC(2025, 5, 1, 2 * i)).toISOString(),
+    delivered: i === 11 ? delivered : 0,
+    failed: i === 3 ? 4 : 0,
+    deadLettered: i === 3 ? 1 : 0,
+  }));
+
+export const figures = (delivered: number) => ({
   destinationId: 'crm',
   type: 'sns',
   live: true,
@@ -69,6 +81,7 @@ const figures = (delivered: number) => ({
   lastFailure: { at: '2025-06-01T09:00:00.000Z', code: 'AccessDenied', reason: 'not authorized', attempt: 2 },
   circuit: { state: 'closed', changedAt: null, reason: null, openedInWindow: 0, failingSince: null },
   disabled: null,
+  series: series(delivered),
 });
 
 /** Delivered counts per window, so a test can tell which window is shown. */

@@ -182,6 +182,7 @@ export function health(destinations: Partial<Schemas['DestinationHealth']>[]): S
     latencyMs: { delivered: 0, p50: null, p99: null },
     lastSuccessAt: null,
     lastFailure: null,
+    series: [],
   };
   return {
     workspace: 'ws-1',
