@@ -153,7 +153,7 @@ describe('planTopicBatches', () => {
         depth[call] = 1 + Math.max(0, ...earlier.map((e) => depth[e]));
       });
       const chains = new Map<string, number[]>();
-      events.forEach((e, i) => chains.set(e.orderKey, [...(chains.get(e.orderKey) ?? []), i]));
+      for (const [i, e] of events.entries()) chains.set(e.orderKey, [...(chains.get(e.orderKey) ?? []), i]);
       const longest = Math.max(...[...chains.values()].map((c) => c.length));
       expect(Math.max(...depth)).toBe(longest);
       for (const chain of chains.values()) {
