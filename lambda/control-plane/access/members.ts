@@ -15,7 +15,6 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { registryKeys } from '../../shared/registry-table';
 import { actorLabel, type ChangeContext, writeAudited } from '../audit/audit-log';
-import { ApiError } from '../http/api-error';
 import { workspaceExists } from './api-keys';
 import type { Role } from './roles';
 
@@ -29,29 +28,28 @@ export interface Member {
   readonly addedBy: string;
 }
 
-/**
- * A change that would leave the workspace with no admin: nobody could manage its members or keys
- * any more (only a platform operator could). An `ApiError`, so the API answers it as it is.
- */
-export class LastAdminError extends ApiError {
-  constructor(workspaceId: string, admin: Member) {
-    super(
-      409,
-      'LastAdmin',
-      `${admin.email || admin.userId} is the only admin of workspace ${workspaceId}: make another member admin first`,
-    );
-    this.name = 'LastAdminError';
-  }
-}
-
-/** A membership that cannot change as asked: the person is already a member, or is not one. */
+/** A membership that cannot change as asked: the person is already a member, is not one, or is its only admin. */
 export class MembershipError extends Error {
   constructor(
     message: string,
-    readonly kind: 'conflict' | 'not-found',
+    readonly kind: 'conflict' | 'not-found' | 'last-admin',
   ) {
     super(message);
     this.name = 'MembershipError';
+  }
+}
+
+/**
+ * A change that would leave the workspace with no admin: nobody could manage its members or keys
+ * any more (only a platform operator could).
+ */
+export class LastAdminError extends MembershipError {
+  constructor(workspaceId: string, admin: Member) {
+    super(
+      `${admin.email || admin.userId} is the only admin of workspace ${workspaceId}: make another member admin first`,
+      'last-admin',
+    );
+    this.name = 'LastAdminError';
   }
 }
 

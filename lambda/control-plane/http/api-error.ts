@@ -24,6 +24,14 @@ export class ApiError extends Error {
 export const workspaceNotFound = (workspaceId: string): ApiError =>
   new ApiError(404, 'WorkspaceNotFound', `no workspace "${workspaceId}" that you are a member of`);
 
+/** A destination in neither the workspace's draft nor its live version. */
+export const destinationNotFound = (workspaceId: string, destinationId: string): ApiError =>
+  new ApiError(
+    404,
+    'DestinationNotFound',
+    `no destination "${destinationId}" in the draft or the live version of ${workspaceId}`,
+  );
+
 export const invalidRequest = (problems: readonly FieldProblem[]): ApiError =>
   new ApiError(
     400,

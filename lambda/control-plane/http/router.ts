@@ -150,12 +150,16 @@ export function toApiError(error: unknown): ApiError | undefined {
     )[error.kind];
     return new ApiError(status, code, error.message);
   }
-  if (error instanceof MembershipError)
-    return new ApiError(
-      error.kind === 'conflict' ? 409 : 404,
-      error.kind === 'conflict' ? 'Conflict' : 'NotFound',
-      error.message,
-    );
+  if (error instanceof MembershipError) {
+    const [status, code] = (
+      {
+        conflict: [409, 'Conflict'],
+        'not-found': [404, 'NotFound'],
+        'last-admin': [409, 'LastAdmin'],
+      } as const
+    )[error.kind];
+    return new ApiError(status, code, error.message);
+  }
   if (error instanceof WorkspaceGoneError) return workspaceNotFound(error.workspaceId);
   if (error instanceof InvalidCursorError)
     return invalidRequest([{ field: 'cursor', message: error.message }]);

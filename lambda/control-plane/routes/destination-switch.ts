@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { DestinationSwitch } from '../deliveries/destination-switch';
-import { ApiError } from '../http/api-error';
+import { ApiError, destinationNotFound } from '../http/api-error';
 import { json } from '../http/api-request';
 import { route } from '../http/route';
 import type { ControlPlaneServices } from '../services';
@@ -47,12 +47,7 @@ const switchRoute = (enabled: boolean) =>
         registry.liveRecord(params.workspace),
       ]);
       const known = [...draft, ...live.destinations].some((d) => d.id === params.destination);
-      if (!known)
-        throw new ApiError(
-          404,
-          'DestinationNotFound',
-          `no destination "${params.destination}" in ${params.workspace}`,
-        );
+      if (!known) throw destinationNotFound(params.workspace, params.destination);
       const result = await destinationSwitch.set(params.workspace, params.destination, enabled, change);
       return json(200, { destination: params.destination, ...result });
     },

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { DestinationSpec } from '../../shared/destination-config';
-import { ApiError } from '../http/api-error';
+import { destinationNotFound } from '../http/api-error';
 import { json } from '../http/api-request';
 import { route } from '../http/route';
 import { DestinationChanges, DestinationRequest, toDestinationInput } from './destination-request';
@@ -102,7 +102,7 @@ export const destinationRoutes = [
       ]);
       const drafted = draft.find((d) => d.id === params.destination) ?? null;
       const published = live.destinations.find((d) => d.id === params.destination) ?? null;
-      if (!drafted && !published) throw notFound(params.destination);
+      if (!drafted && !published) throw destinationNotFound(params.workspace, params.destination);
       return json(200, { draft: drafted, live: published, liveVersion: live.liveVersion });
     },
   }),
@@ -123,7 +123,7 @@ export const destinationRoutes = [
         registry.liveRecord(params.workspace),
       ]);
       const current = draft.find((d) => d.id === params.destination);
-      if (!current) throw notFound(params.destination);
+      if (!current) throw destinationNotFound(params.workspace, params.destination);
       const merged: Record<string, unknown> = { ...current };
       // A function named anew replaces the ARN it was built into.
       if (body.functionName !== undefined) delete merged.functionArn;
@@ -168,10 +168,3 @@ export const destinationRoutes = [
     },
   }),
 ];
-
-const notFound = (destination: string) =>
-  new ApiError(
-    404,
-    'DestinationNotFound',
-    `no destination "${destination}" in the draft or the live version`,
-  );

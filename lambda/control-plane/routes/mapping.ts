@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { usesHmac } from '../../shared/data-mapping';
 import { type DestinationSpec, parseDestinations } from '../../shared/destination-config';
-import { ApiError } from '../http/api-error';
+import { ApiError, destinationNotFound } from '../http/api-error';
 import { json } from '../http/api-request';
 import { route } from '../http/route';
 import { mappingReport, testMappings, toCsv } from '../registry/mapping-report';
@@ -80,12 +80,7 @@ export const mappingRoutes = [
         draft: mappingOf(draft, params.destination),
         live: mappingOf(live.destinations, params.destination),
       };
-      if (!shown.draft && !shown.live)
-        throw new ApiError(
-          404,
-          'DestinationNotFound',
-          `no destination "${params.destination}" in ${params.workspace}`,
-        );
+      if (!shown.draft && !shown.live) throw destinationNotFound(params.workspace, params.destination);
       return json(200, shown);
     },
   }),

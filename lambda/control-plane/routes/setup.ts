@@ -9,7 +9,7 @@ import {
 } from '../../shared/destination-types';
 import { REGION_PATTERN } from '../../shared/destination-types/common';
 import { resolveWorkspace } from '../../shared/workspace';
-import { ApiError } from '../http/api-error';
+import { destinationNotFound } from '../http/api-error';
 import { json } from '../http/api-request';
 import { route } from '../http/route';
 import { DestinationParams, WorkspaceParams } from './schemas';
@@ -132,12 +132,7 @@ export const setupRoutes = [
       const published = live.destinations.find((d) => d.id === params.destination);
       const spec =
         published ?? (await registry.draft(params.workspace)).find((d) => d.id === params.destination);
-      if (!spec)
-        throw new ApiError(
-          404,
-          'DestinationNotFound',
-          `no destination "${params.destination}" in ${params.workspace}`,
-        );
+      if (!spec) throw destinationNotFound(params.workspace, params.destination);
       const [destination] = resolveWorkspace({ ...live, destinations: [spec] }).destinations;
       const steps = await services.checkDestination(destination, body.sendTestEvent === true);
       return json(200, {
