@@ -56,6 +56,24 @@ describe('DestinationClients', () => {
     expect(clients.size).toBe(3);
   });
 
+  it("drops a workspace with many roles' own clients, not another workspace's", async () => {
+    // Prepare: a quiet workspace's client, then a noisy workspace with more roles than the cap
+    const clients = new DestinationClients({ sessionName: 'event-dispatcher', maxClients: 4 });
+    const quiet = clients.client(SNSClient, { ...fifoTopicDestination, workspaceId: 'quiet' });
+
+    // Act
+    for (let n = 0; n < 50; n++)
+      clients.client(SNSClient, {
+        ...fifoTopicDestination,
+        workspaceId: 'noisy',
+        roleArn: `${CUSTOMER_ROLE}-${n}`,
+      });
+
+    // Assess
+    expect(clients.size).toBe(4);
+    expect(clients.client(SNSClient, { ...fifoTopicDestination, workspaceId: 'quiet' })).toBe(quiet);
+  });
+
   it('takes the client region from the destination ARN', async () => {
     const clients = new DestinationClients({ sessionName: 'event-dispatcher' });
 

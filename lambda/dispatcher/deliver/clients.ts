@@ -64,15 +64,17 @@ const CREDENTIAL_LIFETIME_SECONDS = 3_600;
  * SDK clients kept for the life of the execution environment: one per (client class, region,
  * role, external id), all clients of one (role, external id) sharing one temporary-credentials
  * provider, so AssumeRole runs once per role per credential lifetime, whatever the services it
- * is used for. At most `maxClients` of each are kept, least recently used dropped first: with
- * many workspaces, memory stays bounded (a dropped role assumes again when next used). A
+ * is used for. At most `maxClients` are kept, so memory stays bounded with many workspaces: past
+ * it, the least recently used client of the workspace holding the most goes (it assumes its role
+ * again when next used), so a workspace with many roles churns its own clients, not others'. A
  * destination's cache key is remembered on the destination object itself (each loaded version's
  * destinations are frozen and reused), so a send builds no key.
  */
 export class DestinationClients implements DeliveryClients {
-  /** By client class and key, in use order: the first is the least recently used. */
-  private readonly cache = new Map<ServiceClientClass<unknown>, Map<string, unknown>>();
+  /** By workspace, each workspace's by class and key in use order: the first, the least recently used. */
+  private readonly cache = new Map<string, Map<string, unknown>>();
   private clientCount = 0;
+  private readonly classIds = new Map<ServiceClientClass<unknown>, number>();
   private readonly credentials = new Map<string, SNSClientConfig['credentials']>();
   private readonly keys = new WeakMap<object, { region: string; key: string }>();
   private readonly maxClients: number;
@@ -88,17 +90,23 @@ export class DestinationClients implements DeliveryClients {
 
   client<C>(Client: ServiceClientClass<C>, destination: Destination): C {
     const { region, key } = this.keyOf(destination);
-    const { roleArn, externalId } = destination;
-    let clients = this.cache.get(Client);
+    const { roleArn, externalId, workspaceId } = destination;
+    let classId = this.classIds.get(Client);
+    if (classId === undefined) {
+      classId = this.classIds.size;
+      this.classIds.set(Client, classId);
+    }
+    const entry = `${classId}:${key}`;
+    let clients = this.cache.get(workspaceId);
     if (!clients) {
       clients = new Map();
-      this.cache.set(Client, clients);
+      this.cache.set(workspaceId, clients);
     }
-    const kept = clients.get(key) as C | undefined;
+    const kept = clients.get(entry) as C | undefined;
     if (kept) {
       // Most recently used: to the end of the order.
-      clients.delete(key);
-      clients.set(key, kept);
+      clients.delete(entry);
+      clients.set(entry, kept);
       return kept;
     }
     const { endpoint, credentials, requestHandler = BOUNDED_REQUEST_HANDLER } = this.options.overrides ?? {};
@@ -111,7 +119,7 @@ export class DestinationClients implements DeliveryClients {
       ...(credentials && { credentials }),
       ...(roleArn && { credentials: this.roleCredentials(roleArn, externalId, region) }),
     });
-    clients.set(key, client);
+    clients.set(entry, client);
     this.clientCount += 1;
     this.evict();
     return client;
@@ -131,17 +139,18 @@ export class DestinationClients implements DeliveryClients {
   }
 
   /**
-   * Drops the least recently used clients past the cap, from the class holding the most. A dropped
-   * client is not destroyed: a call still running on it finishes, then it is collected.
+   * Drops clients past the cap: the least recently used of the workspace holding the most. A
+   * dropped client is not destroyed: a call still running on it finishes, then it is collected.
    */
   private evict(): void {
     while (this.clientCount > this.maxClients) {
-      let fullest: Map<string, unknown> | undefined;
-      for (const clients of this.cache.values())
-        if (!fullest || clients.size > fullest.size) fullest = clients;
-      const oldest = fullest?.keys().next().value;
-      if (!fullest || oldest === undefined) return;
-      fullest.delete(oldest);
+      let fullest: [string, Map<string, unknown>] | undefined;
+      for (const held of this.cache) if (!fullest || held[1].size > fullest[1].size) fullest = held;
+      if (!fullest) return;
+      const [workspaceId, clients] = fullest;
+      const oldest = clients.keys().next().value;
+      if (oldest !== undefined) clients.delete(oldest);
+      if (clients.size === 0) this.cache.delete(workspaceId);
       this.clientCount -= 1;
     }
     while (this.credentials.size > this.maxClients) {
