@@ -19,6 +19,8 @@ export interface AcceptedRecord {
   readonly distinctIdHash: string;
   /** Its message group on a FIFO ingest queue: the group keeps its order across destinations. */
   readonly messageGroupId?: string;
+  /** One of a producer's batched events: within its message group, ordered with its visitor's only. */
+  readonly batched?: boolean;
   /** The event as it came in, before any destination's mapping. */
   readonly payload: DeliveredPayload;
 }

@@ -65,6 +65,10 @@ const MAX_DEPTH = 32;
  * batch is prepared, so a bound here bounds a batch's heap (about 24 MB per such message).
  */
 export const MAX_VALUES = 100_000;
+/** Values still allowed: what one message (all its events, when batched) may hold. */
+export interface ValueBudget {
+  values: number;
+}
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_REPORTED_ISSUES = 5;
 
@@ -74,6 +78,14 @@ const MAX_REPORTED_ISSUES = 5;
  * put on a dead letter (an SQS message attribute, which queue encryption does not cover).
  */
 export function parseIngestMessage(body: string): ParsedMessage {
+  const json = readIngestJson(body);
+  return json.ok ? parseIngestValue(json.value) : json;
+}
+
+export type IngestJson = { ok: true; value: unknown } | Extract<ParsedMessage, { ok: false }>;
+
+/** An SQS body's JSON, once it is known to fit the dispatcher's size limit. Never throws. */
+export function readIngestJson(body: string): IngestJson {
   // Checked first, by length (UTF-16 units, at most 3 UTF-8 bytes each) before counting bytes.
   if (body.length * 3 > MAX_INGEST_BODY_BYTES && Buffer.byteLength(body) > MAX_INGEST_BODY_BYTES) {
     return {
@@ -82,13 +94,19 @@ export function parseIngestMessage(body: string): ParsedMessage {
       reason: `body is larger than ${MAX_INGEST_BODY_BYTES} bytes: the platform keeps the rest of SQS's limit for its retry and dead-letter attributes`,
     };
   }
-  let raw: unknown;
   try {
-    raw = JSON.parse(body);
+    return { ok: true, value: JSON.parse(body) };
   } catch {
     return { ok: false, errorCode: 'InvalidJson', reason: 'body is not valid JSON' };
   }
-  const unsafe = findUnsafeValue(raw);
+}
+
+/**
+ * What `parseIngestMessage` makes of a body's parsed JSON. `budget` counts the values checked,
+ * shared by the events of one batched message so that the message as a whole is bounded.
+ */
+export function parseIngestValue(raw: unknown, budget: ValueBudget = { values: MAX_VALUES }): ParsedMessage {
+  const unsafe = findUnsafeValue(raw, budget);
   if (unsafe) return { ok: false, errorCode: 'InvalidEvent', reason: boundReason(unsafe) };
 
   const result = IngestMessageSchema.safeParse(raw, { error: inputSafeMessages });
@@ -225,8 +243,7 @@ export const boundReason = (reason: string): string =>
  * infinities, deep nesting. The path is only built for the value that fails, and names schema
  * positions only (`schemaPosition`).
  */
-function findUnsafeValue(value: unknown): string | undefined {
-  const budget = { values: MAX_VALUES };
+function findUnsafeValue(value: unknown, budget: ValueBudget): string | undefined {
   const found = unsafeAt(value, 0, budget);
   if (!found) return undefined;
   if (budget.values < 0) return `(body): more than ${MAX_VALUES} values`;
@@ -237,7 +254,7 @@ function findUnsafeValue(value: unknown): string | undefined {
 function unsafeAt(
   value: unknown,
   depth: number,
-  budget: { values: number },
+  budget: ValueBudget,
 ): { problem: string; path: (string | number)[] } | undefined {
   if (--budget.values < 0) return { problem: 'too many values', path: [] };
   if (depth > MAX_DEPTH) return { problem: `nested deeper than ${MAX_DEPTH} levels`, path: [] };

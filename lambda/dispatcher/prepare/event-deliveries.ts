@@ -61,6 +61,7 @@ export function addDeliveries(
     distinctIdHash,
     payload: message.payload,
     messageGroupId,
+    ...(event.batched && { batched: true }),
   };
   // One mapped message per distinct mapping: destinations on the defaults share one (or share
   // the limit the event passes under it).

@@ -6,9 +6,16 @@ import type { AcceptedRecord, Delivery } from '../delivery';
  * Which deliveries must keep queue order. On a FIFO ingest queue, a message group's records
  * keep their order across all destinations (SQS requires it of partial batch responses); on a
  * standard queue, only what the destination's driver orders (a FIFO topic's visitor, say).
+ * A producer's batched events share their message's group whatever their visitor, so they keep
+ * order with their visitor's events of the group: one visitor's chain, not the whole group's,
+ * is what a batch waits for. (When one fails, its record is redelivered whole; a visitor that was
+ * delivered gets earlier events again, which consumers deduplicate, never out of order.)
  */
 export function orderKeyOf(record: AcceptedRecord, destination: Destination): string | undefined {
-  if (record.messageGroupId) return groupKey(record.workspaceId, record.messageGroupId);
+  if (record.messageGroupId) {
+    const group = groupKey(record.workspaceId, record.messageGroupId);
+    return record.batched ? `${group}\u0000visitor:${record.payload.visitor.visitor_id}` : group;
+  }
   return driverOf(destination).orderKey(destination, record.payload);
 }
 

@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { eventsOfBody } from '../../shared/ingest-batch';
 import { type ParsedMessage, parseIngestMessage } from '../../shared/ingest-message';
 import {
   REDRIVEN_AT_ATTRIBUTE,
@@ -26,17 +27,44 @@ export interface IncomingEvent {
   readonly messageGroupId: string | undefined;
   /** The destinations a retry or redrive is still going to. */
   readonly targets: string[] | undefined;
+  /**
+   * One of several events a producer batched in one message: on a FIFO ingest queue it keeps
+   * order with its visitor's events in the message group, not with every event of the group.
+   */
+  readonly batched: boolean;
 }
 
 /**
  * Stage 1: the batch's events, in queue order, each parsed against the ingest schema. A record
- * is one event, or several when it is a retry bundle, each with its own attempt count.
+ * is one event, or several: a producer's batched message (each event with the batch's
+ * workspace) or a retry bundle (each event with its own attempt count).
  */
 export function readEvents(records: readonly SQSRecord[], pins: MappingPins | undefined): IncomingEvent[] {
+  return readEventsWithin(records, pins, Number.POSITIVE_INFINITY).events;
+}
+
+/**
+ * `readEvents`, stopping at the first record that would take the batch past `maxEvents` events
+ * (producers' batched messages carry up to 1,000 each): that record and the ones after it are
+ * left unread, `deferred`, for the batch to send back. The first record is always read, so a
+ * batch always makes progress.
+ */
+export function readEventsWithin(
+  records: readonly SQSRecord[],
+  pins: MappingPins | undefined,
+  maxEvents: number,
+): { events: IncomingEvent[]; deferred: SQSRecord[] } {
   // Plain loops, and objects of one shape: this runs for every event, so it stays cheap.
   const events: IncomingEvent[] = [];
-  for (const record of records) eventsOf(record, events, pins);
-  return events;
+  for (const [index, record] of records.entries()) {
+    const before = events.length;
+    eventsOf(record, events, pins);
+    if (events.length > maxEvents && index > 0) {
+      events.length = before;
+      return { events, deferred: records.slice(index) };
+    }
+  }
+  return { events, deferred: [] };
 }
 
 function eventsOf(record: SQSRecord, events: IncomingEvent[], pins: MappingPins | undefined): void {
@@ -56,17 +84,22 @@ function eventsOf(record: SQSRecord, events: IncomingEvent[], pins: MappingPins 
   const bundled = readRetryBundle(record.body);
   if (!bundled) {
     const carried = readMappingVersion(attributes);
-    events.push({
-      record,
-      eventId: record.messageId,
-      body: record.body,
-      message: parseIngestMessage(record.body),
-      attempts: attempt,
-      firstAttemptAt,
-      ...trusted(carried?.version, carried?.pin, record.body),
-      redriven,
-      messageGroupId,
-      targets,
+    const { batched, events: bodyEvents } = eventsOfBody(record.body);
+    bodyEvents.forEach(({ body, message }, index) => {
+      events.push({
+        record,
+        eventId: batched ? `${record.messageId}:${index}` : record.messageId,
+        body,
+        message,
+        attempts: attempt,
+        firstAttemptAt,
+        // A pin is for one event's body: a batch's events, retried, carry their own.
+        ...trusted(carried?.version, carried?.pin, body),
+        redriven,
+        messageGroupId,
+        targets,
+        batched,
+      });
     });
     return;
   }
@@ -84,6 +117,7 @@ function eventsOf(record: SQSRecord, events: IncomingEvent[], pins: MappingPins 
       redriven,
       messageGroupId,
       targets,
+      batched: false,
     });
   });
 }

@@ -1,0 +1,206 @@
+import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import type { RetryPolicy } from '../../lambda/dispatcher/settle/retry';
+import { readRetryBundle } from '../../lambda/dispatcher/settle/retry-bundle';
+import { capturingLogger } from '../support/capture-logs';
+import {
+  everyEntryPublished,
+  ingestMessage,
+  lambdaDestination,
+  registryOf,
+  sqsRecord,
+  standardTopicDestination,
+  WORKSPACE_ID,
+} from '../support/fixtures';
+
+const INGEST = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
+const DLQ = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
+const policy: RetryPolicy = {
+  queueUrl: INGEST,
+  maxAttempts: 5,
+  maxAgeSeconds: 3600,
+  baseDelaySeconds: 2,
+  maxDelaySeconds: 900,
+  random: () => 0.5,
+};
+
+const sns = mockClient(SNSClient);
+const lambda = mockClient(LambdaClient);
+const sqs = mockClient(SQSClient);
+let logs: ReturnType<typeof capturingLogger>;
+
+const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies => ({
+  registry: registryOf([lambdaDestination, standardTopicDestination]),
+  clients: { client: (Client) => new Client({}) },
+  sqs: new SQSClient({}),
+  deadLetterQueue: { url: DLQ, fifo: false },
+  logger: logs.logger,
+  maxReceiveCount: 5,
+  concurrency: 4,
+  ...overrides,
+});
+
+/** An element of a batch: an ingest message without its workspace_id. */
+const element = (distinctId: string, visitorId = 'visitor_1') => {
+  const { workspace_id: _, ...rest } = ingestMessage({
+    event: { distinct_id: distinctId },
+    visitor: { visitor_id: visitorId },
+  });
+  return rest;
+};
+const batch = (...events: unknown[]) => JSON.stringify({ workspace_id: WORKSPACE_ID, events });
+/** The single ingest message an element stands for, as retries and dead letters carry it. */
+const bodyOf = (distinctId: string, visitorId = 'visitor_1') =>
+  JSON.stringify({ workspace_id: WORKSPACE_ID, ...element(distinctId, visitorId) });
+
+const sentTo = (queueUrl: string) =>
+  sqs
+    .commandCalls(SendMessageBatchCommand)
+    .filter((c) => c.args[0].input.QueueUrl === queueUrl)
+    .flatMap((c) => c.args[0].input.Entries ?? []);
+const published = () =>
+  sns
+    .commandCalls(PublishBatchCommand)
+    .flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? [])
+    .map((e) => e.MessageAttributes?.distinct_id.StringValue);
+const invoked = () =>
+  lambda
+    .commandCalls(InvokeCommand)
+    .map((c) => JSON.parse(Buffer.from(c.args[0].input.Payload as Uint8Array).toString()).event.distinct_id);
+/** The function fails retryably for these distinct ids, and takes the rest. */
+const functionFailsFor = (...ids: string[]) =>
+  lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
+    const { event } = JSON.parse(Buffer.from(input.Payload).toString());
+    if (ids.includes(event.distinct_id)) throw Object.assign(new Error('boom'), { name: 'ServiceException' });
+    return { StatusCode: 202 };
+  });
+
+describe('dispatchBatch with batched ingest messages', () => {
+  beforeEach(() => {
+    sns.reset();
+    lambda.reset();
+    sqs.reset();
+    logs = capturingLogger();
+    sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
+    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
+    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
+      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'new', MD5OfMessageBody: '' })),
+    }));
+  });
+  afterEach(() => logs.restore());
+
+  it('delivers every event of a batch, and dead-letters an invalid one alone with its own body and reason', async () => {
+    // Prepare
+    const record = sqsRecord(
+      batch(element('e1'), { event: { event: 'x' }, visitor: {} }, element('e3', 'visitor_3')),
+      {
+        messageId: 'm1',
+      },
+    );
+
+    // Act
+    const response = await dispatchBatch([record], deps());
+
+    // Assess: its neighbours went everywhere, in calls shared as single messages' would be.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(published()).toEqual(['e1', 'e3']);
+    expect(invoked()).toEqual(['e1', 'e3']);
+    const [letter, ...others] = sentTo(DLQ);
+    expect(others).toEqual([]);
+    expect(JSON.parse(letter.MessageBody ?? '')).toEqual({
+      workspace_id: WORKSPACE_ID,
+      event: { event: 'x' },
+      visitor: {},
+    });
+    expect(letter.MessageAttributes).toMatchObject({
+      error_code: { StringValue: 'InvalidEvent' },
+      error_message: {
+        StringValue: 'visitor.visitor_id: Invalid input: expected string, received undefined',
+      },
+    });
+  });
+
+  it('retries a failed event for its destination alone, with its own body, and acknowledges the message', async () => {
+    // Prepare: the function refuses e2 only.
+    functionFailsFor('e2');
+    const record = sqsRecord(batch(element('e1'), element('e2', 'visitor_2'), element('e3', 'visitor_3')), {
+      messageId: 'm1',
+      sentAt: Date.now(),
+    });
+
+    // Act
+    const response = await dispatchBatch([record], deps({ retry: policy }));
+
+    // Assess: e2 goes back for the function only; nothing of e1 or e3, nothing to the topic.
+    expect(response.batchItemFailures).toEqual([]);
+    const retries = sentTo(INGEST);
+    expect(retries).toHaveLength(1);
+    expect(retries[0].MessageAttributes?.target_destinations.StringValue).toBe(lambdaDestination.id);
+    const body = retries[0].MessageBody ?? '';
+    const bodies = readRetryBundle(body)?.map((e) => e.body) ?? [body];
+    expect(bodies).toEqual([bodyOf('e2', 'visitor_2')]);
+    expect(published()).toEqual(['e1', 'e2', 'e3']);
+  });
+
+  it('without a retry policy fails the message, so SQS redelivers it, and nothing else', async () => {
+    functionFailsFor('e2');
+    const records = [
+      sqsRecord(batch(element('e1'), element('e2')), { messageId: 'm1' }),
+      sqsRecord(batch(element('e3')), { messageId: 'm2' }),
+    ];
+
+    const response = await dispatchBatch(records, deps());
+
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+  });
+
+  it("on a FIFO ingest queue orders a batch's events per visitor, not across the message group", async () => {
+    // Prepare: one group for the workspace's batches; visitor A's first event fails at the function.
+    functionFailsFor('a1');
+    const group = `${WORKSPACE_ID}:batched`;
+    const records = [
+      sqsRecord(batch(element('a1', 'A'), element('b1', 'B'), element('a2', 'A')), {
+        messageId: 'm1',
+        messageGroupId: group,
+      }),
+      sqsRecord(batch(element('b2', 'B'), element('a3', 'A')), { messageId: 'm2', messageGroupId: group }),
+    ];
+
+    // Act
+    const response = await dispatchBatch(records, deps({ retry: policy }));
+
+    // Assess: A's later events waited behind a1 everywhere; B's went through, in order, without waiting.
+    expect(invoked()).toEqual(['a1', 'b1', 'b2']);
+    expect(published()).toEqual(['a1', 'b1', 'b2']);
+    // Both messages hold an A event that was not delivered: SQS redelivers them, in order.
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }, { itemIdentifier: 'm2' }]);
+    expect(sentTo(INGEST)).toEqual([]);
+  });
+
+  it('dead-letters a batch whose envelope is wrong once, as it came', async () => {
+    const body = JSON.stringify({ workspace_id: 'Not Valid', events: [element('e1')] });
+
+    const response = await dispatchBatch([sqsRecord(body, { messageId: 'm1' })], deps());
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(sentTo(DLQ).map((e) => [e.MessageBody, e.MessageAttributes?.error_code.StringValue])).toEqual([
+      [body, 'InvalidEvent'],
+    ]);
+    expect(published()).toEqual([]);
+  });
+
+  it('never routes an event to another workspace, whatever an element says', async () => {
+    const other = { ...element('x1'), workspace_id: 'ws-other' };
+    const record = sqsRecord(batch(element('e1'), other, { ...element('x2'), destinations: ['marketing'] }));
+
+    await dispatchBatch([record], deps({ registry: registryOf([standardTopicDestination]) }));
+
+    expect(published()).toEqual(['e1', 'x2']);
+    expect(sentTo(DLQ).map((e) => e.MessageAttributes?.error_message.StringValue)).toEqual([
+      'events[1]: workspace_id belongs to the batch, not to its events',
+    ]);
+  });
+});
