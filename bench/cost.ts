@@ -46,12 +46,61 @@ export const DISPATCHER_MEMORY_GB = 0.5;
  * vCPU's worth of CPU at 1,769 MB, in proportion to its memory below that.
  */
 export const LAMBDA_MB_PER_VCPU = 1_769;
+/** SQS bills each 64 KiB chunk of a request's payload as one request. */
+export const SQS_BILLED_CHUNK_BYTES = 64 * 1024;
+/** SendMessageBatch, ReceiveMessage and DeleteMessageBatch: at most 10 messages per call. */
+const SQS_MESSAGES_PER_CALL = 10;
+/** SendMessageBatch: at most 1 MiB per call, all its messages together (as one message). */
+const SQS_MAX_CALL_BYTES = 1_048_576;
+/** A batched message around its events: `{"workspace_id":"…","events":[…]}`, generously. */
+const BATCH_ENVELOPE_BYTES = 64;
+/** The most events one ingest message carries (`MAX_EVENTS_PER_MESSAGE`). */
+const MAX_EVENTS_PER_MESSAGE = 1_000;
+
+/** SQS requests billed per event on the ingest side, by operation. */
+export interface IngestRequests {
+  /** Producers' SendMessageBatch: 10 messages or 1 MiB a call, each 64 KiB chunk of it a request. */
+  readonly send: number;
+  /** The poller's ReceiveMessage: 10 messages a call, each 64 KiB chunk of what it returns a request. */
+  readonly receive: number;
+  /** The poller's DeleteMessageBatch: 10 receipt handles a request, whatever the messages' size. */
+  readonly delete: number;
+  readonly total: number;
+}
+
 /**
- * SQS requests per event on the ingest side, the same for every approach: producers sending
- * batches of 10, and the poller (Lambda's event source mapping or a pipe) receiving and deleting
- * 10 messages per request. Events under 6 KiB: 10 fit in one 64 KiB chunk.
+ * SQS requests per event on the ingest side, the same for every approach, for events of
+ * `eventBytes` sent `eventsPerMessage` to a message (1: single messages; more: batched messages,
+ * `{"workspace_id": …, "events": […]}`). With single events under 6 KiB this is 0.1 + 0.1 + 0.1:
+ * 10 messages fit one 64 KiB chunk. Batched, the payload's chunks are what is billed: about
+ * `eventBytes` ÷ 64 KiB per event to send and again to receive, and deletes by message.
+ * Long polling's empty receives are left out: a fixed cost per poller, not per event.
  */
-const SQS_REQUESTS_PER_EVENT = 0.1 + 0.1 + 0.1;
+export function ingestRequestsPerEvent(eventsPerMessage: number, eventBytes: number): IngestRequests {
+  if (
+    !Number.isInteger(eventsPerMessage) ||
+    eventsPerMessage < 1 ||
+    eventsPerMessage > MAX_EVENTS_PER_MESSAGE
+  ) {
+    throw new RangeError(
+      `eventsPerMessage must be a whole number from 1 to ${MAX_EVENTS_PER_MESSAGE}, got ${eventsPerMessage}`,
+    );
+  }
+  const messageBytes =
+    eventsPerMessage === 1 ? eventBytes : eventsPerMessage * eventBytes + BATCH_ENVELOPE_BYTES;
+  if (messageBytes > SQS_MAX_CALL_BYTES) {
+    throw new RangeError(
+      `${eventsPerMessage} events of ${eventBytes} bytes do not fit one SQS message (1 MiB)`,
+    );
+  }
+  const chunks = (bytes: number) => Math.max(1, Math.ceil(bytes / SQS_BILLED_CHUNK_BYTES));
+  const sentPerCall = Math.min(SQS_MESSAGES_PER_CALL, Math.floor(SQS_MAX_CALL_BYTES / messageBytes));
+  const send = chunks(sentPerCall * messageBytes) / (sentPerCall * eventsPerMessage);
+  const receive = chunks(SQS_MESSAGES_PER_CALL * messageBytes) / (SQS_MESSAGES_PER_CALL * eventsPerMessage);
+  const deleted = 1 / (SQS_MESSAGES_PER_CALL * eventsPerMessage);
+  return { send, receive, delete: deleted, total: send + receive + deleted };
+}
+
 /**
  * KMS requests of the ingest queue's encryption: with a data key reuse period of 5 minutes, one
  * GenerateDataKey per producer and one Decrypt per poller every 5 minutes, not one per event.
@@ -100,10 +149,16 @@ const deliveriesPerEventOf = (d: DestinationCounts): number =>
 export interface CostScenario {
   /** Destinations each event goes to, by kind. */
   readonly destinations: DestinationCounts;
-  /** SQS records per dispatcher invocation. */
+  /** SQS records (ingest messages) per dispatcher invocation. */
   readonly batchSize: number;
-  /** Bytes of one delivered message. */
+  /** Bytes of one delivered message; taken for an event's bytes in the ingest queue too. */
   readonly messageBytes: number;
+  /**
+   * Events per ingest message: producers batching events of one workspace
+   * (`{"workspace_id": …, "events": […]}`), so each invocation handles `batchSize` × this events.
+   * @default 1
+   */
+  readonly eventsPerMessage?: number;
 }
 
 export interface CostPerMillion {
@@ -120,12 +175,14 @@ const MILLION = 1e6;
 
 /** Cost of a million events through a dispatcher Lambda (this project's or the naive one). */
 export function dispatcherCost(scenario: CostScenario, measured: MeasuredApproach): CostPerMillion {
-  const { destinations: d, batchSize, messageBytes } = scenario;
+  const { destinations: d, batchSize, messageBytes, eventsPerMessage = 1 } = scenario;
   const deliveriesPerEvent = deliveriesPerEventOf(d);
+  // Time per event as measured: the dispatcher's work is per event, however its events came.
   const secondsPerEvent = deliveriesPerEvent / measured.deliveriesPerSecond;
+  const sqsRequests = ingestRequestsPerEvent(eventsPerMessage, messageBytes).total;
   const lines = {
-    'SQS requests': MILLION * SQS_REQUESTS_PER_EVENT * PRICES.sqsStandardPerRequest,
-    'dispatcher requests': (MILLION / batchSize) * PRICES.lambdaPerRequest,
+    'SQS requests': MILLION * sqsRequests * PRICES.sqsStandardPerRequest,
+    'dispatcher requests': (MILLION / (batchSize * eventsPerMessage)) * PRICES.lambdaPerRequest,
     'dispatcher GB-seconds': dispatcherTimeCostPerMillion(secondsPerEvent),
     'KMS requests': KMS_REQUESTS_PER_MILLION_EVENTS * PRICES.kmsPerRequest,
     ...destinationLines(scenario, {
@@ -142,16 +199,17 @@ export function dispatcherCost(scenario: CostScenario, measured: MeasuredApproac
 
 /**
  * Cost of a million events through EventBridge Pipes: one pipe per destination, each event a
- * pipe request, and the target called once per event (Pipes publishes to an SNS target one
+ * pipe request (single messages: a pipe cannot split a batched one into its events), and the target called once per event (Pipes publishes to an SNS target one
  * message per call; a Lambda target is invoked with each event, as the delivery contract asks;
  * a queue target is counted one send per event too, an assumption).
  */
 export function pipesCost(scenario: CostScenario): CostPerMillion {
   const { destinations: d, messageBytes } = scenario;
   const deliveriesPerEvent = deliveriesPerEventOf(d);
+  const sqsRequests = ingestRequestsPerEvent(1, messageBytes).total;
   const lines = {
     // Each pipe reads its own queue: the ingest side once per destination.
-    'SQS requests': MILLION * deliveriesPerEvent * SQS_REQUESTS_PER_EVENT * PRICES.sqsStandardPerRequest,
+    'SQS requests': MILLION * deliveriesPerEvent * sqsRequests * PRICES.sqsStandardPerRequest,
     'Pipes requests': MILLION * deliveriesPerEvent * PRICES.pipesPerRequest,
     'KMS requests': deliveriesPerEvent * KMS_REQUESTS_PER_MILLION_EVENTS * PRICES.kmsPerRequest,
     ...destinationLines(scenario, {
@@ -164,6 +222,45 @@ export function pipesCost(scenario: CostScenario): CostPerMillion {
     }),
   };
   return split(lines);
+}
+
+/** Events per ingest message the batched cost rows compare: single messages, and batches of 10 and 100. */
+export const EVENTS_PER_MESSAGE = [1, 10, 100] as const;
+
+/**
+ * Ingest messages per dispatcher invocation with batched messages: an event source mapping
+ * batch of 10, so 10 × N events per invocation (and at most 10 MiB of messages, within what a
+ * poller receives in one call).
+ */
+export const BATCHED_MESSAGES_PER_INVOCATION = 10;
+
+/**
+ * An event's bytes in a batched message, assumed for the batched rows: about 1 KiB, an event with
+ * its visitor's profile. The benchmark's generated events are smaller (about 300 bytes), and a
+ * smaller event costs less to batch: this is the upper side of the estimate.
+ */
+export const BATCHED_EVENT_BYTES = 1_024;
+
+/**
+ * The platform's cost per million events when producers send `eventsPerMessage` events to a
+ * message: what `dispatcherCost` gives for the same scenario and measurement, with the ingest
+ * queue's requests billed by chunk (`ingestRequestsPerEvent`) and one invocation per
+ * `messagesPerInvocation` messages. Its GB-seconds per event are the measured ones (splitting a
+ * batch is a JSON parse the dispatcher makes anyway); the destinations' owners pay the same
+ * whatever the ingest batching, for the dispatcher batches its delivery calls either way.
+ */
+export function batchedIngestCost(
+  scenario: CostScenario,
+  measured: MeasuredApproach,
+  eventsPerMessage: number,
+  options: { readonly eventBytes?: number; readonly messagesPerInvocation?: number } = {},
+): CostPerMillion {
+  const { eventBytes = BATCHED_EVENT_BYTES, messagesPerInvocation = BATCHED_MESSAGES_PER_INVOCATION } =
+    options;
+  return dispatcherCost(
+    { ...scenario, batchSize: messagesPerInvocation, eventsPerMessage, messageBytes: eventBytes },
+    measured,
+  );
 }
 
 /** Lambda GB-seconds per million events of a dispatcher taking so many seconds per event. */

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MAX_EVENTS_PER_MESSAGE } from '../lambda/shared/ingest-batch';
 import { withExampleMappings } from '../local/example-mappings';
 import { type DestinationFault, parseDestinationFault } from '../local/fault-injector';
 import { LocalPipeline } from '../local/pipeline';
 import { DESTINATION_IDS, workspaceId } from '../local/provision';
 import { formatReport } from '../local/report';
-import { progressBar, sendBodies } from '../local/send-events';
+import { batchBodies, eventCountOf, progressBar, sendBodies } from '../local/send-events';
 import { generateEvents, seededRandom, withDuplicates, withOversize } from '../local/test-events';
 import { type Cli, type CliArgs, type CliOptions, type CliResult, runCli, UsageError } from './cli-kit';
 
@@ -25,13 +26,18 @@ or (with --fifo-ingest) out of order.
   --workspaces N       workspaces to provision, 1 to 20 (default 2)
   --events N           events to generate (default 1000)
   --plain-destinations no example data mappings or consent: every destination on the defaults
-  --duplicates RATE    share of events sent a second time (default 0.1)
+  --batch N            events per message, 1 to ${MAX_EVENTS_PER_MESSAGE} (default 1: one event per message):
+                       generated events and --events-file's single messages go N to a batched
+                       message of their workspace; every event of a batch is accounted for
+  --duplicates RATE    share of messages sent a second time, whole (default 0.1)
   --oversize N         generated events made larger than SNS's 256 KiB (300 KB more): offloaded to
                        the payload bucket, delivered as a pointer the consumer resolves (default 3)
-  --events-file FILE   send these JSON lines instead, exactly as written (blank lines skipped);
-                       each names its own workspace_id
-  --fifo-ingest        use a FIFO ingest queue (MessageGroupId = workspace_id:visitor_id): per-visitor
-                       order end to end; the report checks every group names its workspace
+  --events-file FILE   send these JSON lines instead, exactly as written but for --batch (blank
+                       lines skipped); each names its own workspace_id; a line may be a batched
+                       message ({"workspace_id": …, "events": […]}), sent as it is
+  --fifo-ingest        use a FIFO ingest queue (MessageGroupId = workspace_id:visitor_id, batched
+                       messages workspace_id:batched): per-visitor order end to end; the report
+                       checks every group names its workspace
   --seed N             seed for generated events and duplicates (default: random)
   --fault-rate R       share of delivery calls (Invoke, PublishBatch, PutRecords, PutEvents,
                        SendMessageBatch, payload uploads) that fail: throttling, 5xx, timeouts,
@@ -58,6 +64,7 @@ const MAX_BACKLOG = 30;
 export const OPTIONS = {
   workspaces: { type: 'string', default: '2' },
   events: { type: 'string', default: '1000' },
+  batch: { type: 'string', default: '1' },
   'plain-destinations': { type: 'boolean', default: false },
   duplicates: { type: 'string', default: '0.1' },
   oversize: { type: 'string', default: '3' },
@@ -81,6 +88,9 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
     throw new UsageError('--duplicates must be between 0 and 1');
   const oversize = Number(values.oversize);
   if (!Number.isInteger(oversize) || oversize < 0) throw new UsageError('--oversize must be a whole number');
+  const perMessage = Number(values.batch);
+  if (!Number.isInteger(perMessage) || perMessage < 1 || perMessage > MAX_EVENTS_PER_MESSAGE)
+    throw new UsageError(`--batch must be a whole number from 1 to ${MAX_EVENTS_PER_MESSAGE}`);
   if (!(timeoutSeconds > 0)) throw new UsageError('--timeout must be a positive number of seconds');
   const faultRate = Number(values['fault-rate']);
   const faultSeed = Number(values['fault-seed']);
@@ -109,15 +119,22 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
   // Everything but the --json report goes to stderr.
   const say = (line: string) => process.stderr.write(`${line}\n`);
 
+  // Batched (with --batch) before duplicates: a duplicate is a whole message sent again.
   const bodies = values['events-file']
-    ? readFileSync(values['events-file'], 'utf8')
-        .split(/\r?\n/)
-        .filter((line) => line.trim() !== '')
+    ? batchBodies(
+        readFileSync(values['events-file'], 'utf8')
+          .split(/\r?\n/)
+          .filter((line) => line.trim() !== ''),
+        perMessage,
+      )
     : withDuplicates(
-        withOversize(
-          generateEvents(count, { random, workspaces, consent: !values['plain-destinations'] }),
-          oversize,
-          random,
+        batchBodies(
+          withOversize(
+            generateEvents(count, { random, workspaces, consent: !values['plain-destinations'] }),
+            oversize,
+            random,
+          ),
+          perMessage,
         ),
         duplicateRate,
         random,
@@ -136,7 +153,8 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
     log: say,
   });
   try {
-    say(`sending ${bodies.length} messages to ${pipeline.resources.ingestQueue.url}`);
+    const events = bodies.reduce((sum, body) => sum + eventCountOf(body), 0);
+    say(`sending ${bodies.length} messages (${events} events) to ${pipeline.resources.ingestQueue.url}`);
     const queueUrl = pipeline.resources.ingestQueue.url;
     let batches = 0;
     const summary = await sendBodies(pipeline.producer, queueUrl, bodies, {

@@ -7,11 +7,15 @@ import {
   type DestinationType,
   parseDestinations,
 } from '../lambda/shared/destination-config';
-import { type DeliveredPayload, parseIngestMessage } from '../lambda/shared/ingest-message';
+import { eventsOfBody } from '../lambda/shared/ingest-batch';
+import type { DeliveredPayload, ParsedMessage } from '../lambda/shared/ingest-message';
 import { type DeliveryLedger, eventKey, payloadDigest } from './ledger';
 
 export interface DemoReport {
+  /** Messages handed to the ingest queue, duplicates included. */
   sent: number;
+  /** Events those messages carry (each event of a batched message), duplicates included. */
+  events: number;
   unique: number;
   /** By `workspace/destination`: ids repeat across workspaces. */
   destinations: Record<
@@ -124,6 +128,7 @@ export function buildReport(input: ReportInput): DemoReport {
 
   return {
     sent: input.sentBodies.length,
+    events: expectations.eventsSent,
     unique,
     destinations: destinationReport,
     consumer: { processed: processedKeys.size, duplicatesSkipped },
@@ -200,7 +205,10 @@ function compileMappings(
   );
 }
 
-/** Where a unique sent event must end up: its consumer scopes, or (`scopes` null) a dead letter. */
+/**
+ * Where a unique sent event must end up: its consumer scopes, or (`scopes` null) a dead letter
+ * carrying `body` (an event's own body: a batched message's event is dead-lettered alone).
+ */
 interface ExpectedEvent {
   readonly body: string;
   readonly scopes: string[] | null;
@@ -209,8 +217,13 @@ interface ExpectedEvent {
 
 /** What the sent messages lead the report to expect of the consumers and dead-letter queues. */
 interface Expectations {
-  /** By `sentKey`, or `invalid\n<body>` for a message that must be dead-lettered. */
+  /**
+   * By `sentKey`, or `invalid\n<body>` for a message that must be dead-lettered (an invalid event
+   * of a batched message: `invalid\n<message body>\n<index>`).
+   */
   readonly expected: Map<string, ExpectedEvent>;
+  /** Events in the sent messages, duplicates included. */
+  eventsSent: number;
   /** Keys are workspace-scoped (`sentKey`): the same visitor and event ids may be another workspace's event. */
   readonly firstSent: Map<string, SentEvent>;
   /** Digests of the content each consumer scope should see. */
@@ -221,7 +234,10 @@ interface Expectations {
   readonly workspacesByContent: Map<string, Set<string>>;
 }
 
-/** Routes each unique sent body as the dispatcher would, recording what should come of it. */
+/**
+ * Routes each event of each unique sent body as the dispatcher would (every event of a batched
+ * message apart), recording what should come of it.
+ */
 function expectEvents(
   input: ReportInput,
   workspaces: ReadonlyMap<string, DestinationSpec[]>,
@@ -230,48 +246,79 @@ function expectEvents(
   const rejectedBodies = new Set(input.rejected.map((r) => r.body));
   const expectations: Expectations = {
     expected: new Map(),
+    eventsSent: 0,
     firstSent: new Map(),
     contentByScope: new Map(),
     blockedByScope: new Map(),
     workspacesByContent: new Map(),
   };
-  const { expected, firstSent } = expectations;
+  const eventsOf = new Map<string, ReturnType<typeof eventsOfBody>>();
+  for (const message of input.sentBodies) {
+    const events = eventsOf.get(message) ?? eventsOfBody(message);
+    eventsOf.set(message, events);
+    expectations.eventsSent += events.events.length;
+  }
+  const { expected } = expectations;
   const previousKeys = new Set<string>();
-  for (const body of new Set(input.sentBodies)) {
-    if (rejectedBodies.has(body) && !input.firstSentAt.has(body)) continue;
-    const parsed = parseIngestMessage(body);
-    const sentAt = input.firstSentAt.get(body) ?? Date.now();
-    const destinations = parsed.ok ? workspaces.get(parsed.workspaceId) : undefined;
-    if (!parsed.ok || !destinations) {
-      // Invalid, or of a workspace that does not exist: must be dead-lettered.
-      expected.set(`invalid\n${body}`, { body, scopes: null });
-      continue;
+  // Each event's place in the stream, for order: a batch's events share their message's send time.
+  let sequence = 0;
+  for (const [message, { batched, events }] of eventsOf) {
+    if (rejectedBodies.has(message) && !input.firstSentAt.has(message)) continue;
+    const sentAt = input.firstSentAt.get(message) ?? Date.now();
+    for (const [index, { body, message: parsed }] of events.entries()) {
+      sequence += 1;
+      const destinations = parsed.ok ? workspaces.get(parsed.workspaceId) : undefined;
+      if (!parsed.ok || !destinations) {
+        // Invalid, or of a workspace that does not exist: must be dead-lettered, with its own body.
+        expected.set(batched ? `invalid\n${message}\n${index}` : `invalid\n${body}`, { body, scopes: null });
+        continue;
+      }
+      expectEvent(expectations, mappings, previousKeys, { body, parsed, destinations, sentAt, sequence });
     }
-    const { workspaceId } = parsed;
-    const { visitor_id: visitorId } = parsed.payload.visitor;
-    const { distinct_id: distinctId } = parsed.payload.event;
-    const key = sentKey(workspaceId, visitorId, distinctId);
-    const sent = {
-      workspaceId,
-      visitorId,
-      distinctId,
-      at: Math.min(firstSent.get(key)?.at ?? sentAt, sentAt),
-    };
-    firstSent.set(key, sent);
-    const resolved = destinations.map((d) => ({ ...d, workspaceId }));
-    const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
-    const consented = routed.ok
-      ? routed.destinations.filter((d) => consentAllows(parsed.consent, d.requiredConsent))
-      : [];
-    if (routed.ok && !previousKeys.has(key))
-      countBlockedByConsent(expectations.blockedByScope, workspaceId, routed.destinations, consented);
-    previousKeys.add(key);
-    const scopes = routed.ok ? consented.map((d) => `${workspaceId}/${d.id}`) : null;
-    recordExpectedContent(expectations, mappings, workspaceId, destinations, parsed.payload, scopes);
-    const previous = expected.get(key);
-    expected.set(key, { body: previous?.body ?? body, scopes, sent });
   }
   return expectations;
+}
+
+/** What should come of one valid event of an existing workspace: its scopes, its content, its consent. */
+function expectEvent(
+  expectations: Expectations,
+  mappings: ReadonlyMap<string, CompiledMapping>,
+  previousKeys: Set<string>,
+  event: {
+    body: string;
+    parsed: Extract<ParsedMessage, { ok: true }>;
+    destinations: DestinationSpec[];
+    sentAt: number;
+    sequence: number;
+  },
+): void {
+  const { expected, firstSent } = expectations;
+  const { body, parsed, destinations, sentAt, sequence } = event;
+  const { workspaceId } = parsed;
+  const { visitor_id: visitorId } = parsed.payload.visitor;
+  const { distinct_id: distinctId } = parsed.payload.event;
+  const key = sentKey(workspaceId, visitorId, distinctId);
+  const previousSent = firstSent.get(key);
+  const sent = {
+    workspaceId,
+    visitorId,
+    distinctId,
+    at: Math.min(previousSent?.at ?? sentAt, sentAt),
+    sequence: previousSent?.sequence ?? sequence,
+  };
+  firstSent.set(key, sent);
+  const resolved = destinations.map((d) => ({ ...d, workspaceId }));
+  const routed = route(parsed.payload.event.event, parsed.destinations, resolved);
+  const consented = routed.ok
+    ? routed.destinations.filter((d) => consentAllows(parsed.consent, d.requiredConsent))
+    : [];
+  if (routed.ok && !previousKeys.has(key))
+    countBlockedByConsent(expectations.blockedByScope, workspaceId, routed.destinations, consented);
+  previousKeys.add(key);
+  const scopes = routed.ok ? consented.map((d) => `${workspaceId}/${d.id}`) : null;
+  recordExpectedContent(expectations, mappings, workspaceId, destinations, parsed.payload, scopes);
+  const previous = expected.get(key);
+  expected.set(key, { body: previous?.body ?? body, scopes, sent });
 }
 
 /** Counts, per scope, the routed destinations the visitor's consent keeps the event from. */
@@ -491,6 +538,8 @@ interface SentEvent {
   readonly distinctId: string;
   /** When it was first sent (ms). */
   readonly at: number;
+  /** Its place in the stream as first sent: within a batched message, events share `at`. */
+  readonly sequence: number;
 }
 
 /**
@@ -516,9 +565,9 @@ function countOrderViolations(input: ReportInput, firstSent: ReadonlyMap<string,
     for (const [visitor, distinctIds] of input.ledger.orderByVisitor.get(scope) ?? []) {
       let last = -1;
       for (const distinctId of distinctIds) {
-        const sentAt = firstSent.get(sentKey(workspaceId, visitor, distinctId))?.at ?? -1;
-        if (sentAt < last) violations += 1;
-        last = Math.max(last, sentAt);
+        const sequence = firstSent.get(sentKey(workspaceId, visitor, distinctId))?.sequence ?? -1;
+        if (sequence < last) violations += 1;
+        last = Math.max(last, sequence);
       }
     }
   }
@@ -541,7 +590,7 @@ const TYPE_WIDTH = 11;
 export function formatReport(report: DemoReport): string {
   const lines = [
     '',
-    `Sent ${report.sent} messages (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
+    `Sent ${report.sent} messages carrying ${report.events} events (${report.unique} unique events) in ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
     `${'destination'.padEnd(ID_WIDTH)} ${'type'.padEnd(TYPE_WIDTH)} delivered  failed  duplicates skipped  offloaded  p50 ms  p99 ms  circuit opened  no consent`,
     ...Object.entries(report.destinations).map(

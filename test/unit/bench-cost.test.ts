@@ -1,7 +1,11 @@
 import {
+  BATCHED_EVENT_BYTES,
+  batchedIngestCost,
   dispatcherCost,
   dispatcherTimeCostPerMillion,
+  EVENTS_PER_MESSAGE,
   gbSecondsPerMillion,
+  ingestRequestsPerEvent,
   offloadCostPerMillion,
   PRICES,
   pipesCost,
@@ -64,5 +68,77 @@ describe('cost per million events', () => {
   it('prices offloaded payloads by the share of events offloaded', () => {
     expect(offloadCostPerMillion(0.01)).toBeCloseTo((10_000 * (0.005 + 0.0004)) / 1000, 9);
     expect(offloadCostPerMillion(0)).toBe(0);
+  });
+});
+
+describe('ingest requests per event', () => {
+  it('bills single messages under 6 KiB as a tenth of a request each to send, receive and delete', () => {
+    const requests = ingestRequestsPerEvent(1, 300);
+
+    expect(requests).toEqual({ send: 0.1, receive: 0.1, delete: 0.1, total: expect.closeTo(0.3, 9) });
+  });
+
+  it('bills a batched payload by its 64 KiB chunks: 100 events of 1 KiB, 10 messages a call, 16 chunks per 1,000 events', () => {
+    // 10 messages of 100 × 1,024 + 64 bytes: 1,024,640 bytes, within 1 MiB, 16 chunks of 64 KiB.
+    const requests = ingestRequestsPerEvent(100, 1_024);
+
+    expect(requests.send).toBeCloseTo(16 / 1_000, 9);
+    expect(requests.receive).toBeCloseTo(16 / 1_000, 9);
+    expect(requests.delete).toBeCloseTo(1 / 1_000, 9);
+  });
+
+  it('sends fewer messages a call when 10 would pass 1 MiB, and receives 10 a call all the same', () => {
+    // 1,000 events of 1 KiB: one message a call (1,024,064 bytes, 16 chunks); received 10 a call (157 chunks).
+    const requests = ingestRequestsPerEvent(1_000, 1_024);
+
+    expect(requests.send).toBeCloseTo(16 / 1_000, 9);
+    expect(requests.receive).toBeCloseTo(157 / 10_000, 9);
+    expect(requests.delete).toBeCloseTo(1 / 10_000, 9);
+  });
+
+  it('refuses what no ingest message can carry', () => {
+    expect(() => ingestRequestsPerEvent(0, 300)).toThrow(RangeError);
+    expect(() => ingestRequestsPerEvent(1_001, 300)).toThrow(/from 1 to 1000/);
+    expect(() => ingestRequestsPerEvent(1_000, 2_000)).toThrow(/do not fit one SQS message/);
+  });
+});
+
+describe('cost per million events with batched ingest messages', () => {
+  const measured = {
+    deliveriesPerSecond: 1_550,
+    snsStandardCallsPerDelivery: 0.1,
+    snsFifoCallsPerDelivery: 0,
+    lambdaCallsPerDelivery: 0,
+  };
+
+  it("keeps single messages at today's figures: 0.3 SQS requests per event, one invocation per batch", () => {
+    const cost = dispatcherCost(standardTopic, measured);
+
+    expect(cost.lines['SQS requests']).toBeCloseTo(0.3 * PRICES.sqsStandardPerRequest * 1e6, 9);
+    expect(cost.lines['dispatcher requests']).toBeCloseTo(10_000 * PRICES.lambdaPerRequest, 9);
+  });
+
+  it('invokes the dispatcher once per 10 messages of N events', () => {
+    const cost = batchedIngestCost(standardTopic, measured, 100);
+
+    expect(cost.lines['dispatcher requests']).toBeCloseTo(1_000 * PRICES.lambdaPerRequest, 9);
+    // Time per event as measured, whatever the batching.
+    expect(cost.lines['dispatcher GB-seconds']).toBeCloseTo(
+      dispatcherCost(standardTopic, measured).lines['dispatcher GB-seconds'],
+      12,
+    );
+  });
+
+  it('brings the platform under $0.03 per million events at 100 events of 1 KiB per message, from $0.12 of SQS alone', () => {
+    const [one, ten, hundred] = EVENTS_PER_MESSAGE.map((n) => batchedIngestCost(standardTopic, measured, n));
+
+    expect(EVENTS_PER_MESSAGE).toEqual([1, 10, 100]);
+    expect(BATCHED_EVENT_BYTES).toBe(1_024);
+    expect(one.lines['SQS requests']).toBeCloseTo(0.12, 9);
+    expect(ten.platform).toBeLessThan(one.platform);
+    expect(hundred.platform).toBeLessThan(ten.platform);
+    expect(hundred.lines['SQS requests']).toBeCloseTo(((16 + 16 + 1) / 1_000) * 0.4, 9);
+    expect(hundred.platform).toBeLessThanOrEqual(0.03);
+    expect(hundred.destinations).toBeCloseTo(one.destinations, 9);
   });
 });
