@@ -395,6 +395,37 @@ describe('dispatchBatch', () => {
     }
   });
 
+  it.each([
+    ['a standard', undefined],
+    ['a FIFO', `${WORKSPACE_ID}:visitor_123`],
+  ])(
+    'on %s ingest queue writes the events received line while the first calls are out, once, before the lines after them',
+    async (_queue, messageGroupId) => {
+      // Prepare: what had been logged when the topic was first called.
+      const messages = () =>
+        logs.lines().map((line) => String((JSON.parse(line) as { message: unknown }).message));
+      let loggedAtFirstCall: string[] | undefined;
+      sns.on(PublishBatchCommand).callsFake((input) => {
+        loggedAtFirstCall ??= messages();
+        return everyEntryPublished(input);
+      });
+
+      // Act
+      await dispatchBatch(
+        [sqsRecord(event('e1'), { messageGroupId }), sqsRecord(event('e2'), { messageGroupId })],
+        dependencies([standardTopicDestination]),
+      );
+
+      // Assess: not on the way to the first call, and still before what follows delivery.
+      expect(loggedAtFirstCall).toBeDefined();
+      expect(loggedAtFirstCall).not.toContain('events received');
+      const written = messages();
+      expect(written.filter((m) => m === 'events received')).toHaveLength(1);
+      expect(written.indexOf('events received')).toBeLessThan(written.indexOf('deliveries'));
+      expect(written.indexOf('deliveries')).toBeLessThan(written.indexOf('batch dispatched'));
+    },
+  );
+
   it('stops calling a destination that failed for good, for a while, without affecting the others', async () => {
     // Prepare
     deadLettersSucceed();
