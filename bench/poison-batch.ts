@@ -6,7 +6,7 @@
  * become a 64-character hash), or a list of empty objects. A normal event of the same workspace and one of another follow them.
  * Run it under a heap limit, as `npm run bench:mapping` and the memory test do:
  *
- *   node --max-old-space-size=256 --import tsx bench/poison-batch.ts [--messages 10] [--shape expansion|objects]
+ *   node --max-old-space-size=256 --import tsx bench/poison-batch.ts [--messages 10] [--shape expansion|objects|batched]
  *
  * Prints one JSON line: peak heap (V8's statistics before every garbage collection, and at the
  * end), peak RSS, the dead letters by error code and what was delivered.
@@ -18,7 +18,9 @@ import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient }
 import { DestinationClients } from '../lambda/dispatcher/deliver/clients';
 import { dispatchBatch } from '../lambda/dispatcher/dispatch-batch';
 import { StaticRegistry } from '../lambda/dispatcher/prepare/registry';
+import { DEFAULT_RETRY_POLICY } from '../lambda/dispatcher/settle/retry';
 import type { DestinationInput } from '../lambda/shared/destination-config';
+import { MAX_EVENTS_PER_MESSAGE } from '../lambda/shared/ingest-batch';
 import { MAX_VALUES } from '../lambda/shared/ingest-message';
 import { LoopbackAws } from './loopback-aws';
 import { sqsRecord } from './sqs-record';
@@ -76,7 +78,19 @@ export function objectsPoison(workspace: string, distinctId: string, bytes = BOD
   });
 }
 
-const POISONS = { expansion: expansionPoison, objects: objectsPoison };
+/**
+ * A batched message of as many tiny events as one message may carry: what multiplies a batch's
+ * deliveries most (each event goes to every destination of its workspace).
+ */
+export function batchedPoison(workspace: string, distinctId: string): string {
+  const events = Array.from({ length: MAX_EVENTS_PER_MESSAGE }, (_, i) => ({
+    event: { event: 'x', distinct_id: `${distinctId}-${i}` },
+    visitor: { visitor_id: `v${i}` },
+  }));
+  return JSON.stringify({ workspace_id: workspace, events });
+}
+
+const POISONS = { expansion: expansionPoison, objects: objectsPoison, batched: batchedPoison };
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -89,7 +103,9 @@ async function main(): Promise<void> {
   }
   const aws = new LoopbackAws();
   await aws.start();
+  const ingestUrl = `${aws.endpoint}/${ACCOUNT}/ingest`;
   const deadLetterCodes: Record<string, number> = {};
+  let resent = 0;
   const sqs = new SQSClient({
     region: 'us-east-1',
     endpoint: aws.endpoint,
@@ -97,8 +113,11 @@ async function main(): Promise<void> {
   });
   sqs.middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === SendMessageBatchCommand.name) {
-        for (const entry of (args.input as SendMessageBatchCommandInput).Entries ?? []) {
+      const input = args.input as SendMessageBatchCommandInput;
+      if (context.commandName === SendMessageBatchCommand.name && input.QueueUrl === ingestUrl) {
+        resent += input.Entries?.length ?? 0;
+      } else if (context.commandName === SendMessageBatchCommand.name) {
+        for (const entry of input.Entries ?? []) {
           const code = entry.MessageAttributes?.error_code?.StringValue ?? '(none)';
           deadLetterCodes[code] = (deadLetterCodes[code] ?? 0) + 1;
         }
@@ -126,6 +145,8 @@ async function main(): Promise<void> {
     logger: new Logger({ serviceName: 'bench', logLevel: 'SILENT' }),
     maxReceiveCount: 5,
     concurrency: 16,
+    // As deployed: per-destination retries, so a batch past its bound of events sends records back.
+    retry: { ...DEFAULT_RETRY_POLICY, queueUrl: ingestUrl },
   };
   // Warm up (modules, clients, credentials) so the figures are the batch's own.
   await dispatchBatch([sqsRecord(event('ws-other', 'warm-up'), 'warm-up', ACCOUNT)], deps);
@@ -171,6 +192,7 @@ async function main(): Promise<void> {
       deadLetters: deadLetterCodes,
       delivered: Object.fromEntries(aws.counts.delivered),
       batchItemFailures: response.batchItemFailures.length,
+      resent,
     }),
   );
 }

@@ -13,6 +13,7 @@ import { logDeliveries, logReceived } from './delivery-log';
 import { failed } from './errors';
 import { prepareDeliveries } from './prepare/prepare-deliveries';
 import type { Registry } from './prepare/registry';
+import { MAX_EVENTS_PER_BATCH, resendDeferred } from './settle/defer';
 import { type SettleDependencies, settle, willBeRetried } from './settle/settle';
 
 export interface DispatchDependencies extends SettleDependencies {
@@ -60,7 +61,12 @@ export async function dispatchBatch(
     blockedByDestination,
     received,
     unscopedGroups,
-  } = await prepareDeliveries(records, deps.registry, deps.logger, deps.pins);
+    deferred,
+  } = await prepareDeliveries(records, deps.registry, deps.logger, deps.pins, maxEventsOf(records, deps));
+  // Sent back while the batch delivers: unread, they wait for nothing of it.
+  const resending = deps.retry
+    ? resendDeferred(deferred, deps.sqs, deps.retry.queueUrl)
+    : Promise.resolve([]);
   // Written while the first calls are in flight rather than before them, for every call waits for
   // the CPU spent ahead of it (a line naming 100 events costs about what two calls do); at the
   // latest once delivery ends, so it still comes before the lines about outcomes.
@@ -111,6 +117,9 @@ export async function dispatchBatch(
   for (const delivery of deliveries) delivery.result ??= failed(new CallCutError('deadline'));
 
   const settlement = await settle(deliveries, deadLetters, deps, unresolved);
+  // A deferred record that could not be sent back returns to the queue as it came.
+  const notResent = await resending;
+  const failedRecords = new Set([...settlement.failedRecords, ...notResent]);
   logDeliveries(deps.logger, deliveries);
   if (deps.metrics) {
     try {
@@ -133,7 +142,8 @@ export async function dispatchBatch(
     delivered: deliveries.filter((d) => d.result?.ok).length,
     deadLettered: settlement.deadLettered,
     retriesScheduled: settlement.retriesScheduled,
-    failedRecords: settlement.failedRecords.size,
+    failedRecords: failedRecords.size,
+    ...(deferred.length > 0 && { deferredRecords: deferred.length, deferredNotResent: notResent.length }),
     ...(deps.deadLetterStore && {
       deadLettersStored: settlement.deadLettersStored,
       deadLettersNotStored: settlement.deadLettersNotStored,
@@ -142,9 +152,20 @@ export async function dispatchBatch(
   });
   return {
     batchItemFailures: records
-      .filter((r) => settlement.failedRecords.has(r.messageId))
+      .filter((r) => failedRecords.has(r.messageId))
       .map((r) => ({ itemIdentifier: r.messageId })),
   };
+}
+
+/**
+ * The events a batch prepares at most: producers' batched messages make a record up to 1,000
+ * events. Only on a standard ingest queue with per-destination retries, where the records past
+ * the bound go back to the queue using none of their attempts; a FIFO ingest queue's batch is
+ * 10 records at most, and its records keep their order.
+ */
+function maxEventsOf(records: readonly SQSRecord[], deps: DispatchDependencies): number {
+  const fifo = records[0]?.eventSourceARN.endsWith('.fifo');
+  return deps.retry && !fifo ? MAX_EVENTS_PER_BATCH : Number.POSITIVE_INFINITY;
 }
 
 /** `run` the first time the returned function is called, and never again. */

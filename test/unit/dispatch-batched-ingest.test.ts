@@ -3,6 +3,7 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
+import { MAX_EVENTS_PER_BATCH } from '../../lambda/dispatcher/settle/defer';
 import type { RetryPolicy } from '../../lambda/dispatcher/settle/retry';
 import { readRetryBundle } from '../../lambda/dispatcher/settle/retry-bundle';
 import { capturingLogger } from '../support/capture-logs';
@@ -202,5 +203,94 @@ describe('dispatchBatch with batched ingest messages', () => {
     expect(sentTo(DLQ).map((e) => e.MessageAttributes?.error_message.StringValue)).toEqual([
       'events[1]: workspace_id belongs to the batch, not to its events',
     ]);
+  });
+
+  it(`prepares at most ${MAX_EVENTS_PER_BATCH} events a batch and sends the records past them back unchanged`, async () => {
+    // Prepare: records of 1,000 events each, one more than the bound holds.
+    const perRecord = 1_000;
+    const records = Array.from({ length: MAX_EVENTS_PER_BATCH / perRecord + 1 }, (_, r) =>
+      sqsRecord(batch(...Array.from({ length: perRecord }, (_, i) => element(`r${r}-${i}`, `v${i}`))), {
+        messageId: `m${r}`,
+        sentAt: Date.now(),
+      }),
+    );
+    const last = records.at(-1);
+    if (!last) throw new Error('no records');
+    last.attributes.MessageGroupId = WORKSPACE_ID;
+    last.messageAttributes = { trace: { dataType: 'String', stringValue: 'abc' } } as never;
+
+    // Act
+    const response = await dispatchBatch(
+      records,
+      deps({ registry: registryOf([standardTopicDestination]), retry: policy }),
+    );
+
+    // Assess: the bound's worth delivered; the last record back on the ingest queue as it came, acknowledged.
+    expect(response.batchItemFailures).toEqual([]);
+    expect(published()).toHaveLength(MAX_EVENTS_PER_BATCH);
+    expect(published()).not.toContain(`r${records.length - 1}-0`);
+    const [resent, ...others] = sentTo(INGEST);
+    expect(others).toEqual([]);
+    expect(resent).toMatchObject({
+      MessageBody: last.body,
+      MessageGroupId: WORKSPACE_ID,
+      MessageAttributes: {
+        trace: { DataType: 'String', StringValue: 'abc' },
+        // No attempt used up: the record was not tried.
+        retry_attempt: { DataType: 'Number', StringValue: '1' },
+      },
+    });
+    expect(resent.DelaySeconds).toBeUndefined();
+  });
+
+  it("defers a workspace's own records past the bound, not a neighbour's that came after them", async () => {
+    // Prepare: workspace ws-acme's big batches fill the bound; ws-other's one event comes last.
+    const big = (r: number) =>
+      sqsRecord(batch(...Array.from({ length: 1_000 }, (_, i) => element(`a${r}-${i}`, `v${i}`))), {
+        messageId: `a${r}`,
+        messageGroupId: WORKSPACE_ID,
+        standardQueue: true,
+        sentAt: Date.now(),
+      });
+    const records = [
+      ...Array.from({ length: MAX_EVENTS_PER_BATCH / 1_000 + 1 }, (_, r) => big(r)),
+      sqsRecord(JSON.stringify(ingestMessage({ workspaceId: 'ws-other', event: { distinct_id: 'o1' } })), {
+        messageId: 'o1',
+        messageGroupId: 'ws-other',
+        standardQueue: true,
+      }),
+    ];
+    const registry = registryOf([
+      standardTopicDestination,
+      { ...standardTopicDestination, workspaceId: 'ws-other' },
+    ]);
+
+    // Act
+    const response = await dispatchBatch(records, deps({ registry, retry: policy }));
+
+    // Assess: the neighbour's event went out now; ws-acme's records past the bound went back
+    // (its first four and the neighbour's one event fill 4,001 of the 5,000).
+    expect(response.batchItemFailures).toEqual([]);
+    expect(published()).toContain('o1');
+    const firstEventOf = (body = '') => JSON.parse(body).events[0].event.distinct_id;
+    expect(sentTo(INGEST).map((e) => firstEventOf(e.MessageBody))).toEqual(['a4-0', 'a5-0']);
+  });
+
+  it('on a FIFO ingest queue defers nothing: its batches are 10 records at most', async () => {
+    const records = Array.from({ length: MAX_EVENTS_PER_BATCH / 1_000 + 1 }, (_, r) =>
+      sqsRecord(batch(...Array.from({ length: 1_000 }, (_, i) => element(`r${r}-${i}`, `v${i}`))), {
+        messageId: `m${r}`,
+        messageGroupId: `${WORKSPACE_ID}:batched`,
+      }),
+    );
+
+    const response = await dispatchBatch(
+      records,
+      deps({ registry: registryOf([standardTopicDestination]), retry: policy }),
+    );
+
+    expect(response.batchItemFailures).toEqual([]);
+    expect(published()).toHaveLength(records.length * 1_000);
+    expect(sentTo(INGEST)).toEqual([]);
   });
 });

@@ -29,4 +29,31 @@ describe('a batch of worst-case messages', () => {
     expect(measured.batchItemFailures).toBe(0);
     expect(measured.peakHeapUsedMB).toBeLessThan(HEAP_LIMIT_MB / 2);
   }, 120_000);
+
+  it(`prepares ${MESSAGES} batched messages of 1,000 events each only up to the bound, within half of the heap, sending the rest back`, async () => {
+    const script = [
+      '--import',
+      'tsx',
+      'bench/poison-batch.ts',
+      '--messages',
+      String(MESSAGES),
+      '--shape',
+      'batched',
+    ];
+
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [`--max-old-space-size=${HEAP_LIMIT_MB}`, ...script],
+      { cwd: `${__dirname}/../..`, maxBuffer: 1_048_576 },
+    );
+
+    const measured = JSON.parse(stdout);
+    console.log(`peak heap ${measured.peakHeapUsedMB} MB (${measured.baselineHeapMB} MB before the batch)`);
+    // MAX_EVENTS_PER_BATCH events, to both destinations; the other records back on the queue, unread.
+    expect(measured.delivered).toEqual({ poison: 5_000, 'poison-fn': 5_000 });
+    expect(measured.resent).toBe(MESSAGES - 5 + 2);
+    expect(measured.deadLetters).toEqual({});
+    expect(measured.batchItemFailures).toBe(0);
+    expect(measured.peakHeapUsedMB).toBeLessThan(HEAP_LIMIT_MB / 2);
+  }, 120_000);
 });

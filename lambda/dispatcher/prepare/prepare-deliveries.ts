@@ -10,7 +10,7 @@ import { addDeliveries, type DeliveriesOut } from './event-deliveries';
 import { lookUpWorkspaces, UNAVAILABLE } from './look-up-workspaces';
 import type { MappingPins } from './mapping-pins';
 import { assignWaves, groupKey } from './order';
-import { type IncomingEvent, readEvents } from './read-events';
+import { type IncomingEvent, readEventsWithin } from './read-events';
 import type { Registry } from './registry';
 
 /** An event whose workspace could not be looked up: retried as it came, never dead-lettered. */
@@ -46,6 +46,8 @@ export interface PreparedBatch {
    * sending the same group ids.
    */
   readonly unscopedGroups: ReadonlySet<string>;
+  /** Records left unread, past the batch's bound of events: for the batch to send back. */
+  readonly deferred: SQSRecord[];
 }
 
 /**
@@ -62,8 +64,10 @@ export async function prepareDeliveries(
   logger: Logger,
   /** Verifies the mapping versions retries carry. @default none: every event gets the live mapping */
   pins?: MappingPins,
+  /** Events to prepare at most; the records past them are deferred. @default no bound */
+  maxEvents = Number.POSITIVE_INFINITY,
 ): Promise<PreparedBatch> {
-  const events = readEvents(records, pins);
+  const { events, deferred } = readEventsWithin(records, pins, maxEvents);
   const workspaces = await lookUpWorkspaces(events, registry, logger);
 
   const unresolved: UnresolvedEvent[] = [];
@@ -134,6 +138,7 @@ export async function prepareDeliveries(
     blockedByDestination,
     received,
     unscopedGroups,
+    deferred,
   };
 }
 

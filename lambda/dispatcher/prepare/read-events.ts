@@ -44,10 +44,12 @@ export function readEvents(records: readonly SQSRecord[], pins: MappingPins | un
 }
 
 /**
- * `readEvents`, stopping at the first record that would take the batch past `maxEvents` events
- * (producers' batched messages carry up to 1,000 each): that record and the ones after it are
- * left unread, `deferred`, for the batch to send back. The first record is always read, so a
- * batch always makes progress.
+ * `readEvents` up to `maxEvents` events (producers' batched messages carry up to 1,000 each): the
+ * records that would take the batch past them are left unread, `deferred`, for the batch to send
+ * back. Records are read a workspace's turn at a time (their message group on a standard queue,
+ * the workspace by convention, for SQS fair queues), so one workspace's large batches defer its
+ * own records, not its neighbours'; a workspace's records keep their order. The first record read
+ * is always kept, so a batch always makes progress.
  */
 export function readEventsWithin(
   records: readonly SQSRecord[],
@@ -56,15 +58,40 @@ export function readEventsWithin(
 ): { events: IncomingEvent[]; deferred: SQSRecord[] } {
   // Plain loops, and objects of one shape: this runs for every event, so it stays cheap.
   const events: IncomingEvent[] = [];
-  for (const [index, record] of records.entries()) {
+  if (maxEvents === Number.POSITIVE_INFINITY) {
+    for (const record of records) eventsOf(record, events, pins);
+    return { events, deferred: [] };
+  }
+  const deferred: SQSRecord[] = [];
+  for (const record of inTurnsByGroup(records)) {
     const before = events.length;
+    if (before >= maxEvents) {
+      deferred.push(record);
+      continue;
+    }
     eventsOf(record, events, pins);
-    if (events.length > maxEvents && index > 0) {
+    if (events.length > maxEvents && before > 0) {
       events.length = before;
-      return { events, deferred: records.slice(index) };
+      deferred.push(record);
     }
   }
-  return { events, deferred: [] };
+  return { events, deferred };
+}
+
+/** Records in turns: each message group's first record, then each one's second, and so on. */
+function inTurnsByGroup(records: readonly SQSRecord[]): SQSRecord[] {
+  const groups = new Map<string, SQSRecord[]>();
+  for (const record of records) {
+    const group = record.attributes.MessageGroupId ?? `record:${record.messageId}`;
+    const list = groups.get(group);
+    if (list) list.push(record);
+    else groups.set(group, [record]);
+  }
+  const ordered: SQSRecord[] = [];
+  for (let turn = 0; ordered.length < records.length; turn++) {
+    for (const list of groups.values()) if (turn < list.length) ordered.push(list[turn]);
+  }
+  return ordered;
 }
 
 function eventsOf(record: SQSRecord, events: IncomingEvent[], pins: MappingPins | undefined): void {
