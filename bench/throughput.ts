@@ -61,7 +61,7 @@ import {
   resolveLatencies,
 } from './latency-model';
 import { LoopbackAws } from './loopback-aws';
-import { withGeneratedSection } from './performance-page';
+import { type BatchedCostInput, batchedCostSection, withGeneratedSection } from './performance-page';
 import { sqsRecord } from './sqs-record';
 
 const ACCOUNT = '111122223333';
@@ -867,6 +867,7 @@ function render(results: Map<string, Run[]>, config: BenchConfig, bundles: Bundl
   /** Per scenario: deliveries/s the dispatcher's CPU allows at its memory, and what the model's waits allow. */
   const bounds: { label: string; cpu: number; modelled: number }[] = [];
   const cost = { dispatcherTime: [] as number[], naiveTime: [] as number[], platform: [] as number[] };
+  const batchedCostInputs: BatchedCostInput[] = [];
   for (const [scenario, destinations] of Object.entries(SCENARIOS)) {
     for (const batchSize of BATCH_SIZES) {
       if (has('model')) {
@@ -899,6 +900,7 @@ function render(results: Map<string, Run[]>, config: BenchConfig, bundles: Bundl
       cost.naiveTime.push(costs.naive.lines['dispatcher GB-seconds']);
       cost.platform.push(costs.dispatcher.platform);
       costRows.push(`| ${scenario} | ${batchSize} | ${costs.cells} |`);
+      batchedCostInputs.push({ scenario, cost: costs.scenario, measured: costs.measured });
     }
   }
   const retries = [...results.values()].flat().reduce((sum, r) => sum + r.retriesScheduled, 0);
@@ -1071,6 +1073,8 @@ mostly its ingest queue's requests; batching shows in the destination owner's: a
 topic publishes and queue sends. What the table leaves out: Pipes cannot assume a customer's role per workspace,
 apply a mapping or consent per destination, or route by event name without one pipe per rule.
 
+${batchedCostSection(batchedCostInputs)}
+
 Regenerate with \`npm run bench\` (flags above); the numbers move with the machine's load, the
 ratios much less.
 `;
@@ -1110,12 +1114,13 @@ function costCells(
     sqsFifoCallsPerDelivery: calls(runs, 'sqsFifo'),
   });
   const dollars = (n: number) => `$${n.toFixed(3)}`;
-  const dispatcher = dispatcherCost(scenario, measured(dispatcherRuns));
+  const dispatcherMeasured = measured(dispatcherRuns);
+  const dispatcher = dispatcherCost(scenario, dispatcherMeasured);
   const naive = dispatcherCost(scenario, measured(naiveRuns));
   const cells = [dispatcher, naive, pipesCost(scenario)]
     .map((c) => `${dollars(c.platform)} | ${dollars(c.destinations)}`)
     .join(' | ');
-  return { dispatcher, naive, cells };
+  return { dispatcher, naive, cells, scenario, measured: dispatcherMeasured };
 }
 
 function svgChart(
