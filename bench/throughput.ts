@@ -242,6 +242,8 @@ async function main(): Promise<void> {
       /** The latency model's seed for round 1; round r uses seed + r - 1. */
       'latency-seed': { type: 'string', default: '1' },
       'no-write': { type: 'boolean', default: false },
+      /** Leave out the many-workspaces scale run (`bench/workspaces.ts`, about 20 s). */
+      'no-workspaces': { type: 'boolean', default: false },
       /** Only these scenarios, comma-separated (for profiling one); implies --no-write. */
       scenario: { type: 'string' },
       /** Only these batch sizes, comma-separated (100, 10); implies --no-write. */
@@ -327,7 +329,8 @@ async function main(): Promise<void> {
   }
   process.stderr.write('measuring the bundles\n');
   const bundles = measureBundles();
-  const report = render(results, config, bundles, (performance.now() - startedAt) / 60_000);
+  const scale = values['no-workspaces'] ? undefined : measureWorkspaceScale();
+  const report = render(results, config, bundles, (performance.now() - startedAt) / 60_000, scale);
   console.log(report.table);
   if (!values['no-write']) {
     const file = path.join(__dirname, '..', 'docs', 'performance.md');
@@ -848,7 +851,27 @@ const NAIVE_OPERATIONS: AwsOperation[] = [
 
 const DISPATCHER_VCPU = (DISPATCHER_MEMORY_GB * 1024) / LAMBDA_MB_PER_VCPU;
 
-function render(results: Map<string, Run[]>, config: BenchConfig, bundles: BundleReport, minutes: number) {
+/**
+ * The many-workspaces scale run (`npm run bench:workspaces` with its defaults: 1,000, 10,000 and
+ * 100,000 workspaces, Zipf traffic), in processes of its own: its description and its table.
+ */
+function measureWorkspaceScale(): string {
+  process.stderr.write('measuring registry reads with many workspaces\n');
+  const run = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'workspaces.ts')], {
+    encoding: 'utf8',
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  if (run.status !== 0) throw new Error(`bench/workspaces.ts failed: ${run.stderr}`);
+  return run.stdout.trim();
+}
+
+function render(
+  results: Map<string, Run[]>,
+  config: BenchConfig,
+  bundles: BundleReport,
+  minutes: number,
+  scale?: string,
+) {
   const of = (mode: Mode, scenario: string, batchSize: number) =>
     VARIANTS.map((variant) => results.get(resultKey(mode, scenario, batchSize, variant)) ?? []);
   const has = (mode: Mode) => config.modes.includes(mode);
@@ -1048,7 +1071,19 @@ the SDK bundled), next to a floor of only the SDK clients and Powertools utiliti
 (\`bench/bundle.ts\`); initialisation is \`require\` in a fresh process, the two interleaved:
 
 ${bundleTable}
+${
+  scale
+    ? `
+## Many active workspaces
 
+Registry reads, batch duration and memory of one execution environment with 1,000, 10,000 and
+100,000 workspaces (\`bench/workspaces.ts\`, \`npm run bench:workspaces\`; what the columns mean
+and what limits throughput at scale: [Capacity](capacity.md#many-active-workspaces-measured)):
+
+${scale}
+`
+    : ''
+}
 ## Cost per million events
 
 US dollars at list prices (US East, no free tier; \`bench/cost.ts\` holds the prices and their
