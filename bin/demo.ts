@@ -157,13 +157,18 @@ async function main({ values }: CliArgs<typeof OPTIONS>): Promise<CliResult> {
     say(`sending ${bodies.length} messages (${events} events) to ${pipeline.resources.ingestQueue.url}`);
     const queueUrl = pipeline.resources.ingestQueue.url;
     let batches = 0;
+    // Batched messages go one a call, each paced: their events arrive together, and the emulator
+    // slows with what is queued (a burst of 1,000 events times out calls and opens circuits).
+    const eventsPerMessage = events / Math.max(bodies.length, 1);
+    const batched = eventsPerMessage > 1;
     const summary = await sendBodies(pipeline.producer, queueUrl, bodies, {
       onProgress: progressBar('sent'),
+      ...(batched && { messagesPerCall: 1 }),
       // The emulator's SQS scans the whole queue on every call: keep every queue shallow.
       pace: async () => {
         batches += 1;
-        if (batches % 5 !== 0) return;
-        while ((await pipeline.backlog()) > MAX_BACKLOG) {
+        if (!batched && batches % 5 !== 0) return;
+        while ((await pipeline.backlog(eventsPerMessage)) > MAX_BACKLOG) {
           await new Promise((resolve) => setTimeout(resolve, 100));
         }
       },

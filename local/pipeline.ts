@@ -569,12 +569,15 @@ export class LocalPipeline {
   }
 
   /** Messages waiting anywhere in the pipeline: the ingest queue and the subscription queues. */
-  async backlog(): Promise<number> {
-    const depths = await Promise.all([
+  async backlog(
+    /** Events an ingest message carries, on average: batched messages weigh more. @default 1 */
+    eventsPerIngestMessage = 1,
+  ): Promise<number> {
+    const [ingest, ...subscriptions] = await Promise.all([
       this.depth(this.producer, this.resources.ingestQueue.url),
       ...this.subscriptionQueues().map(({ sqs, queue }) => this.depth(sqs, queue.url)),
     ]);
-    return depths.reduce((a, b) => a + b, 0);
+    return subscriptions.reduce((a, b) => a + b, ingest * eventsPerIngestMessage);
   }
 
   /** Waits until every queue is empty and nothing is in flight, twice in a row; false on timeout. */

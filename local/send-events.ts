@@ -32,6 +32,8 @@ export interface SendOptions {
   readonly onProgress?: (sent: number, total: number) => void;
   /** Waits before each batch, to keep the queue shallow (the local emulator slows with depth). */
   readonly pace?: () => Promise<void>;
+  /** Messages per SendMessageBatch call, at most 10: fewer keeps batched messages' events from arriving in bursts. @default 10 */
+  readonly messagesPerCall?: number;
 }
 
 /**
@@ -52,7 +54,10 @@ export async function sendBodies(
   let sent = 0;
   let done = 0;
   const indexed = bodies.map((body, index) => ({ body, index }));
-  for (const chunk of chunkByCountAndSize(indexed, ({ body }) => utf8Bytes(body), SQS_BATCH_LIMITS)) {
+  for (const chunk of chunkByCountAndSize(indexed, ({ body }) => utf8Bytes(body), {
+    ...SQS_BATCH_LIMITS,
+    maxCount: Math.min(SQS_BATCH_LIMITS.maxCount, options.messagesPerCall ?? SQS_BATCH_LIMITS.maxCount),
+  })) {
     await options.pace?.();
     const entries: SendMessageBatchRequestEntry[] = chunk.map(({ body, index }, i) => ({
       Id: String(i),
