@@ -4,9 +4,14 @@ import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient }
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { MAX_EVENTS_PER_BATCH } from '../../lambda/dispatcher/settle/defer';
-import type { RetryPolicy } from '../../lambda/dispatcher/settle/retry';
 import { readRetryBundle } from '../../lambda/dispatcher/settle/retry-bundle';
 import { capturingLogger } from '../support/capture-logs';
+import {
+  DLQ_URL,
+  dispatchDependencies,
+  INGEST_URL,
+  TEST_RETRY_POLICY,
+} from '../support/dispatch-dependencies';
 import {
   everyEntryPublished,
   ingestMessage,
@@ -17,32 +22,17 @@ import {
   WORKSPACE_ID,
 } from '../support/fixtures';
 
-const INGEST = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
-const DLQ = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
-const policy: RetryPolicy = {
-  queueUrl: INGEST,
-  maxAttempts: 5,
-  maxAgeSeconds: 3600,
-  baseDelaySeconds: 2,
-  maxDelaySeconds: 900,
-  random: () => 0.5,
-};
+const INGEST = INGEST_URL;
+const DLQ = DLQ_URL;
+const policy = { ...TEST_RETRY_POLICY, random: () => 0.5 };
 
 const sns = mockClient(SNSClient);
 const lambda = mockClient(LambdaClient);
 const sqs = mockClient(SQSClient);
 let logs: ReturnType<typeof capturingLogger>;
 
-const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies => ({
-  registry: registryOf([lambdaDestination, standardTopicDestination]),
-  clients: { client: (Client) => new Client({}) },
-  sqs: new SQSClient({}),
-  deadLetterQueue: { url: DLQ, fifo: false },
-  logger: logs.logger,
-  maxReceiveCount: 5,
-  concurrency: 4,
-  ...overrides,
-});
+const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies =>
+  dispatchDependencies(registryOf([lambdaDestination, standardTopicDestination]), logs.logger, overrides);
 
 /** An element of a batch: an ingest message without its workspace_id. */
 const element = (distinctId: string, visitorId = 'visitor_1') => {

@@ -3,9 +3,10 @@ import { PublishBatchCommand, type PublishBatchRequestEntry, SNSClient } from '@
 import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
-import { backoffSeconds, type RetryPolicy, readAttempt } from '../../lambda/dispatcher/settle/retry';
+import { backoffSeconds, readAttempt } from '../../lambda/dispatcher/settle/retry';
 import { readRetryBundle, toRetryBundleBody } from '../../lambda/dispatcher/settle/retry-bundle';
 import { capturingLogger } from '../support/capture-logs';
+import { DLQ_URL, INGEST_URL, TEST_RETRY_POLICY } from '../support/dispatch-dependencies';
 import {
   fifoTopicDestination,
   ingestMessage,
@@ -15,15 +16,9 @@ import {
   standardTopicDestination,
 } from '../support/fixtures';
 
-const INGEST = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest';
-const DLQ = 'https://sqs.us-east-1.amazonaws.com/999999999999/ingest-dlq';
-const policy: RetryPolicy = {
-  queueUrl: INGEST,
-  maxAttempts: 5,
-  maxAgeSeconds: 3600,
-  baseDelaySeconds: 2,
-  maxDelaySeconds: 900,
-};
+const INGEST = INGEST_URL;
+const DLQ = DLQ_URL;
+const policy = TEST_RETRY_POLICY;
 
 describe('backoffSeconds', () => {
   it('waits up to base × 2^(attempt-1), with full jitter, capped at 15 minutes', () => {
