@@ -54,7 +54,7 @@ export function eventsOfBody(body: string): BodyEvents {
   const elements = raw[INGEST_BATCH_KEY] as unknown[];
   return {
     batched: true,
-    events: elements.map((element, index) => batchedEvent(workspaceId, element, index, budget)),
+    events: elements.map((element, index) => batchedEvent(workspaceId, element, index, budget, body)),
   };
 }
 
@@ -78,22 +78,42 @@ function envelopeProblem(raw: Record<string, unknown>): string | undefined {
 
 /**
  * One element of a batch as the ingest message it stands for: the batch's `workspace_id` first,
- * then the element's own keys. An element naming a workspace of its own is refused, so that no
- * event can leave the workspace the batch names.
+ * then the element's own keys. An element that names a workspace of its own, or nests a batch,
+ * or is no object, is refused; its letter's body is a batch of that one element, as it came, so
+ * that a redrive refuses it again rather than deliver it elsewhere. Never throws: a value nested
+ * too deep to write back as JSON (the schema refuses it anyway) keeps the whole batch's body.
  */
-function batchedEvent(workspaceId: string, element: unknown, index: number, budget: ValueBudget): BodyEvent {
-  const invalid = (reason: string, body: string): BodyEvent => ({
-    body,
+function batchedEvent(
+  workspaceId: string,
+  element: unknown,
+  index: number,
+  budget: ValueBudget,
+  batchBody: string,
+): BodyEvent {
+  const invalid = (reason: string): BodyEvent => ({
+    body: jsonOr({ workspace_id: workspaceId, [INGEST_BATCH_KEY]: [element] }, batchBody),
     message: { ok: false, errorCode: 'InvalidEvent', reason: boundReason(`events[${index}]: ${reason}`) },
   });
   if (element === null || typeof element !== 'object' || Array.isArray(element)) {
-    return invalid('must be an object (an event, its visitor and user)', JSON.stringify(element) ?? 'null');
+    return invalid('must be an object (an event, its visitor and user)');
   }
   if (Object.hasOwn(element, 'workspace_id')) {
-    return invalid('workspace_id belongs to the batch, not to its events', JSON.stringify(element));
+    return invalid('workspace_id belongs to the batch, not to its events');
   }
+  if (Object.hasOwn(element, INGEST_BATCH_KEY)) return invalid('a batch holds events, not batches');
   const message = { workspace_id: workspaceId, ...element };
-  return { body: JSON.stringify(message), message: parseIngestValue(message, budget) };
+  // Checked before it is written back: the check stops at 32 levels, JSON.stringify does not.
+  const parsed = parseIngestValue(message, budget);
+  return { body: jsonOr(message, batchBody), message: parsed };
+}
+
+/** `value` as JSON, or `fallback` when it is nested too deep for JSON.stringify's stack. */
+function jsonOr(value: unknown, fallback: string): string {
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return fallback;
+  }
 }
 
 /**

@@ -195,7 +195,7 @@ describe('dispatchBatch with batched ingest messages', () => {
     ]);
   });
 
-  it(`prepares at most ${MAX_EVENTS_PER_BATCH} events a batch and sends the records past them back unchanged`, async () => {
+  it(`prepares at most ${MAX_EVENTS_PER_BATCH} events a batch and sends the records past them back, bodies unchanged`, async () => {
     // Prepare: records of 1,000 events each, one more than the bound holds.
     const perRecord = 1_000;
     const records = Array.from({ length: MAX_EVENTS_PER_BATCH / perRecord + 1 }, (_, r) =>
@@ -207,7 +207,10 @@ describe('dispatchBatch with batched ingest messages', () => {
     const last = records.at(-1);
     if (!last) throw new Error('no records');
     last.attributes.MessageGroupId = WORKSPACE_ID;
-    last.messageAttributes = { trace: { dataType: 'String', stringValue: 'abc' } } as never;
+    last.messageAttributes = {
+      redriven_at: { dataType: 'Number', stringValue: '1700000000000' },
+      trace: { dataType: 'String', stringValue: 'abc' },
+    } as never;
 
     // Act
     const response = await dispatchBatch(
@@ -225,11 +228,13 @@ describe('dispatchBatch with batched ingest messages', () => {
       MessageBody: last.body,
       MessageGroupId: WORKSPACE_ID,
       MessageAttributes: {
-        trace: { DataType: 'String', StringValue: 'abc' },
+        redriven_at: { DataType: 'Number', StringValue: '1700000000000' },
         // No attempt used up: the record was not tried.
         retry_attempt: { DataType: 'Number', StringValue: '1' },
       },
     });
+    // Only what the dispatcher reads: a producer's own attributes could pass SQS's 10.
+    expect(resent.MessageAttributes?.trace).toBeUndefined();
     expect(resent.DelaySeconds).toBeUndefined();
   });
 

@@ -59,8 +59,13 @@ describe('eventsOfBody', () => {
       'InvalidEvent: events[3]: workspace_id belongs to the batch, not to its events',
       'ok',
     ]);
-    // The element naming another workspace is dead-lettered as it came, never routed there.
-    expect(JSON.parse(events[3].body).workspace_id).toBe('ws-other');
+    // A refused element is dead-lettered as it came, in a batch of its own: a redrive refuses it
+    // again, never routes it to the workspace it names.
+    expect(JSON.parse(events[3].body)).toEqual({
+      workspace_id: WORKSPACE_ID,
+      events: [{ ...element('e4'), workspace_id: 'ws-other' }],
+    });
+    expect(eventsOfBody(events[3].body).events[0].message).toMatchObject({ ok: false });
   });
 
   it('refuses a batch whose envelope is wrong as one invalid event, the body as it came', () => {

@@ -74,7 +74,8 @@ export function toDeadLetterEntry(letter: DeadLetter, fifo: boolean): SendMessag
   if (fifo) {
     entry.MessageGroupId = deadLetterGroup(letter);
     entry.MessageDeduplicationId = createHash('sha256')
-      .update(`${letter.sourceMessageId}\n${letter.destinationId ?? ''}\n${letter.errorCode}`)
+      // The body too: a producer's batched message is many events, each dead-lettered alone.
+      .update(`${letter.sourceMessageId}\n${letter.destinationId ?? ''}\n${letter.errorCode}\n${letter.body}`)
       .digest('hex');
   }
   return entry;

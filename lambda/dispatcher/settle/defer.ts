@@ -1,6 +1,16 @@
 import type { MessageAttributeValue, SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { FIRST_ATTEMPT_AT_ATTRIBUTE, RETRY_ATTEMPT_ATTRIBUTE, readAttempt } from './retry';
+import { MAPPING_PIN_ATTRIBUTE } from '../prepare/mapping-pins';
+import { TARGET_DESTINATIONS_ATTRIBUTE } from '../prepare/route';
+import {
+  FIRST_ATTEMPT_AT_ATTRIBUTE,
+  LAST_ERROR_CODE_ATTRIBUTE,
+  MAPPING_VERSION_ATTRIBUTE,
+  REDRIVEN_AT_ATTRIBUTE,
+  RETRY_ATTEMPT_ATTRIBUTE,
+  RETRY_BUNDLE_ATTRIBUTE,
+  readAttempt,
+} from './retry';
 import { sendMessages } from './send-messages';
 
 /**
@@ -13,10 +23,26 @@ import { sendMessages } from './send-messages';
 export const MAX_EVENTS_PER_BATCH = 5_000;
 
 /**
- * Sends records a batch deferred back to the ingest queue unchanged: same body, same attributes
- * (their attempt count carried over, receives included, so a record that keeps coming back still
- * ends within the retry policy's bound), in the same message group. Returns the message ids of
- * those that could not be sent: their records go back to the queue as batch item failures.
+ * The attributes the dispatcher reads, all a deferred record keeps: 8 of SQS's 10, within the
+ * size the ingest queue keeps for them, whatever else its producer set.
+ */
+const KEPT_ATTRIBUTES = [
+  TARGET_DESTINATIONS_ATTRIBUTE,
+  RETRY_ATTEMPT_ATTRIBUTE,
+  FIRST_ATTEMPT_AT_ATTRIBUTE,
+  LAST_ERROR_CODE_ATTRIBUTE,
+  MAPPING_VERSION_ATTRIBUTE,
+  MAPPING_PIN_ATTRIBUTE,
+  RETRY_BUNDLE_ATTRIBUTE,
+  REDRIVEN_AT_ATTRIBUTE,
+];
+
+/**
+ * Sends records a batch deferred back to the ingest queue: the same body, the attributes the
+ * dispatcher reads (their attempt count carried over, receives included, so a record that keeps
+ * coming back still ends within the retry policy's bound), in the same message group. Returns the
+ * message ids of those that could not be sent: their records go back to the queue as batch item
+ * failures.
  */
 export async function resendDeferred(
   records: readonly SQSRecord[],
@@ -31,9 +57,9 @@ export async function resendDeferred(
 function toDeferredEntry(record: SQSRecord): SendMessageBatchRequestEntry {
   const { attempt, firstAttemptAt } = readAttempt(record);
   const attributes: Record<string, MessageAttributeValue> = {};
-  for (const [name, value] of Object.entries(record.messageAttributes ?? {})) {
-    // The dispatcher reads string and number attributes only; a binary one is the producer's.
-    if (value.stringValue !== undefined) {
+  for (const name of KEPT_ATTRIBUTES) {
+    const value = record.messageAttributes?.[name];
+    if (value?.stringValue !== undefined) {
       attributes[name] = { DataType: value.dataType, StringValue: value.stringValue };
     }
   }
