@@ -3,17 +3,16 @@
  * (deep nesting, FIFO letters of one message, a deferred record's attributes, letters a redrive
  * would route elsewhere) and what it checked and found to hold.
  */
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { MappingPins } from '../../lambda/dispatcher/prepare/mapping-pins';
 import { readEvents, readEventsWithin } from '../../lambda/dispatcher/prepare/read-events';
 import { resendDeferred } from '../../lambda/dispatcher/settle/defer';
 import { readRetryBundle, toRetryBundleBody } from '../../lambda/dispatcher/settle/retry-bundle';
 import { eventsOfBody } from '../../lambda/shared/ingest-batch';
+import { batchBody, batchElement, mockedDeliveryAws } from '../support/batched-ingest';
 import { capturingLogger } from '../support/capture-logs';
 import {
   DLQ_URL,
@@ -22,7 +21,6 @@ import {
   TEST_RETRY_POLICY,
 } from '../support/dispatch-dependencies';
 import {
-  everyEntryPublished,
   ingestMessage,
   lambdaDestination,
   PERSONAL_DATA,
@@ -42,56 +40,20 @@ const otherWorkspaceTopic = {
   topicArn: OTHER_TOPIC,
 } as const;
 
-const sns = mockClient(SNSClient);
-const lambda = mockClient(LambdaClient);
-const sqs = mockClient(SQSClient);
+const aws = mockedDeliveryAws();
+const { sns, lambda, sqs, sentTo, published, publishedEntries, functionFailsFor } = aws;
 let logs: ReturnType<typeof capturingLogger>;
 
 const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies =>
   dispatchDependencies(registryOf([lambdaDestination, standardTopicDestination]), logs.logger, overrides);
 
-const element = (distinctId: string | undefined, visitorId = 'visitor_1'): Record<string, unknown> => {
-  const { workspace_id: _, ...rest } = ingestMessage({
-    event: { distinct_id: distinctId },
-    visitor: { visitor_id: visitorId },
-  });
-  if (distinctId === undefined) delete (rest.event as Record<string, unknown>).distinct_id;
-  return rest;
-};
-const batch = (...events: unknown[]) => JSON.stringify({ workspace_id: WORKSPACE_ID, events });
-
-const sentTo = (queueUrl: string) =>
-  sqs
-    .commandCalls(SendMessageBatchCommand)
-    .filter((c) => c.args[0].input.QueueUrl === queueUrl)
-    .flatMap((c) => c.args[0].input.Entries ?? []);
-const publishedEntries = () =>
-  sns.commandCalls(PublishBatchCommand).flatMap((c) =>
-    (c.args[0].input.PublishBatchRequestEntries ?? []).map((e) => ({
-      topic: c.args[0].input.TopicArn,
-      distinctId: e.MessageAttributes?.distinct_id.StringValue,
-      message: e.Message,
-    })),
-  );
-const published = () => publishedEntries().map((e) => e.distinctId);
-const functionFailsFor = (...ids: string[]) =>
-  lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
-    const { event } = JSON.parse(Buffer.from(input.Payload).toString());
-    if (ids.includes(event.distinct_id)) throw Object.assign(new Error('boom'), { name: 'ServiceException' });
-    return { StatusCode: 202 };
-  });
+const element = batchElement;
+const batch = batchBody;
 
 describe('batched ingest messages from a hostile or buggy producer', () => {
   beforeEach(() => {
-    sns.reset();
-    lambda.reset();
-    sqs.reset();
+    aws.reset();
     logs = capturingLogger();
-    sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'new', MD5OfMessageBody: '' })),
-    }));
   });
   afterEach(() => logs.restore());
 

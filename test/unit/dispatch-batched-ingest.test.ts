@@ -1,10 +1,7 @@
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { SendMessageBatchCommand, type SendMessageBatchRequestEntry, SQSClient } from '@aws-sdk/client-sqs';
-import { mockClient } from 'aws-sdk-client-mock';
 import { type DispatchDependencies, dispatchBatch } from '../../lambda/dispatcher/dispatch-batch';
 import { MAX_EVENTS_PER_BATCH } from '../../lambda/dispatcher/settle/defer';
 import { readRetryBundle } from '../../lambda/dispatcher/settle/retry-bundle';
+import { batchBody, batchElement, mockedDeliveryAws } from '../support/batched-ingest';
 import { capturingLogger } from '../support/capture-logs';
 import {
   DLQ_URL,
@@ -13,7 +10,6 @@ import {
   TEST_RETRY_POLICY,
 } from '../support/dispatch-dependencies';
 import {
-  everyEntryPublished,
   ingestMessage,
   lambdaDestination,
   registryOf,
@@ -26,60 +22,23 @@ const INGEST = INGEST_URL;
 const DLQ = DLQ_URL;
 const policy = { ...TEST_RETRY_POLICY, random: () => 0.5 };
 
-const sns = mockClient(SNSClient);
-const lambda = mockClient(LambdaClient);
-const sqs = mockClient(SQSClient);
+const aws = mockedDeliveryAws();
+const { sentTo, published, invoked, functionFailsFor } = aws;
 let logs: ReturnType<typeof capturingLogger>;
 
 const deps = (overrides: Partial<DispatchDependencies> = {}): DispatchDependencies =>
   dispatchDependencies(registryOf([lambdaDestination, standardTopicDestination]), logs.logger, overrides);
 
-/** An element of a batch: an ingest message without its workspace_id. */
-const element = (distinctId: string, visitorId = 'visitor_1') => {
-  const { workspace_id: _, ...rest } = ingestMessage({
-    event: { distinct_id: distinctId },
-    visitor: { visitor_id: visitorId },
-  });
-  return rest;
-};
-const batch = (...events: unknown[]) => JSON.stringify({ workspace_id: WORKSPACE_ID, events });
+const element = batchElement;
+const batch = batchBody;
 /** The single ingest message an element stands for, as retries and dead letters carry it. */
 const bodyOf = (distinctId: string, visitorId = 'visitor_1') =>
   JSON.stringify({ workspace_id: WORKSPACE_ID, ...element(distinctId, visitorId) });
 
-const sentTo = (queueUrl: string) =>
-  sqs
-    .commandCalls(SendMessageBatchCommand)
-    .filter((c) => c.args[0].input.QueueUrl === queueUrl)
-    .flatMap((c) => c.args[0].input.Entries ?? []);
-const published = () =>
-  sns
-    .commandCalls(PublishBatchCommand)
-    .flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? [])
-    .map((e) => e.MessageAttributes?.distinct_id.StringValue);
-const invoked = () =>
-  lambda
-    .commandCalls(InvokeCommand)
-    .map((c) => JSON.parse(Buffer.from(c.args[0].input.Payload as Uint8Array).toString()).event.distinct_id);
-/** The function fails retryably for these distinct ids, and takes the rest. */
-const functionFailsFor = (...ids: string[]) =>
-  lambda.on(InvokeCommand).callsFake((input: { Payload: Uint8Array }) => {
-    const { event } = JSON.parse(Buffer.from(input.Payload).toString());
-    if (ids.includes(event.distinct_id)) throw Object.assign(new Error('boom'), { name: 'ServiceException' });
-    return { StatusCode: 202 };
-  });
-
 describe('dispatchBatch with batched ingest messages', () => {
   beforeEach(() => {
-    sns.reset();
-    lambda.reset();
-    sqs.reset();
+    aws.reset();
     logs = capturingLogger();
-    sns.on(PublishBatchCommand).callsFake(everyEntryPublished);
-    lambda.on(InvokeCommand).resolves({ StatusCode: 202 });
-    sqs.on(SendMessageBatchCommand).callsFake((input: { Entries: SendMessageBatchRequestEntry[] }) => ({
-      Successful: input.Entries.map((e) => ({ Id: e.Id, MessageId: 'new', MD5OfMessageBody: '' })),
-    }));
   });
   afterEach(() => logs.restore());
 
